@@ -1,0 +1,50 @@
+/**
+ * `spacetime` — the command-line entry point. Each subcommand lives in its own module
+ * and is a thin layer over functions that notebooks, tests and the server call too.
+ */
+import { UserError, describeError } from '../errors.js';
+
+interface Command {
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const commands: Record<string, Command> = {
+  data: {
+    summary: 'make, export, import and preview synthetic physics datasets',
+    run: async (argv) => (await import('./data.js')).runData(argv),
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return [
+    'spacetime — a research workbench for text-to-video diffusion over spacetime patches',
+    '',
+    'usage: spacetime <command> [options]     (spacetime <command> --help for details)',
+    '',
+    'commands:',
+    ...lines,
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 1 : 0;
+  }
+  const command = commands[name];
+  try {
+    if (!command) throw new UserError(`unknown command "${name}" (run spacetime --help)`);
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UserError) {
+      console.error(`spacetime: ${err.message}`);
+      return err.exitCode;
+    }
+    console.error(`spacetime: internal error: ${describeError(err)}`);
+    if (process.env.SPACETIME_DEBUG) console.error(err);
+    return 70;
+  }
+}
