@@ -1,0 +1,90 @@
+/**
+ * `layout`: two or three balls and squares in a spatial relation (left of, right of,
+ * above, below), static or drifting together (so every relation holds in every frame).
+ * Offsets along the relation's axis always dominate the other axis, so the relation is
+ * unambiguous under T2V-CompBench's signed dominant-axis rule.
+ */
+import { clampInto, startCoord, velocityAlong, type FamilySampler } from './context.js';
+import { speedClassOf, type Direction, type ObjectSpec, type Relation, type RelationSpec } from '../spec.js';
+import type { Rng } from '../rng.js';
+
+const RELATIONS: readonly Relation[] = ['left of', 'right of', 'above', 'below'];
+const DIRECTIONS: readonly Direction[] = ['left', 'right', 'up', 'down'];
+/** Clear space between two related objects along the relation's axis, in units. */
+const GAP: readonly [number, number] = [0.3, 1.5];
+
+interface Placed {
+  shape: 'ball' | 'square';
+  size: number;
+  x: number;
+  y: number;
+}
+
+/** Offset of the subject from the object for `relation` (world y up). */
+function offsetFor(rng: Rng, relation: Relation, subject: Placed, object: Placed): [number, number] {
+  const along = subject.size + object.size + rng.uniform(...GAP);
+  const across = rng.uniform(-0.35, 0.35) * along; // |across| < along: the axis stays dominant
+  switch (relation) {
+    case 'left of':
+      return [-along, across];
+    case 'right of':
+      return [along, across];
+    case 'above':
+      return [across, along];
+    case 'below':
+      return [across, -along];
+  }
+}
+
+function overlaps(a: Placed, b: Placed): boolean {
+  return Math.hypot(a.x - b.x, a.y - b.y) < (a.size + b.size) * Math.SQRT2 + 0.2;
+}
+
+export const layout: FamilySampler = (ctx) => {
+  const { rng } = ctx;
+  const shape0 = ctx.comboShape(rng.pick(['ball', 'square'] as const));
+  const placed: Placed[] = [{ shape: shape0, size: ctx.size(), x: 0, y: 0 }];
+  const relations: RelationSpec[] = [];
+  const wanted = rng.chance(0.5) ? 3 : 2;
+  for (let tries = 0; placed.length < wanted && tries < 40; tries++) {
+    // Object k is related to an earlier object (k = 1 always to object 0).
+    const anchor = placed.length === 1 ? 0 : rng.int(0, placed.length - 1);
+    const candidate: Placed = { shape: rng.pick(['ball', 'square'] as const), size: ctx.size(), x: 0, y: 0 };
+    const relation = rng.pick(RELATIONS);
+    const [dx, dy] = offsetFor(rng, relation, candidate, placed[anchor]);
+    candidate.x = placed[anchor].x + dx;
+    candidate.y = placed[anchor].y + dy;
+    if (placed.some((p) => overlaps(p, candidate))) continue;
+    const xs = [...placed, candidate];
+    const width = Math.max(...xs.map((p) => p.x + p.size)) - Math.min(...xs.map((p) => p.x - p.size));
+    const height = Math.max(...xs.map((p) => p.y + p.size)) - Math.min(...xs.map((p) => p.y - p.size));
+    if (width > ctx.worldWidth - 0.4 || height > ctx.worldHeight - 0.4) continue;
+    relations.push({ subject: placed.length, relation, object: anchor });
+    placed.push(candidate);
+  }
+
+  // Move the group into the world, leaving room for the drift.
+  const moving = rng.chance(0.5);
+  const direction = rng.pick(DIRECTIONS);
+  const speed = moving ? ctx.speed() : 0;
+  const { vx, vy } = velocityAlong(direction, speed);
+  const minX = Math.min(...placed.map((p) => p.x - p.size));
+  const maxX = Math.max(...placed.map((p) => p.x + p.size));
+  const minY = Math.min(...placed.map((p) => p.y - p.size));
+  const maxY = Math.max(...placed.map((p) => p.y + p.size));
+  const halfW = (maxX - minX) / 2;
+  const halfH = (maxY - minY) / 2;
+  const cx = clampInto(startCoord(rng, vx * ctx.duration, halfW, ctx.worldWidth), halfW, ctx.worldWidth - halfW);
+  const cy = clampInto(startCoord(rng, vy * ctx.duration, halfH, ctx.worldHeight), halfH, ctx.worldHeight - halfH);
+  const shiftX = cx - (minX + maxX) / 2;
+  const shiftY = cy - (minY + maxY) / 2;
+
+  const objects: ObjectSpec[] = placed.map((p) => ctx.object(p.shape, p.size, { x: p.x + shiftX, y: p.y + shiftY, vx, vy }));
+  return {
+    objects,
+    motions: moving ? objects.map((o) => ({ object: o.id, direction, speed, speedClass: speedClassOf(speed) })) : [],
+    relations,
+    variant: moving ? 'moving' : 'static',
+    physics: { gravity: 0, restitution: 0, friction: 0, floor: false },
+  };
+};
