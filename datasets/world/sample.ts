@@ -87,16 +87,19 @@ export function makeSample(request: SampleRequest): Sample {
     });
   }
 
+  const events = [...sim.events, ...occlusionEvents(setup.objects, tracks, clip.fps)].sort(
+    (a, b) => a.time - b.time || a.type.localeCompare(b.type),
+  );
   const spec: SceneSpec = {
     family,
     split,
     objects: setup.objects,
     motions: setup.motions,
-    events: [...sim.events, ...occlusionEvents(setup.objects, tracks, clip.fps)].sort(
-      (a, b) => a.time - b.time || a.type.localeCompare(b.type),
-    ),
+    events,
     relations: setup.relations,
-    variant: setup.variant,
+    // Whether an occluded ball re-emerges is read off what happened, so the caption never
+    // claims a re-emergence the clip does not show (the set-up's plan can miss by a hair).
+    variant: family === 'occlusion' ? (events.some((e) => e.type === 'reappeared') ? 'reemerges' : 'hidden') : setup.variant,
   };
   const { caption, template } = writeCaption(spec, rng);
   const meta: WorldSampleMeta = {
