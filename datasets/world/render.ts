@@ -25,6 +25,8 @@ export interface Canvas {
 /** Reusable per-object coverage buffers, so rendering a video allocates once. */
 export class Rasterizer {
   private coverage: Float32Array[] = [];
+  /** Pixel box [x0, x1, y0, y1] (inclusive) of each object's coverage; empty when x0 > x1. */
+  private boxes: [number, number, number, number][] = [];
   private accum: Float32Array;
 
   constructor(readonly canvas: Canvas) {
@@ -32,7 +34,10 @@ export class Rasterizer {
   }
 
   private buffer(k: number): Float32Array {
-    while (this.coverage.length <= k) this.coverage.push(new Float32Array(this.canvas.width * this.canvas.height));
+    while (this.coverage.length <= k) {
+      this.coverage.push(new Float32Array(this.canvas.width * this.canvas.height));
+      this.boxes.push([0, -1, 0, -1]);
+    }
     return this.coverage[k];
   }
 
@@ -44,7 +49,7 @@ export class Rasterizer {
   renderFrame(out: Uint8Array, objects: readonly ObjectSpec[], positions: readonly { x: number; y: number }[]): number[] {
     const { width, height } = this.canvas;
     const order = objects.map((_, k) => k).sort((a, b) => Number(objects[a].static) - Number(objects[b].static) || a - b);
-    const areas = objects.map((o, k) => this.rasterize(this.buffer(k), o, positions[k]));
+    const areas = objects.map((o, k) => this.rasterize(k, o, positions[k]));
 
     const acc = this.accum;
     const [bgR, bgG, bgB] = BACKGROUND;
@@ -57,18 +62,23 @@ export class Rasterizer {
     for (let rank = 0; rank < order.length; rank++) {
       const k = order[rank];
       const cov = this.coverage[k];
+      const [x0, x1, y0, y1] = this.boxes[k];
+      const inFront = order.slice(rank + 1).map((j) => this.coverage[j]);
       const [r, g, b] = objects[k].rgb;
       let seen = 0;
-      for (let p = 0; p < width * height; p++) {
-        const c = cov[p];
-        if (c === 0) continue;
-        acc[3 * p] += (r - acc[3 * p]) * c;
-        acc[3 * p + 1] += (g - acc[3 * p + 1]) * c;
-        acc[3 * p + 2] += (b - acc[3 * p + 2]) * c;
-        // What remains of this object once everything drawn after it is blended on top.
-        let remaining = c;
-        for (let later = rank + 1; later < order.length; later++) remaining *= 1 - this.coverage[order[later]][p];
-        seen += remaining;
+      for (let j = y0; j <= y1; j++) {
+        for (let i = x0; i <= x1; i++) {
+          const p = j * width + i;
+          const c = cov[p];
+          if (c === 0) continue;
+          acc[3 * p] += (r - acc[3 * p]) * c;
+          acc[3 * p + 1] += (g - acc[3 * p + 1]) * c;
+          acc[3 * p + 2] += (b - acc[3 * p + 2]) * c;
+          // What remains of this object once everything drawn after it is blended on top.
+          let remaining = c;
+          for (const front of inFront) remaining *= 1 - front[p];
+          seen += remaining;
+        }
       }
       visible[k] = areas[k] > 0 ? Math.min(1, seen / areas[k]) : 0;
     }
@@ -76,9 +86,11 @@ export class Rasterizer {
     return visible;
   }
 
-  /** Fill `cov` with the object's per-pixel coverage; return its true area in px². */
-  private rasterize(cov: Float32Array, o: ObjectSpec, at: { x: number; y: number }): number {
-    cov.fill(0);
+  /** Fill object k's coverage buffer and box; return its true area in px². */
+  private rasterize(k: number, o: ObjectSpec, at: { x: number; y: number }): number {
+    const cov = this.buffer(k);
+    const box = this.boxes[k];
+    for (let j = box[2]; j <= box[3]; j++) cov.fill(0, j * this.canvas.width + box[0], j * this.canvas.width + box[1] + 1);
     const { width, height, scale } = this.canvas;
     const cx = at.x * scale;
     const cy = height - at.y * scale;
@@ -88,6 +100,10 @@ export class Rasterizer {
       const x1 = Math.min(width - 1, Math.ceil(cx + R) - 1);
       const y0 = Math.max(0, Math.floor(cy - R));
       const y1 = Math.min(height - 1, Math.ceil(cy + R) - 1);
+      box[0] = x0;
+      box[1] = x1;
+      box[2] = y0;
+      box[3] = y1;
       for (let j = y0; j <= y1; j++) {
         for (let i = x0; i <= x1; i++) {
           const d = Math.hypot(i + 0.5 - cx, j + 0.5 - cy) - R;
@@ -106,6 +122,10 @@ export class Rasterizer {
     const x1 = Math.min(width - 1, Math.ceil(right) - 1);
     const y0 = Math.max(0, Math.floor(top));
     const y1 = Math.min(height - 1, Math.ceil(bottom) - 1);
+    box[0] = x0;
+    box[1] = x1;
+    box[2] = y0;
+    box[3] = y1;
     for (let j = y0; j <= y1; j++) {
       const oy = Math.min(j + 1, bottom) - Math.max(j, top);
       if (oy <= 0) continue;

@@ -54,7 +54,6 @@ export function simulate(setup: SceneSetup, constants: WorldConstants, numFrames
       position: { x: o.initial.x, y: o.initial.y },
       linearVelocity: { x: o.initial.vx, y: o.initial.vy },
       fixedRotation: o.shape === 'square',
-      bullet: true,
     });
     body.createFixture({
       shape: o.shape === 'ball' ? new planck.Circle(o.size) : new planck.Box(o.halfWidth, o.halfHeight),
