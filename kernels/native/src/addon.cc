@@ -1,0 +1,189 @@
+// N-API entry points of spacetime_native.node (plain C N-API, no
+// node-addon-api). Each kernel gets its own .cc file with a C++ function;
+// this file only converts and validates JS arguments and registers exports.
+// The TypeScript wrapper (kernels/native/index.ts) validates too, with nicer
+// messages; the checks here keep the addon memory-safe when called directly.
+#include <node_api.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <string>
+
+#include "cpu_features.h"
+#include "gemm.h"
+#include "thread_pool.h"
+
+namespace spacetime {
+namespace {
+
+constexpr int64_t kMaxDim = 0x7fffffff;
+
+// Throws a JS error and returns false when status is not ok.
+#define CHECK_NAPI(env, call)                                   \
+  do {                                                          \
+    if ((call) != napi_ok) {                                    \
+      napi_throw_error((env), nullptr, "N-API call failed: " #call); \
+      return nullptr;                                           \
+    }                                                           \
+  } while (0)
+
+napi_value throw_range(napi_env env, const std::string& msg) {
+  napi_throw_range_error(env, nullptr, msg.c_str());
+  return nullptr;
+}
+napi_value throw_type(napi_env env, const std::string& msg) {
+  napi_throw_type_error(env, nullptr, msg.c_str());
+  return nullptr;
+}
+
+bool get_f32(napi_env env, napi_value v, float** data, size_t* length) {
+  bool is_typed = false;
+  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed) return false;
+  napi_typedarray_type type;
+  void* ptr = nullptr;
+  if (napi_get_typedarray_info(env, v, &type, length, &ptr, nullptr, nullptr) != napi_ok) return false;
+  if (type != napi_float32_array) return false;
+  *data = static_cast<float*>(ptr);
+  return true;
+}
+
+bool get_dim(napi_env env, napi_value v, int64_t* out) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok) return false;
+  if (!(d >= 0 && d <= double(kMaxDim)) || d != double(int64_t(d))) return false;
+  *out = int64_t(d);
+  return true;
+}
+
+bool ranges_overlap(const float* a, size_t na, const float* b, size_t nb) {
+  const uintptr_t a0 = uintptr_t(a), a1 = a0 + na * sizeof(float);
+  const uintptr_t b0 = uintptr_t(b), b1 = b0 + nb * sizeof(float);
+  return na > 0 && nb > 0 && a0 < b1 && b0 < a1;
+}
+
+napi_value make_string(napi_env env, const char* s) {
+  napi_value out;
+  CHECK_NAPI(env, napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &out));
+  return out;
+}
+
+// gemm(a, b, c, batchA, batchB, m, n, k, transposeA, transposeB, alpha, beta)
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 12;
+  napi_value argv[12];
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  if (argc != 12) return throw_type(env, "gemm expects 12 arguments (a, b, c, batchA, batchB, m, n, k, transposeA, transposeB, alpha, beta)");
+  GemmArgs g{};
+  float *a, *b, *c;
+  size_t na, nb, nc;
+  if (!get_f32(env, argv[0], &a, &na)) return throw_type(env, "gemm: a must be a Float32Array");
+  if (!get_f32(env, argv[1], &b, &nb)) return throw_type(env, "gemm: b must be a Float32Array");
+  if (!get_f32(env, argv[2], &c, &nc)) return throw_type(env, "gemm: c must be a Float32Array");
+  const char* names[5] = {"batchA", "batchB", "m", "n", "k"};
+  int64_t* dims[5] = {&g.batch_a, &g.batch_b, &g.m, &g.n, &g.k};
+  for (int i = 0; i < 5; ++i)
+    if (!get_dim(env, argv[3 + i], dims[i]))
+      return throw_range(env, std::string("gemm: ") + names[i] + " must be an integer in [0, 2^31)");
+  double alpha, beta;
+  CHECK_NAPI(env, napi_get_value_bool(env, argv[8], &g.trans_a));
+  CHECK_NAPI(env, napi_get_value_bool(env, argv[9], &g.trans_b));
+  CHECK_NAPI(env, napi_get_value_double(env, argv[10], &alpha));
+  CHECK_NAPI(env, napi_get_value_double(env, argv[11], &beta));
+  g.alpha = float(alpha);
+  g.beta = float(beta);
+  if (g.batch_a != g.batch_b && g.batch_a != 1 && g.batch_b != 1)
+    return throw_range(env, "gemm: batchA and batchB must be equal or one of them 1");
+  const int64_t batch = g.batch_a > g.batch_b ? g.batch_a : g.batch_b;
+  // Dims are < 2^31, so each product of three fits in int64 only if checked.
+  __int128 want_a = (__int128)g.batch_a * g.m * g.k, want_b = (__int128)g.batch_b * g.k * g.n,
+           want_c = (__int128)batch * g.m * g.n;
+  if (want_a != (__int128)na) return throw_range(env, "gemm: a.length must be batchA*m*k");
+  if (want_b != (__int128)nb) return throw_range(env, "gemm: b.length must be batchB*k*n");
+  if (want_c != (__int128)nc) return throw_range(env, "gemm: c.length must be max(batchA,batchB)*m*n");
+  if (ranges_overlap(c, nc, a, na) || ranges_overlap(c, nc, b, nb))
+    return throw_range(env, "gemm: c must not share memory with a or b");
+  g.a = a;
+  g.b = b;
+  g.c = c;
+  gemm(g);
+  return nullptr;
+}
+
+// fmaPeakGflops(seconds = 0.5): see fma_peak_gflops in gemm.h.
+napi_value FmaPeak(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  double seconds = 0.5;
+  napi_valuetype type = napi_undefined;
+  if (argc >= 1) CHECK_NAPI(env, napi_typeof(env, argv[0], &type));
+  if (type != napi_undefined &&
+      (napi_get_value_double(env, argv[0], &seconds) != napi_ok || !(seconds > 0 && seconds <= 60)))
+    return throw_range(env, "fmaPeakGflops expects seconds in (0, 60]");
+  napi_value out;
+  CHECK_NAPI(env, napi_create_double(env, fma_peak_gflops(seconds), &out));
+  return out;
+}
+
+napi_value IsaGet(napi_env env, napi_callback_info) { return make_string(env, isa_name(current_isa())); }
+
+napi_value IsaSet(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  char name[32] = {0};
+  size_t len = 0;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof(name), &len) != napi_ok)
+    return throw_type(env, "setIsa expects a string");
+  Isa isa;
+  if (!parse_isa(name, &isa)) return throw_range(env, std::string("setIsa: unknown ISA '") + name + "' (avx512, avx2, scalar)");
+  if (!set_isa(isa)) return throw_range(env, std::string("setIsa: ") + name + " is not available on this machine");
+  return make_string(env, isa_name(current_isa()));
+}
+
+napi_value AvailableIsas(napi_env env, napi_callback_info) {
+  napi_value out;
+  CHECK_NAPI(env, napi_create_array(env, &out));
+  uint32_t i = 0;
+  for (Isa isa : {Isa::kAvx512, Isa::kAvx2, Isa::kScalar})
+    if (isa_available(isa)) CHECK_NAPI(env, napi_set_element(env, out, i++, make_string(env, isa_name(isa))));
+  return out;
+}
+
+napi_value IsaNote(napi_env env, napi_callback_info) { return make_string(env, isa_env_note()); }
+
+napi_value ThreadsGet(napi_env env, napi_callback_info) {
+  napi_value out;
+  CHECK_NAPI(env, napi_create_int32(env, ThreadPool::global().size(), &out));
+  return out;
+}
+
+napi_value ThreadsSet(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  int64_t n = 0;
+  if (argc < 1 || !get_dim(env, argv[0], &n) || n < 1 || n > 256)
+    return throw_range(env, "setThreads expects an integer in [1, 256]");
+  ThreadPool::set_global_threads(int(n));
+  return ThreadsGet(env, info);
+}
+
+}  // namespace
+}  // namespace spacetime
+
+NAPI_MODULE_INIT() {
+  using namespace spacetime;
+  const napi_property_descriptor props[] = {
+      {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"fmaPeakGflops", nullptr, FmaPeak, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"isa", nullptr, IsaGet, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"setIsa", nullptr, IsaSet, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"availableIsas", nullptr, AvailableIsas, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"isaNote", nullptr, IsaNote, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"threads", nullptr, ThreadsGet, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"setThreads", nullptr, ThreadsSet, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  };
+  if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return nullptr;
+  return exports;
+}
