@@ -37,10 +37,10 @@ describe('spacetime CLI', () => {
     expect(JSON.parse(fs.readFileSync(path.join(tmp, 'ds', 'manifest.json'), 'utf8'))).toMatchObject({ numSamples: 6, complete: true });
   });
 
-  it('renders a sample to an MP4, a contact sheet and its ground truth', () => {
+  it('renders a sample to an MP4, a GIF, a contact sheet and its ground truth', () => {
     const r = spacetime('data', 'sample', '--family', 'collision', '--seed', '3', '--out', 'sample');
     expect(r.code).toBe(0);
-    for (const ext of ['mp4', 'png', 'json']) {
+    for (const ext of ['mp4', 'gif', 'png', 'json']) {
       const file = path.join(tmp, 'sample', `id-collision-000000.${ext}`);
       expect(fs.statSync(file).size).toBeGreaterThan(100);
       expect(r.stdout).toContain(`id-collision-000000.${ext}`);

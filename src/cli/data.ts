@@ -10,7 +10,7 @@ import { parseSelection } from '../../datasets/selection.js';
 import { makeSample } from '../../datasets/world/sample.js';
 import { UserError } from '../errors.js';
 import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
-import { writeContactSheet, writeMp4, type Video } from '../video/index.js';
+import { writeContactSheet, writeGif, writeMp4, type Video } from '../video/index.js';
 import { parseArgs, required, type FlagSpec } from './args.js';
 import { Progress } from './progress.js';
 
@@ -43,7 +43,7 @@ const HELP = `spacetime data — the synthetic physics world
       Any folder in the interchange layout (MP4s + captions.csv, states optional) → dataset.
 
   spacetime data sample [--family F] [--split S] [--seed S] [--index I] [--out DIR]
-      Render one sample: an MP4, a contact-sheet PNG and its ground-truth JSON.
+      Render one sample: an MP4, a GIF, a contact-sheet PNG and its ground-truth JSON.
 
 Families: uniform, parabola, bounce, collision, occlusion, layout, slide.
 Defaults: 32×32, 16 frames at 10 fps, split id, seed 0.`;
@@ -128,10 +128,12 @@ async function sample(argv: string[]): Promise<number> {
   const video: Video = { frames, numFrames: meta.numFrames, height: meta.height, width: meta.width, fps: meta.fps };
   const base = path.join(out, meta.name);
   await writeMp4(video, `${base}.mp4`);
+  await writeGif(video, `${base}.gif`);
   writeContactSheet(video, `${base}.png`);
   writeFileAtomic(`${base}.json`, JSON.stringify(toStateFile(meta), null, 2) + '\n');
   console.log(`caption: "${meta.caption}"`);
   console.log(`video:   ${base}.mp4  (${meta.width}×${meta.height}, ${meta.numFrames} frames at ${meta.fps} fps)`);
+  console.log(`gif:     ${base}.gif`);
   console.log(`sheet:   ${base}.png`);
   console.log(`truth:   ${base}.json`);
   return 0;
