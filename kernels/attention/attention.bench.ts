@@ -1,0 +1,138 @@
+// Attention benchmark: the tfjs-ops attention (tfjs.ts) on each available tfjs backend,
+// checked against the float64 reference once, then timed forward and forward+backward.
+// One JSON line per case on stdout; skipped backends and progress on stderr.
+//
+//   npx tsx kernels/attention/attention.bench.ts [--backends cpu,wasm,native,tensorflow] [--seconds S]
+//
+// Shape: 8 clips × 6 heads, N = Nk = 256 tokens, d = 32 (the reference model at batch 8).
+// FLOPs count the matrix products only (shape.ts): forward 4·B·h·N·Nk·d (q·kᵀ, p·v);
+// backward 8·B·h·N·Nk·d (dv = pᵀ·dOut, dp = dOut·vᵀ, dq = ds·k, dk = dsᵀ·q), so
+// forward+backward is 12·B·h·N·Nk·d. Softmax and scaling are not counted.
+// gflops is the best of the timed samples (the 2-core machine is shared, so the best is
+// the least disturbed); median_gflops shows the noise. pct_of_peak compares with
+// 230 GFLOP/s, a plain FMA loop on both cores of the build machine (issue 3).
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../../src/compute/backend.js';
+import { attentionBackwardReference, attentionForwardReference, type AttentionGradients } from './reference.js';
+import { type AttentionDims, attentionBackwardFlops, attentionForwardFlops } from './shape.js';
+import { attention } from './tfjs.js';
+
+const PEAK_GFLOPS = 230;
+const TOLERANCE = 1e-4; // relative to the largest |value|
+const DIMS: AttentionDims = { batch: 8, heads: 6, queries: 256, keys: 256, headDim: 32 };
+const DEFAULT_BACKENDS = ['cpu', 'wasm', 'native', 'tensorflow'];
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function values(length: number, seed: number, amplitude = 1): Float32Array {
+  const out = new Float32Array(length);
+  let s = seed >>> 0;
+  for (let i = 0; i < length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = amplitude * (s / 2 ** 31 - 1);
+  }
+  return out;
+}
+
+function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let scale = 0;
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) {
+    scale = Math.max(scale, Math.abs(want[i]));
+    worst = Math.max(worst, Math.abs(got[i] - want[i]));
+  }
+  return worst / Math.max(scale, 1e-30);
+}
+
+/**
+ * Runs `step` (which returns the tensors it made) in timed samples of about `seconds / reps`
+ * each; reads the last result back so async backends finish. Returns ms per step, best and median.
+ */
+async function time(step: () => tf.Tensor[], seconds: number): Promise<{ best: number; median: number }> {
+  const once = async () => {
+    const outs = step();
+    await Promise.all(outs.map((t) => t.data()));
+    tf.dispose(outs);
+  };
+  await once(); // warm-up: kernel set-up, first allocations
+  const start = performance.now();
+  await once();
+  const oneMs = Math.max(performance.now() - start, 1e-3);
+  const reps = Math.max(3, Math.min(15, Math.floor((seconds * 1000) / oneMs / 2)));
+  const inner = Math.max(1, Math.round((seconds * 1000) / reps / oneMs));
+  const samples: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < inner - 1; i++) tf.dispose(step());
+    await once();
+    samples.push((performance.now() - t0) / inner);
+  }
+  samples.sort((a, b) => a - b);
+  return { best: samples[0], median: samples[Math.floor(samples.length / 2)] };
+}
+
+async function main(): Promise<void> {
+  const backends = (flag('backends') ?? DEFAULT_BACKENDS.join(',')).split(',');
+  const seconds = Number(flag('seconds') ?? 2);
+  const { batch: B, heads: h, queries: N, keys: Nk, headDim: d } = DIMS;
+  const [qShape, kShape] = [[B, h, N, d], [B, h, Nk, d]];
+  const x = {
+    q: values(B * h * N * d, 1, 2),
+    k: values(B * h * Nk * d, 2, 2),
+    v: values(B * h * Nk * d, 3),
+    dOut: values(B * h * N * d, 4),
+  };
+  console.error('attention bench: computing the float64 reference…');
+  const forward = attentionForwardReference(x.q, x.k, x.v, DIMS);
+  const grads = attentionBackwardReference(x.q, x.k, x.v, DIMS, forward, x.dOut);
+  const shape = `B=${B} h=${h} N=${N} Nk=${Nk} d=${d}`;
+  const flops = { forward: attentionForwardFlops(DIMS), 'forward+backward': attentionForwardFlops(DIMS) + attentionBackwardFlops(DIMS) };
+
+  for (const backend of backends) {
+    try {
+      await useBackend({ requested: backend });
+    } catch (err) {
+      console.error(`attention bench: skipping ${backend} (${(err as Error).message})`);
+      continue;
+    }
+    const [q, k, v, dOut] = [tf.tensor(x.q, qShape), tf.tensor(x.k, kShape), tf.tensor(x.v, kShape), tf.tensor(x.dOut, qShape)];
+    const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => attention(a, b, c);
+    const steps: Record<keyof typeof flops, () => tf.Tensor[]> = {
+      forward: () => [f(q, k, v)],
+      'forward+backward': () => tf.tidy(() => tf.grads(f)([q, k, v], dOut)),
+    };
+    // Check once before timing: the forward output, and each gradient.
+    const out = steps.forward();
+    const errors = { forward: relativeError(await out[0].data(), forward.out), 'forward+backward': 0 };
+    const got = steps['forward+backward']();
+    for (const [i, name] of (['dq', 'dk', 'dv'] as (keyof AttentionGradients)[]).entries()) {
+      errors['forward+backward'] = Math.max(errors['forward+backward'], relativeError(await got[i].data(), grads[name]));
+    }
+    tf.dispose([...out, ...got]);
+    for (const name of Object.keys(steps) as (keyof typeof flops)[]) {
+      if (!(errors[name] <= TOLERANCE)) {
+        console.error(`attention bench: parity FAILED on ${backend} for ${name}: relative error ${errors[name]}`);
+        process.exitCode = 1;
+        continue;
+      }
+      const { best, median } = await time(steps[name], seconds);
+      const gflops = flops[name] / (best * 1e6);
+      console.log(JSON.stringify({
+        kernel: 'attention', implementation: 'tfjs-ops', backend, tf_backend: tf.getBackend(), case: name, shape,
+        gflop: +(flops[name] / 1e9).toFixed(4), ms: +best.toFixed(2), median_ms: +median.toFixed(2),
+        gflops: +gflops.toFixed(2), median_gflops: +(flops[name] / (median * 1e6)).toFixed(2),
+        pct_of_peak: +((100 * gflops) / PEAK_GFLOPS).toFixed(2), peak_gflops: PEAK_GFLOPS,
+        max_rel_error: +errors[name].toExponential(2),
+      }));
+    }
+    tf.dispose([q, k, v, dOut]);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,277 @@
+// Attention spec suite: the float64 reference checked against finite differences, then
+// the tfjs-ops attention on every tfjs backend against the reference (values and
+// gradients within 1e-4 of the largest |value|), masking, and run-to-run bit identity.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../../src/compute/backend.js';
+import { registerNativeBackend } from '../../src/compute/native-backend.js';
+import { type AttentionForwardResult, type AttentionGradients, attentionBackwardReference, attentionForwardReference } from './reference.js';
+import { type AttentionDims, attentionDims } from './shape.js';
+import { attention } from './tfjs.js';
+
+// ---------------------------------------------------------------- backends
+
+/** Why tfjs-node's `tensorflow` backend cannot run here, or null. */
+function tensorflowMissing(): string | null {
+  try {
+    createRequire(path.join(process.cwd(), 'package.json')).resolve('@tensorflow/tfjs-node');
+    return null;
+  } catch {
+    return '@tensorflow/tfjs-node is not installed (optional; it needs libtensorflow)';
+  }
+}
+
+const BACKENDS = ['cpu', 'wasm', 'native', 'tensorflow'] as const;
+type Backend = (typeof BACKENDS)[number];
+const UNAVAILABLE: Record<Backend, string | null> = { cpu: null, wasm: null, native: registerNativeBackend(), tensorflow: tensorflowMissing() };
+for (const name of BACKENDS) if (UNAVAILABLE[name]) console.log(`attention suite: skipping ${name} (${UNAVAILABLE[name]})`);
+
+async function onBackend<T>(name: Backend, f: () => T | Promise<T>): Promise<T> {
+  if (name === 'tensorflow' && !tf.findBackend('tensorflow')) await useBackend({ requested: 'tensorflow' });
+  await tf.setBackend(name);
+  await tf.ready();
+  return f();
+}
+
+// ---------------------------------------------------------------- inputs
+
+/** Deterministic values in [−amplitude, amplitude). */
+function values(length: number, seed: number, amplitude = 1): Float32Array {
+  const out = new Float32Array(length);
+  let s = seed >>> 0;
+  for (let i = 0; i < length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = amplitude * (s / 2 ** 31 - 1);
+  }
+  return out;
+}
+
+type MaskKind = 'padded' | 'one-empty';
+
+/** [B, Nk]: batch entry b keeps its first Nk − 1 − 2b keys (at least 1); 'one-empty' also pads all of entry 1. */
+function makeMask(dims: AttentionDims, kind: MaskKind): Float32Array {
+  const mask = new Float32Array(dims.batch * dims.keys);
+  for (let b = 0; b < dims.batch; b++) {
+    const kept = kind === 'one-empty' && b === 1 ? 0 : Math.max(1, dims.keys - 1 - 2 * b);
+    for (let j = 0; j < kept; j++) mask[b * dims.keys + j] = 1;
+  }
+  return mask;
+}
+
+interface Case {
+  name: string;
+  dims: AttentionDims;
+  /** Input magnitude: larger gives peakier softmaxes. */
+  amplitude?: number;
+  mask?: MaskKind;
+  maskDtype?: 'float32' | 'int32' | 'bool';
+  scale?: number;
+}
+
+const dims = (batch: number, heads: number, queries: number, keys: number, headDim: number): AttentionDims => ({ batch, heads, queries, keys, headDim });
+const MODEL = dims(2, 6, 256, 256, 32); // the reference model's attention at batch 2
+
+const FORWARD_CASES: Case[] = [
+  { name: 'reference model B=2 h=6 N=256 d=32', dims: MODEL, amplitude: 2 },
+  { name: 'reference model, padded keys', dims: MODEL, amplitude: 2, mask: 'padded' },
+  { name: 'odd N=7 d=5', dims: dims(1, 1, 7, 7, 5) },
+  { name: 'odd N=7 d=5, 3 clips × 2 heads', dims: dims(3, 2, 7, 7, 5), amplitude: 3 },
+  { name: 'cross-attention Nk > N', dims: dims(2, 3, 5, 11, 8), amplitude: 2 },
+  { name: 'cross-attention Nk < N', dims: dims(2, 2, 13, 3, 4) },
+  { name: 'a single key', dims: dims(1, 2, 4, 1, 3) },
+  { name: 'padded keys', dims: dims(2, 3, 9, 9, 8), amplitude: 2, mask: 'padded' },
+  { name: 'padded keys, int32 mask, cross-attention', dims: dims(3, 2, 6, 10, 5), mask: 'padded', maskDtype: 'int32' },
+  { name: 'a fully padded clip, bool mask', dims: dims(3, 2, 6, 10, 5), amplitude: 2, mask: 'one-empty', maskDtype: 'bool' },
+  { name: 'explicit scale 0.3', dims: dims(2, 2, 6, 6, 4), amplitude: 3, scale: 0.3 },
+];
+const GRADIENT_CASES: Case[] = [
+  FORWARD_CASES[0],
+  { name: 'odd N=7 d=5', dims: dims(2, 3, 7, 7, 5), amplitude: 2 },
+  FORWARD_CASES[4],
+  FORWARD_CASES[5],
+  FORWARD_CASES[7],
+  FORWARD_CASES[9],
+  FORWARD_CASES[10],
+];
+
+interface Inputs {
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  dOut: Float32Array;
+  mask?: Float32Array;
+}
+
+function inputsOf(c: Case): Inputs {
+  const { batch, heads, queries, keys, headDim } = c.dims;
+  const a = c.amplitude ?? 1;
+  return {
+    q: values(batch * heads * queries * headDim, 1, a),
+    k: values(batch * heads * keys * headDim, 2, a),
+    v: values(batch * heads * keys * headDim, 3),
+    dOut: values(batch * heads * queries * headDim, 4),
+    mask: c.mask && makeMask(c.dims, c.mask),
+  };
+}
+
+/** The reference forward (and backward) of a case, computed once across backends. */
+const referenceCache = new Map<Case, { forward: AttentionForwardResult; grads?: AttentionGradients }>();
+function referenceOf(c: Case, withGrads = false): { forward: AttentionForwardResult; grads?: AttentionGradients } {
+  let hit = referenceCache.get(c);
+  if (hit && (hit.grads || !withGrads)) return hit;
+  const x = inputsOf(c);
+  const options = { mask: x.mask, scale: c.scale };
+  if (!hit) referenceCache.set(c, (hit = { forward: attentionForwardReference(x.q, x.k, x.v, c.dims, options) }));
+  if (withGrads) hit.grads = attentionBackwardReference(x.q, x.k, x.v, c.dims, hit.forward, x.dOut, options);
+  return hit;
+}
+
+const qShape = (d: AttentionDims) => [d.batch, d.heads, d.queries, d.headDim];
+const kShape = (d: AttentionDims) => [d.batch, d.heads, d.keys, d.headDim];
+
+/** Runs attention (and with `grads`, tf.grads against dOut) on the current backend. */
+function runTfjs(c: Case, grads: boolean): Float32Array[] {
+  const x = inputsOf(c);
+  return tf.tidy(() => {
+    const mask = x.mask && tf.cast(tf.tensor(x.mask, [c.dims.batch, c.dims.keys]), c.maskDtype ?? 'float32');
+    const f = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => attention(q, k, v, { mask, scale: c.scale });
+    const args = [tf.tensor(x.q, qShape(c.dims)), tf.tensor(x.k, kShape(c.dims)), tf.tensor(x.v, kShape(c.dims))];
+    const outs = grads ? tf.grads(f)(args, tf.tensor(x.dOut, qShape(c.dims))) : [f(args[0], args[1], args[2])];
+    return outs.map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+/** max |got − want| / max |want| (NaN anywhere gives NaN, which fails every bound). */
+function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  expect(got.length).toBe(want.length);
+  let scale = 0;
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+  return worst / Math.max(scale, 1e-30);
+}
+
+// ---------------------------------------------------------------- the reference
+
+describe('attention reference (float64)', () => {
+  /** L = Σ out ∘ w; its gradient by central differences, every input element. */
+  function finiteDifferences(c: Case, eps: number): { dq: Float64Array; dk: Float64Array; dv: Float64Array } {
+    const x = inputsOf(c);
+    const [q, k, v] = [Float64Array.from(x.q), Float64Array.from(x.k), Float64Array.from(x.v)];
+    const loss = () => {
+      const { out } = attentionForwardReference(q, k, v, c.dims, { mask: x.mask, scale: c.scale });
+      let s = 0;
+      for (let i = 0; i < out.length; i++) s += out[i] * x.dOut[i];
+      return s;
+    };
+    const gradient = (a: Float64Array) => {
+      const g = new Float64Array(a.length);
+      for (let i = 0; i < a.length; i++) {
+        const keep = a[i];
+        a[i] = keep + eps;
+        const up = loss();
+        a[i] = keep - eps;
+        const down = loss();
+        a[i] = keep;
+        g[i] = (up - down) / (2 * eps);
+      }
+      return g;
+    };
+    return { dq: gradient(q), dk: gradient(k), dv: gradient(v) };
+  }
+
+  const FD_CASES: Case[] = [
+    { name: 'B=1 h=2 N=3 d=4', dims: dims(1, 2, 3, 3, 4), amplitude: 2 },
+    { name: 'cross-attention N=3 Nk=5 d=2, scale 0.7', dims: dims(2, 1, 3, 5, 2), amplitude: 2, scale: 0.7 },
+    { name: 'padded keys with a fully padded clip', dims: dims(3, 2, 2, 4, 3), amplitude: 2, mask: 'one-empty' },
+  ];
+  it.each(FD_CASES)('backward matches central finite differences of the forward: $name', (c) => {
+    const x = inputsOf(c);
+    const options = { mask: x.mask, scale: c.scale };
+    const forward = attentionForwardReference(x.q, x.k, x.v, c.dims, options);
+    const grads = attentionBackwardReference(x.q, x.k, x.v, c.dims, forward, x.dOut, options);
+    const fd = finiteDifferences(c, 1e-6);
+    for (const name of ['dq', 'dk', 'dv'] as const) expect(relativeError(grads[name], fd[name]), name).toBeLessThan(1e-6);
+  });
+
+  it('gives zeros, lse −∞ and no gradient where every key is padded', () => {
+    const c: Case = { name: 'one-empty', dims: dims(3, 2, 4, 5, 3), mask: 'one-empty' };
+    const x = inputsOf(c);
+    const forward = attentionForwardReference(x.q, x.k, x.v, c.dims, { mask: x.mask });
+    const grads = attentionBackwardReference(x.q, x.k, x.v, c.dims, forward, x.dOut, { mask: x.mask });
+    const rows = c.dims.heads * c.dims.queries; // rows of clip 1
+    expect(Array.from(forward.logSumExp.subarray(rows, 2 * rows))).toEqual(new Array(rows).fill(-Infinity));
+    const perClip = rows * c.dims.headDim;
+    const perClipKeys = c.dims.heads * c.dims.keys * c.dims.headDim;
+    expect(forward.out.subarray(perClip, 2 * perClip).every((z) => z === 0)).toBe(true);
+    expect(grads.dq.subarray(perClip, 2 * perClip).every((z) => z === 0)).toBe(true);
+    expect(grads.dk.subarray(perClipKeys, 2 * perClipKeys).every((z) => z === 0)).toBe(true);
+    expect(forward.out.subarray(0, perClip).some((z) => z !== 0)).toBe(true);
+  });
+
+  it('averages with weights summing to one: v = 1 gives out = 1', () => {
+    const c: Case = { name: 'ones', dims: dims(2, 3, 5, 7, 4), amplitude: 4, mask: 'padded' };
+    const x = inputsOf(c);
+    const { out } = attentionForwardReference(x.q, x.k, new Float64Array(x.v.length).fill(1), c.dims, { mask: x.mask });
+    for (const z of out) expect(z).toBeCloseTo(1, 12);
+  });
+});
+
+describe('attention shapes', () => {
+  it('rejects mismatched q, k, v and mask shapes, naming the tensor', async () => {
+    await onBackend('cpu', () => undefined);
+    expect(() => attentionDims([2, 6, 16, 32], [2, 6, 16, 8], [2, 6, 16, 8])).toThrow(/k must be/);
+    expect(() => attentionDims([2, 6, 16, 32], [2, 6, 16, 32], [2, 6, 15, 32])).toThrow(/v must have/);
+    expect(() => attentionDims([2, 6, 16, 32], [2, 6, 9, 32], [2, 6, 9, 32], [2, 16])).toThrow(/mask must be \[B, Nk\] = \[2, 9\]/);
+    expect(() => attentionDims([6, 16, 32], [6, 16, 32], [6, 16, 32])).toThrow(/q must be/);
+    expect(() => attention(tf.zeros([1, 1, 2, 2]), tf.zeros([1, 1, 2, 2]), tf.zeros([1, 1, 2, 2]), { scale: NaN })).toThrow(/scale/);
+  });
+});
+
+// ---------------------------------------------------------------- every backend
+
+describe.each(BACKENDS)('attention on %s', (backend) => {
+  const skip = UNAVAILABLE[backend] !== null;
+  beforeAll(async () => {
+    if (!skip) await onBackend(backend, () => undefined);
+  });
+
+  it.skipIf(skip)('matches the float64 reference within 1e-4 (relative to the largest |value|)', async () => {
+    for (const c of FORWARD_CASES) {
+      const [out] = await onBackend(backend, () => runTfjs(c, false));
+      expect(relativeError(out, referenceOf(c).forward.out), c.name).toBeLessThan(1e-4);
+    }
+  });
+
+  it.skipIf(skip)('gives exact zeros and finite gradients for a fully padded clip', async () => {
+    const c = FORWARD_CASES[9];
+    const [out, dq, dk, dv] = [...(await onBackend(backend, () => runTfjs(c, false))), ...(await onBackend(backend, () => runTfjs(c, true)))];
+    const perClip = c.dims.heads * c.dims.queries * c.dims.headDim;
+    const perClipKeys = c.dims.heads * c.dims.keys * c.dims.headDim;
+    expect(out.subarray(perClip, 2 * perClip).every((z) => z === 0)).toBe(true);
+    expect(dq.subarray(perClip, 2 * perClip).every((z) => z === 0)).toBe(true);
+    for (const g of [dk, dv]) expect(g.subarray(perClipKeys, 2 * perClipKeys).every((z) => z === 0)).toBe(true);
+    for (const g of [out, dq, dk, dv]) expect(g.every(Number.isFinite)).toBe(true);
+  });
+
+  it.skipIf(skip)('gradients (tf.grads) match the reference backward within 1e-4', async () => {
+    for (const c of GRADIENT_CASES) {
+      const got = await onBackend(backend, () => runTfjs(c, true));
+      const want = referenceOf(c, true).grads!;
+      for (const [i, name] of (['dq', 'dk', 'dv'] as const).entries()) {
+        expect(relativeError(got[i], want[name]), `${c.name} ${name}`).toBeLessThan(1e-4);
+      }
+    }
+  });
+
+  it.skipIf(skip)('is bit-identical run to run, forward and backward', async () => {
+    for (const c of [FORWARD_CASES[0], FORWARD_CASES[9]]) {
+      const run = () => onBackend(backend, () => runTfjs(c, true).map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)));
+      const first = await run();
+      const second = await run();
+      for (const [i, buffer] of second.entries()) expect(buffer.equals(first[i]), `${c.name} output ${i}`).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,180 @@
+// Patch-embed spec suite: the reference pinned on a hand-worked example, then the
+// tfjs-ops patchify/unpatchify on every tfjs backend against the reference (exactly:
+// both are permutations), round trips, gradients, and run-to-run bit identity.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../../src/compute/backend.js';
+import { registerNativeBackend } from '../../src/compute/native-backend.js';
+import { patchifyReference, unpatchifyReference } from './reference.js';
+import { type Tubelet, patchGrid } from './shape.js';
+import { patchify, unpatchify } from './tfjs.js';
+
+// ---------------------------------------------------------------- backends
+
+/** Why tfjs-node's `tensorflow` backend cannot run here, or null. */
+function tensorflowMissing(): string | null {
+  try {
+    createRequire(path.join(process.cwd(), 'package.json')).resolve('@tensorflow/tfjs-node');
+    return null;
+  } catch {
+    return '@tensorflow/tfjs-node is not installed (optional; it needs libtensorflow)';
+  }
+}
+
+const BACKENDS = ['cpu', 'wasm', 'native', 'tensorflow'] as const;
+type Backend = (typeof BACKENDS)[number];
+const UNAVAILABLE: Record<Backend, string | null> = { cpu: null, wasm: null, native: registerNativeBackend(), tensorflow: tensorflowMissing() };
+for (const name of BACKENDS) if (UNAVAILABLE[name]) console.log(`patch-embed suite: skipping ${name} (${UNAVAILABLE[name]})`);
+
+async function onBackend<T>(name: Backend, f: () => T | Promise<T>): Promise<T> {
+  if (name === 'tensorflow' && !tf.findBackend('tensorflow')) await useBackend({ requested: 'tensorflow' });
+  await tf.setBackend(name);
+  await tf.ready();
+  return f();
+}
+
+// ---------------------------------------------------------------- cases
+
+/** Deterministic values in [−1, 1): all distinct for these sizes, so a misplaced value shows. */
+function values(length: number, seed: number): Float32Array {
+  const out = new Float32Array(length);
+  let s = seed >>> 0;
+  for (let i = 0; i < length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+interface Case {
+  name: string;
+  video: [number, number, number, number, number];
+  patch: Tubelet;
+}
+
+const CASES: Case[] = [
+  { name: 'reference model: [2,3,8,32,32], tubelet 2×4×4 → 256 tokens of 96', video: [2, 3, 8, 32, 32], patch: [2, 4, 4] },
+  { name: 'one value', video: [1, 1, 1, 1, 1], patch: [1, 1, 1] },
+  { name: 'odd sizes, 1×1×1 patch', video: [1, 2, 3, 5, 7], patch: [1, 1, 1] },
+  { name: 'odd patch 3×5×5', video: [2, 1, 6, 10, 15], patch: [3, 5, 5] },
+  { name: 'the patch spans every frame', video: [1, 4, 4, 6, 9], patch: [4, 3, 3] },
+  { name: 'one token per clip', video: [3, 2, 2, 4, 4], patch: [2, 4, 4] },
+  { name: 'non-square 3×2×4 patch', video: [2, 3, 9, 12, 20], patch: [3, 2, 4] },
+];
+
+const size = (shape: readonly number[]) => shape.reduce((a, n) => a * n, 1);
+const tokensShape = (c: Case) => {
+  const g = patchGrid(c.video, c.patch);
+  return [g.batch, g.tokens, g.features];
+};
+
+function expectExactlyEqual(got: ArrayLike<number>, want: ArrayLike<number>, label: string): void {
+  expect(got.length, label).toBe(want.length);
+  let mismatches = 0;
+  for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) mismatches++;
+  expect(mismatches, `${label}: values that differ`).toBe(0);
+}
+
+// ---------------------------------------------------------------- the reference
+
+describe('patch-embed reference', () => {
+  it('puts tokens in (t, h, w) raster order with features (c, dt, dh, dw): a hand-worked example', () => {
+    // video [1, C=2, T=2, H=2, W=4] holding its own flat index; patch [1, 2, 2] → 2·1·2 = 4 tokens of 2·1·2·2 = 8.
+    const video = Array.from({ length: 32 }, (_, i) => i);
+    const tokens = Array.from(patchifyReference(video, [1, 2, 2, 2, 4], [1, 2, 2]));
+    expect(tokens).toEqual([
+      [0, 1, 4, 5, 16, 17, 20, 21], // t0, w0: channel 0 rows 0–1 cols 0–1, then channel 1 (index + 16)
+      [2, 3, 6, 7, 18, 19, 22, 23], // t0, w1
+      [8, 9, 12, 13, 24, 25, 28, 29], // t1, w0
+      [10, 11, 14, 15, 26, 27, 30, 31], // t1, w1
+    ].flat());
+  });
+
+  it('unpatchify inverts patchify', () => {
+    const c = CASES[3];
+    const video = values(size(c.video), 1);
+    const back = unpatchifyReference(patchifyReference(video, c.video, c.patch), tokensShape(c), c.video.slice(1), c.patch);
+    expectExactlyEqual(back, video, c.name);
+  });
+
+  it('rejects dimensions the patch does not divide, naming the dimension', () => {
+    expect(() => patchifyReference(new Float32Array(2 * 3 * 9 * 32 * 32), [2, 3, 9, 32, 32], [2, 4, 4])).toThrow(/frames T = 9 is not divisible by the patch's pt = 2/);
+    expect(() => patchGrid([2, 3, 8, 30, 32], [2, 4, 4])).toThrow(/height H = 30 .* ph = 4/);
+    expect(() => patchGrid([2, 3, 8, 32, 33], [2, 4, 4])).toThrow(/width W = 33 .* pw = 4/);
+    expect(() => patchGrid([3, 8, 32, 32], [2, 4, 4])).toThrow(/\[B, C, T, H, W\]/);
+    expect(() => unpatchifyReference(new Float32Array(2 * 255 * 96), [2, 255, 96], [3, 8, 32, 32], [2, 4, 4])).toThrow(/expected \[B, 256, 96\]/);
+  });
+});
+
+// ---------------------------------------------------------------- every backend
+
+describe.each(BACKENDS)('patch-embed on %s', (backend) => {
+  const skip = UNAVAILABLE[backend] !== null;
+  beforeAll(async () => {
+    if (!skip) await onBackend(backend, () => undefined);
+  });
+
+  it.skipIf(skip)('patchify equals the reference exactly, shape [B, N, C·pt·ph·pw]', async () => {
+    for (const c of CASES) {
+      const video = values(size(c.video), 1);
+      const [shape, got] = await onBackend(backend, () =>
+        tf.tidy(() => {
+          const tokens = patchify(tf.tensor(video, c.video), c.patch);
+          return [tokens.shape, tokens.dataSync()] as const;
+        }),
+      );
+      expect(shape, c.name).toEqual(tokensShape(c));
+      expectExactlyEqual(got, patchifyReference(video, c.video, c.patch), c.name);
+    }
+    expect(tokensShape(CASES[0])).toEqual([2, 256, 96]);
+  });
+
+  it.skipIf(skip)('unpatchify ∘ patchify and patchify ∘ unpatchify are the identity, exactly', async () => {
+    for (const c of CASES) {
+      const video = values(size(c.video), 2);
+      const tokens = values(size(c.video), 3);
+      const [videoBack, tokensBack] = await onBackend(backend, () =>
+        tf.tidy(() => [
+          unpatchify(patchify(tf.tensor(video, c.video), c.patch), c.video.slice(1), c.patch).dataSync(),
+          patchify(unpatchify(tf.tensor(tokens, tokensShape(c)), c.video.slice(1), c.patch), c.patch).dataSync(),
+        ]),
+      );
+      expectExactlyEqual(videoBack, video, `${c.name}: video`);
+      expectExactlyEqual(tokensBack, tokens, `${c.name}: tokens`);
+    }
+  });
+
+  // Both maps are permutations, so the gradient of Σ map(x) ∘ w is the inverse permutation
+  // of w, exactly; finite differences of a permutation would only recheck the same thing.
+  it.skipIf(skip)('gradients: patchify backward is unpatchify and vice versa, exactly', async () => {
+    for (const c of [CASES[0], CASES[3], CASES[6]]) {
+      const x = values(size(c.video), 4);
+      const w = values(size(c.video), 5);
+      const [dVideo, dTokens] = await onBackend(backend, () =>
+        tf.tidy(() => [
+          tf.grad((v: tf.Tensor) => tf.sum(tf.mul(patchify(v, c.patch), tf.tensor(w, tokensShape(c)))))(tf.tensor(x, c.video)).dataSync(),
+          tf.grad((t: tf.Tensor) => tf.sum(tf.mul(unpatchify(t, c.video.slice(1), c.patch), tf.tensor(w, c.video))))(tf.tensor(x, tokensShape(c))).dataSync(),
+        ]),
+      );
+      expectExactlyEqual(dVideo, unpatchifyReference(w, tokensShape(c), c.video.slice(1), c.patch), `${c.name}: d video`);
+      expectExactlyEqual(dTokens, patchifyReference(w, c.video, c.patch), `${c.name}: d tokens`);
+    }
+  });
+
+  it.skipIf(skip)('rejects an indivisible video, naming the dimension', async () => {
+    await onBackend(backend, () => {
+      expect(() => patchify(tf.zeros([1, 3, 8, 32, 30]), [2, 4, 4])).toThrow(/width W = 30/);
+      expect(() => unpatchify(tf.zeros([1, 256, 96]), [3, 7, 32, 32], [2, 4, 4])).toThrow(/frames T = 7/);
+    });
+  });
+
+  it.skipIf(skip)('is bit-identical run to run', async () => {
+    const c = CASES[0];
+    const video = values(size(c.video), 6);
+    const run = () => onBackend(backend, () => tf.tidy(() => Buffer.from(patchify(tf.tensor(video, c.video), c.patch).dataSync().buffer)));
+    const first = await run();
+    expect((await run()).equals(first)).toBe(true);
+  });
+});
