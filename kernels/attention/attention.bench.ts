@@ -16,6 +16,7 @@ import { useBackend } from '../../src/compute/backend.js';
 import { attentionBackwardReference, attentionForwardReference, type AttentionGradients } from './reference.js';
 import { type AttentionDims, attentionBackwardFlops, attentionForwardFlops } from './shape.js';
 import { attention } from './tfjs.js';
+import { testValues } from '../spec-backends.js';
 
 const PEAK_GFLOPS = 230;
 const TOLERANCE = 1e-4; // relative to the largest |value|
@@ -27,15 +28,7 @@ function flag(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-function values(length: number, seed: number, amplitude = 1): Float32Array {
-  const out = new Float32Array(length);
-  let s = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = amplitude * (s / 2 ** 31 - 1);
-  }
-  return out;
-}
+const values = testValues;
 
 function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
   let scale = 0;

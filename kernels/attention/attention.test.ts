@@ -1,52 +1,20 @@
 // Attention spec suite: the float64 reference checked against finite differences, then
 // the tfjs-ops attention on every tfjs backend against the reference (values and
 // gradients within 1e-4 of the largest |value|), masking, and run-to-run bit identity.
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../src/compute/backend.js';
-import { registerNativeBackend } from '../../src/compute/native-backend.js';
+import { onBackend, specBackends, testValues } from '../spec-backends.js';
 import { type AttentionForwardResult, type AttentionGradients, attentionBackwardReference, attentionForwardReference } from './reference.js';
 import { type AttentionDims, attentionDims } from './shape.js';
 import { attention } from './tfjs.js';
 
 // ---------------------------------------------------------------- backends
 
-/** Why tfjs-node's `tensorflow` backend cannot run here, or null. */
-function tensorflowMissing(): string | null {
-  try {
-    createRequire(path.join(process.cwd(), 'package.json')).resolve('@tensorflow/tfjs-node');
-    return null;
-  } catch {
-    return '@tensorflow/tfjs-node is not installed (optional; it needs libtensorflow)';
-  }
-}
-
-const BACKENDS = ['cpu', 'wasm', 'native', 'tensorflow'] as const;
-type Backend = (typeof BACKENDS)[number];
-const UNAVAILABLE: Record<Backend, string | null> = { cpu: null, wasm: null, native: registerNativeBackend(), tensorflow: tensorflowMissing() };
-for (const name of BACKENDS) if (UNAVAILABLE[name]) console.log(`attention suite: skipping ${name} (${UNAVAILABLE[name]})`);
-
-async function onBackend<T>(name: Backend, f: () => T | Promise<T>): Promise<T> {
-  if (name === 'tensorflow' && !tf.findBackend('tensorflow')) await useBackend({ requested: 'tensorflow' });
-  await tf.setBackend(name);
-  await tf.ready();
-  return f();
-}
+const { BACKENDS, UNAVAILABLE } = specBackends('attention');
 
 // ---------------------------------------------------------------- inputs
 
-/** Deterministic values in [−amplitude, amplitude). */
-function values(length: number, seed: number, amplitude = 1): Float32Array {
-  const out = new Float32Array(length);
-  let s = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = amplitude * (s / 2 ** 31 - 1);
-  }
-  return out;
-}
+const values = testValues;
 
 type MaskKind = 'padded' | 'one-empty';
 

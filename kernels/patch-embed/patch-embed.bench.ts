@@ -15,6 +15,7 @@ import { useBackend } from '../../src/compute/backend.js';
 import { patchifyReference, unpatchifyReference } from './reference.js';
 import { type Tubelet, patchGrid } from './shape.js';
 import { patchify, unpatchify } from './tfjs.js';
+import { testValues } from '../spec-backends.js';
 
 const VIDEO = [8, 3, 8, 32, 32] as const;
 const PATCH: Tubelet = [2, 4, 4];
@@ -25,15 +26,7 @@ function flag(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-function values(length: number, seed: number): Float32Array {
-  const out = new Float32Array(length);
-  let s = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
+const values = testValues;
 
 function mismatches(got: ArrayLike<number>, want: ArrayLike<number>): number {
   let n = Math.abs(got.length - want.length);

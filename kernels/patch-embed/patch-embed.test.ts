@@ -1,52 +1,20 @@
 // Patch-embed spec suite: the reference pinned on a hand-worked example, then the
 // tfjs-ops patchify/unpatchify on every tfjs backend against the reference (exactly:
 // both are permutations), round trips, gradients, and run-to-run bit identity.
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../src/compute/backend.js';
-import { registerNativeBackend } from '../../src/compute/native-backend.js';
+import { onBackend, specBackends, testValues } from '../spec-backends.js';
 import { patchifyReference, unpatchifyReference } from './reference.js';
 import { type Tubelet, patchGrid } from './shape.js';
 import { patchify, unpatchify } from './tfjs.js';
 
 // ---------------------------------------------------------------- backends
 
-/** Why tfjs-node's `tensorflow` backend cannot run here, or null. */
-function tensorflowMissing(): string | null {
-  try {
-    createRequire(path.join(process.cwd(), 'package.json')).resolve('@tensorflow/tfjs-node');
-    return null;
-  } catch {
-    return '@tensorflow/tfjs-node is not installed (optional; it needs libtensorflow)';
-  }
-}
-
-const BACKENDS = ['cpu', 'wasm', 'native', 'tensorflow'] as const;
-type Backend = (typeof BACKENDS)[number];
-const UNAVAILABLE: Record<Backend, string | null> = { cpu: null, wasm: null, native: registerNativeBackend(), tensorflow: tensorflowMissing() };
-for (const name of BACKENDS) if (UNAVAILABLE[name]) console.log(`patch-embed suite: skipping ${name} (${UNAVAILABLE[name]})`);
-
-async function onBackend<T>(name: Backend, f: () => T | Promise<T>): Promise<T> {
-  if (name === 'tensorflow' && !tf.findBackend('tensorflow')) await useBackend({ requested: 'tensorflow' });
-  await tf.setBackend(name);
-  await tf.ready();
-  return f();
-}
+const { BACKENDS, UNAVAILABLE } = specBackends('patch-embed');
 
 // ---------------------------------------------------------------- cases
 
-/** Deterministic values in [−1, 1): all distinct for these sizes, so a misplaced value shows. */
-function values(length: number, seed: number): Float32Array {
-  const out = new Float32Array(length);
-  let s = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
+const values = testValues;
 
 interface Case {
   name: string;

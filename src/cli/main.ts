@@ -10,6 +10,10 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
+  backend: {
+    summary: 'show the compute backend that would run, and why',
+    run: async (argv) => (await import('./backend.js')).runBackend(argv),
+  },
   data: {
     summary: 'make, export, import and preview synthetic physics datasets',
     run: async (argv) => (await import('./data.js')).runData(argv),

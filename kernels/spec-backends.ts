@@ -1,0 +1,57 @@
+/**
+ * What every kernel spec suite shares: the tfjs backends to run on, why any of them is
+ * unavailable here (the suite skips it and says so), switching to one, and
+ * deterministic test values.
+ *
+ *   const { BACKENDS, UNAVAILABLE } = specBackends('attention');
+ *   describe.each(BACKENDS)('on %s', (b) => { it.skipIf(UNAVAILABLE[b] !== null)(…) });
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../src/compute/backend.js';
+import { registerNativeBackend } from '../src/compute/native-backend.js';
+
+export const SPEC_BACKENDS = ['cpu', 'wasm', 'native', 'tensorflow'] as const;
+export type SpecBackend = (typeof SPEC_BACKENDS)[number];
+
+/** Why tfjs-node's `tensorflow` backend cannot run here, or null. */
+function tensorflowMissing(): string | null {
+  try {
+    createRequire(path.join(process.cwd(), 'package.json')).resolve('@tensorflow/tfjs-node');
+    return null;
+  } catch {
+    return '@tensorflow/tfjs-node is not installed (optional; it needs libtensorflow)';
+  }
+}
+
+/** The backends, with the reason each unavailable one is skipped (logged once, under `suite`). */
+export function specBackends(suite: string): { BACKENDS: readonly SpecBackend[]; UNAVAILABLE: Record<SpecBackend, string | null> } {
+  const UNAVAILABLE: Record<SpecBackend, string | null> = {
+    cpu: null,
+    wasm: null,
+    native: registerNativeBackend(),
+    tensorflow: tensorflowMissing(),
+  };
+  for (const name of SPEC_BACKENDS) if (UNAVAILABLE[name]) console.log(`${suite} suite: skipping ${name} (${UNAVAILABLE[name]})`);
+  return { BACKENDS: SPEC_BACKENDS, UNAVAILABLE };
+}
+
+/** Run `f` with `name` as the active tfjs backend. */
+export async function onBackend<T>(name: SpecBackend, f: () => T | Promise<T>): Promise<T> {
+  if (name === 'tensorflow' && !tf.findBackend('tensorflow')) await useBackend({ requested: 'tensorflow' });
+  await tf.setBackend(name);
+  await tf.ready();
+  return f();
+}
+
+/** Deterministic values in [−amplitude, amplitude) from a 32-bit LCG: distinct for test sizes. */
+export function testValues(length: number, seed: number, amplitude = 1): Float32Array {
+  const out = new Float32Array(length);
+  let s = seed >>> 0;
+  for (let i = 0; i < length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = amplitude * (s / 2 ** 31 - 1);
+  }
+  return out;
+}

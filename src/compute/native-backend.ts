@@ -1,0 +1,33 @@
+/**
+ * The `native` tfjs backend: a second instance of the wasm backend (its fast
+ * element-wise kernels, its heap) with the heavy kernels replaced by the native addon's
+ * multithreaded AVX-512/AVX2 versions, which read and write the wasm heap zero-copy.
+ *
+ * Registered on demand (registerNativeBackend) so that importing this file costs
+ * nothing when the addon is absent.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { makeBatchMatMul } from '../../kernels/native/tfjs/BatchMatMul.js';
+import { loadNative, nativeUnavailableReason } from '../../kernels/native/index.js';
+
+export const NATIVE_BACKEND = 'native';
+/** Kernels the native backend replaces; everything else is the wasm backend's own. */
+export const NATIVE_KERNELS = ['BatchMatMul'] as const;
+
+/**
+ * Register the `native` backend if the addon loads. Returns null on success, else the
+ * reason it is unavailable (one line).
+ */
+export function registerNativeBackend(priority = 0): string | null {
+  if (tf.findBackendFactory(NATIVE_BACKEND)) return null;
+  const addon = loadNative();
+  if (!addon) return nativeUnavailableReason();
+  const wasmFactory = tf.findBackendFactory('wasm');
+  if (!wasmFactory) return 'the wasm backend is not registered';
+  tf.registerBackend(NATIVE_BACKEND, wasmFactory, priority);
+  tf.copyRegisteredKernels('wasm', NATIVE_BACKEND);
+  tf.unregisterKernel('BatchMatMul', NATIVE_BACKEND);
+  tf.registerKernel(makeBatchMatMul(addon, NATIVE_BACKEND));
+  return null;
+}
