@@ -9,11 +9,14 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { makeBatchMatMul } from '../../kernels/native/tfjs/BatchMatMul.js';
+import { makeIdentity } from '../../kernels/native/tfjs/Identity.js';
+import { makeSplitV } from '../../kernels/native/tfjs/SplitV.js';
+import { makeSum } from '../../kernels/native/tfjs/Sum.js';
 import { loadNative, nativeUnavailableReason } from '../../kernels/native/index.js';
 
 export const NATIVE_BACKEND = 'native';
 /** Kernels the native backend replaces; everything else is the wasm backend's own. */
-export const NATIVE_KERNELS = ['BatchMatMul'] as const;
+export const NATIVE_KERNELS = ['BatchMatMul', 'Identity', 'SplitV', 'Sum'] as const;
 
 /**
  * Register the `native` backend if the addon loads. Returns null on success, else the
@@ -27,7 +30,9 @@ export function registerNativeBackend(priority = 0): string | null {
   if (!wasmFactory) return 'the wasm backend is not registered';
   tf.registerBackend(NATIVE_BACKEND, wasmFactory, priority);
   tf.copyRegisteredKernels('wasm', NATIVE_BACKEND);
-  tf.unregisterKernel('BatchMatMul', NATIVE_BACKEND);
-  tf.registerKernel(makeBatchMatMul(addon, NATIVE_BACKEND));
+  for (const config of [makeBatchMatMul(addon, NATIVE_BACKEND), makeIdentity(NATIVE_BACKEND), makeSplitV(NATIVE_BACKEND), makeSum(NATIVE_BACKEND)]) {
+    tf.unregisterKernel(config.kernelName, NATIVE_BACKEND);
+    tf.registerKernel(config);
+  }
   return null;
 }

@@ -10,7 +10,6 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   BatchMatMul,
-  getKernel,
   util,
   type BatchMatMulAttrs,
   type BatchMatMulInputs,
@@ -18,6 +17,7 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs';
+import { wasmFallback } from './wasm-fallback.js';
 import type { NativeAddon } from '../index.js';
 
 function batchOf(shape: number[]): number[] {
@@ -25,13 +25,13 @@ function batchOf(shape: number[]): number[] {
 }
 
 export function makeBatchMatMul(addon: NativeAddon, backendName: string): KernelConfig {
-  const wasmKernel = getKernel(BatchMatMul, 'wasm');
+  const fallback = wasmFallback(BatchMatMul);
   const kernelFunc = (args: { inputs: BatchMatMulInputs; backend: BackendWasm; attrs: BatchMatMulAttrs }): TensorInfo => {
     const { inputs, backend, attrs } = args;
     const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
     const { transposeA, transposeB } = attrs;
     if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) {
-      return (wasmKernel!.kernelFunc as KernelFunc)(args as never) as TensorInfo;
+      return fallback.call(args) as TensorInfo;
     }
     const m = transposeA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2];
     const kA = transposeA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1];
@@ -42,7 +42,7 @@ export function makeBatchMatMul(addon: NativeAddon, backendName: string): Kernel
     const [na, nb] = [util.sizeFromShape(ba), util.sizeFromShape(bb)];
     const sameBatch = ba.length === bb.length && ba.every((d, i) => d === bb[i]);
     if (!sameBatch && na !== 1 && nb !== 1) {
-      return (wasmKernel!.kernelFunc as KernelFunc)(args as never) as TensorInfo;
+      return fallback.call(args) as TensorInfo;
     }
     const outBatch = na >= nb ? ba : bb;
     const out = backend.makeOutput([...outBatch, m, n], 'float32');
@@ -54,5 +54,5 @@ export function makeBatchMatMul(addon: NativeAddon, backendName: string): Kernel
     addon.gemm(aView, bView, outView, na, nb, m, n, kA, transposeA, transposeB, 1, 0);
     return out;
   };
-  return { kernelName: BatchMatMul, backendName, kernelFunc: kernelFunc as unknown as KernelFunc };
+  return { kernelName: BatchMatMul, backendName, kernelFunc: kernelFunc as unknown as KernelFunc, setupFunc: fallback.setupFunc };
 }

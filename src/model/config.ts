@@ -1,0 +1,91 @@
+/**
+ * The model's configuration: one typed object with a one-line note per field, named
+ * presets, and validation that rejects unknown keys and wrong types. The resolved config
+ * is saved with every checkpoint and run.
+ */
+import { UserError } from '../errors.js';
+
+export interface DiTConfig {
+  /** Colour channels of the video. */
+  channels: number;
+  /** Training clip size; the model itself accepts any T×H×W divisible by the patch. */
+  frames: number;
+  height: number;
+  width: number;
+  /** Spacetime tubelet [pt, ph, pw]: each token covers pt frames × ph × pw pixels. */
+  patch: [number, number, number];
+  /** Token width D. */
+  hidden: number;
+  /** Transformer blocks. */
+  depth: number;
+  /** Attention heads (hidden must divide by heads). */
+  heads: number;
+  /** MLP width as a multiple of hidden. */
+  mlpRatio: number;
+  /** Width of the text embedding the model is conditioned on. */
+  textDim: number;
+  /** Cross-attention to the text tokens in every block (off = the ../shared/bench reference). */
+  crossAttention: boolean;
+  /** Sinusoidal timestep features before the timestep MLP. */
+  timestepFeatures: number;
+}
+
+const BASE: DiTConfig = {
+  channels: 3,
+  frames: 16,
+  height: 32,
+  width: 32,
+  patch: [2, 4, 4],
+  hidden: 192,
+  depth: 6,
+  heads: 6,
+  mlpRatio: 4,
+  textDim: 192,
+  crossAttention: true,
+  timestepFeatures: 256,
+};
+
+export const PRESETS = {
+  /** Exactly ../shared/bench/reference_dit.py: video [B,3,8,32,32], 256 tokens, 4,270,368 parameters. */
+  bench: { ...BASE, frames: 8, crossAttention: false },
+  /** For tests: a few thousand parameters, runs in milliseconds. */
+  tiny: { ...BASE, frames: 4, height: 16, width: 16, patch: [2, 4, 4], hidden: 32, depth: 2, heads: 2, mlpRatio: 2, textDim: 32 },
+  /** The shipped default model. */
+  small: { ...BASE },
+  /** A larger model for longer training runs. */
+  base: { ...BASE, hidden: 384, depth: 12, heads: 6, textDim: 384 },
+} satisfies Record<string, DiTConfig>;
+export type PresetName = keyof typeof PRESETS;
+
+/** The preset `name`, with `overrides` validated and applied. */
+export function resolveConfig(name: string, overrides: Record<string, unknown> = {}): DiTConfig {
+  if (!(name in PRESETS)) throw new UserError(`unknown preset "${name}" (expected one of: ${Object.keys(PRESETS).join(', ')})`);
+  return validateConfig({ ...PRESETS[name as PresetName], ...overrides });
+}
+
+/** Check every field's presence and type, and the shape constraints; reject unknown keys. */
+export function validateConfig(raw: Record<string, unknown>): DiTConfig {
+  const known = Object.keys(BASE);
+  for (const key of Object.keys(raw)) if (!known.includes(key)) throw new UserError(`unknown model config key "${key}"`);
+  for (const key of known) {
+    const value = raw[key];
+    const want = typeof BASE[key as keyof DiTConfig];
+    if (key === 'patch') {
+      if (!Array.isArray(value) || value.length !== 3 || !value.every((v) => Number.isInteger(v) && v > 0)) {
+        throw new UserError(`model config "patch" must be three positive integers, got ${JSON.stringify(value)}`);
+      }
+    } else if (typeof value !== want) {
+      throw new UserError(`model config "${key}" must be a ${want}, got ${JSON.stringify(value)}`);
+    } else if (want === 'number' && !(Number.isInteger(value) && (value as number) > 0)) {
+      throw new UserError(`model config "${key}" must be a positive integer, got ${value}`);
+    }
+  }
+  const c = raw as unknown as DiTConfig;
+  if (c.hidden % c.heads !== 0) throw new UserError(`model config: hidden ${c.hidden} is not divisible by heads ${c.heads}`);
+  if (c.hidden % 8 !== 0) throw new UserError(`model config: hidden ${c.hidden} must be divisible by 8 (3-D sin-cos positions)`);
+  const [pt, ph, pw] = c.patch;
+  for (const [dim, size, p] of [['frames', c.frames, pt], ['height', c.height, ph], ['width', c.width, pw]] as const) {
+    if (size % p !== 0) throw new UserError(`model config: ${dim} ${size} is not divisible by the patch's ${p}`);
+  }
+  return { ...c, patch: [pt, ph, pw] };
+}
