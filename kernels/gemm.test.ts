@@ -73,6 +73,8 @@ const SHAPES: [number, number, number][] = [
   [3, 100, 513],
   [1, 300, 40],
   [300, 1, 40],
+  [37, 40, 1500], // narrow N: A read in place (AVX-512), a partial last sliver, two K blocks
+  [70, 150, 2100], // three K blocks
 ];
 const TRANSPOSES: [boolean, boolean][] = [
   [false, false],

@@ -55,6 +55,14 @@ bool get_dim(napi_env env, napi_value v, int64_t* out) {
   return true;
 }
 
+// length == x*y*z without overflow (each factor < 2^31, so x*y fits in int64).
+bool is_product(size_t length, int64_t x, int64_t y, int64_t z) {
+  const int64_t xy = x * y;
+  if (xy == 0 || z == 0) return length == 0;
+  if (xy > INT64_MAX / z) return false;
+  return uint64_t(xy * z) == uint64_t(length);
+}
+
 bool ranges_overlap(const float* a, size_t na, const float* b, size_t nb) {
   const uintptr_t a0 = uintptr_t(a), a1 = a0 + na * sizeof(float);
   const uintptr_t b0 = uintptr_t(b), b1 = b0 + nb * sizeof(float);
@@ -94,12 +102,9 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   if (g.batch_a != g.batch_b && g.batch_a != 1 && g.batch_b != 1)
     return throw_range(env, "gemm: batchA and batchB must be equal or one of them 1");
   const int64_t batch = g.batch_a > g.batch_b ? g.batch_a : g.batch_b;
-  // Dims are < 2^31, so each product of three fits in int64 only if checked.
-  __int128 want_a = (__int128)g.batch_a * g.m * g.k, want_b = (__int128)g.batch_b * g.k * g.n,
-           want_c = (__int128)batch * g.m * g.n;
-  if (want_a != (__int128)na) return throw_range(env, "gemm: a.length must be batchA*m*k");
-  if (want_b != (__int128)nb) return throw_range(env, "gemm: b.length must be batchB*k*n");
-  if (want_c != (__int128)nc) return throw_range(env, "gemm: c.length must be max(batchA,batchB)*m*n");
+  if (!is_product(na, g.batch_a, g.m, g.k)) return throw_range(env, "gemm: a.length must be batchA*m*k");
+  if (!is_product(nb, g.batch_b, g.k, g.n)) return throw_range(env, "gemm: b.length must be batchB*k*n");
+  if (!is_product(nc, batch, g.m, g.n)) return throw_range(env, "gemm: c.length must be max(batchA,batchB)*m*n");
   if (ranges_overlap(c, nc, a, na) || ranges_overlap(c, nc, b, nb))
     return throw_range(env, "gemm: c must not share memory with a or b");
   g.a = a;

@@ -7,8 +7,10 @@
 //    products split across threads cost more in syncing than they gain.
 //  - few large products: per product, all workers pack A and B into shared
 //    buffers, then split C into MC x NC blocks, one task per block.
-// Both walk the same K blocks and the same micro-tile grid, so they give
-// bit-identical results.
+// Both walk the same K blocks and the same micro-tile grid with the same
+// micro-kernel arithmetic, so they give bit-identical results. When N is
+// narrow (attention's P.V: N = 32) A is read in place instead of packed: each
+// A value is used for only N/16 vector FMAs, so packing would double its traffic.
 #include "gemm.h"
 
 #include <stdlib.h>
@@ -28,8 +30,12 @@ namespace {
 
 // Below this many flops in a whole call, waking workers costs more than it saves.
 constexpr double kSerialFlops = 2.0e6;
-// Products smaller than this are never split across threads.
-constexpr double kSplitProductFlops = 16.0e6;
+// Products smaller than this are never split across threads: the packed
+// panels would travel between cores' caches. Measured crossover on the 2-core
+// Zen machine: 160^3 (8 MFLOP) is faster on one thread, 192^3 (14) on two.
+constexpr double kSplitProductFlops = 12.0e6;
+// B columns per packing task when a product is split across threads.
+constexpr int64_t kPackColumns = 64;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
@@ -69,12 +75,16 @@ struct Plan {
   int kblocks, kc;        // K split into kblocks blocks of kc (the last may be shorter)
   int64_t mc, nc;         // C block per compute task (multiples of mr / nr)
   int64_t mtiles, ntiles;
+  int64_t pack_nc, pack_ntiles;  // B columns per packing task: finer than nc, so
+                                 // packing a wide B does not leave threads idle
+  bool in_place_a;        // A is read where it is, not packed (see ABlock)
 
   int64_t k0(int kb) const { return int64_t(kb) * kc; }
   int kcb(int kb) const { return int(std::min<int64_t>(kc, args.k - k0(kb))); }
-  int64_t pack_tasks() const { return kblocks * (mtiles + ntiles); }
+  int64_t pack_a_tiles() const { return in_place_a ? 0 : mtiles; }
+  int64_t pack_tasks() const { return kblocks * (pack_a_tiles() + pack_ntiles); }
   int64_t compute_tasks() const { return mtiles * ntiles; }
-  int64_t packed_a_floats() const { return mpad * args.k; }
+  int64_t packed_a_floats() const { return in_place_a ? 0 : mpad * args.k; }
   int64_t packed_b_floats() const { return npad * args.k; }
 
   MatView view_a(int64_t p) const {
@@ -92,13 +102,13 @@ struct Plan {
     const int kb = int(task % kblocks);
     const int64_t tile = task / kblocks;
     const int kcb_ = kcb(kb);
-    if (tile < mtiles) {
+    if (tile < pack_a_tiles()) {
       const int64_t m0 = tile * mc;
       const int rows = int(std::min(mc, args.m - m0));
       ks->pack_a(view_a(p), m0, rows, k0(kb), kcb_, pa + mpad * k0(kb) + m0 * kcb_);
     } else {
-      const int64_t n0 = (tile - mtiles) * nc;
-      const int cols = int(std::min(nc, args.n - n0));
+      const int64_t n0 = (tile - pack_a_tiles()) * pack_nc;
+      const int cols = int(std::min(pack_nc, args.n - n0));
       ks->pack_b(view_b(p), k0(kb), kcb_, n0, cols, pb + npad * k0(kb) + n0 * kcb_);
     }
   }
@@ -107,10 +117,13 @@ struct Plan {
     const int64_t m0 = (task / ntiles) * mc, n0 = (task % ntiles) * nc;
     const int rows = int(std::min(mc, args.m - m0)), cols = int(std::min(nc, args.n - n0));
     float* c = args.c + p * args.m * args.n + m0 * args.n + n0;
+    const MatView a = view_a(p);
     for (int kb = 0; kb < kblocks; ++kb) {
       const int kcb_ = kcb(kb);
-      ks->macro(rows, cols, kcb_, pa + mpad * k0(kb) + m0 * kcb_, pb + npad * k0(kb) + n0 * kcb_, c,
-                args.n, Epilogue{args.alpha, args.beta, kb == 0});
+      const ABlock ablock = in_place_a ? ABlock{a.data + m0 * a.rs + k0(kb) * a.cs, a.rs, a.cs, false}
+                                       : ABlock{pa + mpad * k0(kb) + m0 * kcb_, 1, ks->mr, true};
+      ks->macro(rows, cols, kcb_, ablock, pb + npad * k0(kb) + n0 * kcb_, c, args.n,
+                Epilogue{args.alpha, args.beta, kb == 0});
     }
   }
 
@@ -151,8 +164,11 @@ Plan make_plan(const GemmArgs& args, const GemmKernelSet& ks, int threads, bool 
         plan.nc = round_up(plan.nc / 2, ks.nr);
     }
   }
+  plan.in_place_a = args.n <= ks.in_place_a_max_n;
   plan.mtiles = ceil_div(args.m, plan.mc);
   plan.ntiles = ceil_div(args.n, plan.nc);
+  plan.pack_nc = std::min<int64_t>(plan.nc, round_up(kPackColumns, ks.nr));
+  plan.pack_ntiles = ceil_div(args.n, plan.pack_nc);
   return plan;
 }
 
@@ -210,9 +226,9 @@ void gemm(const GemmArgs& args) {
   // Batch-parallel when the products are small or divide evenly enough among threads.
   const int64_t rounds = ceil_div(batch, threads);
   const double batch_efficiency = double(batch) / double(rounds * threads);
-  const bool serial = threads == 1 || product_flops * double(batch) < kSerialFlops;
-  const bool by_batch = !serial && batch > 1 &&
-                        (batch_efficiency >= 0.75 || product_flops < kSplitProductFlops);
+  const bool small = product_flops < kSplitProductFlops;
+  const bool serial = threads == 1 || product_flops * double(batch) < kSerialFlops || (batch == 1 && small);
+  const bool by_batch = !serial && batch > 1 && (batch_efficiency >= 0.75 || small);
 
   if (serial || by_batch) {
     const Plan plan = make_plan(args, ks, threads, false);

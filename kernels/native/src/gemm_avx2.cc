@@ -98,7 +98,8 @@ inline void store_row(float* c, __m256 lo, __m256 hi, const Epilogue& ep, __m256
 }
 
 // The fixed summation order: acc starts at 0 and takes k = 0, 1, ..., kc-1 in turn.
-void micro_6x16(int kc, const float* a, const float* b, float* c, ptrdiff_t ldc, Epilogue ep) {
+// Packed A only (`as` == MR); in-place A is packed on the fly by macro_tpl.
+void micro_6x16(int kc, const float* a, ptrdiff_t, int, const float* b, float* c, ptrdiff_t ldc, Epilogue ep) {
 #define ST_DECL(r) __m256 c##r##l = _mm256_setzero_ps(), c##r##h = _mm256_setzero_ps();
 #define ST_FMA(r)                                      \
   {                                                    \
@@ -139,7 +140,7 @@ double fma_probe(long iters, float* sink) {
 
 const GemmKernelSet kAvx2 = {
     "avx2", MR, NR,
-    /*kc=*/256, /*mc=*/96, /*nc=*/512,
+    /*kc=*/256, /*mc=*/96, /*nc=*/512, /*in_place_a_max_n=*/0,
     pack_a, pack_b, macro_tpl<MR, NR, micro_6x16>, fma_probe,
 };
 

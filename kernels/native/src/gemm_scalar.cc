@@ -12,7 +12,8 @@ constexpr int MR = 4;
 constexpr int NR = 8;
 
 // The fixed summation order: acc starts at 0 and takes k = 0, 1, ..., kc-1 in turn.
-void micro_4x8(int kc, const float* a, const float* b, float* c, ptrdiff_t ldc, Epilogue ep) {
+// Packed A only (`as` == MR); in-place A is packed on the fly by macro_tpl.
+void micro_4x8(int kc, const float* a, ptrdiff_t, int, const float* b, float* c, ptrdiff_t ldc, Epilogue ep) {
   float acc[MR * NR] = {};
   for (int k = 0; k < kc; ++k, a += MR, b += NR)
     for (int i = 0; i < MR; ++i)
@@ -34,7 +35,7 @@ double fma_probe(long iters, float* sink) {
 
 const GemmKernelSet kScalar = {
     "scalar", MR, NR,
-    /*kc=*/256, /*mc=*/64, /*nc=*/256,
+    /*kc=*/256, /*mc=*/64, /*nc=*/256, /*in_place_a_max_n=*/0,
     pack_a_tpl<MR>, pack_b_tpl<NR>, macro_tpl<MR, NR, micro_4x8>, fma_probe,
 };
 

@@ -15,13 +15,28 @@ inline int min_int(int a, int b) { return a < b ? a : b; }
 
 template <int MR>
 void pack_a_tpl(MatView a, ptrdiff_t m0, int mc, ptrdiff_t k0, int kc, float* dst) {
+  if (a.rs == 1) {
+    // op(A) is column-major (A was transposed): row k of the stored matrix
+    // holds all mc values for that k contiguously, so walk k outermost and
+    // deal each run of MR out to its sliver; every cache line is read once.
+    for (int k = 0; k < kc; ++k) {
+      const float* src = a.data + m0 + (k0 + k) * a.cs;
+      for (int i = 0; i < mc; i += MR) {
+        const int rows = min_int(MR, mc - i);
+        float* out = dst + (ptrdiff_t)i * kc + k * MR;
+        if (rows == MR) {
+          memcpy(out, src + i, MR * sizeof(float));
+        } else {
+          for (int r = 0; r < MR; ++r) out[r] = r < rows ? src[i + r] : 0.0f;
+        }
+      }
+    }
+    return;
+  }
   for (int i = 0; i < mc; i += MR, dst += MR * kc) {
     const int rows = min_int(MR, mc - i);
     const float* src = a.data + (m0 + i) * a.rs + k0 * a.cs;
-    if (a.rs == 1 && rows == MR) {
-      // op(A) is column-major (A was transposed): each k holds MR contiguous rows.
-      for (int k = 0; k < kc; ++k) memcpy(dst + k * MR, src + k * a.cs, MR * sizeof(float));
-    } else if (a.cs == 1 && rows == MR) {
+    if (a.cs == 1 && rows == MR) {
       // Row-major op(A): a transpose. Walk k in short runs so each source row
       // stays in a register line while its values are scattered MR apart.
       const float* row[MR];
@@ -77,24 +92,48 @@ void store_edge(const float* acc, int mr, int nr, float* c, ptrdiff_t ldc, Epilo
     }
 }
 
+// A micro-kernel computes one full MR x NR tile from an A sliver and a packed
+// B sliver. `as` is the A stride it needs: packed and column-major slivers
+// hold element (r, k) at a[k*as + r] (as = MR when packed), row-major ones at
+// a[r*as + k]. Each ISA provides a packed kernel and may provide in-place ones.
+// `mr` (<= MR) is how many rows exist: a row-major kernel reads row mr-1 in
+// place of the missing ones (their results land in the discarded part of the
+// edge tile), so the last sliver needs no copy; other kernels ignore it.
+using MicroFn = void (*)(int kc, const float* a, ptrdiff_t as, int mr, const float* b, float* c,
+                         ptrdiff_t ldc, Epilogue ep);
+
 // The macro-tile: every NR-column sliver of B against every MR-row sliver of A.
 // The B sliver (kc*NR floats) stays in L1 while the A block streams from L2.
-// Micro(kc, a, b, c, ldc, ep) computes one full MR x NR tile.
-template <int MR, int NR, void (*Micro)(int, const float*, const float*, float*, ptrdiff_t, Epilogue)>
-void macro_tpl(int mc, int nc, int kc, const float* pa, const float* pb, float* c, ptrdiff_t ldc,
+// In-place A slivers without a matching kernel, and partial ones (reading a
+// full MR rows would run past the matrix), are packed on the fly.
+template <int MR, int NR, MicroFn Packed, MicroFn RowMajor = nullptr, MicroFn ColMajor = nullptr>
+void macro_tpl(int mc, int nc, int kc, ABlock a, const float* pb, float* c, ptrdiff_t ldc,
                Epilogue ep) {
   alignas(64) float edge[MR * NR];
+  alignas(64) float sliver[MR * kMaxKc];  // only touched for on-the-fly packing
   for (int j = 0; j < nc; j += NR) {
     const int nr = min_int(NR, nc - j);
     const float* b = pb + (ptrdiff_t)(j / NR) * NR * kc;
     for (int i = 0; i < mc; i += MR) {
       const int mr = min_int(MR, mc - i);
-      const float* a = pa + (ptrdiff_t)(i / MR) * MR * kc;
+      MicroFn micro = Packed;
+      const float* as_ptr;
+      ptrdiff_t as = MR;
+      if (a.packed) {
+        as_ptr = a.data + (ptrdiff_t)i * kc;
+      } else if (RowMajor && a.cs == 1) {
+        micro = RowMajor, as_ptr = a.data + i * a.rs, as = a.rs;
+      } else if (ColMajor && mr == MR && a.rs == 1) {
+        micro = ColMajor, as_ptr = a.data + i, as = a.cs;
+      } else {
+        pack_a_tpl<MR>(MatView{a.data, a.rs, a.cs}, i, mr, 0, kc, sliver);
+        as_ptr = sliver;
+      }
       float* ct = c + i * ldc + j;
       if (mr == MR && nr == NR) {
-        Micro(kc, a, b, ct, ldc, ep);
+        micro(kc, as_ptr, as, mr, b, ct, ldc, ep);
       } else {
-        Micro(kc, a, b, edge, NR, Epilogue{1.0f, 0.0f, true});
+        micro(kc, as_ptr, as, mr, b, edge, NR, Epilogue{1.0f, 0.0f, true});
         store_edge<NR>(edge, mr, nr, ct, ldc, ep);
       }
     }

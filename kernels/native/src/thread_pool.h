@@ -47,11 +47,13 @@ class ThreadPool {
 
   int threads_;
   std::vector<std::thread> workers_;
-  // High 32 bits: job generation; low 32 bits: next unclaimed task.
-  std::atomic<uint64_t> ticket_{0};
+  // High 32 bits: job generation; low 32 bits: next unclaimed task. The
+  // counters sit on separate cache lines so claiming and finishing tasks do
+  // not bounce one line between cores.
+  alignas(64) std::atomic<uint64_t> ticket_{0};
   std::atomic<int64_t> tasks_{0};
-  std::atomic<int64_t> done_{0};
-  std::atomic<int> sleepers_{0};
+  alignas(64) std::atomic<int64_t> done_{0};
+  alignas(64) std::atomic<int> sleepers_{0};
   std::atomic<bool> stop_{false};
   TaskFn fn_ = nullptr;
   void* ctx_ = nullptr;
