@@ -144,7 +144,7 @@ export class WorldDataset {
   }
 
   /** Frames of sample `i` as RGB uint8 [T][H][W][3]; pass `out` to reuse a buffer. */
-  frames(i: number, out = new Uint8Array(this.frameBytes)): Uint8Array {
+  frames(i: number, out: Uint8Array = new Uint8Array(this.frameBytes)): Uint8Array {
     const { shard, offset } = this.locate(i);
     let fd = this.fds.get(shard);
     if (fd === undefined) {

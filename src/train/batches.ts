@@ -1,0 +1,90 @@
+/**
+ * Training batches from a world dataset: a seeded permutation per epoch, so the order is
+ * a pure function of (seed, epoch) and a run resumes exactly from its cursor. Frames
+ * become [B, C, T, H, W] floats in [−1, 1].
+ *
+ *   const batches = new BatchStream(new WorldDataset('data/id'), { batchSize: 8, seed: 1 });
+ *   const { video, captions } = batches.next(); // video: tf.Tensor5D
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../../datasets/world/rng.js';
+import type { WorldDataset } from '../../datasets/shards.js';
+
+export interface BatchCursor {
+  epoch: number;
+  /** Index into the epoch's permutation of the next sample. */
+  position: number;
+}
+
+/** uint8 RGB frames [T][H][W][3] → floats in [−1, 1] laid out [C][T][H][W]. */
+export function framesToChannelsFirst(frames: Uint8Array, T: number, H: number, W: number, out: Float32Array, offset = 0): void {
+  const plane = T * H * W;
+  for (let p = 0; p < plane; p++) {
+    out[offset + p] = frames[3 * p] / 127.5 - 1;
+    out[offset + plane + p] = frames[3 * p + 1] / 127.5 - 1;
+    out[offset + 2 * plane + p] = frames[3 * p + 2] / 127.5 - 1;
+  }
+}
+
+/** [C][T][H][W] floats in [−1, 1] → uint8 RGB [T][H][W][3] (clamped, rounded). */
+export function channelsFirstToFrames(values: Float32Array, T: number, H: number, W: number, offset = 0): Uint8Array {
+  const plane = T * H * W;
+  const out = new Uint8Array(plane * 3);
+  for (let p = 0; p < plane; p++) {
+    for (let c = 0; c < 3; c++) {
+      const v = Math.round((values[offset + c * plane + p] + 1) * 127.5);
+      out[3 * p + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+    }
+  }
+  return out;
+}
+
+export class BatchStream {
+  cursor: BatchCursor;
+  private order: Int32Array;
+  private readonly buffer: Uint8Array;
+
+  constructor(
+    readonly dataset: WorldDataset,
+    readonly options: { batchSize: number; seed: number; cursor?: BatchCursor },
+  ) {
+    this.cursor = { ...(options.cursor ?? { epoch: 0, position: 0 }) };
+    this.order = this.permutation(this.cursor.epoch);
+    this.buffer = new Uint8Array(dataset.frameBytes);
+  }
+
+  private permutation(epoch: number): Int32Array {
+    const rng = Rng.from(`spacetime-batches/${this.options.seed}/${epoch}`);
+    const order = Int32Array.from({ length: this.dataset.length }, (_, i) => i);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rng.next() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    return order;
+  }
+
+  /** The next batch's sample indices, advancing the cursor (wrapping into a new epoch). */
+  nextIndices(): number[] {
+    const out: number[] = [];
+    while (out.length < this.options.batchSize) {
+      if (this.cursor.position >= this.order.length) {
+        this.cursor = { epoch: this.cursor.epoch + 1, position: 0 };
+        this.order = this.permutation(this.cursor.epoch);
+      }
+      out.push(this.order[this.cursor.position++]);
+    }
+    return out;
+  }
+
+  next(): { video: tf.Tensor5D; captions: string[]; indices: number[] } {
+    const indices = this.nextIndices();
+    const [T, H, W] = this.dataset.shape;
+    const per = 3 * T * H * W;
+    const values = new Float32Array(indices.length * per);
+    const captions = indices.map((index, b) => {
+      framesToChannelsFirst(this.dataset.frames(index, this.buffer), T, H, W, values, b * per);
+      return this.dataset.meta(index).caption;
+    });
+    return { video: tf.tensor5d(values, [indices.length, 3, T, H, W]), captions, indices };
+  }
+}
