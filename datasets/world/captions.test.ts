@@ -13,6 +13,18 @@ const samples = (family: Family, split: 'id' | 'ood' | 'combo' = 'id') =>
 const says = (caption: string, words: readonly string[]) => words.some((w) => caption.includes(w));
 
 describe('captions', () => {
+  it('never writes an empty caption; every layout has a relation', () => {
+    for (const family of FAMILIES) {
+      for (const split of ['id', 'ood', 'combo'] as const) {
+        for (let index = 0; index < 100; index++) {
+          const m = makeSample({ family, split, seed: 5, index }).meta;
+          expect(m.caption.trim().length, m.name).toBeGreaterThan(10);
+          if (family === 'layout') expect(m.spec.relations.length, m.name).toBeGreaterThanOrEqual(1);
+        }
+      }
+    }
+  });
+
   it('every family has at least 5 templates, and all of them are used', () => {
     for (const family of FAMILIES) {
       expect(TEMPLATE_COUNTS[family]).toBeGreaterThanOrEqual(5);

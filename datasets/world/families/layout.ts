@@ -12,6 +12,7 @@ const RELATIONS: readonly Relation[] = ['left of', 'right of', 'above', 'below']
 const DIRECTIONS: readonly Direction[] = ['left', 'right', 'up', 'down'];
 /** Clear space between two related objects along the relation's axis, in units. */
 const GAP: readonly [number, number] = [0.3, 1.5];
+const MAX_TRIES = 200;
 
 interface Placed {
   shape: 'ball' | 'square';
@@ -36,8 +37,10 @@ function offsetFor(rng: Rng, relation: Relation, subject: Placed, object: Placed
   }
 }
 
+/** Closer than a clear 0.2 units on both axes (axis-aligned boxes: exact for squares, safe for balls). */
 function overlaps(a: Placed, b: Placed): boolean {
-  return Math.hypot(a.x - b.x, a.y - b.y) < (a.size + b.size) * Math.SQRT2 + 0.2;
+  const clear = a.size + b.size + 0.2;
+  return Math.abs(a.x - b.x) < clear && Math.abs(a.y - b.y) < clear;
 }
 
 export const layout: FamilySampler = (ctx) => {
@@ -46,7 +49,7 @@ export const layout: FamilySampler = (ctx) => {
   const placed: Placed[] = [{ shape: shape0, size: ctx.size(), x: 0, y: 0 }];
   const relations: RelationSpec[] = [];
   const wanted = rng.chance(0.5) ? 3 : 2;
-  for (let tries = 0; placed.length < wanted && tries < 40; tries++) {
+  for (let tries = 0; placed.length < wanted && tries < MAX_TRIES; tries++) {
     // Object k is related to an earlier object (k = 1 always to object 0).
     const anchor = placed.length === 1 ? 0 : rng.int(0, placed.length - 1);
     const candidate: Placed = { shape: rng.pick(['ball', 'square'] as const), size: ctx.size(), x: 0, y: 0 };
@@ -62,6 +65,10 @@ export const layout: FamilySampler = (ctx) => {
     relations.push({ subject: placed.length, relation, object: anchor });
     placed.push(candidate);
   }
+
+  // A relation needs two objects; two always fit (sizes ≤ 2, a 10-unit world), so not
+  // placing one is a bug, never a scene to caption.
+  if (placed.length < 2) throw new Error(`layout: could not place a second object in ${MAX_TRIES} tries`);
 
   // Move the group into the world, leaving room for the drift.
   const moving = rng.chance(0.5);
