@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up spacetime-lab on a fresh Debian machine with Node 20 (run as root, or with sudo):
-#   1. system packages the tests need (Jupyter for the notebooks), from Debian;
+#   1. system packages the tests need (Jupyter for the notebooks), from Debian, and
+#      Python's safetensors where pip can reach it;
 #   2. the npm dependencies, exactly as locked (npm ci), skipped when already in place;
 #   3. the native CPU kernels (node-gyp, offline) when their sources are present: a failed
 #      build is a one-line warning, and the project runs on the portable backends;
@@ -34,6 +35,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   say "installing system packages: ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Python's safetensors, best effort: the tests then also load our checkpoints with the
+# reference library (they skip that check, saying why, when it is absent).
+if ! /usr/bin/python3 -c 'import safetensors' 2>/dev/null; then
+  /usr/bin/python3 -m pip install -q --break-system-packages --no-deps safetensors >/dev/null 2>&1 \
+    && say "installed Python safetensors" || say "Python safetensors not installable here (its checks will be skipped)"
 fi
 
 # 2. npm dependencies, as locked.
