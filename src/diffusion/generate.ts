@@ -1,0 +1,110 @@
+/**
+ * The sampling loop, written out once: seeded noise at t = 1, classifier-free guidance,
+ * and a sampler stepping down to t = 0.
+ *
+ *   const video = generate({
+ *     model: (x, t, text) => dit.forward(x as tf.Tensor5D, t, text),
+ *     cond: encode(['a red ball bounces on the floor']), uncond: encode(['']),
+ *     shape: [1, 3, 16, 32, 32], steps: 25, guidance: 3,
+ *     sampler: createSampler('heun'), objective: rectifiedFlow(), seed: 1,
+ *   }); // [1, 3, 16, 32, 32]
+ *
+ * Guided output = uncond + g·(cond − uncond), on the model's raw output (every reading of it
+ * a sampler takes is affine in it, so guiding the velocity or x̂0 is the same thing). With
+ * g = 1 the unconditional pass is skipped and the result is exactly the conditional model's;
+ * otherwise cond and uncond go through the model as one batch of 2B.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../errors.js';
+import { noiseForSeeds } from './noise.js';
+import { rectifiedFlow, type Objective } from './objective.js';
+import type { ProbabilityFlow, Sampler } from './samplers/sampler.js';
+
+/** A model's conditioning: named tensors with the batch on axis 0 (e.g. the DiT's TextCondition). */
+export type Condition<C> = { [K in keyof C]?: tf.Tensor };
+
+/** model(x_t [B, …], model time [B], conditioning) → output in the objective's parameterisation. */
+export type DenoisingModel<C> = (x: tf.Tensor, t: tf.Tensor1D, cond: C) => tf.Tensor;
+
+export interface GenerateOptions<C extends Condition<C>> {
+  model: DenoisingModel<C>;
+  /** Conditioning for the prompt, batch B. */
+  cond: C;
+  /** Conditioning for the empty prompt, batch B, same shapes as `cond`; needed unless guidance is 1. */
+  uncond?: C;
+  /** Output shape [B, …], e.g. [B, C, T, H, W]. */
+  shape: readonly number[];
+  /** Sampler steps (model evaluations per step depend on the sampler). */
+  steps: number;
+  /** Classifier-free guidance scale g; 1 = the conditional model alone, 0 = the unconditional. */
+  guidance: number;
+  sampler: Sampler;
+  /** What the model predicts; rectified flow if omitted. */
+  objective?: Objective;
+  /** Item b's noise comes from seed + b (a number) or seed[b] (a list), whatever the batch. */
+  seed: number | readonly number[];
+  /** Called after each step, e.g. for a progress bar. */
+  onStep?: (step: number, steps: number) => void;
+}
+
+/** Sample from the model: [B, …] of `shape`, bit-identical for the same seed, model and backend. */
+export function generate<C extends Condition<C>>(options: GenerateOptions<C>): tf.Tensor {
+  const { model, cond, uncond, shape, steps, guidance, sampler, objective = rectifiedFlow(), onStep } = options;
+  if (!Number.isInteger(steps) || steps < 1) throw new UserError(`steps must be a positive integer, got ${steps}`);
+  if (!Number.isFinite(guidance)) throw new UserError(`guidance must be a finite number, got ${guidance}`);
+  if (shape.length < 1 || !shape.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`bad sample shape [${shape.join(', ')}]`);
+  const B = shape[0];
+  const seeds = typeof options.seed === 'number' ? Array.from({ length: B }, (_, b) => (options.seed as number) + b) : [...options.seed];
+  if (seeds.length !== B) throw new Error(`${seeds.length} seeds for a batch of ${B}`);
+  if (guidance !== 1 && !uncond) throw new Error('guidance ≠ 1 needs the unconditional conditioning `uncond`');
+
+  const guided = guidance !== 1;
+  const both = guided ? concatBatch(cond, uncond as C) : cond; // [2B, …]: cond, then uncond
+  const modelTimes = (t: number, n: number) => objective.modelTime(new Float32Array(n).fill(t));
+
+  /** One guided model evaluation at (x, t), read as a velocity and as x̂0. */
+  const flow: ProbabilityFlow = {
+    alpha: (t) => objective.alpha(t),
+    sigma: (t) => objective.sigma(t),
+    predict(x, t) {
+      let output: tf.Tensor;
+      if (!guided) {
+        output = model(x, modelTimes(t, B), cond); // [B, …]
+      } else {
+        const [c, u] = tf.split(model(tf.concat([x, x], 0), modelTimes(t, 2 * B), both), 2, 0); // 2 × [B, …]
+        output = tf.add(u, tf.mul(tf.sub(c, u), guidance)); // uncond + g·(cond − uncond)
+      }
+      return { velocity: objective.velocity(output, x, t), data: objective.data(output, x, t) };
+    },
+  };
+
+  let x = noiseForSeeds(shape.slice(1), seeds); // [B, …] at t = 1
+  const times = sampler.setTimesteps(steps);
+  try {
+    for (let i = 0; i < steps; i++) {
+      const next = tf.tidy(() => sampler.step(flow, x, times[i], times[i + 1]));
+      x.dispose();
+      x = next;
+      onStep?.(i + 1, steps);
+    }
+  } finally {
+    sampler.reset();
+    if (guided) for (const tensor of Object.values(both) as (tf.Tensor | undefined)[]) tensor?.dispose();
+  }
+  return x;
+}
+
+/** Each tensor of `a` followed by the same tensor of `b`, along the batch axis. */
+export function concatBatch<C extends Condition<C>>(a: C, b: C): C {
+  const out: Record<string, tf.Tensor> = {};
+  for (const [key, tensor] of Object.entries(a) as [string, tf.Tensor | undefined][]) {
+    if (!tensor) continue;
+    const other = (b as Record<string, tf.Tensor | undefined>)[key];
+    if (!other) throw new Error(`conditioning "${key}" is missing from uncond`);
+    if (tensor.shape.slice(1).join() !== other.shape.slice(1).join()) {
+      throw new Error(`conditioning "${key}" is [${tensor.shape}] for cond but [${other.shape}] for uncond (pad to the same length)`);
+    }
+    out[key] = tf.concat([tensor, other], 0);
+  }
+  return out as C;
+}

@@ -1,0 +1,134 @@
+/**
+ * What the model is trained to predict, and how a sampler reads its prediction back.
+ *
+ * Both objectives noise clean data x0 with ε ~ N(0, I) as x_t = α(t)·x0 + σ(t)·ε on
+ * t ∈ [0, 1], where t = 0 is data and t = 1 is pure noise:
+ *
+ *   rectified flow (default)  α = 1 − t, σ = t           target ε − x0  (= dx_t/dt)
+ *                             t = sigmoid(n), n ~ N(m, s), logit-normal as in SD3
+ *   v-prediction              α = cos(πt/2), σ = sin(πt/2)  target α·ε − σ·x0
+ *                             t ~ U[0, 1)  (the cosine schedule of Salimans & Ho, 2022)
+ *
+ * Training (per-sample times):
+ *
+ *   const t = objective.sampleTimesteps(B, rng);          // Float32Array [B]
+ *   const xt = objective.noisy(x0, eps, t);               // [B, C, T, H, W]
+ *   const loss = mse(model(xt, objective.modelTime(t), text), objective.target(x0, eps, t));
+ *
+ * Sampling reads the model's output o at (x_t, t) as the probability-flow ODE's velocity
+ * dx/dt (`velocity`) or as the clean-data estimate x̂0 (`data`).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../errors.js';
+import { fillGaussian, type RandomSource } from './noise.js';
+
+/**
+ * The model sees t·1000, not t: DiT's sinusoidal timestep features were designed for the
+ * integer steps 0…999 of DDPM (frequencies down to 1/10000), so t ∈ [0, 1] unscaled would
+ * use only the slowest few bands.
+ */
+export const MODEL_TIME_SCALE = 1000;
+
+/** One time for the whole batch (sampling) or one per sample (training). */
+export type Time = number | ArrayLike<number>;
+
+export interface Objective {
+  readonly name: ObjectiveName;
+  /** Signal scale α(t) in x_t = α·x0 + σ·ε. */
+  alpha(t: number): number;
+  /** Noise scale σ(t) in x_t = α·x0 + σ·ε. */
+  sigma(t: number): number;
+  /** Training times in [0, 1], one per sample. */
+  sampleTimesteps(batch: number, rng: RandomSource): Float32Array;
+  /** x_t from clean data and noise. */
+  noisy(x0: tf.Tensor, eps: tf.Tensor, t: Time): tf.Tensor;
+  /** What the model is trained to output at x_t. */
+  target(x0: tf.Tensor, eps: tf.Tensor, t: Time): tf.Tensor;
+  /** The model's time input, t·MODEL_TIME_SCALE, [B]. */
+  modelTime(t: ArrayLike<number>): tf.Tensor1D;
+  /** Model output at (x, t) → dx/dt along the probability-flow ODE. */
+  velocity(output: tf.Tensor, x: tf.Tensor, t: Time): tf.Tensor;
+  /** Model output at (x, t) → the estimate of the clean data x0. */
+  data(output: tf.Tensor, x: tf.Tensor, t: Time): tf.Tensor;
+}
+
+export const OBJECTIVE_NAMES = ['rectified-flow', 'v-prediction'] as const;
+export type ObjectiveName = (typeof OBJECTIVE_NAMES)[number];
+
+/**
+ * f(t) as a scalar, or for per-sample times as a [B, 1, …, 1] tensor that broadcasts over
+ * x's non-batch axes.
+ */
+function perSample(f: (t: number) => number, t: Time, like: tf.Tensor): number | tf.Tensor {
+  if (typeof t === 'number') return f(t);
+  if (t.length !== like.shape[0]) throw new Error(`${t.length} times for a batch of ${like.shape[0]}`);
+  const values = Float32Array.from({ length: t.length }, (_, i) => f(t[i]));
+  return tf.tensor(values, [t.length, ...like.shape.slice(1).map(() => 1)]);
+}
+
+/** a·x + b·y with per-sample coefficients. */
+function combine(a: (t: number) => number, x: tf.Tensor, b: (t: number) => number, y: tf.Tensor, t: Time): tf.Tensor {
+  return tf.tidy(() => tf.add(tf.mul(x, perSample(a, t, x)), tf.mul(y, perSample(b, t, y))));
+}
+
+function modelTime(t: ArrayLike<number>): tf.Tensor1D {
+  return tf.tensor1d(Float32Array.from({ length: t.length }, (_, i) => t[i] * MODEL_TIME_SCALE));
+}
+
+// ---------------------------------------------------------------- rectified flow
+
+/**
+ * Rectified flow: straight paths x_t = (1 − t)·x0 + t·ε, the model predicts their constant
+ * velocity ε − x0, so its output is dx/dt as it stands and x̂0 = x_t − t·v.
+ * Timesteps are logit-normal (mean `m`, std `s` of the logit): more training near t = ½,
+ * where the velocity is hardest to predict.
+ */
+export function rectifiedFlow(options: { m?: number; s?: number } = {}): Objective {
+  const { m = 0, s = 1 } = options;
+  const alpha = (t: number) => 1 - t;
+  const sigma = (t: number) => t;
+  return {
+    name: 'rectified-flow',
+    alpha,
+    sigma,
+    sampleTimesteps(batch, rng) {
+      const n = fillGaussian(new Float32Array(batch), rng);
+      return n.map((z) => 1 / (1 + Math.exp(-(m + s * z))));
+    },
+    noisy: (x0, eps, t) => combine(alpha, x0, sigma, eps, t),
+    target: (x0, eps) => tf.sub(eps, x0),
+    modelTime,
+    velocity: (output) => output.clone(),
+    data: (output, x, t) => combine(() => 1, x, (u) => -u, output, t),
+  };
+}
+
+// ---------------------------------------------------------------- v-prediction
+
+/**
+ * v-prediction on the cosine schedule α = cos(πt/2), σ = sin(πt/2) (ᾱ = cos²(πt/2), no
+ * offset, so t = 1 is exactly noise). With φ = πt/2 the path is a rotation of (x0, ε), so
+ * x̂0 = α·x_t − σ·v, ε̂ = σ·x_t + α·v and dx/dt = φ'·(α·ε̂ − σ·x̂0) = (π/2)·v.
+ */
+export function vPrediction(): Objective {
+  const alpha = (t: number) => (t >= 1 ? 0 : Math.cos((Math.PI / 2) * t)); // exact 0 at t = 1
+  const sigma = (t: number) => Math.sin((Math.PI / 2) * t);
+  return {
+    name: 'v-prediction',
+    alpha,
+    sigma,
+    sampleTimesteps: (batch, rng) => Float32Array.from({ length: batch }, () => rng.next()),
+    noisy: (x0, eps, t) => combine(alpha, x0, sigma, eps, t),
+    target: (x0, eps, t) => combine((u) => -sigma(u), x0, alpha, eps, t),
+    modelTime,
+    velocity: (output) => tf.mul(output, Math.PI / 2),
+    data: (output, x, t) => combine(alpha, x, (u) => -sigma(u), output, t),
+  };
+}
+
+/** The objective called `name` (rectified flow with SD3's logit-normal defaults). */
+export function createObjective(name: string): Objective {
+  if (name === 'rectified-flow') return rectifiedFlow();
+  if (name === 'v-prediction') return vPrediction();
+  throw new UserError(`unknown objective "${name}" (expected one of: ${OBJECTIVE_NAMES.join(', ')})`);
+}
