@@ -87,12 +87,12 @@ describe.each(BACKENDS)('patch-embed on %s', (backend) => {
   it.skipIf(skip)('patchify equals the reference exactly, shape [B, N, C·pt·ph·pw]', async () => {
     for (const c of CASES) {
       const video = values(size(c.video), 1);
-      const [shape, got] = await onBackend(backend, () =>
-        tf.tidy(() => {
-          const tokens = patchify(tf.tensor(video, c.video), c.patch);
-          return [tokens.shape, tokens.dataSync()] as const;
-        }),
-      );
+      const [shape, got] = await onBackend(backend, () => {
+        const tokens = tf.tidy(() => patchify(tf.tensor(video, c.video), c.patch));
+        const result = [tokens.shape, tokens.dataSync()] as const;
+        tokens.dispose();
+        return result;
+      });
       expect(shape, c.name).toEqual(tokensShape(c));
       expectExactlyEqual(got, patchifyReference(video, c.video, c.patch), c.name);
     }

@@ -14,6 +14,18 @@ const commands: Record<string, Command> = {
     summary: 'show the compute backend that would run, and why',
     run: async (argv) => (await import('./backend.js')).runBackend(argv),
   },
+  train: {
+    summary: 'train the text-conditioned diffusion transformer on a dataset',
+    run: async (argv) => (await import('./train.js')).runTrain(argv),
+  },
+  generate: {
+    summary: 'generate a video from a prompt',
+    run: async (argv) => (await import('./generate.js')).runGenerate(argv),
+  },
+  model: {
+    summary: 'model info: configuration and parameter counts of a preset',
+    run: async (argv) => (await import('./model.js')).runModel(argv),
+  },
   data: {
     summary: 'make, export, import and preview synthetic physics datasets',
     run: async (argv) => (await import('./data.js')).runData(argv),

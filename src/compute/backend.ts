@@ -18,7 +18,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { UserError, describeError } from '../errors.js';
-import { NATIVE_BACKEND, registerNativeBackend } from './native-backend.js';
+import { NATIVE_BACKEND, registerNativeBackend, registerWasmGaps } from './native-backend.js';
 
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -73,7 +73,10 @@ const PROBES: Record<BackendName, Probe> = {
     if (failed) return failed;
     return (await tf.setBackend(NATIVE_BACKEND)) ? null : 'the native backend (wasm + native kernels) failed to initialise';
   },
-  wasm: async () => ((await tf.setBackend('wasm')) ? null : 'the wasm backend failed to initialise'),
+  wasm: async () => {
+    registerWasmGaps();
+    return (await tf.setBackend('wasm')) ? null : 'the wasm backend failed to initialise';
+  },
   cpu: async () => ((await tf.setBackend('cpu')) ? null : 'the cpu backend failed to initialise'),
 };
 

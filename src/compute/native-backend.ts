@@ -12,17 +12,19 @@ import { makeBatchMatMul } from '../../kernels/native/tfjs/BatchMatMul.js';
 import { makeIdentity } from '../../kernels/native/tfjs/Identity.js';
 import { makeSplitV } from '../../kernels/native/tfjs/SplitV.js';
 import { makeSum } from '../../kernels/native/tfjs/Sum.js';
+import { makeUnsortedSegmentSum } from '../../kernels/native/tfjs/UnsortedSegmentSum.js';
 import { loadNative, nativeUnavailableReason } from '../../kernels/native/index.js';
 
 export const NATIVE_BACKEND = 'native';
 /** Kernels the native backend replaces; everything else is the wasm backend's own. */
-export const NATIVE_KERNELS = ['BatchMatMul', 'Identity', 'SplitV', 'Sum'] as const;
+export const NATIVE_KERNELS = ['BatchMatMul', 'Identity', 'SplitV', 'Sum', 'UnsortedSegmentSum'] as const;
 
 /**
  * Register the `native` backend if the addon loads. Returns null on success, else the
  * reason it is unavailable (one line).
  */
 export function registerNativeBackend(priority = 0): string | null {
+  registerWasmGaps();
   if (tf.findBackendFactory(NATIVE_BACKEND)) return null;
   const addon = loadNative();
   if (!addon) return nativeUnavailableReason();
@@ -30,9 +32,17 @@ export function registerNativeBackend(priority = 0): string | null {
   if (!wasmFactory) return 'the wasm backend is not registered';
   tf.registerBackend(NATIVE_BACKEND, wasmFactory, priority);
   tf.copyRegisteredKernels('wasm', NATIVE_BACKEND);
-  for (const config of [makeBatchMatMul(addon, NATIVE_BACKEND), makeIdentity(NATIVE_BACKEND), makeSplitV(NATIVE_BACKEND), makeSum(NATIVE_BACKEND)]) {
+  for (const config of [makeBatchMatMul(addon, NATIVE_BACKEND), makeIdentity(NATIVE_BACKEND), makeSplitV(NATIVE_BACKEND), makeSum(NATIVE_BACKEND), makeUnsortedSegmentSum(NATIVE_BACKEND)]) {
     tf.unregisterKernel(config.kernelName, NATIVE_BACKEND);
     tf.registerKernel(config);
   }
   return null;
+}
+
+/**
+ * Kernels the stock wasm backend lacks that training needs (the gradient of Gather), so
+ * the plain `wasm` backend can train too. Idempotent.
+ */
+export function registerWasmGaps(): void {
+  if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) tf.registerKernel(makeUnsortedSegmentSum('wasm'));
 }

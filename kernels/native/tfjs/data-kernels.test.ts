@@ -44,6 +44,19 @@ describe.each(BACKENDS)('data kernels on %s', (backend) => {
     }
   });
 
+  it.skipIf(skip)('UnsortedSegmentSum (the gradient of Gather) matches cpu, dropping out-of-range ids', async () => {
+    const x = testValues(6 * 5, 4);
+    const ids = [2, 0, 2, 7, 1, 0];
+    const run = (name: typeof backend) =>
+      onBackend(name, () => tf.tidy(() => Array.from(tf.unsortedSegmentSum(tf.tensor(x, [6, 5]), tf.tensor1d(ids, 'int32'), 4).dataSync())));
+    const [got, want] = [await run(backend), await run('cpu')];
+    got.forEach((g, i) => expect(g).toBeCloseTo(want[i], 6));
+    // and through autodiff: the gradient of an embedding lookup
+    const grad = (name: typeof backend) =>
+      onBackend(name, () => tf.tidy(() => Array.from(tf.grad((e: tf.Tensor) => tf.sum(tf.gather(e, tf.tensor1d([1, 1, 3], 'int32'))))(tf.ones([4, 2])).dataSync())));
+    expect(await grad(backend)).toEqual([0, 0, 2, 2, 0, 0, 1, 1]);
+  });
+
   it.skipIf(skip)('Identity shares data safely: the copy survives disposing the original', async () => {
     await onBackend(backend, () => {
       const x = tf.tensor([1, 2, 3]);

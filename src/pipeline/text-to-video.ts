@@ -1,0 +1,115 @@
+/**
+ * Text in, video out: load a trained checkpoint (EMA weights when present), encode the
+ * prompt and the null caption, and run the guided sampler. The denoising loop itself is
+ * src/diffusion/generate.ts; this file only wires the pieces.
+ *
+ *   const pipe = loadPipeline('runs/small');
+ *   const videos = generateVideos(pipe, { prompt: 'a red ball bounces on the floor', seeds: [1] });
+ */
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../errors.js';
+import { generate } from '../diffusion/generate.js';
+import { createObjective } from '../diffusion/objective.js';
+import { createSampler } from '../diffusion/samplers/index.js';
+import { channelsFirstToFrames } from '../train/batches.js';
+import { loadCheckpoint, restoreVariables } from '../train/checkpoint.js';
+import { buildTextToVideo, type TextToVideo, type TrainConfig } from '../train/trainer.js';
+import { unknownWordsWarning } from '../text/tokenizer.js';
+import type { Video } from '../video/index.js';
+
+export interface Pipeline {
+  net: TextToVideo;
+  config: TrainConfig;
+  checkpoint: string;
+  step: number;
+}
+
+/** Build the model and text encoder of a checkpoint (or a run's latest) and load its weights. */
+export function loadPipeline(checkpointOrRun: string, options: { ema?: boolean } = {}): Pipeline {
+  const ck = loadCheckpoint(checkpointOrRun);
+  const config = ck.config as TrainConfig;
+  if (!config?.model || !config?.text) throw new UserError(`${ck.path} has no model config (state.json): not a spacetime checkpoint`);
+  const net = buildTextToVideo(config.model, config.text, 0);
+  const weights = options.ema !== false && ck.ema ? ck.ema : ck.params;
+  restoreVariables(net.params, weights, options.ema !== false && ck.ema ? 'EMA weights' : 'weights');
+  return { net, config, checkpoint: ck.path, step: ck.step };
+}
+
+export interface GenerateRequest {
+  prompt: string;
+  /** One video per seed. */
+  seeds: number[];
+  steps?: number;
+  guidance?: number;
+  sampler?: string;
+  /** Clip size; defaults to the training clip. */
+  frames?: number;
+  height?: number;
+  width?: number;
+  fps?: number;
+  /** Called with a warning line (unknown words). */
+  warn?: (line: string) => void;
+  onStep?: (step: number, steps: number) => void;
+}
+
+export const GENERATE_DEFAULTS = { steps: 25, guidance: 3, sampler: 'heun', fps: 10 };
+
+export function generateVideos(pipe: Pipeline, request: GenerateRequest): Video[] {
+  const { model } = pipe.config;
+  const T = request.frames ?? model.frames;
+  const H = request.height ?? model.height;
+  const W = request.width ?? model.width;
+  const [pt, ph, pw] = model.patch;
+  if (T % pt || H % ph || W % pw) throw new UserError(`--frames ${T} and --size ${H}×${W} must be divisible by the patch ${pt}×${ph}×${pw}`);
+  const steps = request.steps ?? GENERATE_DEFAULTS.steps;
+  const guidance = request.guidance ?? GENERATE_DEFAULTS.guidance;
+  const B = request.seeds.length;
+  const text = pipe.net.encoder.encode(Array.from({ length: B }, () => request.prompt));
+  const warning = unknownWordsWarning(text.unknown);
+  if (warning) request.warn?.(warning);
+  const uncond = pipe.net.encoder.encodeUnconditional(B);
+  const objective = createObjective(pipe.config.objective);
+  const x = generate({
+    model: (xt, t, cond) => pipe.net.dit.forward(xt as tf.Tensor5D, t, cond),
+    cond: { pooled: text.pooled, tokens: text.tokens, mask: text.mask },
+    uncond: { pooled: uncond.pooled, tokens: uncond.tokens, mask: uncond.mask },
+    shape: [B, 3, T, H, W],
+    steps,
+    guidance,
+    sampler: createSampler(request.sampler ?? GENERATE_DEFAULTS.sampler),
+    objective,
+    seed: request.seeds,
+    onStep: request.onStep,
+  });
+  const values = x.dataSync() as Float32Array;
+  tf.dispose([x, text.pooled, text.tokens, text.mask, uncond.pooled, uncond.tokens, uncond.mask]);
+  const per = 3 * T * H * W;
+  return request.seeds.map((_, b) => ({
+    frames: channelsFirstToFrames(values, T, H, W, b * per),
+    numFrames: T,
+    height: H,
+    width: W,
+    fps: request.fps ?? GENERATE_DEFAULTS.fps,
+  }));
+}
+
+/** K videos side by side in one (a grid of ⌈√K⌉ columns, 1-pixel dark gaps). */
+export function videoGrid(videos: Video[]): Video {
+  const [first] = videos;
+  const cols = Math.ceil(Math.sqrt(videos.length));
+  const rows = Math.ceil(videos.length / cols);
+  const gap = 1;
+  const width = cols * first.width + (cols - 1) * gap;
+  const height = rows * first.height + (rows - 1) * gap;
+  const frames = new Uint8Array(first.numFrames * height * width * 3);
+  videos.forEach((v, k) => {
+    const [r, c] = [Math.floor(k / cols), k % cols];
+    for (let t = 0; t < v.numFrames; t++)
+      for (let y = 0; y < v.height; y++) {
+        const from = ((t * v.height + y) * v.width) * 3;
+        const to = ((t * height + r * (v.height + gap) + y) * width + c * (v.width + gap)) * 3;
+        frames.set(v.frames.subarray(from, from + v.width * 3), to);
+      }
+  });
+  return { frames, numFrames: first.numFrames, height, width, fps: first.fps };
+}

@@ -1,0 +1,69 @@
+// Training end to end on the tiny preset: it learns, resumes bit-identically, refuses
+// to clobber a run; the pipeline generates deterministic videos from its checkpoints.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeDataset } from '../../datasets/make.js';
+import { parseSelection } from '../../datasets/selection.js';
+import { useBackend } from '../compute/backend.js';
+import { UserError } from '../errors.js';
+import { generateVideos, loadPipeline } from '../pipeline/text-to-video.js';
+import { train, type StepMetrics } from './trainer.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-train-'));
+const data = path.join(tmp, 'data');
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+beforeAll(async () => {
+  await useBackend({});
+  makeDataset(parseSelection({ families: 'uniform,bounce,layout,slide', n: 4, seed: 1, size: 16, frames: 4 }), { out: data });
+});
+
+const base = { preset: 'tiny', data, batchSize: 4, lr: 1e-2, warmup: 5, captionDropout: 0.25, checkpointEvery: 3, emaDecay: 0.9 };
+const readMetrics = (run: string) =>
+  fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as StepMetrics);
+
+describe('train', () => {
+  it('learns: the loss of the last 20 of 120 steps is well below that of the first 20', async () => {
+    const out = path.join(tmp, 'learn');
+    await train({ ...base, steps: 120, out, checkpointEvery: 1000 });
+    const losses = readMetrics(out).map((m) => m.loss);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(losses).toHaveLength(120);
+    // Measured 1.15 → 0.83 (ratio 0.72) on the native backend.
+    expect(mean(losses.slice(-20)) / mean(losses.slice(0, 20))).toBeLessThan(0.8);
+  });
+
+  it('resumes bit-identically: 6 steps straight equal 3 steps + resume to 6', async () => {
+    const straight = path.join(tmp, 'straight');
+    const resumed = path.join(tmp, 'resumed');
+    await train({ ...base, steps: 6, out: straight });
+    await train({ ...base, steps: 3, out: resumed });
+    await train({ ...base, steps: 6, out: resumed, resume: true });
+    const weights = (run: string) => fs.readFileSync(path.join(run, 'checkpoints', 'step-00000006', 'model.safetensors'));
+    expect(weights(resumed).equals(weights(straight))).toBe(true);
+    expect(readMetrics(resumed).map((m) => m.loss)).toEqual(readMetrics(straight).map((m) => m.loss));
+  });
+
+  it('refuses to overwrite a run, and --resume without one', async () => {
+    await expect(train({ ...base, steps: 2, out: path.join(tmp, 'straight') })).rejects.toThrow(/already holds a run; pass --resume/);
+    await expect(train({ ...base, steps: 2, out: path.join(tmp, 'nothing'), resume: true })).rejects.toThrow(UserError);
+  });
+});
+
+describe('generate from a checkpoint', () => {
+  it('is deterministic per seed, warns on unknown words, refuses an empty prompt', () => {
+    const pipe = loadPipeline(path.join(tmp, 'straight'));
+    const warnings: string[] = [];
+    const request = { prompt: 'a red ball wobbles to the left', steps: 3, guidance: 3, warn: (w: string) => warnings.push(w) };
+    const [a] = generateVideos(pipe, { ...request, seeds: [5] });
+    const [b, c] = generateVideos(pipe, { ...request, seeds: [5, 6] });
+    expect(a).toMatchObject({ numFrames: 4, height: 16, width: 16 });
+    expect(Buffer.from(a.frames).equals(Buffer.from(b.frames))).toBe(true); // a seed picks the video, whatever the batch
+    expect(Buffer.from(a.frames).equals(Buffer.from(c.frames))).toBe(false);
+    expect(warnings[0]).toBe('unknown words mapped to [UNK]: wobbles');
+    expect(() => generateVideos(pipe, { ...request, prompt: '  ', seeds: [1] })).toThrow(/prompt is empty/);
+    pipe.net.dit.dispose();
+    pipe.net.encoder.dispose();
+  });
+});

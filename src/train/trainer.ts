@@ -1,0 +1,229 @@
+/**
+ * The training loop: text-conditioned rectified flow (or v-prediction) on a world
+ * dataset, AdamW with warm-up + cosine, global-norm clipping, EMA, caption dropout for
+ * classifier-free guidance, a JSONL line of metrics per step, atomic checkpoints, and
+ * `resume` continuing bit-identically on the same backend.
+ *
+ * All randomness of step k (caption dropout, timesteps, noise) comes from an RNG seeded by
+ * (seed, k), and batches from a seeded permutation with a saved cursor, so a resumed run
+ * needs no RNG state beyond the step number.
+ *
+ *   const result = await train({ preset: 'tiny', data: 'data/id', steps: 200, out: 'runs/tiny' });
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { WorldDataset } from '../../datasets/shards.js';
+import { Rng } from '../../datasets/world/rng.js';
+import { UserError } from '../errors.js';
+import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
+import { createObjective, type ObjectiveName } from '../diffusion/objective.js';
+import { gaussian } from '../diffusion/noise.js';
+import { resolveConfig, type DiTConfig } from '../model/config.js';
+import { DiT } from '../model/dit.js';
+import { resolveTextEncoderConfig, type TextEncoderConfig } from '../text/config.js';
+import { createTextEncoder, type TextEncoder } from '../text/encoder.js';
+import { AdamW } from './adamw.js';
+import { BatchStream, type BatchCursor } from './batches.js';
+import { latestCheckpoint, loadCheckpoint, restoreVariables, saveCheckpoint } from './checkpoint.js';
+import { clipByGlobalNorm } from './clip.js';
+import { Ema } from './ema.js';
+import { warmupCosine } from './schedule.js';
+
+/** Everything that defines a run; saved as the run's config.json and in every checkpoint. */
+export interface TrainConfig {
+  preset: string;
+  model: DiTConfig;
+  text: TextEncoderConfig;
+  objective: ObjectiveName;
+  data: string;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  warmup: number;
+  weightDecay: number;
+  clipNorm: number;
+  emaDecay: number;
+  /** Share of captions replaced by the null caption (classifier-free guidance). */
+  captionDropout: number;
+  seed: number;
+  checkpointEvery: number;
+  keepCheckpoints: number;
+}
+
+export interface TrainOptions extends Partial<Omit<TrainConfig, 'model' | 'text'>> {
+  preset: string;
+  data: string;
+  steps: number;
+  out: string;
+  resume?: boolean;
+  /** Called after every step with its metrics. */
+  onStep?: (metrics: StepMetrics) => void;
+}
+
+export interface StepMetrics {
+  step: number;
+  loss: number;
+  lr: number;
+  grad_norm: number;
+  samples_per_s: number;
+  seconds: number;
+}
+
+export const TRAIN_DEFAULTS = {
+  objective: 'rectified-flow' as ObjectiveName,
+  batchSize: 8,
+  lr: 3e-4,
+  warmup: 100,
+  weightDecay: 0,
+  clipNorm: 1,
+  emaDecay: 0.999,
+  captionDropout: 0.1,
+  seed: 0,
+  checkpointEvery: 200,
+  keepCheckpoints: 3,
+};
+
+/** A model and its text encoder, with every parameter under one name space. */
+export interface TextToVideo {
+  dit: DiT;
+  encoder: TextEncoder;
+  params: Record<string, tf.Variable>;
+}
+
+export function buildTextToVideo(model: DiTConfig, text: TextEncoderConfig, seed: number): TextToVideo {
+  if (model.textDim !== text.width) throw new UserError(`text encoder width ${text.width} does not match the model's textDim ${model.textDim}`);
+  const dit = new DiT(model, seed);
+  const encoder = createTextEncoder(text, seed);
+  return { dit, encoder, params: { ...dit.params, ...encoder.params } };
+}
+
+export interface TrainResult {
+  runDir: string;
+  step: number;
+  loss: number;
+  checkpoint: string;
+}
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const runDir = options.out;
+  const resuming = Boolean(options.resume);
+  const existing = fs.existsSync(path.join(runDir, 'config.json'));
+  if (existing && !resuming) throw new UserError(`${runDir} already holds a run; pass --resume to continue it, or choose another --out`);
+  if (resuming && !existing) throw new UserError(`--resume: no run in ${runDir} (missing config.json)`);
+  if (!Number.isInteger(options.steps) || options.steps < 1) throw new UserError(`--steps must be a positive integer, got ${options.steps}`);
+
+  let config: TrainConfig;
+  if (resuming) {
+    config = { ...(JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')) as TrainConfig), steps: options.steps };
+  } else {
+    const model = resolveConfig(options.preset);
+    config = {
+      ...TRAIN_DEFAULTS,
+      ...stripUndefined(options),
+      preset: options.preset,
+      model,
+      text: resolveTextEncoderConfig(options.preset),
+      data: options.data,
+      steps: options.steps,
+    } as TrainConfig;
+    for (const key of ['onStep', 'out', 'resume'] as const) delete (config as unknown as Record<string, unknown>)[key];
+  }
+  const dataset = new WorldDataset(config.data);
+  const [T, H, W] = dataset.shape;
+  if (T % config.model.patch[0] || H % config.model.patch[1] || W % config.model.patch[2]) {
+    throw new UserError(`dataset clips ${T}×${H}×${W} are not divisible by the model's patch ${config.model.patch.join('×')}`);
+  }
+  ensureWritableDir(runDir);
+  writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+
+  const net = buildTextToVideo(config.model, config.text, config.seed);
+  const opt = new AdamW(net.params, { lr: config.lr, weightDecay: config.weightDecay });
+  const ema = new Ema(net.params, config.emaDecay);
+  let step = 0;
+  let cursor: BatchCursor | undefined;
+  if (resuming) {
+    const ckPath = latestCheckpoint(runDir);
+    if (!ckPath) throw new UserError(`--resume: ${runDir} has no checkpoint yet`);
+    const ck = loadCheckpoint(ckPath);
+    restoreVariables(net.params, ck.params, 'model');
+    if (ck.ema) restoreVariables(ema.shadow, ck.ema, 'EMA');
+    if (ck.optimizer) {
+      restoreVariables(opt.m, ck.optimizer.m, 'optimizer m');
+      restoreVariables(opt.v, ck.optimizer.v, 'optimizer v');
+      opt.step_ = ck.optimizer.step;
+    }
+    step = ck.step;
+    cursor = ck.state.cursor as BatchCursor;
+  }
+  const batches = new BatchStream(dataset, { batchSize: config.batchSize, seed: config.seed, cursor });
+  const objective = createObjective(config.objective);
+  const metricsFile = path.join(runDir, 'metrics.jsonl');
+  // Metrics after the resumed step are rewritten: keep only lines up to it.
+  const kept = fs.existsSync(metricsFile)
+    ? fs.readFileSync(metricsFile, 'utf8').split('\n').filter((l) => l && (JSON.parse(l) as StepMetrics).step <= step)
+    : [];
+  writeFileAtomic(metricsFile, kept.map((l) => l + '\n').join(''));
+  const metricsFd = fs.openSync(metricsFile, 'a');
+
+  const trainable = Object.values(net.params);
+  let lastLoss = NaN;
+  let checkpoint = resuming ? (latestCheckpoint(runDir) as string) : '';
+  const save = () =>
+    saveCheckpoint(
+      runDir,
+      {
+        step,
+        config,
+        params: net.params,
+        ema: ema.shadow,
+        optimizer: { step: opt.step_, m: opt.m, v: opt.v },
+        state: { cursor: batches.cursor },
+      },
+      { keepLast: config.keepCheckpoints },
+    );
+  try {
+    while (step < config.steps) {
+      const t0 = performance.now();
+      step += 1;
+      const rng = Rng.from(`spacetime-train/${config.seed}/${step}`);
+      const { video, captions } = batches.next();
+      const B = captions.length;
+      const drop = captions.map(() => rng.next() < config.captionDropout);
+      const times = objective.sampleTimesteps(B, rng);
+      const eps = gaussian(video.shape, rng);
+      const lr = warmupCosine(step, { peak: config.lr, warmup: config.warmup, total: config.steps });
+      const { value, grads } = tf.variableGrads(() => {
+        const text = net.encoder.encode(captions, { unconditional: drop });
+        const xt = objective.noisy(video, eps, times) as tf.Tensor5D; // [B, C, T, H, W]
+        const out = net.dit.forward(xt, objective.modelTime(times), text); // [B, C, T, H, W]
+        return tf.mean(tf.square(tf.sub(out, objective.target(video, eps, times)))) as tf.Scalar;
+      }, trainable);
+      const clipped = clipByGlobalNorm(grads, config.clipNorm);
+      const named: Record<string, tf.Tensor> = {};
+      for (const [name, g] of Object.entries(clipped.grads)) named[name] = g;
+      opt.step(named, lr);
+      ema.update(net.params);
+      lastLoss = value.dataSync()[0];
+      tf.dispose([value, video, eps, ...Object.values(grads), ...Object.values(clipped.grads)]);
+      if (!Number.isFinite(lastLoss)) throw new UserError(`loss became ${lastLoss} at step ${step}; lower --lr`);
+      const seconds = (performance.now() - t0) / 1000;
+      const metrics: StepMetrics = { step, loss: lastLoss, lr, grad_norm: clipped.norm, samples_per_s: B / seconds, seconds };
+      fs.writeSync(metricsFd, JSON.stringify(metrics) + '\n');
+      options.onStep?.(metrics);
+      if (step % config.checkpointEvery === 0 || step === config.steps) checkpoint = save();
+    }
+  } finally {
+    fs.closeSync(metricsFd);
+    opt.dispose();
+    ema.dispose();
+    net.dit.dispose();
+    net.encoder.dispose();
+    dataset.close();
+  }
+  return { runDir, step, loss: lastLoss, checkpoint };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
