@@ -21,6 +21,15 @@ export interface NativeAddon {
     batchA: number, batchB: number, m: number, n: number, k: number,
     transposeA: boolean, transposeB: boolean, alpha: number, beta: number,
   ): void;
+  /**
+   * out = op(a, b) with broadcasting described by `dims` = [rank, shape…, aStrides…, bStrides…]
+   * (innermost strides 0 or 1). Prefer the `binary` wrapper, which builds `dims`.
+   */
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
+  /** out[i] = op(x[i]); out may be x. See UNARY_OPS. */
+  unary(op: number, x: Float32Array, out: Float32Array): void;
+  /** x as [outer, reduced, inner] → out [outer, inner], summed (or averaged) over `reduced`. */
+  sum(x: Float32Array, out: Float32Array, outer: number, reduced: number, inner: number, mean: boolean): void;
   /** The instruction set the kernels use now. */
   isa(): Isa;
   /** Switches ISA (throws if unknown or unsupported here); returns the new one. */
@@ -39,7 +48,7 @@ export interface NativeAddon {
 
 const ADDON_RELATIVE = path.join('kernels', 'native', 'build', 'Release', 'spacetime_native.node');
 const PACKAGE_NAME = 'spacetime-lab';
-const REQUIRED_FUNCTIONS = ['gemm', 'isa', 'setIsa', 'availableIsas', 'isaNote', 'threads', 'setThreads', 'fmaPeakGflops'];
+const REQUIRED_FUNCTIONS = ['gemm', 'binary', 'unary', 'sum', 'isa', 'setIsa', 'availableIsas', 'isaNote', 'threads', 'setThreads', 'fmaPeakGflops'];
 
 let cached: { addon: NativeAddon | null; reason: string | null; path: string | null } | undefined;
 
@@ -119,4 +128,91 @@ export function gemm(args: GemmArgs): Float32Array {
   const g = resolveGemmArgs(args);
   addon.gemm(g.a, g.b, g.out, g.batchA, g.batchB, g.m, g.n, g.k, g.transposeA, g.transposeB, g.alpha, g.beta);
   return g.out;
+}
+
+/** Op codes of the addon's binary kernel (BinaryOp in src/elementwise_kernels.h). */
+export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, squaredDifference: 4 } as const;
+export type BinaryOpName = keyof typeof BINARY_OPS;
+/** Op codes of the addon's unary kernel (UnaryOp in src/elementwise_kernels.h). */
+export const UNARY_OPS = { sigmoid: 0, neg: 1, square: 2, sqrt: 3, rsqrt: 4 } as const;
+export type UnaryOpName = keyof typeof UNARY_OPS;
+
+/** Most dimensions the addon's broadcast walker takes after collapsing (kMaxBroadcastRank). */
+export const MAX_BROADCAST_RANK = 8;
+
+/**
+ * The addon's `dims` for out = op(a, b) under NumPy broadcasting: size-1 output
+ * dimensions dropped, neighbours merged wherever both inputs are contiguous (or both
+ * broadcast) across them, so [M, D] + [D] becomes rank 2 and equal shapes rank 1.
+ * Null when more than MAX_BROADCAST_RANK dimensions remain. Throws if the shapes do not
+ * broadcast.
+ * @example
+ *   broadcastDims([8, 256, 192], [8, 1, 192]) // Int32Array [3, 8,256,192, 49152,192,1, 192,0,1]
+ */
+export function broadcastDims(aShape: readonly number[], bShape: readonly number[]): Int32Array | null {
+  const rank = Math.max(aShape.length, bShape.length);
+  const stridesOf = (shape: readonly number[]) => {
+    const strides = new Array<number>(rank).fill(0);
+    let s = 1;
+    for (let d = rank - 1; d >= rank - shape.length; d--) {
+      const size = shape[d - (rank - shape.length)];
+      strides[d] = size === 1 ? 0 : s;
+      s *= size;
+    }
+    return strides;
+  };
+  const [sa, sb] = [stridesOf(aShape), stridesOf(bShape)];
+  const dims: { size: number; a: number; b: number }[] = [];
+  for (let d = 0; d < rank; d++) {
+    const da = aShape[d - (rank - aShape.length)] ?? 1;
+    const db = bShape[d - (rank - bShape.length)] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) throw new Error(`shapes [${aShape}] and [${bShape}] do not broadcast`);
+    const size = Math.max(da, db) === 1 ? Math.min(da, db) : Math.max(da, db); // a 0 beside a 1 gives 0
+    if (size === 1) continue;
+    const prev = dims[dims.length - 1];
+    if (prev && prev.a === sa[d] * size && prev.b === sb[d] * size) {
+      prev.size *= size;
+      prev.a = sa[d];
+      prev.b = sb[d];
+    } else {
+      dims.push({ size, a: sa[d], b: sb[d] });
+    }
+  }
+  if (dims.length === 0) dims.push({ size: 1, a: 0, b: 0 });
+  if (dims.length > MAX_BROADCAST_RANK) return null;
+  return Int32Array.from([dims.length, ...dims.map((d) => d.size), ...dims.map((d) => d.a), ...dims.map((d) => d.b)]);
+}
+
+/**
+ * out = op(a, b) element-wise with NumPy broadcasting, multithreaded on the addon.
+ * `out` must hold the broadcast shape's size. Throws if the addon is not loaded.
+ * @example
+ *   binary({ op: 'mul', a: x, aShape: [2048, 192], b: gamma, bShape: [192], out });
+ */
+export function binary(args: {
+  op: BinaryOpName; a: Float32Array; aShape: readonly number[]; b: Float32Array; bShape: readonly number[]; out: Float32Array;
+}): Float32Array {
+  const addon = requireNative();
+  const dims = broadcastDims(args.aShape, args.bShape);
+  if (!dims) throw new Error(`binary: [${args.aShape}] and [${args.bShape}] collapse to more than ${MAX_BROADCAST_RANK} dimensions`);
+  addon.binary(BINARY_OPS[args.op], args.a, args.b, args.out, dims);
+  return args.out;
+}
+
+/** out[i] = op(x[i]) on the addon (out defaults to a new array; may be x). */
+export function unary(op: UnaryOpName, x: Float32Array, out: Float32Array = new Float32Array(x.length)): Float32Array {
+  requireNative().unary(UNARY_OPS[op], x, out);
+  return out;
+}
+
+/**
+ * Sum (or mean) of x viewed as [outer, reduced, inner] over `reduced`, into out [outer, inner];
+ * the order of addition depends on the shape only (bit-identical run to run).
+ */
+export function reduceSum(
+  x: Float32Array, dims: { outer: number; reduced: number; inner: number }, mean = false,
+  out: Float32Array = new Float32Array(dims.outer * dims.inner),
+): Float32Array {
+  requireNative().sum(x, out, dims.outer, dims.reduced, dims.inner, mean);
+  return out;
 }

@@ -9,15 +9,21 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { makeBatchMatMul } from '../../kernels/native/tfjs/BatchMatMul.js';
+import { makeBinaryKernels, NATIVE_BINARY_KERNELS } from '../../kernels/native/tfjs/binary-ops.js';
 import { makeIdentity } from '../../kernels/native/tfjs/Identity.js';
 import { makeSplitV } from '../../kernels/native/tfjs/SplitV.js';
-import { makeSum } from '../../kernels/native/tfjs/Sum.js';
+import { makeMean, makeSum } from '../../kernels/native/tfjs/Sum.js';
+import { makeUnaryKernels, NATIVE_UNARY_KERNELS } from '../../kernels/native/tfjs/unary-ops.js';
 import { makeUnsortedSegmentSum } from '../../kernels/native/tfjs/UnsortedSegmentSum.js';
 import { loadNative, nativeUnavailableReason } from '../../kernels/native/index.js';
 
 export const NATIVE_BACKEND = 'native';
 /** Kernels the native backend replaces; everything else is the wasm backend's own. */
-export const NATIVE_KERNELS = ['BatchMatMul', 'Identity', 'SplitV', 'Sum', 'UnsortedSegmentSum'] as const;
+export const NATIVE_KERNELS = [
+  'BatchMatMul', 'Identity', 'SplitV', 'Sum', 'Mean', 'UnsortedSegmentSum',
+  ...Object.keys(NATIVE_BINARY_KERNELS), // Add, Sub, Multiply, RealDiv, SquaredDifference
+  ...Object.keys(NATIVE_UNARY_KERNELS), // Sigmoid, Neg, Square, Sqrt, Rsqrt
+] as const;
 
 /**
  * Register the `native` backend if the addon loads. Returns null on success, else the
@@ -32,7 +38,17 @@ export function registerNativeBackend(priority = 0): string | null {
   if (!wasmFactory) return 'the wasm backend is not registered';
   tf.registerBackend(NATIVE_BACKEND, wasmFactory, priority);
   tf.copyRegisteredKernels('wasm', NATIVE_BACKEND);
-  for (const config of [makeBatchMatMul(addon, NATIVE_BACKEND), makeIdentity(NATIVE_BACKEND), makeSplitV(NATIVE_BACKEND), makeSum(NATIVE_BACKEND), makeUnsortedSegmentSum(NATIVE_BACKEND)]) {
+  const configs = [
+    makeBatchMatMul(addon, NATIVE_BACKEND),
+    makeIdentity(NATIVE_BACKEND),
+    makeSplitV(NATIVE_BACKEND),
+    makeSum(addon, NATIVE_BACKEND),
+    makeMean(addon, NATIVE_BACKEND),
+    makeUnsortedSegmentSum(NATIVE_BACKEND),
+    ...makeBinaryKernels(addon, NATIVE_BACKEND),
+    ...makeUnaryKernels(addon, NATIVE_BACKEND),
+  ];
+  for (const config of configs) {
     tf.unregisterKernel(config.kernelName, NATIVE_BACKEND);
     tf.registerKernel(config);
   }

@@ -68,8 +68,8 @@ bool parse_isa(const char* name, Isa* out) {
 
 bool isa_available(Isa isa) {
   switch (isa) {
-    case Isa::kAvx512: return gemm_kernels_avx512() != nullptr && cpu_has_avx512();
-    case Isa::kAvx2: return gemm_kernels_avx2() != nullptr && cpu_has_avx2();
+    case Isa::kAvx512: return gemm_kernels_avx512() && elementwise_kernels_avx512() && cpu_has_avx512();
+    case Isa::kAvx2: return gemm_kernels_avx2() && elementwise_kernels_avx2() && cpu_has_avx2();
     default: return true;
   }
 }
@@ -95,6 +95,14 @@ const GemmKernelSet& gemm_kernels(Isa isa) {
     case Isa::kAvx512: return *gemm_kernels_avx512();
     case Isa::kAvx2: return *gemm_kernels_avx2();
     default: return *gemm_kernels_scalar();
+  }
+}
+
+const ElementwiseKernelSet& elementwise_kernels(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512: return *elementwise_kernels_avx512();
+    case Isa::kAvx2: return *elementwise_kernels_avx2();
+    default: return *elementwise_kernels_scalar();
   }
 }
 

@@ -3,6 +3,7 @@
 // (avx512 | avx2 | scalar) picks a lower one at load; set_isa() changes it
 // later (the parity tests run every path this way).
 #pragma once
+#include "elementwise_kernels.h"
 #include "gemm_kernels.h"
 
 namespace spacetime {
@@ -20,5 +21,6 @@ bool set_isa(Isa isa);  // false (and no change) when not available
 // Note about SPACETIME_ISA being ignored (empty when it was honoured or unset).
 const char* isa_env_note();
 const GemmKernelSet& gemm_kernels(Isa isa);
+const ElementwiseKernelSet& elementwise_kernels(Isa isa);
 
 }  // namespace spacetime
