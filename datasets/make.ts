@@ -7,12 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../src/errors.js';
 import { ensureWritableDir } from '../src/io/atomic.js';
+import { sha256 } from '../src/io/hash.js';
 import { describeSelection, requestAt, type Selection } from './selection.js';
 import {
   DATASET_FORMAT,
   planShards,
   readManifest,
-  sha256,
   shardFinished,
   writeManifest,
   writeShard,

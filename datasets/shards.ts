@@ -12,11 +12,11 @@
  *   const ds = new WorldDataset('data/id');
  *   const { frames, meta } = ds.get(123);
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../src/errors.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
+import { sha256 } from '../src/io/hash.js';
 import type { SampleMeta } from './world/spec.js';
 
 export const DATASET_FORMAT = 'spacetime-dataset/v1';
@@ -90,9 +90,6 @@ export function writeShard(dir: string, shard: ShardInfo, frames: Uint8Array, me
   return { bin: sha256(frames), jsonl: sha256(jsonl) };
 }
 
-export function sha256(data: string | Uint8Array): string {
-  return crypto.createHash('sha256').update(data).digest('hex');
-}
 
 /** Random-access reader over a finished dataset folder. */
 export class WorldDataset {

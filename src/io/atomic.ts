@@ -26,7 +26,8 @@ export function ensureWritableDir(dir: string): void {
   }
 }
 
-function fsyncDir(dir: string): void {
+/** fsync a folder so a rename inside it is durable (best effort: some filesystems refuse). */
+export function fsyncDir(dir: string): void {
   try {
     const fd = fs.openSync(dir, 'r');
     try {
@@ -39,18 +40,23 @@ function fsyncDir(dir: string): void {
   }
 }
 
+/** Write `data` to a new file and fsync it (`wx`: refuse to overwrite, for temporary names). */
+export function writeFileSynced(file: string, data: string | Uint8Array, flag: 'w' | 'wx' = 'wx'): void {
+  const fd = fs.openSync(file, flag);
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Write `data` to `file` atomically (temp file, fsync, rename). */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   ensureWritableDir(path.dirname(file));
   const tmp = tempPathFor(file);
   try {
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      fs.writeFileSync(fd, data);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    writeFileSynced(tmp, data);
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });

@@ -31,12 +31,12 @@
  *   const ck = loadCheckpoint(latestCheckpoint('runs/small') ?? fail());
  *   restoreVariables(model.params, ck.params, 'model weights');
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
-import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
+import { ensureWritableDir, fsyncDir, writeFileAtomic, writeFileSynced } from '../io/atomic.js';
+import { sha256 } from '../io/hash.js';
 import { parseSafetensors, serializeSafetensors, type SafeTensor } from '../io/safetensors.js';
 
 // ---------------------------------------------------------------- types
@@ -144,7 +144,7 @@ export function saveCheckpoint(runDir: string, ck: CheckpointInput, opts: SaveOp
   const tempDir = path.join(checkpointsDir, `${TEMP_PREFIX}${name}-${process.pid}-${tempCounter++}`);
   try {
     fs.mkdirSync(tempDir);
-    for (const [file, data] of Object.entries(files)) writeSynced(path.join(tempDir, file), data);
+    for (const [file, data] of Object.entries(files)) writeFileSynced(path.join(tempDir, file), data);
     fsyncDir(tempDir);
     if (fs.existsSync(finalDir)) {
       // Saving the same step again (a resumed run): set the old one aside, then drop it.
@@ -192,32 +192,7 @@ function toJson(value: unknown, file: string): string {
   return text + '\n';
 }
 
-function sha256(bytes: Uint8Array): string {
-  return crypto.createHash('sha256').update(bytes).digest('hex');
-}
 
-function writeSynced(file: string, data: Uint8Array | string): void {
-  const fd = fs.openSync(file, 'wx');
-  try {
-    fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // Some filesystems refuse fsync on folders; the rename is still atomic.
-  }
-}
 
 /** Remove what interrupted saves left behind (safe: one writer per run folder). */
 function removeInterruptedSaves(checkpointsDir: string): void {
