@@ -45,8 +45,8 @@ export function registerNativeBackend(priority = 0): string | null {
     makeSum(addon, NATIVE_BACKEND),
     makeMean(addon, NATIVE_BACKEND),
     makeUnsortedSegmentSum(NATIVE_BACKEND),
-    ...makeBinaryKernels(addon, NATIVE_BACKEND),
-    ...makeUnaryKernels(addon, NATIVE_BACKEND),
+    // SPACETIME_NATIVE_ELEMENTWISE=0 keeps wasm's element-wise kernels (for A/B timing).
+    ...(process.env.SPACETIME_NATIVE_ELEMENTWISE === '0' ? [] : [...makeBinaryKernels(addon, NATIVE_BACKEND), ...makeUnaryKernels(addon, NATIVE_BACKEND)]),
   ];
   for (const config of configs) {
     tf.unregisterKernel(config.kernelName, NATIVE_BACKEND);
