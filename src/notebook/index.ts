@@ -1,6 +1,7 @@
 /**
  * What notebooks import to show things: inline videos and stills, plotly figures,
- * ground-truth trajectories and table rows. Notebooks define nothing reusable; it lives here.
+ * ground-truth trajectories, table rows, loss curves, and a short training run to show
+ * them on. Notebooks define nothing reusable; it lives here.
  *
  *   import { videoGridHtml, plotlyHtml, trajectoryFigure, sampleSummary } from './src/notebook/index.js';
  */
@@ -27,5 +28,7 @@ export {
   type PlotlyLayout,
   type PlotlyTrace,
 } from './plotly.js';
+export { lossFigure, movingAverage, readMetrics, type LossFigureOptions } from './loss-curve.js';
+export { QUICK_RUN_DEFAULTS, quickRun, type QuickRun, type QuickRunOptions } from './quick-run.js';
 export { sampleSummary, type SampleSummary } from './summary.js';
 export { cssRgb, staticShapes, trajectoryFigure, trajectoryTraces, type TrajectoryFigureOptions, type TrajectoryTraceOptions } from './trajectories.js';
