@@ -48,8 +48,9 @@ const BASE: DiTConfig = {
 export const PRESETS = {
   /** Exactly ../shared/bench/reference_dit.py: video [B,3,8,32,32], 256 tokens, 4,270,368 parameters. */
   bench: { ...BASE, frames: 8, crossAttention: false },
-  /** For tests: a few thousand parameters, runs in milliseconds. */
-  tiny: { ...BASE, frames: 4, height: 16, width: 16, patch: [2, 4, 4], hidden: 32, depth: 2, heads: 2, mlpRatio: 2, textDim: 32 },
+  /** For tests and notebooks: tens of thousands of parameters. Its 2×2×2 tubelet (24 values per
+   *  token) fits the 32-wide tokens; a 2×4×4 one (96 values) would cap what it can learn. */
+  tiny: { ...BASE, frames: 4, height: 16, width: 16, patch: [2, 2, 2], hidden: 32, depth: 2, heads: 2, mlpRatio: 2, textDim: 32 },
   /** The shipped default model. */
   small: { ...BASE },
   /** A larger model for longer training runs. */

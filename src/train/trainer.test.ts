@@ -24,14 +24,14 @@ const readMetrics = (run: string) =>
   fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as StepMetrics);
 
 describe('train', () => {
-  it('learns: the loss of the last 20 of 120 steps is well below that of the first 20', async () => {
+  it('learns: the loss of the last 20 of 120 steps is under 40% of that of the first 20', async () => {
     const out = path.join(tmp, 'learn');
     await train({ ...base, steps: 120, out, checkpointEvery: 1000 });
     const losses = readMetrics(out).map((m) => m.loss);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(losses).toHaveLength(120);
-    // Measured 1.15 → 0.83 (ratio 0.72) on the native backend.
-    expect(mean(losses.slice(-20)) / mean(losses.slice(0, 20))).toBeLessThan(0.8);
+    // Measured 1.13 → 0.27 (ratio 0.24) on the native backend.
+    expect(mean(losses.slice(-20)) / mean(losses.slice(0, 20))).toBeLessThan(0.4);
   });
 
   it('resumes bit-identically: 6 steps straight equal 3 steps + resume to 6', async () => {
