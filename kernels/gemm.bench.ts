@@ -15,6 +15,7 @@
 import { type GemmArgs, resolveGemmArgs } from './gemm.args.js';
 import { gemmReferenceElement } from './gemm.reference.js';
 import { gemm, loadNative, nativeUnavailableReason } from './native/index.js';
+import { benchFlag as flag } from './spec-backends.js';
 
 const REFERENCE_PEAK_PER_THREAD = 115;
 const TOLERANCE = 1e-4; // relative to the largest |value| of the checked elements
@@ -46,11 +47,6 @@ const CASES: Case[] = [
   { name: 'attention output p·v', m: 256, n: 32, k: 256, batch: 48 },
   { name: 'attention grad v pᵀ·dO', m: 256, n: 32, k: 256, batch: 48, transposeA: true },
 ];
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 function randomArray(length: number, seed: number): Float32Array {
   const out = new Float32Array(length);

@@ -23,17 +23,8 @@ function seeded(length: number, seed: number): Float32Array {
   return out;
 }
 
-interface Case {
-  m: number;
-  n: number;
-  k: number;
-  batchA?: number;
-  batchB?: number;
-  transposeA?: boolean;
-  transposeB?: boolean;
-  alpha?: number;
-  beta?: number;
-}
+/** A case: the GEMM's sizes and flags, without its arrays. */
+type Case = Omit<GemmArgs, 'a' | 'b' | 'out'>;
 
 let seedCounter = 1;
 /** Inputs for a case; `out` starts random so beta (and beta = 0 overwriting) is exercised. */

@@ -55,3 +55,9 @@ export function testValues(length: number, seed: number, amplitude = 1): Float32
   }
   return out;
 }
+
+/** The value after `--name` on a benchmark's command line, or undefined. */
+export function benchFlag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}

@@ -16,17 +16,12 @@ import { useBackend } from '../../src/compute/backend.js';
 import { attentionBackwardReference, attentionForwardReference, type AttentionGradients } from './reference.js';
 import { type AttentionDims, attentionBackwardFlops, attentionForwardFlops } from './shape.js';
 import { attention } from './tfjs.js';
-import { testValues } from '../spec-backends.js';
+import { benchFlag as flag, testValues } from '../spec-backends.js';
 
 const PEAK_GFLOPS = 230;
 const TOLERANCE = 1e-4; // relative to the largest |value|
 const DIMS: AttentionDims = { batch: 8, heads: 6, queries: 256, keys: 256, headDim: 32 };
 const DEFAULT_BACKENDS = ['cpu', 'wasm', 'native', 'tensorflow'];
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 const values = testValues;
 

@@ -15,16 +15,11 @@ import { useBackend } from '../../src/compute/backend.js';
 import { patchifyReference, unpatchifyReference } from './reference.js';
 import { type Tubelet, patchGrid } from './shape.js';
 import { patchify, unpatchify } from './tfjs.js';
-import { testValues } from '../spec-backends.js';
+import { benchFlag as flag, testValues } from '../spec-backends.js';
 
 const VIDEO = [8, 3, 8, 32, 32] as const;
 const PATCH: Tubelet = [2, 4, 4];
 const DEFAULT_BACKENDS = ['cpu', 'wasm', 'native', 'tensorflow'];
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 const values = testValues;
 

@@ -12,14 +12,10 @@ import { profileKernels } from '../compute/profile.js';
 import { AdamW } from '../train/adamw.js';
 import { resolveConfig } from './config.js';
 import { DiT, parameterCount } from './dit.js';
+import { benchFlag as flag } from '../../kernels/spec-backends.js';
 
 const FORWARD_GFLOP_PER_SAMPLE = 1.683; // matmul FLOPs, as reference_dit.py counts them
 const BATCH = 8;
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 function timeIt(fn: () => void, iters: number, warmup: number): number {
   for (let i = 0; i < warmup; i++) fn();
