@@ -6,10 +6,12 @@ import { Progress } from './progress.js';
 
 const HELP = `spacetime train --preset tiny|small|base|bench --data DIR --steps N --out runs/NAME [--resume]
     [--batch-size ${TRAIN_DEFAULTS.batchSize}] [--lr ${TRAIN_DEFAULTS.lr}] [--warmup ${TRAIN_DEFAULTS.warmup}] [--seed 0]
-    [--caption-dropout ${TRAIN_DEFAULTS.captionDropout}] [--checkpoint-every ${TRAIN_DEFAULTS.checkpointEvery}] [--backend NAME]
+    [--caption-dropout ${TRAIN_DEFAULTS.captionDropout}] [--checkpoint-every ${TRAIN_DEFAULTS.checkpointEvery}]
+    [--sample-every ${TRAIN_DEFAULTS.sampleEvery}] [--backend NAME]
 
 Trains the text-conditioned diffusion transformer on a dataset from \`spacetime data make\`.
-Writes runs/NAME/config.json, metrics.jsonl (one line per step) and checkpoints/ (atomic);
+Writes runs/NAME/config.json, metrics.jsonl (one line per step), checkpoints/ (atomic), and
+every --sample-every steps samples/step-N.mp4 (EMA samples of two captions) and loss.html;
 --resume continues the run from its latest checkpoint, bit-identically on the same backend.`;
 
 export async function runTrain(argv: string[]): Promise<number> {
@@ -25,6 +27,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     seed: 'int',
     'caption-dropout': 'number',
     'checkpoint-every': 'int',
+    'sample-every': 'int',
     backend: 'string',
     quiet: 'boolean',
     help: 'boolean',
@@ -50,6 +53,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     seed: flags.seed,
     captionDropout: flags['caption-dropout'],
     checkpointEvery: flags['checkpoint-every'],
+    sampleEvery: flags['sample-every'],
     onStep: (m) => {
       if (first) progress.update(m.step - 1);
       first = false;

@@ -43,6 +43,9 @@ describe('train', () => {
     const weights = (run: string) => fs.readFileSync(path.join(run, 'checkpoints', 'step-00000006', 'model.safetensors'));
     expect(weights(resumed).equals(weights(straight))).toBe(true);
     expect(readMetrics(resumed).map((m) => m.loss)).toEqual(readMetrics(straight).map((m) => m.loss));
+    // The last step also leaves a sample grid (EMA weights, swapped back exactly) and the loss plot.
+    expect(fs.statSync(path.join(straight, 'samples', 'step-00000006.mp4')).size).toBeGreaterThan(500);
+    expect(fs.readFileSync(path.join(straight, 'loss.html'), 'utf8')).toMatch(/Plotly\.newPlot|newPlot/);
   });
 
   it('refuses to overwrite a run, and --resume without one', async () => {

@@ -29,6 +29,7 @@ import { latestCheckpoint, loadCheckpoint, restoreVariables, saveCheckpoint } fr
 import { clipByGlobalNorm } from './clip.js';
 import { Ema } from './ema.js';
 import { warmupCosine } from './schedule.js';
+import { writeLossPlot, writeSamples } from './progress-artifacts.js';
 
 /** Everything that defines a run; saved as the run's config.json and in every checkpoint. */
 export interface TrainConfig {
@@ -49,6 +50,8 @@ export interface TrainConfig {
   seed: number;
   checkpointEvery: number;
   keepCheckpoints: number;
+  /** Every this many steps, sample videos and a loss plot into the run folder (0 = never). */
+  sampleEvery: number;
 }
 
 export interface TrainOptions extends Partial<Omit<TrainConfig, 'model' | 'text'>> {
@@ -82,6 +85,7 @@ export const TRAIN_DEFAULTS = {
   seed: 0,
   checkpointEvery: 200,
   keepCheckpoints: 3,
+  sampleEvery: 500,
 };
 
 /** A model and its text encoder, with every parameter under one name space. */
@@ -167,6 +171,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const metricsFd = fs.openSync(metricsFile, 'a');
 
   const trainable = Object.values(net.params);
+  // Preview captions: the first two distinct captions of the dataset.
+  const previewPrompts = [...new Set(Array.from({ length: Math.min(dataset.length, 8) }, (_, i) => dataset.meta(i).caption))].slice(0, 2);
   let lastLoss = NaN;
   let checkpoint = resuming ? (latestCheckpoint(runDir) as string) : '';
   const save = () =>
@@ -212,6 +218,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       fs.writeSync(metricsFd, JSON.stringify(metrics) + '\n');
       options.onStep?.(metrics);
       if (step % config.checkpointEvery === 0 || step === config.steps) checkpoint = save();
+      if (config.sampleEvery > 0 && (step % config.sampleEvery === 0 || step === config.steps)) {
+        fs.fsyncSync(metricsFd);
+        writeLossPlot(runDir);
+        await writeSamples(runDir, step, net, ema, config, previewPrompts);
+      }
     }
   } finally {
     fs.closeSync(metricsFd);
