@@ -13,7 +13,8 @@ import { createObjective } from '../diffusion/objective.js';
 import { createSampler } from '../diffusion/samplers/index.js';
 import { channelsFirstToFrames } from '../train/batches.js';
 import { loadCheckpoint, restoreVariables } from '../train/checkpoint.js';
-import { buildTextToVideo, type TextToVideo, type TrainConfig } from '../train/trainer.js';
+import { buildTextToVideo, type TextToVideo } from '../model/text-to-video.js';
+import type { TrainConfig } from '../train/trainer.js';
 import { unknownWordsWarning } from '../text/tokenizer.js';
 import type { Video } from '../video/index.js';
 

@@ -20,9 +20,8 @@ import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
 import { createObjective, type ObjectiveName } from '../diffusion/objective.js';
 import { gaussian } from '../diffusion/noise.js';
 import { resolveConfig, type DiTConfig } from '../model/config.js';
-import { DiT } from '../model/dit.js';
+import { buildTextToVideo } from '../model/text-to-video.js';
 import { resolveTextEncoderConfig, type TextEncoderConfig } from '../text/config.js';
-import { createTextEncoder, type TextEncoder } from '../text/encoder.js';
 import { AdamW } from './adamw.js';
 import { BatchStream, type BatchCursor } from './batches.js';
 import { latestCheckpoint, loadCheckpoint, restoreVariables, saveCheckpoint } from './checkpoint.js';
@@ -87,20 +86,6 @@ export const TRAIN_DEFAULTS = {
   keepCheckpoints: 3,
   sampleEvery: 500,
 };
-
-/** A model and its text encoder, with every parameter under one name space. */
-export interface TextToVideo {
-  dit: DiT;
-  encoder: TextEncoder;
-  params: Record<string, tf.Variable>;
-}
-
-export function buildTextToVideo(model: DiTConfig, text: TextEncoderConfig, seed: number): TextToVideo {
-  if (model.textDim !== text.width) throw new UserError(`text encoder width ${text.width} does not match the model's textDim ${model.textDim}`);
-  const dit = new DiT(model, seed);
-  const encoder = createTextEncoder(text, seed);
-  return { dit, encoder, params: { ...dit.params, ...encoder.params } };
-}
 
 export interface TrainResult {
   runDir: string;
