@@ -61,3 +61,35 @@ export function benchFlag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
+
+/**
+ * Time a tfjs computation: `step` returns the tensor(s) it made. Samples of about
+ * `seconds / reps` each; the last step of a sample is read back so async backends finish.
+ * `reps` fixed, or (default) chosen from one step's time, 3–15. Returns ms per step.
+ */
+export async function timeTfjs(
+  step: () => tf.Tensor | tf.Tensor[],
+  seconds: number,
+  options: { warmups?: number; reps?: number } = {},
+): Promise<{ best: number; median: number }> {
+  const once = async () => {
+    const outs = [step()].flat();
+    await Promise.all(outs.map((t) => t.data()));
+    tf.dispose(outs);
+  };
+  for (let i = 0; i < (options.warmups ?? 1); i++) await once(); // kernel set-up, first allocations
+  const start = performance.now();
+  await once();
+  const oneMs = Math.max(performance.now() - start, 1e-3);
+  const reps = options.reps ?? Math.max(3, Math.min(15, Math.floor((seconds * 1000) / oneMs / 2)));
+  const inner = Math.max(1, Math.round((seconds * 1000) / reps / oneMs));
+  const samples: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < inner - 1; i++) tf.dispose(step());
+    await once();
+    samples.push((performance.now() - t0) / inner);
+  }
+  samples.sort((a, b) => a - b);
+  return { best: samples[0], median: samples[Math.floor(samples.length / 2)] };
+}

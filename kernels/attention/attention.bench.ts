@@ -16,7 +16,7 @@ import { useBackend } from '../../src/compute/backend.js';
 import { attentionBackwardReference, attentionForwardReference, type AttentionGradients } from './reference.js';
 import { type AttentionDims, attentionBackwardFlops, attentionForwardFlops } from './shape.js';
 import { attention } from './tfjs.js';
-import { benchFlag as flag, testValues } from '../spec-backends.js';
+import { benchFlag as flag, testValues, timeTfjs } from '../spec-backends.js';
 
 const PEAK_GFLOPS = 230;
 const TOLERANCE = 1e-4; // relative to the largest |value|
@@ -33,33 +33,6 @@ function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number 
     worst = Math.max(worst, Math.abs(got[i] - want[i]));
   }
   return worst / Math.max(scale, 1e-30);
-}
-
-/**
- * Runs `step` (which returns the tensors it made) in timed samples of about `seconds / reps`
- * each; reads the last result back so async backends finish. Returns ms per step, best and median.
- */
-async function time(step: () => tf.Tensor[], seconds: number): Promise<{ best: number; median: number }> {
-  const once = async () => {
-    const outs = step();
-    await Promise.all(outs.map((t) => t.data()));
-    tf.dispose(outs);
-  };
-  await once(); // warm-up: kernel set-up, first allocations
-  const start = performance.now();
-  await once();
-  const oneMs = Math.max(performance.now() - start, 1e-3);
-  const reps = Math.max(3, Math.min(15, Math.floor((seconds * 1000) / oneMs / 2)));
-  const inner = Math.max(1, Math.round((seconds * 1000) / reps / oneMs));
-  const samples: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < inner - 1; i++) tf.dispose(step());
-    await once();
-    samples.push((performance.now() - t0) / inner);
-  }
-  samples.sort((a, b) => a - b);
-  return { best: samples[0], median: samples[Math.floor(samples.length / 2)] };
 }
 
 async function main(): Promise<void> {
@@ -106,7 +79,7 @@ async function main(): Promise<void> {
         process.exitCode = 1;
         continue;
       }
-      const { best, median } = await time(steps[name], seconds);
+      const { best, median } = await timeTfjs(steps[name], seconds);
       const gflops = flops[name] / (best * 1e6);
       console.log(JSON.stringify({
         kernel: 'attention', implementation: 'tfjs-ops', backend, tf_backend: tf.getBackend(), case: name, shape,

@@ -15,7 +15,7 @@ import { useBackend } from '../../src/compute/backend.js';
 import { patchifyReference, unpatchifyReference } from './reference.js';
 import { type Tubelet, patchGrid } from './shape.js';
 import { patchify, unpatchify } from './tfjs.js';
-import { benchFlag as flag, testValues } from '../spec-backends.js';
+import { benchFlag as flag, testValues, timeTfjs } from '../spec-backends.js';
 
 const VIDEO = [8, 3, 8, 32, 32] as const;
 const PATCH: Tubelet = [2, 4, 4];
@@ -40,29 +40,6 @@ function timeLoop(run: () => void, seconds: number, reps = 15): { best: number; 
   for (let r = 0; r < reps; r++) {
     const t0 = performance.now();
     for (let i = 0; i < inner; i++) run();
-    samples.push((performance.now() - t0) / inner);
-  }
-  samples.sort((a, b) => a - b);
-  return { best: samples[0], median: samples[Math.floor(samples.length / 2)] };
-}
-
-/** Like timeLoop for tfjs: disposes each result and reads the last of a sample back so async backends finish. */
-async function timeTensors(step: () => tf.Tensor, seconds: number, reps = 15): Promise<{ best: number; median: number }> {
-  const settle = async () => {
-    const out = step();
-    await out.data();
-    out.dispose();
-  };
-  for (let i = 0; i < 3; i++) await settle();
-  const start = performance.now();
-  await settle();
-  const oneMs = Math.max(performance.now() - start, 1e-3);
-  const inner = Math.max(1, Math.round((seconds * 1000) / reps / oneMs));
-  const samples: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < inner - 1; i++) step().dispose();
-    await settle();
     samples.push((performance.now() - t0) / inner);
   }
   samples.sort((a, b) => a - b);
@@ -108,7 +85,7 @@ async function main(): Promise<void> {
         process.exitCode = 1;
         continue;
       }
-      const { best, median } = await timeTensors(steps[name], seconds);
+      const { best, median } = await timeTfjs(steps[name], seconds, { warmups: 3, reps: 15 });
       const gbps = bytes / (best * 1e6);
       console.log(JSON.stringify({
         kernel: 'patch-embed', implementation: 'tfjs-ops', backend, tf_backend: tf.getBackend(), case: name,
