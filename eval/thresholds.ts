@@ -1,0 +1,95 @@
+/**
+ * Every threshold the per-video scorer uses, in one place, each with why it has its value.
+ * World units (1 unit = 3.2 px at 32×32), seconds, 8-bit colour levels. Changing one changes
+ * what counts as abnormal: re-run eval/validity.test.ts and regenerate eval/VALIDITY.md.
+ */
+
+// ---------------------------------------------------------------- parser
+
+/** A pixel within this RGB distance of the background is background (mp4 noise is a few levels). */
+export const BACKGROUND_NOISE = 6;
+/**
+ * A pixel is explained by a colour when its distance to the background→colour segment is at
+ * most this plus RESIDUAL_RELATIVE of its distance from the background (anti-aliased edges are
+ * exact blends, so clean renders sit at ~1 level; the slack absorbs codec and model noise).
+ */
+export const RESIDUAL_ABSOLUTE = 24;
+export const RESIDUAL_RELATIVE = 0.15;
+/** Pixels with less coverage than this do not connect components (faint edges are ambiguous). */
+export const CONNECT_COVERAGE = 0.05;
+/** Components smaller than this many px² of coverage are noise (the smallest ball is ~2.9 px²). */
+export const MIN_COMPONENT_AREA = 0.6;
+/** Coverage at or above which a pixel counts as interior (for mean colour and the box). */
+export const INTERIOR_COVERAGE = 0.9;
+/** A detection within this many px of the occluder or the frame edge may be cut off. */
+export const CUT_MARGIN_PX = 1.0;
+/**
+ * Fill of the coverage box (area ÷ (widest row × tallest column)): discs fill ~0.79–0.87
+ * (π/4 plus sampling), axis-aligned squares ~1. Halfway-ish between.
+ */
+export const SQUARE_FILL_FROM = 0.93;
+
+// ---------------------------------------------------------------- physics
+
+/** PhyWorld: the first 3 frames are the condition frames, excluded from velocity error. */
+export const CONDITION_FRAMES = 3;
+/** PhyWorld: a collision is the first frame where the true |Δv| exceeds this (units/s). */
+export const COLLISION_DV = 0.1;
+/** A free-flight segment needs this many frames for a quadratic fit with one spare degree. */
+export const MIN_SEGMENT_FRAMES = 4;
+/** Standard gravity (units/s²); normalises gravity errors, also for zero-gravity families. */
+export const STANDARD_GRAVITY = 9.8;
+/** A ball within this many units of the floor (plus one frame of travel) may be in contact. */
+export const FLOOR_CONTACT_GAP = 0.25;
+/** Two objects within this many units (plus one frame of travel) may be in contact. */
+export const OBJECT_CONTACT_GAP = 0.25;
+/** Energy and momentum are divided by at least this (units²/s², units/s) so near-rest objects do not blow up. */
+export const ENERGY_FLOOR = 1.0;
+export const MOMENTUM_FLOOR = 0.5;
+/**
+ * One step farther than this is a teleport (units per frame = 30 units/s): the fastest thing
+ * in the world is a ball dropped 8.5 units (≈13 units/s) or an ood ball at 6 units/s.
+ */
+export const TELEPORT_STEP = 3.0;
+/** Two frames closer than this mean RGB level are the same frame (a still). */
+export const STILL_MAE = 0.05;
+/** A vanish and a spawn of another colour within this distance (units) and 1 frame are a colour change. */
+export const COLOR_CHANGE_DISTANCE = 1.0;
+/** Re-emergence after occlusion is expected within this many frames of the prediction. */
+export const REEMERGE_FRAMES = 3;
+
+// ---------------------------------------------------------------- abnormal flag (rule → limit)
+
+/**
+ * A video is abnormal when any of these is exceeded. Each limit sits well above the parser's
+ * error floor on ground-truth renders (eval/VALIDITY.md) and well below what a visible
+ * violation of the law produces.
+ */
+export const ABNORMAL_LIMITS = {
+  /** |â − g| / 9.8 on any free-flight segment: 25% of g. */
+  gravity: 0.25,
+  /** Relative energy change within a free-flight segment or across an elastic collision. */
+  energy: 0.2,
+  /** Relative momentum change across a collision. */
+  momentum: 0.2,
+  /** Restitution estimate above 1 + this (a bounce that gains energy). */
+  restitution: 0.1,
+  /** Any teleport step. */
+  teleport: 0,
+  /** Any object vanishing in the open. */
+  vanish: 0,
+  /** Any object appearing in the open. */
+  spawn: 0,
+  /** Any colour change of an object. */
+  color_change: 0,
+  /** Frames whose shape class differs from the object's majority. */
+  shape_change: 1,
+  /** Radius range over the clip, in units (0.3 units ≈ 1 px). */
+  size_drift: 0.3,
+  /** Overlap depth of two objects, in units. */
+  interpenetration: 0.3,
+  /** A still run between moving frames. */
+  stutter: 0,
+  /** Re-emergence position error after occlusion, in units. */
+  reemergence: 1.5,
+} as const;
