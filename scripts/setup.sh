@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Sets up spacetime-lab on a fresh Debian machine with Node 20 (run as root, or with sudo):
-#   1. system packages the tests need (Jupyter for the notebooks), from Debian, and
+#   1. system packages the tests need (Jupyter for the notebooks, Chromium for the
+#      comparison server's browser test), from Debian, and
 #      Python's safetensors where pip can reach it;
 #   2. the npm dependencies, exactly as locked (npm ci), skipped when already in place;
 #   3. the native CPU kernels (node-gyp, offline) when their sources are present: a failed
 #      build is a one-line warning, and the project runs on the portable backends;
-#   4. the tslab Jupyter kernel.
+#   4. better-sqlite3's addon (the comparison server's vote store; npm runs no install
+#      scripts here, so it is built offline with node-gyp);
+#   5. the tslab Jupyter kernel.
 # Safe to re-run: each step checks what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +22,7 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 # 1. System packages (Debian).
-APT_PACKAGES=(jupyter-nbconvert jupyter-client python3-nbconvert python3-ipykernel)
+APT_PACKAGES=(jupyter-nbconvert jupyter-client python3-nbconvert python3-ipykernel chromium)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -67,7 +70,19 @@ if [ -f kernels/native/binding.gyp ]; then
   fi
 fi
 
-# 4. The tslab kernel for the notebooks.
+# 4. better-sqlite3 (npm ci does not run its install script): build its addon offline.
+sqlite_addon=node_modules/better-sqlite3/build/Release/better_sqlite3.node
+if [ -f "$sqlite_addon" ] && [ "$sqlite_addon" -nt "$stamp" ]; then
+  say "better-sqlite3 up to date"
+else
+  say "building better-sqlite3 (node-gyp)"
+  if ! (npx --no-install node-gyp rebuild --directory node_modules/better-sqlite3 --nodedir=/usr >/tmp/spacetime-sqlite-build.log 2>&1); then
+    echo "[setup] error: better-sqlite3 failed to build (log: /tmp/spacetime-sqlite-build.log)" >&2
+    exit 1
+  fi
+fi
+
+# 5. The tslab kernel for the notebooks.
 if ! /usr/bin/jupyter kernelspec list 2>/dev/null | grep -q '^ *tslab '; then
   say "registering the tslab Jupyter kernel"
   node_modules/.bin/tslab install --python=/usr/bin/python3 >/dev/null
