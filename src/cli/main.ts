@@ -30,6 +30,14 @@ const commands: Record<string, Command> = {
     summary: 'make, export, import and preview synthetic physics datasets',
     run: async (argv) => (await import('./data.js')).runData(argv),
   },
+  eval: {
+    summary: 'score a checkpoint or a folder of videos on an evaluation suite',
+    run: async (argv) => (await import('./eval.js')).runEvalCommand(argv),
+  },
+  report: {
+    summary: 'write report.html and report.md for evaluation runs',
+    run: async (argv) => (await import('./report.js')).runReport(argv),
+  },
 };
 
 function usage(): string {

@@ -1,0 +1,160 @@
+/**
+ * report.html: one self-contained page — plotly inlined once (src/notebook/plotly.ts), every
+ * video embedded as a data: URI — so it opens offline and can be mailed as one file.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { PALETTE, isColorName } from '../../datasets/world/palette.js';
+import { dataUri, escapeHtml } from '../../src/notebook/display.js';
+import { PlotlyPage, type PlotlyFigure, type PlotlyTrace } from '../../src/notebook/plotly.js';
+import { cssRgb } from '../../src/notebook/trajectories.js';
+import type { Track } from '../types.js';
+import type { VideoRow } from '../run/tables.js';
+import { loadTracks, type LoadedRun } from './load.js';
+import { GALLERY_SIZE } from './markdown.js';
+import { formatValue, presentMetrics, splitTables, worstVideos, type SplitTable } from './summary.js';
+
+const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#222}
+table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+.gallery{display:flex;flex-direction:column;gap:18px}.item{display:flex;gap:16px;align-items:flex-start;border-top:1px solid #ddd;padding-top:12px}
+.item video{image-rendering:pixelated;width:160px;height:160px;background:#1c1e26}.label{font-size:12px;color:#555}
+.bad{color:#a00}code{background:#f3f3f3;padding:0 3px}`;
+
+function htmlTable(header: string[], rows: string[][]): string {
+  const th = header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
+  return `<table><tr>${th}</tr>\n${body}</table>`;
+}
+
+function splitTableHtml(t: SplitTable): string {
+  return `<h3>${escapeHtml(t.metric)}</h3>` + htmlTable(['category', ...t.splits.map((s) => s.toUpperCase())], t.rows.map((r) => [r.category, ...r.values.map(formatValue)]));
+}
+
+function videoTag(file: string, label: string): string {
+  if (!fs.existsSync(file)) return `<div class="label">${escapeHtml(label)}: missing</div>`;
+  const src = dataUri('video/mp4', fs.readFileSync(file));
+  return `<figure style="margin:0"><video autoplay loop muted playsinline src="${src}"></video><figcaption class="label">${escapeHtml(label)}</figcaption></figure>`;
+}
+
+/** Generated tracks (dashed) over the true ones (solid), x against y in world units. */
+export function trajectoryOverlay(tracks: { generated: Track[]; truth: Track[] | null }): PlotlyFigure {
+  const colour = (c: string) => (isColorName(c) ? cssRgb(PALETTE[c]) : 'rgb(150,150,150)');
+  const trace = (t: Track, kind: 'truth' | 'generated'): PlotlyTrace => ({
+    type: 'scatter',
+    mode: 'lines+markers',
+    name: `${kind}: ${t.color}`,
+    x: t.points.map((p) => p.x),
+    y: t.points.map((p) => p.y),
+    text: t.points.map((p) => `frame ${p.frame}`),
+    line: { color: colour(t.color), width: 2, dash: kind === 'truth' ? 'solid' : 'dash' },
+    marker: { color: colour(t.color), size: kind === 'truth' ? 4 : 6, symbol: kind === 'truth' ? 'circle' : 'x' },
+  });
+  const data = [...(tracks.truth ?? []).map((t) => trace(t, 'truth')), ...tracks.generated.map((t) => trace(t, 'generated'))];
+  const layout = {
+    width: 340,
+    height: 300,
+    margin: { l: 36, r: 8, t: 8, b: 30 },
+    plot_bgcolor: 'rgb(28,30,38)',
+    showlegend: false,
+    xaxis: { title: { text: 'x (units)' }, zeroline: false, gridcolor: '#444' },
+    yaxis: { title: { text: 'y (units)' }, zeroline: false, gridcolor: '#444', scaleanchor: 'x' },
+  };
+  return { data, layout };
+}
+
+export function reportHtml(runs: readonly LoadedRun[]): string {
+  const [self] = runs;
+  const { run } = self;
+  const page = new PlotlyPage();
+  const metrics = presentMetrics(self.categories);
+  const parts: string[] = [];
+  const title = `Evaluation: ${run.suite?.name ?? run.name}`;
+  parts.push(`<h1>${escapeHtml(title)}</h1>`);
+  parts.push(`<p>Source: ${escapeHtml(run.source.kind)} <code>${escapeHtml(run.source.path)}</code>; ${run.headline.videos} videos; created ${escapeHtml(run.created)}.</p>`);
+
+  // ---- headline
+  const head: string[][] = [
+    ['videos', String(run.headline.videos)],
+    ['abnormal rate', formatValue(run.headline.abnormal_rate)],
+    ['joint accuracy', formatValue(run.headline.joint_accuracy)],
+    ...Object.entries(run.frechet ?? {}).map(([name, f]) => [`${name} (n = ${f.n.join(' vs ')}, ${f.features})`, `${formatValue(f.fd)}  [95%: ${formatValue(f.ci95[0])} – ${formatValue(f.ci95[1])}]`]),
+    ...metrics.filter((m) => m in run.headline).map((m) => [m, formatValue(run.headline[m])]),
+  ];
+  parts.push('<h2>Headline</h2>', htmlTable(['', 'value'], head));
+
+  // ---- per category
+  parts.push('<h2>Scores per category</h2>');
+  parts.push(
+    htmlTable(
+      ['category', 'split', 'videos', 'abnormal', 'joint acc.', ...metrics],
+      self.categories.map((c) => [String(c.category), String(c.split), String(c.videos), formatValue(c.abnormal_rate), formatValue(c.joint_accuracy), ...metrics.map((m) => formatValue(c[m]))]),
+    ),
+  );
+  const cats = self.categories.map((c) => `${c.category} (${c.split})`);
+  parts.push(
+    page.html(
+      [
+        { type: 'bar', name: 'abnormal rate', x: cats, y: self.categories.map((c) => c.abnormal_rate) },
+        { type: 'bar', name: 'joint accuracy', x: cats, y: self.categories.map((c) => c.joint_accuracy) },
+      ],
+      { barmode: 'group', height: 320, yaxis: { range: [0, 1] }, margin: { t: 30, b: 90 }, title: { text: 'Abnormal rate and joint accuracy per category' } },
+    ),
+  );
+
+  // ---- ID vs OOD vs combo
+  parts.push('<h2>ID vs OOD vs combo</h2>');
+  parts.push(
+    runs.length > 1
+      ? `<p>This run and ${runs.length - 1} sibling run(s) of the same source: ${runs.slice(1).map((r) => `<code>${escapeHtml(r.run.name)}</code>`).join(', ')}.</p>`
+      : '<p>Only this run was found (no sibling runs of the same source beside it): one split. Run the other suites into the same parent folder, or pass their folders too.</p>',
+  );
+  const tables = splitTables(runs, ['abnormal_rate', 'joint_accuracy', ...presentMetrics(runs.flatMap((r) => r.categories), ['velocity_error', 'position_ade'])]);
+  parts.push(...tables.map(splitTableHtml));
+  const velocity = tables.find((t) => t.metric === 'velocity_error') ?? tables[0];
+  parts.push(
+    page.html(
+      velocity.splits.map((split, k) => ({ type: 'bar', name: split.toUpperCase(), x: velocity.rows.map((r) => r.category), y: velocity.rows.map((r) => r.values[k]) })),
+      { barmode: 'group', height: 320, margin: { t: 30, b: 90 }, title: { text: `${velocity.metric} by category and split` } },
+    ),
+  );
+
+  // ---- failure gallery
+  parts.push('<h2>Failure gallery</h2>');
+  const worst = worstVideos(self.videos, GALLERY_SIZE);
+  if (!worst.some((v) => v.abnormal === 1)) parts.push('<p>No video was judged abnormal; the videos with the largest errors are shown.</p>');
+  parts.push('<div class="gallery">');
+  for (const v of worst) parts.push(galleryItem(self, v, page));
+  parts.push('</div>');
+
+  // ---- provenance
+  parts.push('<h2>Provenance</h2>');
+  const prov: string[][] = [
+    ['suite', run.suite ? `${run.suite.name} v${run.suite.version} (split ${run.suite.split}, ${run.suite.prompts} prompts${run.suite.limit ? `, limit ${run.suite.limit} per category` : ''})` : 'none (a folder scored as is)'],
+    ['source', `${run.source.kind}: ${run.source.path}${run.source.step !== undefined ? ` (step ${run.source.step})` : ''}`],
+    ['generation', run.source.generate ? `${run.source.generate.sampler}, ${run.source.generate.steps} steps, guidance ${run.source.generate.guidance}` : '—'],
+    ['seeds', run.seeds.join(', ')],
+    ['code', `${run.code.version}${run.code.commit ? ` @ ${run.code.commit}${run.code.dirty ? ' (uncommitted changes)' : ''}` : ' (no git commit)'}`],
+    ['timings (s)', Object.entries(run.timings).map(([k, v]) => `${k} ${v}`).join(', ')],
+  ];
+  parts.push(htmlTable(['', ''], prov));
+  if (run.source.config) parts.push(`<details><summary>resolved model config</summary><pre>${escapeHtml(JSON.stringify(run.source.config, null, 2))}</pre></details>`);
+  const skipped = Object.entries(run.skipped_metrics ?? {});
+  if (skipped.length) parts.push('<h3>Skipped metrics</h3>', htmlTable(['metric', 'why'], skipped));
+  if (run.bad_inputs.length) {
+    parts.push('<h3 class="bad">Inputs not scored</h3>', htmlTable(['file', 'line', 'reason'], run.bad_inputs.map((b) => [b.file, b.row ? String(b.row) : '', b.reason])));
+  }
+  return `<!doctype html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>\n<body>\n${parts.join('\n')}\n</body></html>\n`;
+}
+
+function galleryItem(self: LoadedRun, v: VideoRow, page: PlotlyPage): string {
+  const violated = v.violations ? String(v.violations).split(';').join(', ') : 'none';
+  const media = [videoTag(path.join(self.dir, String(v.video)), 'generated'), v.truth ? videoTag(path.join(self.dir, String(v.truth)), 'truth') : ''].join('');
+  const tracks = loadTracks(self.dir, String(v.id));
+  const plot = tracks && (tracks.generated.length || tracks.truth?.length) ? page.html(trajectoryOverlay(tracks).data, trajectoryOverlay(tracks).layout, { responsive: false }) : '<div class="label">no tracks</div>';
+  const text =
+    `<div><b>${escapeHtml(String(v.id))}</b> <span class="label">${escapeHtml(`${v.category}, ${v.split}`)}</span><br>` +
+    `“${escapeHtml(String(v.caption))}”<br><span class="bad">violated: ${escapeHtml(violated)}</span><br>` +
+    `<span class="label">position ADE ${formatValue(v.position_ade)}, velocity error ${formatValue(v.velocity_error)}; solid = truth, dashed = generated</span></div>`;
+  return `<div class="item">${media}<div style="width:340px">${plot}</div>${text}</div>`;
+}

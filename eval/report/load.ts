@@ -1,0 +1,72 @@
+/**
+ * Reading evaluation runs back (eval/FORMAT.md) for reports and notebooks, and finding a
+ * run's siblings: runs in the same parent folder of the same source (checkpoint or folder,
+ * same generation settings) on other suites, which the ID / OOD / combo table compares.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../../src/errors.js';
+import type { Track } from '../types.js';
+import { RUN_FORMAT, type RunJson } from '../run/run.js';
+import type { CategoryRow, VideoRow } from '../run/tables.js';
+
+export interface LoadedRun {
+  dir: string;
+  run: RunJson;
+  videos: VideoRow[];
+  categories: CategoryRow[];
+}
+
+export function isRunFolder(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'run.json'));
+}
+
+export function loadRun(dir: string): LoadedRun {
+  const file = path.join(dir, 'run.json');
+  if (!fs.existsSync(file)) throw new UserError(`${dir} is not an evaluation run (no run.json; make one with \`spacetime eval\`)`, 1);
+  const read = <T>(name: string): T => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as T;
+    } catch (err) {
+      throw new UserError(`${path.join(dir, name)}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'not valid JSON'}`, 1);
+    }
+  };
+  const run = read<RunJson>('run.json');
+  if (run.format !== RUN_FORMAT) throw new UserError(`${file} has format "${run.format}", expected "${RUN_FORMAT}"`, 1);
+  return { dir, run, videos: read<{ rows: VideoRow[] }>('videos.json').rows, categories: read<{ rows: CategoryRow[] }>('categories.json').rows };
+}
+
+export function loadTracks(dir: string, id: string): { generated: Track[]; truth: Track[] | null } | null {
+  const file = path.join(dir, 'tracks', `${id}.json`);
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { generated: Track[]; truth: Track[] | null }) : null;
+}
+
+/** Whether two runs scored the same source the same way (so their numbers compare). */
+export function sameSource(a: RunJson, b: RunJson): boolean {
+  return (
+    a.source.kind === b.source.kind &&
+    path.resolve(a.source.path) === path.resolve(b.source.path) &&
+    JSON.stringify(a.source.generate) === JSON.stringify(b.source.generate) &&
+    JSON.stringify(a.seeds) === JSON.stringify(b.seeds)
+  );
+}
+
+/** `dir`'s run plus the runs beside it (same parent) of the same source on other suites. */
+export function siblingRuns(dir: string): LoadedRun[] {
+  const self = loadRun(dir);
+  const parent = path.dirname(path.resolve(dir));
+  const others = fs
+    .readdirSync(parent, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && path.join(parent, e.name) !== path.resolve(dir) && !e.name.startsWith('.'))
+    .map((e) => path.join(parent, e.name))
+    .filter(isRunFolder)
+    .flatMap((d) => {
+      try {
+        return [loadRun(d)];
+      } catch {
+        return []; // a broken neighbour does not stop this run's report
+      }
+    })
+    .filter((r) => sameSource(r.run, self.run) && r.run.suite?.name !== self.run.suite?.name);
+  return [self, ...others.sort((a, b) => a.dir.localeCompare(b.dir))];
+}

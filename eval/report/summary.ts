@@ -1,0 +1,100 @@
+/**
+ * The numbers a report shows, computed from loaded runs and shared by the HTML and the
+ * Markdown writers: the key metrics, the category × split table in PhyWorld's form, and
+ * the failure gallery's ordering.
+ */
+import type { CategoryRow, VideoRow } from '../run/tables.js';
+import type { LoadedRun } from './load.js';
+
+/**
+ * Metrics a report puts in its tables, in this order, when a run has them: ground-truth
+ * physics first (PhyWorld), then reference-free physics, Physics-IQ, prompt adherence.
+ */
+export const KEY_METRICS = [
+  'velocity_error',
+  'position_ade',
+  'restitution_error',
+  'gravity_error',
+  'momentum_drift',
+  'energy_drift',
+  'teleport_rate',
+  'vanish_count',
+  'physiq_score',
+  'attribute_accuracy',
+  'relation_score',
+  'count_score',
+  'direction_score',
+] as const;
+
+/** Split columns in PhyWorld's order. */
+export const SPLIT_ORDER = ['id', 'ood', 'combo', 'unknown'];
+
+export function presentMetrics(rows: readonly Record<string, unknown>[], candidates: readonly string[] = KEY_METRICS): string[] {
+  return candidates.filter((m) => rows.some((r) => typeof r[m] === 'number'));
+}
+
+export interface SplitTable {
+  metric: string;
+  splits: string[];
+  /** One row per category: the value per split (null where there is no run or no value). */
+  rows: { category: string; values: (number | null)[] }[];
+}
+
+/**
+ * Category × split tables of `metrics` over a run and its siblings (PhyWorld's ID vs OOD
+ * table, plus combo). When two runs cover the same category and split, the one with more
+ * videos counts.
+ */
+export function splitTables(runs: readonly LoadedRun[], metrics: readonly string[]): SplitTable[] {
+  const best = new Map<string, CategoryRow>();
+  for (const r of runs)
+    for (const row of r.categories) {
+      const key = `${row.category}|${row.split}`;
+      const prev = best.get(key);
+      if (!prev || Number(row.videos) > Number(prev.videos)) best.set(key, row);
+    }
+  const rows = [...best.values()];
+  const splits = SPLIT_ORDER.filter((s) => rows.some((r) => r.split === s)).concat(
+    [...new Set(rows.map((r) => String(r.split)))].filter((s) => !SPLIT_ORDER.includes(s)),
+  );
+  const categories = [...new Set(rows.map((r) => String(r.category)))].sort();
+  return metrics.map((metric) => ({
+    metric,
+    splits,
+    rows: categories.map((category) => ({
+      category,
+      values: splits.map((split) => {
+        const v = best.get(`${category}|${split}`)?.[metric];
+        return typeof v === 'number' ? v : null;
+      }),
+    })),
+  }));
+}
+
+/**
+ * The videos a failure gallery shows: abnormal ones first, then by the number of violated
+ * rules, then by position error (largest first).
+ */
+export function worstVideos(videos: readonly VideoRow[], count: number): VideoRow[] {
+  const num = (v: unknown) => (typeof v === 'number' ? v : -Infinity);
+  const violations = (r: VideoRow) => (r.violations ? String(r.violations).split(';').filter(Boolean).length : 0);
+  return [...videos]
+    .sort(
+      (a, b) =>
+        num(b.abnormal) - num(a.abnormal) ||
+        violations(b) - violations(a) ||
+        num(b.position_ade) - num(a.position_ade) ||
+        num(b.velocity_error) - num(a.velocity_error) ||
+        String(a.id).localeCompare(String(b.id)),
+    )
+    .slice(0, count);
+}
+
+/** A number for a table: 3 significant digits, `—` for none. */
+export function formatValue(v: unknown): string {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return '—';
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1000 || a < 0.001) return v.toExponential(2);
+  return Number(v.toPrecision(3)).toString();
+}

@@ -1,0 +1,273 @@
+/**
+ * One evaluation run: inputs (a suite's prompts through a checkpoint, or a folder of
+ * anyone's videos) → per-video scores → tables, Fréchet distances and provenance, written
+ * as one folder in the `spacetime-eval/v1` layout (eval/FORMAT.md). The folder is built
+ * under a temporary name beside DIR and renamed into place, so a failed run never leaves a
+ * half-written run.json.
+ *
+ *   const result = await runEvaluation({ suite: 'gravity-id', checkpoint: 'models/default', out: 'evals/gravity-id' });
+ *   const result = await runEvaluation({ videos: 'exports/ood', out: 'evals/ood-truth' });
+ *   result.run.headline.abnormal_rate
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../../src/errors.js';
+import { fsyncDir, writeFileSynced } from '../../src/io/atomic.js';
+import { loadPipeline } from '../../src/pipeline/text-to-video.js';
+import { encodeMp4 } from '../../src/video/index.js';
+import { pixelFeatures } from '../encoder/pixel-features.js';
+import { frechetWithInterval, type FrechetResult } from '../frechet/frechet.js';
+import { motionFeatures } from '../frechet/motion-features.js';
+import { METRIC_NAMES, scoreVideo } from '../score.js';
+import { resolveSuite, type Suite } from '../suites/suites.js';
+import type { VideoInput, VideoScore } from '../types.js';
+import { EVAL_GENERATE_DEFAULTS, generateSuiteInputs, type GenerateSettings } from './generate.js';
+import { readVideoFolder, type BadInput, type EvalInput } from './inputs.js';
+import { codeVersion, type CodeVersion } from './provenance.js';
+import {
+  VIDEO_FLAG_COLUMNS,
+  VIDEO_ID_COLUMNS,
+  categoryRows,
+  headline,
+  metricColumns,
+  skippedMetrics,
+  toCsv,
+  videoRow,
+  type CategoryRow,
+  type VideoRow,
+} from './tables.js';
+
+export const RUN_FORMAT = 'spacetime-eval/v1';
+/** Bootstrap resamples of each Fréchet interval. */
+export const FRECHET_RESAMPLES = 200;
+
+export interface EvalOptions {
+  /** Suite name (eval/suites); required with a checkpoint, optional with a folder of videos. */
+  suite?: string;
+  /** At most this many prompts per category. */
+  limit?: number;
+  checkpoint?: string;
+  videos?: string;
+  out: string;
+  /** Seeds 1..K per prompt (checkpoint only). */
+  seeds?: number;
+  generate?: Partial<GenerateSettings>;
+  /** The per-video scorer; default eval/score.ts's. */
+  scorer?: (input: VideoInput) => VideoScore;
+  /** Progress lines (stage, done, total). */
+  onProgress?: (stage: 'generate' | 'score' | 'write', done: number, total: number) => void;
+}
+
+export interface FrechetSummary extends FrechetResult {
+  features: string;
+}
+
+export interface RunJson {
+  format: typeof RUN_FORMAT;
+  name: string;
+  suite: { name: string; version: number; split: string; categories: string[]; prompts: number; limit: number | null } | null;
+  source: { kind: 'checkpoint' | 'videos'; path: string; config: unknown; step?: number; generate: GenerateSettings | null };
+  seeds: number[];
+  code: CodeVersion;
+  created: string;
+  /** generate_s: generating (checkpoint); read_s: decoding the folder and rendering its truth (videos). */
+  timings: { generate_s: number; read_s: number; score_s: number; total_s: number };
+  headline: Record<string, number>;
+  frechet: Record<string, FrechetSummary>;
+  skipped_metrics: Record<string, string>;
+  bad_inputs: BadInput[];
+}
+
+export interface EvalResult {
+  out: string;
+  run: RunJson;
+  videos: VideoRow[];
+  categories: CategoryRow[];
+  /** 0 every input scored, 2 some inputs skipped (listed in run.bad_inputs). */
+  exitCode: 0 | 2;
+}
+
+/** Refuse early (before any work) an --out that is a file or a folder of something else. */
+function checkOut(out: string): void {
+  if (!fs.existsSync(out)) return;
+  if (!fs.statSync(out).isDirectory()) throw new UserError(`--out ${out} is a file, not a folder`, 1);
+  const entries = fs.readdirSync(out);
+  if (entries.length > 0 && !entries.includes('run.json')) {
+    throw new UserError(`--out ${out} is a non-empty folder that is not an evaluation run; choose another folder`, 1);
+  }
+}
+
+export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
+  const t0 = performance.now();
+  if (!!options.checkpoint === !!options.videos) throw new UserError('give exactly one of --checkpoint PATH or --videos DIR', 1);
+  if (options.checkpoint && !options.suite) throw new UserError('--checkpoint needs --suite NAME (the prompts to generate)', 1);
+  const seedsK = options.seeds ?? 1;
+  if (!Number.isInteger(seedsK) || seedsK < 1 || seedsK > 64) throw new UserError(`--seeds must be an integer in [1, 64], got ${seedsK}`, 1);
+  if (options.videos && options.seeds !== undefined) throw new UserError('--seeds applies to --checkpoint only (a folder brings its own videos)', 1);
+  checkOut(options.out);
+  const suite: Suite | null = options.suite ? resolveSuite(options.suite, { limit: options.limit }) : null;
+  if (!suite && options.limit !== undefined) throw new UserError('--limit needs --suite', 1);
+
+  // ---- inputs
+  let inputs: EvalInput[];
+  let bad: BadInput[] = [];
+  let source: RunJson['source'];
+  let seeds: number[];
+  const tGenerate = performance.now();
+  if (options.checkpoint) {
+    if (!fs.existsSync(options.checkpoint)) throw new UserError(`checkpoint ${options.checkpoint} not found`, 1);
+    const pipe = loadPipeline(options.checkpoint);
+    const settings: GenerateSettings = { ...EVAL_GENERATE_DEFAULTS, ...stripUndefined(options.generate ?? {}) };
+    seeds = Array.from({ length: seedsK }, (_, k) => k + 1);
+    inputs = generateSuiteInputs(pipe, suite!, seeds, settings, (d, n) => options.onProgress?.('generate', d, n));
+    pipe.net.dit.dispose();
+    pipe.net.encoder.dispose();
+    source = { kind: 'checkpoint', path: options.checkpoint, config: pipe.config, step: pipe.step, generate: settings };
+  } else {
+    ({ inputs, bad } = await readVideoFolder(options.videos!, suite));
+    seeds = [...new Set(inputs.map((i) => i.seed))].sort((a, b) => a - b);
+    source = { kind: 'videos', path: options.videos!, config: null, generate: null };
+  }
+  const generateSeconds = (performance.now() - tGenerate) / 1000;
+
+  // ---- scores
+  const tScore = performance.now();
+  const scorer = options.scorer ?? ((input: VideoInput) => scoreVideo(input));
+  const scored: { input: EvalInput; score: VideoScore }[] = [];
+  inputs.forEach((input, k) => {
+    try {
+      scored.push({ input, score: scorer({ video: input.video, caption: input.caption, truth: input.truth?.state ?? null }) });
+    } catch (err) {
+      if (!(err instanceof UserError || err instanceof RangeError)) throw err;
+      bad.push({ file: input.sourceFile ?? input.id, reason: `cannot be scored: ${err.message}` });
+    }
+    options.onProgress?.('score', k + 1, inputs.length);
+  });
+  if (scored.length === 0) {
+    const first = bad[0];
+    const where = first ? `${first.file}${first.row ? ` line ${first.row}` : ''}: ${first.reason}` : 'no videos';
+    throw new UserError(`nothing to evaluate: ${where}${bad.length > 1 ? ` (and ${bad.length - 1} more bad inputs)` : ''}`, 1);
+  }
+  const metrics = metricColumns(METRIC_NAMES, scored.map((s) => s.score));
+  const videos = scored.map(({ input, score }) => videoRow(input, score, metrics));
+  const categories = categoryRows(videos, metrics);
+  const frechet = frechetSummaries(scored, suite?.name ?? path.basename(path.resolve(options.out)));
+  const skipped = { ...skippedMetrics(scored.map((s) => s.score), metrics), ...frechet.skipped };
+  const scoreSeconds = (performance.now() - tScore) / 1000;
+
+  const head = headline(videos, metrics);
+  for (const [name, r] of Object.entries(frechet.results)) head[name] = r.fd;
+  const run: RunJson = {
+    format: RUN_FORMAT,
+    name: path.basename(path.resolve(options.out)),
+    suite: suite
+      ? { name: suite.name, version: suite.version, split: suite.split, categories: suite.categories, prompts: suite.items.length, limit: options.limit ?? null }
+      : null,
+    source,
+    seeds,
+    code: codeVersion(),
+    created: new Date().toISOString(),
+    timings: { generate_s: options.checkpoint ? round(generateSeconds) : 0, read_s: options.checkpoint ? 0 : round(generateSeconds), score_s: round(scoreSeconds), total_s: 0 },
+    headline: head,
+    frechet: frechet.results,
+    skipped_metrics: skipped,
+    bad_inputs: bad,
+  };
+  await writeRunFolder(options.out, run, scored, videos, categories, metrics, (d, n) => options.onProgress?.('write', d, n), t0);
+  return { out: options.out, run, videos, categories, exitCode: bad.length > 0 ? 2 : 0 };
+}
+
+/**
+ * Fréchet distances of the run's videos against their ground truth: `fd_pixel` on the fixed
+ * pixel features (eval/encoder), `fvmd` on track velocity/acceleration histograms. Each needs
+ * at least two videos with ground truth; otherwise it is listed as skipped.
+ */
+function frechetSummaries(scored: { input: EvalInput; score: VideoScore }[], seed: string): { results: Record<string, FrechetSummary>; skipped: Record<string, string> } {
+  const results: Record<string, FrechetSummary> = {};
+  const skipped: Record<string, string> = {};
+  const withTruth = scored.filter((s) => s.input.truth);
+  if (withTruth.length >= 2) {
+    const generated = withTruth.map((s) => pixelFeatures(s.input.video));
+    // Truth renders are shared by the seeds of a prompt: count each once.
+    const unique = new Map(withTruth.map((s) => [s.input.promptId, s.input.truth!.video]));
+    const reference = [...unique.values()].map((v) => pixelFeatures(v));
+    if (reference.length >= 2) {
+      results.fd_pixel = { features: 'pixel-features/v1 (eval/encoder/pixel-features.ts)', ...frechetWithInterval(generated, reference, { seed: `${seed}/pixel`, resamples: FRECHET_RESAMPLES }) };
+    } else skipped.fd_pixel = 'needs ground truth for at least two prompts';
+    const tracked = withTruth.filter((s) => s.score.truthTracks);
+    if (tracked.length >= 2) {
+      const fps = (s: (typeof tracked)[number]) => s.input.video.fps;
+      const gen = tracked.map((s) => motionFeatures(s.score.tracks, fps(s)));
+      const uniqueTracks = new Map(tracked.map((s) => [s.input.promptId, motionFeatures(s.score.truthTracks!, fps(s))]));
+      if (uniqueTracks.size >= 2) {
+        results.fvmd = { features: 'motion-histograms/v1 (eval/frechet/motion-features.ts)', ...frechetWithInterval(gen, [...uniqueTracks.values()], { seed: `${seed}/motion`, resamples: FRECHET_RESAMPLES }) };
+      } else skipped.fvmd = 'needs true tracks for at least two prompts';
+    } else skipped.fvmd = 'needs true tracks (from the scorer) for at least two videos';
+  } else {
+    skipped.fd_pixel = 'needs ground truth for at least two videos';
+    skipped.fvmd = 'needs ground truth for at least two videos';
+  }
+  return { results, skipped };
+}
+
+async function writeRunFolder(
+  out: string,
+  run: RunJson,
+  scored: { input: EvalInput; score: VideoScore }[],
+  videos: VideoRow[],
+  categories: CategoryRow[],
+  metrics: string[],
+  onFile: (done: number, total: number) => void,
+  t0: number,
+): Promise<void> {
+  const parent = path.dirname(path.resolve(out));
+  fs.mkdirSync(parent, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(path.resolve(out))}.tmp-`));
+  try {
+    fs.chmodSync(tmp, 0o755); // mkdtemp makes it private; a run folder is an ordinary one
+    for (const sub of ['videos', 'truth', 'tracks']) fs.mkdirSync(path.join(tmp, sub));
+    const write = (rel: string, data: string | Uint8Array) => writeFileSynced(path.join(tmp, rel), data);
+    const truthBytes = new Map<string, Uint8Array>(); // one encode per prompt: its seeds share the truth
+    for (let k = 0; k < scored.length; k++) {
+      const { input, score } = scored[k];
+      write(`videos/${input.id}.mp4`, input.sourceFile ? fs.readFileSync(input.sourceFile) : await encodeMp4(input.video));
+      if (input.truth) {
+        const key = `${input.promptId}/${input.truth.video.numFrames}x${input.truth.video.height}x${input.truth.video.width}`;
+        if (!truthBytes.has(key)) truthBytes.set(key, await encodeMp4(input.truth.video));
+        write(`truth/${input.id}.mp4`, truthBytes.get(key)!);
+      }
+      write(`tracks/${input.id}.json`, JSON.stringify({ generated: score.tracks, truth: score.truthTracks }) + '\n');
+      onFile(k + 1, scored.length);
+    }
+    const videoColumns = [...VIDEO_ID_COLUMNS, ...metrics, ...VIDEO_FLAG_COLUMNS];
+    const categoryColumns = ['category', 'split', 'videos', ...metrics, 'abnormal_rate', 'joint_accuracy'];
+    write('videos.csv', toCsv(videos, videoColumns));
+    write('videos.json', JSON.stringify({ rows: videos }, null, 1) + '\n');
+    write('categories.csv', toCsv(categories, categoryColumns));
+    write('categories.json', JSON.stringify({ rows: categories }, null, 1) + '\n');
+    run.timings.total_s = round((performance.now() - t0) / 1000);
+    write('run.json', JSON.stringify(run, null, 2) + '\n'); // last: a folder with run.json is complete
+    fsyncDir(tmp);
+    replaceFolder(tmp, out);
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Move a finished folder to `out`, replacing an earlier run there (never a half-state under `out`). */
+function replaceFolder(tmp: string, out: string): void {
+  if (fs.existsSync(out)) {
+    const old = `${tmp}.old`;
+    fs.renameSync(out, old);
+    fs.renameSync(tmp, out);
+    fs.rmSync(old, { recursive: true, force: true });
+  } else fs.renameSync(tmp, out);
+  fsyncDir(path.dirname(path.resolve(out)));
+}
+
+const round = (s: number) => Math.round(s * 1000) / 1000;
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

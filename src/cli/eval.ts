@@ -1,0 +1,96 @@
+/** `spacetime eval`: thin — flags → runEvaluation() (eval/run/run.ts) → a run folder (eval/FORMAT.md). */
+import fs from 'node:fs';
+import path from 'node:path';
+import { useBackend } from '../compute/backend.js';
+import { UserError } from '../errors.js';
+import { findPackageRoot } from '../../kernels/native/index.js';
+import { runEvaluation } from '../../eval/run/run.js';
+import { EVAL_GENERATE_DEFAULTS } from '../../eval/run/generate.js';
+import { suiteNames } from '../../eval/suites/suites.js';
+import { parseArgs } from './args.js';
+import { Progress } from './progress.js';
+
+/** The shipped default model, relative to the repository (as `spacetime generate` uses it). */
+const DEFAULT_MODEL_DIR = path.join('models', 'default');
+
+const HELP = `spacetime eval --suite NAME (--checkpoint PATH | --videos DIR) --out DIR
+    [--seeds K] [--limit N] [--steps ${EVAL_GENERATE_DEFAULTS.steps}] [--guidance ${EVAL_GENERATE_DEFAULTS.guidance}] [--sampler ${EVAL_GENERATE_DEFAULTS.sampler}] [--backend NAME] [--quiet]
+
+Scores videos against the world's ground truth and writes one run folder (eval/FORMAT.md):
+run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
+
+  --checkpoint PATH  generate the suite's prompts with this checkpoint or run folder
+                     (default: the shipped model, ${DEFAULT_MODEL_DIR}/), seeds 1..K each
+  --videos DIR       score a folder in the interchange layout (videos/*.mp4, captions.csv,
+                     states/*.json optional) — any generator's videos; with --suite its rows
+                     are matched to the suite's prompts (file name PROMPT-sN, or the caption)
+  --limit N          at most N prompts per category
+
+Suites: CATEGORY-SPLIT, all-SPLIT, smoke (one prompt per category):
+  ${suiteNames().join(', ')}
+
+Exit status: 0 every input scored; 2 some inputs skipped (listed in run.json bad_inputs);
+1 nothing usable, or a usage error.`;
+
+export async function runEvalCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs(argv, {
+      suite: 'string',
+      checkpoint: 'string',
+      videos: 'string',
+      out: 'string',
+      seeds: 'int',
+      limit: 'int',
+      steps: 'int',
+      guidance: 'number',
+      sampler: 'string',
+      backend: 'string',
+      quiet: 'boolean',
+      help: 'boolean',
+    });
+  } catch (err) {
+    if (err instanceof UserError) throw new UserError(err.message, 1);
+    throw err;
+  }
+  const { flags, positional } = parsed;
+  if (flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positional.length > 0) throw new UserError(`unexpected argument "${positional[0]}" (spacetime eval --help)`, 1);
+  if (!flags.out) throw new UserError('missing required flag --out', 1);
+  let checkpoint = flags.checkpoint;
+  if (!checkpoint && !flags.videos) {
+    checkpoint = path.join(findPackageRoot() ?? '.', DEFAULT_MODEL_DIR);
+    if (!fs.existsSync(checkpoint)) throw new UserError(`no shipped default model at ${checkpoint}; pass --checkpoint PATH or --videos DIR`, 1);
+  }
+  if (checkpoint) await useBackend({ requested: flags.backend });
+  const bars: Record<string, Progress> = {};
+  const result = await runEvaluation({
+    suite: flags.suite,
+    limit: flags.limit,
+    checkpoint,
+    videos: flags.videos,
+    out: flags.out,
+    seeds: flags.seeds,
+    generate: { steps: flags.steps, guidance: flags.guidance, sampler: flags.sampler },
+    onProgress: (stage, done, total) => {
+      const unit = stage === 'generate' ? 'prompts' : 'videos';
+      bars[stage] ??= new Progress(total, stage, unit, flags.quiet ?? false);
+      bars[stage].update(done);
+    },
+  });
+  const { run } = result;
+  for (const b of run.bad_inputs) console.error(`skipped: ${b.file}${b.row ? ` line ${b.row}` : ''}: ${b.reason}`);
+  const h = run.headline;
+  const fd = (name: string) => (run.frechet[name] ? `${name} ${run.frechet[name].fd.toFixed(3)} [${run.frechet[name].ci95.map((v) => v.toFixed(3)).join(', ')}]` : null);
+  console.log(
+    [
+      `wrote ${result.out}: ${h.videos} videos scored${run.bad_inputs.length ? `, ${run.bad_inputs.length} skipped` : ''} in ${run.timings.total_s.toFixed(1)}s`,
+      `abnormal ${(100 * h.abnormal_rate).toFixed(1)}%, joint accuracy ${(100 * h.joint_accuracy).toFixed(1)}%`,
+      ...[fd('fd_pixel'), fd('fvmd')].filter(Boolean),
+    ].join('; '),
+  );
+  return result.exitCode;
+}
