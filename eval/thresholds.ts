@@ -21,6 +21,8 @@ export const CONNECT_COVERAGE = 0.05;
 export const MIN_COMPONENT_AREA = 0.6;
 /** Coverage at or above which a pixel counts as interior (for mean colour and the box). */
 export const INTERIOR_COVERAGE = 0.9;
+/** A blob on the frame edge is cut off when it is this many px narrower across the edge than along it. */
+export const CLIP_TOLERANCE_PX = 0.35;
 /** A detection within this many px of the occluder or the frame edge may be cut off. */
 export const CUT_MARGIN_PX = 1.0;
 /**
@@ -28,6 +30,11 @@ export const CUT_MARGIN_PX = 1.0;
  * (π/4 plus sampling), axis-aligned squares ~1. Halfway-ish between.
  */
 export const SQUARE_FILL_FROM = 0.93;
+/**
+ * Below this radius / half-side (units; 1.44 px) discs and squares are too few pixels to tell
+ * apart (small discs reach fill 1.1), so shape is not judged.
+ */
+export const SHAPE_MIN_SIZE = 0.45;
 
 // ---------------------------------------------------------------- physics
 
@@ -53,6 +60,8 @@ export const MOMENTUM_FLOOR = 0.5;
 export const TELEPORT_STEP = 3.0;
 /** Two frames closer than this mean RGB level are the same frame (a still). */
 export const STILL_MAE = 0.05;
+/** A frame pair is dynamic when some object moves at least this many px (a quarter pixel is well above parser noise). */
+export const DYNAMIC_STEP_PX = 0.25;
 /** A vanish and a spawn of another colour within this distance (units) and 1 frame are a colour change. */
 export const COLOR_CHANGE_DISTANCE = 1.0;
 /** Re-emergence after occlusion is expected within this many frames of the prediction. */

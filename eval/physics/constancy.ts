@@ -1,0 +1,63 @@
+/**
+ * Per-object constancy and exclusion, reference-free: teleport rate (one-frame steps longer
+ * than any object in the world can move), size drift (max − min radius, PhyWorld's size
+ * drift), shape changes (frames whose shape class differs from the object's majority),
+ * and interpenetration depth between two objects in the same frame.
+ */
+import type { ParsedPoint, ParsedVideo } from '../parse/tracks.js';
+import { SHAPE_MIN_SIZE, TELEPORT_STEP } from '../thresholds.js';
+import { pointAt, shapeOf, sizeOf } from './kinematics.js';
+
+export interface ConstancyMetrics {
+  teleportRate: number | null;
+  sizeDrift: number | null;
+  shapeChanges: number;
+  interpenetration: number | null;
+}
+
+export function constancyMetrics(parsed: ParsedVideo): ConstancyMetrics {
+  let steps = 0, jumps = 0, shapeChanges = 0;
+  let sizeDrift: number | null = null;
+  for (const track of parsed.tracks) {
+    const pts = track.points;
+    for (let i = 1; i < pts.length; i++) {
+      if (pts[i].frame !== pts[i - 1].frame + 1) continue;
+      steps++;
+      if (Math.hypot(pts[i].x - pts[i - 1].x, pts[i].y - pts[i - 1].y) > TELEPORT_STEP) jumps++;
+    }
+    const shape = shapeOf(track);
+    const whole = pts.filter((p) => !p.cut);
+    if (whole.length >= 2) {
+      const sizes = whole.map((p) => (shape === 'square' ? p.halfSide : p.radius));
+      sizeDrift = Math.max(sizeDrift ?? 0, Math.max(...sizes) - Math.min(...sizes));
+    }
+    if (sizeOf(track) >= SHAPE_MIN_SIZE) shapeChanges += whole.filter((p) => p.shape !== shape).length;
+  }
+  let depth: number | null = null;
+  const shapes = parsed.tracks.map(shapeOf);
+  for (let a = 0; a < parsed.tracks.length; a++) {
+    for (let b = a + 1; b < parsed.tracks.length; b++) {
+      for (const p of parsed.tracks[a].points) {
+        const q = pointAt(parsed.tracks[b], p.frame);
+        if (!q || p.cut || q.cut) continue;
+        depth = Math.max(depth ?? 0, overlapDepth(p, shapes[a], q, shapes[b]));
+      }
+    }
+  }
+  return { teleportRate: steps > 0 ? jumps / steps : null, sizeDrift, shapeChanges, interpenetration: depth };
+}
+
+/** How deep two shapes overlap (0 when apart): discs by centre distance, boxes by the smaller axis overlap. */
+function overlapDepth(p: ParsedPoint, sp: 'ball' | 'square', q: ParsedPoint, sq: 'ball' | 'square'): number {
+  const rp = sp === 'ball' ? p.radius : p.halfSide;
+  const rq = sq === 'ball' ? q.radius : q.halfSide;
+  if (sp === 'ball' && sq === 'ball') return Math.max(0, rp + rq - Math.hypot(p.x - q.x, p.y - q.y));
+  if (sp === 'square' && sq === 'square') {
+    return Math.max(0, Math.min(rp + rq - Math.abs(p.x - q.x), rp + rq - Math.abs(p.y - q.y)));
+  }
+  // Disc against box: how far the disc reaches past the box's nearest point.
+  const [ball, rb, box, rs] = sp === 'ball' ? [p, rp, q, rq] : [q, rq, p, rp];
+  const dx = Math.max(Math.abs(ball.x - box.x) - rs, 0);
+  const dy = Math.max(Math.abs(ball.y - box.y) - rs, 0);
+  return Math.max(0, rb - Math.hypot(dx, dy));
+}

@@ -1,0 +1,113 @@
+/**
+ * Object permanence from parsed tracks. An object may only leave the picture by moving out
+ * of the frame or behind the occluder, and may only enter the same ways. Otherwise its track
+ * ending is a *vanish* and its track starting a *spawn*; a vanish followed next frame by a
+ * spawn of another colour at the same place is a *colour change* instead. A ball that goes
+ * behind the occluder must come out where and when constant velocity says (within
+ * REEMERGE_FRAMES frames), else it vanished; where it does, its position error is measured.
+ */
+import type { ParsedPoint, ParsedTrack, ParsedVideo } from '../parse/tracks.js';
+import { COLOR_CHANGE_DISTANCE, REEMERGE_FRAMES } from '../thresholds.js';
+import { sizeOf } from './kinematics.js';
+
+export interface PermanenceMetrics {
+  vanishCount: number;
+  spawnCount: number;
+  colorChanges: number;
+  /** Largest re-emergence position error after occlusion (units); null when nothing re-emerged. */
+  reemergenceError: number | null;
+}
+
+interface Ending {
+  track: ParsedTrack;
+  /** Frame of the last point before the object is gone. */
+  frame: number;
+  /** Where it should be on the next frame. */
+  x: number;
+  y: number;
+}
+
+/** Constant velocity from the last (or first) two whole points at the given end of a run. */
+function velocityAt(points: ParsedPoint[], end: 'last' | 'first'): [number, number] {
+  const whole = points.filter((p) => !p.cut);
+  const pts = whole.length >= 2 ? whole : points;
+  if (pts.length < 2) return [0, 0];
+  const [a, b] = end === 'last' ? [pts[pts.length - 2], pts[pts.length - 1]] : [pts[0], pts[1]];
+  const df = b.frame - a.frame;
+  return [(b.x - a.x) / df, (b.y - a.y) / df];
+}
+
+/** Share of a box of half-size r at (x, y) that lies inside the frame and outside every occluder (box approximation). */
+function visibleShare(v: ParsedVideo, x: number, y: number, r: number): number {
+  const clip = (lo: number, hi: number, a: number, b: number) => Math.max(0, Math.min(hi, b) - Math.max(lo, a));
+  const total = 4 * r * r;
+  const inFrame = clip(0, v.worldWidth, x - r, x + r) * clip(0, v.height / v.scale, y - r, y + r);
+  let hidden = 0;
+  for (const [x0, y0, x1, y1] of v.occluders) hidden += clip(x0, x1, x - r, x + r) * clip(y0, y1, y - r, y + r);
+  return Math.max(0, inFrame - hidden) / total;
+}
+
+/** A predicted object is expected to be detected when this share of it shows. */
+const EXPECT_VISIBLE = 0.3;
+
+export function permanenceMetrics(parsed: ParsedVideo): PermanenceMetrics {
+  const T = parsed.numFrames;
+  const vanishes: Ending[] = [];
+  const spawns: Ending[] = [];
+  let reemergenceError: number | null = null;
+  for (const track of parsed.tracks) {
+    const r = sizeOf(track);
+    // Split the track into runs of consecutive frames; a gap is an absence to explain.
+    const runs: ParsedPoint[][] = [];
+    for (const p of track.points) {
+      const run = runs[runs.length - 1];
+      if (run && p.frame === run[run.length - 1].frame + 1) run.push(p);
+      else runs.push([p]);
+    }
+    runs.forEach((run, k) => {
+      const last = run[run.length - 1];
+      const first = run[0];
+      if (last.frame < T - 1) {
+        // Gone after `last`: when does constant velocity say it must show again?
+        const [vx, vy] = velocityAt(run, 'last');
+        let due: number | null = null;
+        for (let f = last.frame + 1; f < T; f++) {
+          if (visibleShare(parsed, last.x + vx * (f - last.frame), last.y + vy * (f - last.frame), r) >= EXPECT_VISIBLE) {
+            due = f;
+            break;
+          }
+        }
+        const next = runs[k + 1];
+        const explainedUntil = due === null ? T : due + REEMERGE_FRAMES;
+        if (due !== null && (!next || next[0].frame > explainedUntil) && explainedUntil < T) {
+          vanishes.push({ track, frame: last.frame, x: last.x + vx, y: last.y + vy });
+        } else if (due === last.frame + 1 && !next) {
+          vanishes.push({ track, frame: last.frame, x: last.x + vx, y: last.y + vy });
+        } else if (next && due !== null && next[0].frame - last.frame > 1) {
+          // Re-emerged: compare with the constant-velocity prediction at its first whole point.
+          const back = next.find((p) => !p.cut) ?? next[0];
+          const f = back.frame - last.frame;
+          const err = Math.hypot(back.x - (last.x + vx * f), back.y - (last.y + vy * f));
+          reemergenceError = Math.max(reemergenceError ?? 0, err);
+        }
+      }
+      if (first.frame > 0 && k === 0) {
+        const [vx, vy] = velocityAt(run, 'first');
+        // Could it have been out of sight the frame before?
+        if (visibleShare(parsed, first.x - vx, first.y - vy, r) >= EXPECT_VISIBLE && !first.cut) {
+          spawns.push({ track, frame: first.frame, x: first.x, y: first.y });
+        }
+      }
+    });
+  }
+  // A vanish and a spawn of another colour, next frame, same place: a colour change.
+  let colorChanges = 0;
+  for (const v of [...vanishes]) {
+    const s = spawns.find((s) => s.track.color !== v.track.color && s.frame === v.frame + 1 && Math.hypot(s.x - v.x, s.y - v.y) <= COLOR_CHANGE_DISTANCE);
+    if (!s) continue;
+    colorChanges++;
+    vanishes.splice(vanishes.indexOf(v), 1);
+    spawns.splice(spawns.indexOf(s), 1);
+  }
+  return { vanishCount: vanishes.length, spawnCount: spawns.length, colorChanges, reemergenceError };
+}
