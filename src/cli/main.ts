@@ -26,6 +26,10 @@ const commands: Record<string, Command> = {
     summary: 'model info: configuration and parameter counts of a preset',
     run: async (argv) => (await import('./model.js')).runModel(argv),
   },
+  serve: {
+    summary: 'the comparison server: runs side by side, blind A/B votes, generate on demand',
+    run: async (argv) => (await import('./serve.js')).runServe(argv),
+  },
   data: {
     summary: 'make, export, import and preview synthetic physics datasets',
     run: async (argv) => (await import('./data.js')).runData(argv),

@@ -1,0 +1,30 @@
+/**
+ * The child process behind `processGenerator`: one video from one checkpoint, progress as
+ * JSON lines on stdout. Started with the task as a JSON argument:
+ *
+ *   node --import tsx src/server/generate-worker.ts '{"checkpoint":"models/default","prompt":"…","seed":1,"steps":25,"guidance":3,"out":"/tmp/x.mp4"}'
+ *   → {"step":1,"steps":25} … {"done":true}        (or {"error":"…"} and exit code 1)
+ */
+import { useBackend } from '../compute/backend.js';
+import { generateVideos, loadPipeline } from '../pipeline/text-to-video.js';
+import { writeMp4 } from '../video/index.js';
+
+const say = (line: object) => process.stdout.write(JSON.stringify(line) + '\n');
+
+try {
+  const task = JSON.parse(process.argv[2] ?? '') as { checkpoint: string; prompt: string; seed: number; steps: number; guidance: number; out: string };
+  await useBackend();
+  const pipe = loadPipeline(task.checkpoint);
+  const [video] = generateVideos(pipe, {
+    prompt: task.prompt,
+    seeds: [task.seed],
+    steps: task.steps,
+    guidance: task.guidance,
+    onStep: (step, steps) => say({ step, steps }),
+  });
+  await writeMp4(video, task.out);
+  say({ done: true });
+} catch (err) {
+  say({ error: err instanceof Error ? err.message.split('\n')[0] : String(err) });
+  process.exitCode = 1;
+}

@@ -1,0 +1,264 @@
+/**
+ * The runs the server knows: every folder under the runs root that holds a `run.json`
+ * (the `spacetime-eval/v1` layout, eval/FORMAT.md). The index rescans lazily, at most once
+ * per `rescanMs`, so a run written while the server is up appears on the next request
+ * after that, without a restart; each file is re-read only when its size or mtime changed.
+ *
+ *   const runs = new RunIndex('evals');
+ *   runs.list().map((r) => r.id)        // ['guidance-1', 'sweep/guidance-3']
+ *   runs.videos('guidance-1')[0].id     // 'gravity-003-s1'
+ *
+ * A run's id is its folder relative to the root, with `/` between levels. Symbolic links are
+ * not followed while scanning, so a run is always a real folder inside the root.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { HttpError } from './http-error.js';
+
+export const RUN_FORMAT = 'spacetime-eval/v1';
+/** How deep under the root a run folder may sit (root/a/b/c/run.json at most). */
+export const MAX_RUN_DEPTH = 3;
+/** A run id: folder names of `[A-Za-z0-9._-]` joined by `/`, none of them `.` or `..`. */
+export const RUN_ID = /^(?!\.{1,2}(?:\/|$))[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}(?:\/(?!\.{1,2}(?:\/|$))[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}){0,2}$/;
+/** A video id (`<promptId>-s<seed>`), as FORMAT.md allows: `[A-Za-z0-9._-]`. */
+export const VIDEO_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;
+
+/** Columns of a VideoRow that are not metrics (FORMAT.md). */
+export const VIDEO_ROW_FIELDS = ['id', 'prompt_id', 'seed', 'category', 'split', 'family', 'caption', 'video', 'truth', 'abnormal', 'violations', 'joint_correct'];
+
+const runJsonSchema = z
+  .object({
+    format: z.literal(RUN_FORMAT),
+    name: z.string().optional(),
+    suite: z.object({ name: z.string(), version: z.number().optional(), split: z.string().optional(), categories: z.array(z.string()).optional() }).passthrough(),
+    source: z
+      .object({
+        kind: z.string(),
+        path: z.string().nullish(),
+        config: z.unknown().optional(),
+        generate: z.record(z.string(), z.unknown()).nullish(),
+      })
+      .passthrough()
+      .optional(),
+    seeds: z.array(z.number()).optional(),
+    created: z.string().optional(),
+    headline: z.record(z.string(), z.number().nullable()).default({}),
+  })
+  .passthrough();
+export type RunJson = z.infer<typeof runJsonSchema>;
+
+/** One row of videos.json: the fixed columns, one number (or null) per metric. */
+export interface VideoRow {
+  id: string;
+  prompt_id: string;
+  seed: number;
+  category: string;
+  split: string;
+  family: string;
+  caption: string;
+  video: string;
+  truth: string;
+  abnormal: number;
+  violations: string[];
+  joint_correct: number;
+  metrics: Record<string, number | null>;
+}
+
+export interface Run {
+  id: string;
+  /** Absolute, real path of the run folder. */
+  dir: string;
+  run: RunJson | null;
+  /** Why run.json could not be read (the run is listed, marked broken). */
+  error: string | null;
+}
+
+export interface RunSummary {
+  id: string;
+  name: string;
+  suite: string | null;
+  split: string | null;
+  source: { kind: string; path: string | null; generate: Record<string, unknown> | null } | null;
+  created: string | null;
+  headline: Record<string, number | null>;
+  error: string | null;
+}
+
+interface Cached<T> {
+  key: string;
+  value: T;
+}
+
+export class RunIndex {
+  readonly root: string;
+  private runs = new Map<string, Run>();
+  private runJson = new Map<string, Cached<{ run: RunJson | null; error: string | null }>>();
+  private rows = new Map<string, Cached<{ rows: VideoRow[]; byId: Map<string, VideoRow>; metrics: string[] }>>();
+  private scannedAt = -Infinity;
+
+  constructor(
+    root: string,
+    private readonly options: { rescanMs?: number } = {},
+  ) {
+    this.root = fs.realpathSync(root);
+  }
+
+  /** Every run, sorted by id (rescanned when the last scan is older than rescanMs). */
+  list(): Run[] {
+    const now = performance.now();
+    if (now - this.scannedAt >= (this.options.rescanMs ?? 1000)) {
+      this.scan();
+      this.scannedAt = now;
+    }
+    return [...this.runs.values()];
+  }
+
+  /** The run with this id, or a 404 (a malformed id is a 400). */
+  get(id: string): Run {
+    if (typeof id !== 'string' || !RUN_ID.test(id)) throw new HttpError(400, `bad run id ${JSON.stringify(String(id).slice(0, 80))}`);
+    this.list();
+    let run = this.runs.get(id);
+    if (!run) {
+      this.scannedAt = -Infinity; // a run written since the last scan
+      run = this.list().find((r) => r.id === id);
+    }
+    if (!run) throw new HttpError(404, `no run "${id}"`);
+    return run;
+  }
+
+  /** A run whose run.json parsed (a broken one is a 409 naming why). */
+  usable(id: string): Run & { run: RunJson } {
+    const run = this.get(id);
+    if (!run.run) throw new HttpError(409, `run "${id}" is unreadable: ${run.error}`);
+    return run as Run & { run: RunJson };
+  }
+
+  summary(run: Run): RunSummary {
+    const r = run.run;
+    return {
+      id: run.id,
+      name: r?.name ?? run.id,
+      suite: r?.suite.name ?? null,
+      split: r?.suite.split ?? null,
+      source: r?.source ? { kind: r.source.kind, path: r.source.path ?? null, generate: r.source.generate ?? null } : null,
+      created: r?.created ?? null,
+      headline: r?.headline ?? {},
+      error: run.error,
+    };
+  }
+
+  /** The run's per-video rows (videos.json), with the metric names in column order. */
+  table(id: string): { rows: VideoRow[]; byId: Map<string, VideoRow>; metrics: string[] } {
+    const run = this.usable(id);
+    const file = path.join(run.dir, 'videos.json');
+    return this.cached(this.rows, file, () => {
+      const parsed = readJson(file) as { rows?: unknown };
+      if (!parsed || !Array.isArray(parsed.rows)) throw new HttpError(409, `run "${id}": videos.json has no "rows" array`);
+      const rows = parsed.rows.map(toVideoRow).filter((r): r is VideoRow => r !== null);
+      const metrics: string[] = [];
+      for (const r of rows) for (const m of Object.keys(r.metrics)) if (!metrics.includes(m)) metrics.push(m);
+      return { rows, byId: new Map(rows.map((r) => [r.id, r])), metrics };
+    }, () => ({ rows: [], byId: new Map(), metrics: [] }));
+  }
+
+  /** categories.json rows, or [] when the run has none. */
+  categories(id: string): Record<string, unknown>[] {
+    const run = this.usable(id);
+    const file = path.join(run.dir, 'categories.json');
+    if (!fs.existsSync(file)) return [];
+    const parsed = readJson(file) as { rows?: unknown };
+    return Array.isArray(parsed?.rows) ? (parsed.rows as Record<string, unknown>[]) : [];
+  }
+
+  private scan(): void {
+    const found = new Map<string, Run>();
+    const walk = (dir: string, rel: string, depth: number) => {
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return; // vanished or unreadable while scanning
+      }
+      if (rel && entries.some((e) => e.name === 'run.json' && e.isFile())) {
+        if (RUN_ID.test(rel)) found.set(rel, this.loadRun(rel, dir));
+        return;
+      }
+      if (depth >= MAX_RUN_DEPTH) return;
+      for (const e of entries) {
+        // Real folders only: a symlink could lead out of the root.
+        if (!e.isDirectory() || e.name.startsWith('.') || e.name === 'node_modules') continue;
+        walk(path.join(dir, e.name), rel ? `${rel}/${e.name}` : e.name, depth + 1);
+      }
+    };
+    walk(this.root, '', 0);
+    this.runs = new Map([...found.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  private loadRun(id: string, dir: string): Run {
+    const { run, error } = this.cached(this.runJson, path.join(dir, 'run.json'), () => {
+      const parsed = runJsonSchema.safeParse(readJson(path.join(dir, 'run.json')));
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return { run: null, error: `run.json: ${issue.path.join('.') || 'file'}: ${issue.message}` };
+      }
+      return { run: parsed.data, error: null };
+    }, (message) => ({ run: null, error: message }));
+    return { id, dir, run, error };
+  }
+
+  /** Read through a cache keyed by the file's size and mtime; `onError` turns a bad file into a value. */
+  private cached<T>(cache: Map<string, Cached<T>>, file: string, read: () => T, onMissing: (message: string) => T): T {
+    let key: string;
+    try {
+      const st = fs.statSync(file);
+      key = `${st.size}:${st.mtimeMs}`;
+    } catch {
+      return onMissing(`${path.basename(file)} is missing`);
+    }
+    const hit = cache.get(file);
+    if (hit && hit.key === key) return hit.value;
+    let value: T;
+    try {
+      value = read();
+    } catch (err) {
+      if (err instanceof HttpError) throw err;
+      value = onMissing(`${path.basename(file)}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    }
+    cache.set(file, { key, value });
+    return value;
+  }
+}
+
+function readJson(file: string): unknown {
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
+const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+
+/** A videos.json row in the shape the server uses; null for a row without a usable id. */
+export function toVideoRow(raw: unknown): VideoRow | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const r = raw as Record<string, unknown>;
+  const id = str(r.id);
+  if (!VIDEO_ID.test(id)) return null;
+  const metrics: Record<string, number | null> = {};
+  for (const [k, v] of Object.entries(r)) if (!VIDEO_ROW_FIELDS.includes(k)) metrics[k] = num(v);
+  const violations = Array.isArray(r.violations) ? r.violations.map(String) : str(r.violations).split(';').filter(Boolean);
+  return {
+    id,
+    prompt_id: str(r.prompt_id),
+    seed: num(r.seed) ?? 0,
+    category: str(r.category),
+    split: str(r.split),
+    family: str(r.family),
+    caption: str(r.caption),
+    video: str(r.video),
+    truth: str(r.truth),
+    abnormal: num(r.abnormal) ?? 0,
+    violations,
+    joint_correct: num(r.joint_correct) ?? 0,
+    metrics,
+  };
+}
