@@ -6,7 +6,9 @@ import { UserError } from '../errors.js';
 import { findPackageRoot } from '../../kernels/native/index.js';
 import { runEvaluation } from '../../eval/run/run.js';
 import { EVAL_GENERATE_DEFAULTS } from '../../eval/run/generate.js';
-import { suiteNames } from '../../eval/suites/suites.js';
+import { parseSelection } from '../../datasets/selection.js';
+import { exportSuite } from '../../eval/suites/export.js';
+import { resolveSuite, suiteNames } from '../../eval/suites/suites.js';
 import { parseArgs } from './args.js';
 import { Progress } from './progress.js';
 
@@ -25,6 +27,9 @@ run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
                      states/*.json optional) — any generator's videos; with --suite its rows
                      are matched to the suite's prompts (file name PROMPT-sN, or the caption)
   --limit N          at most N prompts per category
+  --export DIR       instead of scoring: write the suite's ground truth in the interchange
+                     layout (videos/PROMPT.mp4, captions.csv, states/) [--size 32 --frames 16]:
+                     the prompt list for another generator, and a clean baseline for --videos
 
 Suites: CATEGORY-SPLIT, all-SPLIT, smoke (one prompt per category):
   ${suiteNames().join(', ')}
@@ -46,6 +51,9 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
       guidance: 'number',
       sampler: 'string',
       backend: 'string',
+      export: 'string',
+      size: 'int',
+      frames: 'int',
       quiet: 'boolean',
       help: 'boolean',
     });
@@ -59,6 +67,16 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positional.length > 0) throw new UserError(`unexpected argument "${positional[0]}" (spacetime eval --help)`, 1);
+  if (flags.export !== undefined) {
+    if (!flags.suite) throw new UserError('--export needs --suite NAME', 1);
+    if (flags.checkpoint || flags.videos || flags.out) throw new UserError('--export writes a suite; it takes no --checkpoint, --videos or --out', 1);
+    const suite = resolveSuite(flags.suite, { limit: flags.limit });
+    const { clip } = parseSelection({ size: flags.size, frames: flags.frames }); // validates them
+    const n = await exportSuite(suite, flags.export, clip);
+    console.log(`wrote ${n} prompts of suite ${suite.name} with their ground truth to ${flags.export} (videos/, captions.csv, states/)`);
+    return 0;
+  }
+  if (flags.size !== undefined || flags.frames !== undefined) throw new UserError('--size and --frames apply to --export only', 1);
   if (!flags.out) throw new UserError('missing required flag --out', 1);
   let checkpoint = flags.checkpoint;
   if (!checkpoint && !flags.videos) {

@@ -1,0 +1,163 @@
+// `spacetime eval` and `spacetime report` as processes: the FORMAT.md layout, a clean score on
+// exported ground truth, bad inputs listed (exit 2) or fatal (exit 1), a tiny checkpoint
+// through a suite, and a self-contained report with the ID / OOD table from sibling runs.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCsv } from '../src/io/csv.js';
+import { METRIC_NAMES } from '../eval/score.js';
+
+const root = path.resolve(__dirname, '..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-eval-cli-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const spacetime = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'spacetime.js'), ...args], { cwd: tmp, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
+};
+const readJson = (...p: string[]) => JSON.parse(fs.readFileSync(path.join(tmp, ...p), 'utf8'));
+const csv = (...p: string[]) => parseCsv(fs.readFileSync(path.join(tmp, ...p), 'utf8')).map((r) => r.cells);
+
+beforeAll(() => {
+  expect(spacetime('data', 'export', '--families', 'bounce,collision,uniform', '--n', '6', '--seed', '4', '--out', 'truth-folder', '--quiet').code).toBe(0);
+});
+
+describe('spacetime eval --videos', () => {
+  it('scores an exported ground-truth folder cleanly, in the FORMAT.md layout', () => {
+    const r = spacetime('eval', '--videos', 'truth-folder', '--out', 'runs/truth', '--quiet');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/wrote runs\/truth: 6 videos scored in [\d.]+s; abnormal 0\.0%/);
+    const dir = path.join(tmp, 'runs', 'truth');
+    expect(fs.readdirSync(dir).sort()).toEqual(['categories.csv', 'categories.json', 'run.json', 'tracks', 'truth', 'videos', 'videos.csv', 'videos.json']);
+
+    const run = readJson('runs', 'truth', 'run.json');
+    expect(run).toMatchObject({ format: 'spacetime-eval/v1', name: 'truth', suite: null, source: { kind: 'videos', path: 'truth-folder', config: null, generate: null }, seeds: [0], bad_inputs: [] });
+    expect(run.code.version).toBe('0.1.0');
+    expect(run.code.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(Object.keys(run.timings).sort()).toEqual(['generate_s', 'read_s', 'score_s', 'total_s']);
+    expect(run.headline).toMatchObject({ videos: 6, abnormal_rate: 0 });
+    // Truth against its own MP4 round trip: the pixel Fréchet distance is ~0 (n = 6 each).
+    expect(run.frechet.fd_pixel.n).toEqual([6, 6]);
+    expect(run.frechet.fd_pixel.fd).toBeLessThan(0.01);
+
+    const [header, ...rows] = csv('runs', 'truth', 'videos.csv');
+    expect(header).toEqual(['id', 'prompt_id', 'seed', 'category', 'split', 'family', 'caption', 'video', 'truth', ...METRIC_NAMES, 'abnormal', 'violations', 'joint_correct']);
+    expect(rows).toHaveLength(6);
+    const json = readJson('runs', 'truth', 'videos.json').rows;
+    expect(json.map((v: { id: string }) => v.id)).toEqual(rows.map((c) => c[0]));
+    for (const v of json) {
+      expect(v.id).toMatch(/^[A-Za-z0-9._-]+$/);
+      expect(v).toMatchObject({ abnormal: 0, violations: '', video: `videos/${v.id}.mp4`, truth: `truth/${v.id}.mp4` });
+      for (const sub of ['videos', 'truth']) expect(fs.statSync(path.join(dir, sub, `${v.id}.mp4`)).size).toBeGreaterThan(500);
+      expect(Object.keys(readJson('runs', 'truth', 'tracks', `${v.id}.json`))).toEqual(['generated', 'truth']);
+    }
+    const cats = readJson('runs', 'truth', 'categories.json').rows;
+    expect(cats.map((c: { category: string; videos: number }) => [c.category, c.videos])).toEqual([['attribute-binding', 2], ['bounce', 2], ['collision', 2]]);
+    expect(csv('runs', 'truth', 'categories.csv')[0]).toEqual(['category', 'split', 'videos', ...METRIC_NAMES, 'abnormal_rate', 'joint_accuracy']);
+  });
+
+  it('lists bad rows (missing file, malformed row, wrong size, mismatched state) and scores the rest: exit 2', () => {
+    const dir = path.join(tmp, 'damaged');
+    fs.cpSync(path.join(tmp, 'truth-folder'), dir, { recursive: true });
+    const lines = fs.readFileSync(path.join(dir, 'captions.csv'), 'utf8').trim().split('\n');
+    // line 2: a video that is not there; line 3: a malformed row; line 4: its state is for 16×16.
+    lines[1] = lines[1].replace('videos/', 'videos/missing-');
+    lines[2] = 'videos/x.mp4,only three';
+    const state4 = path.join(dir, 'states', `${path.basename(lines[3].split(',')[0], '.mp4')}.json`);
+    fs.writeFileSync(state4, JSON.stringify({ ...JSON.parse(fs.readFileSync(state4, 'utf8')), width: 16 }));
+    // line 5 says 8 frames, the video has 16.
+    lines[4] = lines[4].replace(',16,32,32,', ',8,32,32,');
+    fs.writeFileSync(path.join(dir, 'captions.csv'), lines.join('\n') + '\n');
+
+    const r = spacetime('eval', '--videos', 'damaged', '--out', 'runs/damaged', '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/2 videos scored, 4 skipped/);
+    const bad = readJson('runs', 'damaged', 'run.json').bad_inputs as { file: string; row: number; reason: string }[];
+    expect(bad.map((b) => b.row)).toEqual([2, 3, 4, 5]);
+    expect(bad[0].reason).toMatch(/video videos\/missing-.*\.mp4 not found/);
+    expect(bad[1].reason).toBe('expected 6 columns, got 2');
+    expect(bad[2]).toMatchObject({ file: path.relative(tmp, state4) });
+    expect(bad[2].reason).toMatch(/is for 16×32 but the video is 32×32: it does not match its video/);
+    expect(bad[3].reason).toMatch(/decodes to 16×32×32 .* the row says 8×32×32/);
+    for (const b of bad) expect(r.stderr).toContain(`line ${b.row}: ${b.reason}`);
+    expect(readJson('runs', 'damaged', 'videos.json').rows).toHaveLength(2);
+  });
+
+  it('an empty folder, a folder without captions.csv and usage errors: exit 1, one line, nothing written', () => {
+    fs.mkdirSync(path.join(tmp, 'empty'));
+    for (const [args, message] of [
+      [['--videos', 'empty'], /nothing to evaluate: .*captions\.csv: the folder is empty/],
+      [['--videos', 'runs/truth/videos'], /no captions\.csv/],
+      [['--videos', 'truth-folder', '--checkpoint', 'x'], /exactly one of --checkpoint PATH or --videos DIR/],
+      [['--videos', 'truth-folder', '--suite', 'wobble-id'], /unknown suite "wobble-id"/],
+      [['--videos', 'truth-folder', '--seeds', '2'], /--seeds applies to --checkpoint only/],
+    ] as const) {
+      const r = spacetime('eval', ...args, '--out', 'runs/never');
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr.split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+    }
+    expect(fs.existsSync(path.join(tmp, 'runs', 'never'))).toBe(false);
+    expect(fs.readdirSync(path.join(tmp, 'runs')).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    fs.mkdirSync(path.join(tmp, 'precious'));
+    fs.writeFileSync(path.join(tmp, 'precious', 'notes.txt'), 'x');
+    expect(spacetime('eval', '--videos', 'truth-folder', '--out', 'precious').stderr).toMatch(/not an evaluation run; choose another folder/);
+  });
+});
+
+describe('spacetime eval --suite', () => {
+  it('--export writes the suite as an interchange folder that --videos --suite scores against the suite', () => {
+    expect(spacetime('eval', '--suite', 'bounce-ood', '--limit', '2', '--export', 'bounce-ood-truth').stdout).toMatch(/wrote 2 prompts of suite bounce-ood/);
+    const captions = csv('bounce-ood-truth', 'captions.csv');
+    expect(captions.slice(1).map((c) => c[0])).toEqual(['videos/bounce-000.mp4', 'videos/bounce-001.mp4']);
+    const r = spacetime('eval', '--suite', 'bounce-ood', '--limit', '2', '--videos', 'bounce-ood-truth', '--out', 'runs/bounce-ood-truth', '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const run = readJson('runs', 'bounce-ood-truth', 'run.json');
+    expect(run.suite).toEqual({ name: 'bounce-ood', version: 1, split: 'ood', categories: ['bounce'], prompts: 2, limit: 2 });
+    expect(readJson('runs', 'bounce-ood-truth', 'videos.json').rows.map((v: { id: string; split: string }) => [v.id, v.split])).toEqual([
+      ['bounce-000-s0', 'ood'],
+      ['bounce-001-s0', 'ood'],
+    ]);
+    // A row that is not one of the suite's prompts is listed, not scored.
+    const other = spacetime('eval', '--suite', 'gravity-id', '--videos', 'bounce-ood-truth', '--out', 'runs/mismatch', '--quiet');
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/nothing to evaluate: .*bounce-000\.mp4 line 2: not a prompt of suite gravity-id/);
+  });
+
+  it('generates a suite with a tiny checkpoint: seeds, settings and model config recorded; report finds the sibling OOD run', () => {
+    expect(spacetime('data', 'make', '--families', 'bounce,slide', '--n', '4', '--size', '16', '--frames', '4', '--out', 'data', '--quiet').code).toBe(0);
+    expect(spacetime('train', '--preset', 'tiny', '--data', 'data', '--steps', '2', '--batch-size', '2', '--out', 'tiny', '--quiet').code).toBe(0);
+    for (const split of ['id', 'ood']) {
+      const r = spacetime('eval', '--suite', `all-${split}`, '--limit', '1', '--checkpoint', 'tiny', '--seeds', '2', '--steps', '2', '--sampler', 'euler', '--out', `evals/tiny-${split}`, '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const run = readJson('evals', 'tiny-id', 'run.json');
+    expect(run.source).toMatchObject({ kind: 'checkpoint', path: 'tiny', step: 2, generate: { steps: 2, guidance: 3, sampler: 'euler' } });
+    expect(run.source.config.model.preset ?? run.source.config.preset).toBeTruthy();
+    expect(run.seeds).toEqual([1, 2]);
+    expect(run.headline.videos).toBe(14); // 7 categories × 1 prompt × 2 seeds
+    expect(run.timings.generate_s).toBeGreaterThan(0);
+    const ids = readJson('evals', 'tiny-id', 'videos.json').rows.map((v: { id: string }) => v.id);
+    expect(ids.slice(0, 2)).toEqual(['gravity-000-s1', 'gravity-000-s2']);
+
+    const rep = spacetime('report', 'evals/tiny-id');
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(rep.stdout).toMatch(/wrote evals\/tiny-id\/report\.html and evals\/tiny-id\/report\.md \(2 runs\)/);
+    const html = fs.readFileSync(path.join(tmp, 'evals', 'tiny-id', 'report.html'), 'utf8');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|src="https?:/); // nothing fetched: opens offline
+    expect(html).toContain('Plotly'); // the library inlined
+    expect(html.match(/src="data:video\/mp4;base64,/g)?.length).toBeGreaterThanOrEqual(8); // gallery: generated + truth
+    const md = fs.readFileSync(path.join(tmp, 'evals', 'tiny-id', 'report.md'), 'utf8');
+    expect(md).toMatch(/\| category \| ID \| OOD \|/);
+    expect(md).toMatch(/## Failure gallery/);
+    expect(md).toMatch(/\| code \| 0\.1\.0 @ [0-9a-f]{12}/);
+  });
+
+  it('report refuses a folder that is not a run', () => {
+    const r = spacetime('report', 'truth-folder');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/truth-folder is not an evaluation run \(no run\.json/);
+  });
+});
