@@ -1,9 +1,13 @@
 // Attention spec suite: the float64 reference checked against finite differences, then
-// the tfjs-ops attention on every tfjs backend against the reference (values and
-// gradients within 1e-4 of the largest |value|), masking, and run-to-run bit identity.
+// attention() on every tfjs backend against the reference (values and gradients within
+// 1e-4 of the largest |value|), masking, and run-to-run bit identity. On `native`,
+// attention() is the fused kernel (native.ts): its own block checks that it is the one
+// running, every ISA, thread-count independence and the addon's argument checks.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadNative, type Isa } from '../native/index.js';
 import { onBackend, specBackends, testValues } from '../spec-backends.js';
+import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL } from './native.js';
 import { type AttentionForwardResult, type AttentionGradients, attentionBackwardReference, attentionForwardReference } from './reference.js';
 import { type AttentionDims, attentionDims } from './shape.js';
 import { attention } from './tfjs.js';
@@ -53,6 +57,11 @@ const FORWARD_CASES: Case[] = [
   { name: 'padded keys, int32 mask, cross-attention', dims: dims(3, 2, 6, 10, 5), mask: 'padded', maskDtype: 'int32' },
   { name: 'a fully padded clip, bool mask', dims: dims(3, 2, 6, 10, 5), amplitude: 2, mask: 'one-empty', maskDtype: 'bool' },
   { name: 'explicit scale 0.3', dims: dims(2, 2, 6, 6, 4), amplitude: 3, scale: 0.3 },
+  // Off every tile of the fused kernel: N = 37, Nk = 70 and d = 40 are no multiples of its
+  // row tiles (12, 4), key slivers (32, 16, 8), key blocks (64) or vector widths (16, 8, 4).
+  { name: 'cross-attention off the tiles N=37 Nk=70 d=40, padded keys', dims: dims(2, 3, 37, 70, 40), amplitude: 2, mask: 'padded' },
+  // Nk > 256 spans two key blocks of the fused forward: its online softmax rescales.
+  { name: 'Nk=300 over two key blocks, peaky', dims: dims(2, 2, 20, 300, 16), amplitude: 3, mask: 'padded' },
 ];
 const GRADIENT_CASES: Case[] = [
   FORWARD_CASES[0],
@@ -62,6 +71,8 @@ const GRADIENT_CASES: Case[] = [
   FORWARD_CASES[7],
   FORWARD_CASES[9],
   FORWARD_CASES[10],
+  FORWARD_CASES[11],
+  FORWARD_CASES[12],
 ];
 
 interface Inputs {
@@ -241,5 +252,88 @@ describe.each(BACKENDS)('attention on %s', (backend) => {
       const second = await run();
       for (const [i, buffer] of second.entries()) expect(buffer.equals(first[i]), `${c.name} output ${i}`).toBe(true);
     }
+  });
+});
+
+// ---------------------------------------------------------------- the fused native kernel
+
+const FUSED_UNAVAILABLE = UNAVAILABLE.native ?? (tf.getKernel(ATTENTION_KERNEL, 'native') ? null : 'this addon build has no fused attention (rebuild it)');
+
+describe.skipIf(FUSED_UNAVAILABLE !== null)(`fused attention on native${FUSED_UNAVAILABLE ? ` (skipped: ${FUSED_UNAVAILABLE})` : ''}`, () => {
+  const addon = loadNative()!;
+  const sameBits = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+  it('is what attention() runs on native: one kernel forward, one backward, no [N, Nk] matmuls', async () => {
+    const c = FORWARD_CASES[1];
+    const forward = await onBackend('native', () => tf.profile(() => runTfjs(c, false)));
+    const backward = await onBackend('native', () => tf.profile(() => runTfjs(c, true)));
+    expect(forward.kernelNames).toContain(ATTENTION_KERNEL);
+    expect(backward.kernelNames).toContain(ATTENTION_GRAD_KERNEL);
+    for (const names of [forward.kernelNames, backward.kernelNames]) {
+      expect(names).not.toContain('BatchMatMul');
+      expect(names).not.toContain('Softmax');
+    }
+  });
+
+  for (const isa of ['avx512', 'avx2', 'scalar'] as Isa[]) {
+    const missing = !addon.availableIsas().includes(isa);
+    it.skipIf(missing)(`matches the reference, forward and gradients, on ${isa}${missing ? ' (not available on this CPU)' : ''}`, async () => {
+      const before = addon.isa();
+      addon.setIsa(isa);
+      try {
+        for (const c of [FORWARD_CASES[0], FORWARD_CASES[9], FORWARD_CASES[11], FORWARD_CASES[12]]) {
+          const [out] = await onBackend('native', () => runTfjs(c, false));
+          expect(relativeError(out, referenceOf(c).forward.out), `${c.name} out`).toBeLessThan(1e-4);
+          const got = await onBackend('native', () => runTfjs(c, true));
+          const want = referenceOf(c, true).grads!;
+          for (const [i, name] of (['dq', 'dk', 'dv'] as const).entries()) {
+            expect(relativeError(got[i], want[name]), `${c.name} ${name}`).toBeLessThan(1e-4);
+          }
+        }
+      } finally {
+        addon.setIsa(before);
+      }
+    });
+  }
+
+  it('gives bit-identical results with 1, 2 and 3 threads, forward and backward', async () => {
+    const before = addon.threads();
+    try {
+      for (const c of [FORWARD_CASES[0], FORWARD_CASES[11]]) {
+        const runs: Float32Array[][] = [];
+        for (const threads of [1, 2, 3]) {
+          addon.setThreads(threads);
+          runs.push([...(await onBackend('native', () => runTfjs(c, false))), ...(await onBackend('native', () => runTfjs(c, true)))]);
+        }
+        for (const run of runs.slice(1)) {
+          for (const [i, a] of run.entries()) expect(sameBits(a, runs[0][i]), `${c.name} output ${i}`).toBe(true);
+        }
+      }
+    } finally {
+      addon.setThreads(before);
+    }
+  });
+
+  it('rejects wrong lengths, overlapping outputs and bad dimensions in the addon', () => {
+    const [B, h, N, M, d] = [2, 2, 3, 4, 5];
+    const q = new Float32Array(B * h * N * d);
+    const k = new Float32Array(B * h * M * d);
+    const v = new Float32Array(B * h * M * d);
+    const out = new Float32Array(q.length);
+    const lse = new Float32Array(B * h * N);
+    const forward = addon.attentionForward!.bind(addon);
+    expect(() => forward(q, k, v, null, out, lse, B, h, N, M, d, 0.5)).not.toThrow();
+    expect(() => forward(q, k.subarray(1), v, null, out, lse, B, h, N, M, d, 0.5)).toThrow(/k.length must be batch\*heads\*keys\*headDim/);
+    expect(() => forward(q, k, v, new Float32Array(B * M + 1), out, lse, B, h, N, M, d, 0.5)).toThrow(/mask.length must be batch\*keys/);
+    expect(() => forward(q, k, v, null, out, new Float32Array(1), B, h, N, M, d, 0.5)).toThrow(/lse.length/);
+    expect(() => forward(q, k, v, null, q, lse, B, h, N, M, d, 0.5)).toThrow(/out must not share memory with q/);
+    expect(() => forward(q, k, v, null, out, lse, B, h, N, M, 0, 0.5)).toThrow(/headDim must be an integer/);
+    expect(() => forward(q, k, v, null, out, lse, B, h, N, M, d, NaN)).toThrow(/scale must be a finite number/);
+    expect(() => forward(q, k, v, [] as unknown as Float32Array, out, lse, B, h, N, M, d, 0.5)).toThrow(/mask must be a Float32Array \(or null\)/);
+    const [dq, dk, dv] = [new Float32Array(q.length), new Float32Array(k.length), new Float32Array(v.length)];
+    const backward = addon.attentionBackward!.bind(addon);
+    expect(() => backward(q, k, v, null, out, lse, q, dq, dk, dv, B, h, N, M, d, 0.5)).not.toThrow();
+    expect(() => backward(q, k, v, null, out, lse, q, dq, dk, dk, B, h, N, M, d, 0.5)).toThrow(/dk must not share memory with dv/);
+    expect(() => backward(q, k, v, null, out, lse, q, dq, dk, dv.subarray(2), B, h, N, M, d, 0.5)).toThrow(/dv.length/);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * Scaled dot-product attention from stock tfjs ops: the path every tfjs backend can run
  * (cpu, wasm, tfjs-node, tfjs-node-gpu), differentiable by tfjs's autodiff. reference.ts
- * holds the float64 loops it is checked against; a fused native kernel will sit beside
- * it as native.ts.
+ * holds the float64 loops it is checked against. Where the active backend has the fused
+ * kernel registered (`native`, see native.ts) attention() calls that instead: the same
+ * function, values and gradients, without the [B·h, N, Nk] scores and probabilities.
  *
  *   const out = attention(q, k, v);                     // q [B, h, N, d], k/v [B, h, Nk, d] → [B, h, N, d]
  *   const padded = attention(q, k, v, { mask });        // mask [B, Nk]: 0 = padded key
@@ -15,6 +16,7 @@
  * zeros out, zero gradients, as in the reference.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ATTENTION_KERNEL } from './native.js';
 import { attentionDims, defaultScale } from './shape.js';
 
 export interface AttentionOptions {
@@ -32,6 +34,7 @@ export function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: Att
   const dims = attentionDims(q.shape, k.shape, v.shape, mask?.shape);
   const scale = options.scale ?? defaultScale(dims);
   if (!Number.isFinite(scale)) throw new Error(`attention: scale must be finite, got ${scale}`);
+  if (tf.getKernel(ATTENTION_KERNEL, tf.getBackend())) return fusedAttention(q, k, v, mask, scale);
   const { batch: B, heads: h, queries: N, keys: Nk, headDim: d } = dims;
 
   return tf.tidy(() => {
@@ -51,5 +54,15 @@ export function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: Att
     const out = tf.reshape(tf.matMul(p, v3), [B, h * N * d]); // [B, h·N·d]
     const anyKept = tf.max(keep, 1, true); // [B, 1], 0 where every key is padded
     return tf.reshape(tf.mul(out, anyKept), [B, h, N, d]); // [B, h, N, d]
+  });
+}
+
+/** The fused kernel (native.ts) of a backend that has one: same result, no [N, Nk] tensors. */
+function fusedAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor | undefined, scale: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const inputs = mask ? [q, k, v, mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32')] : [q, k, v];
+    // An array of inputs (not a map) so the mask can be absent; lse is only for the gradient.
+    const [out] = tf.engine().runKernel(ATTENTION_KERNEL, inputs as unknown as tf.NamedTensorMap, { scale }) as tf.Tensor[];
+    return out as tf.Tensor4D;
   });
 }

@@ -30,6 +30,20 @@ export interface NativeAddon {
   unary(op: number, x: Float32Array, out: Float32Array): void;
   /** x as [outer, reduced, inner] → out [outer, inner], summed (or averaged) over `reduced`. */
   sum(x: Float32Array, out: Float32Array, outer: number, reduced: number, inner: number, mean: boolean): void;
+  /**
+   * Fused attention forward (optional: builds before it lack it; see kernels/attention/native.ts).
+   * q, out [B·h, N, d]; k, v [B·h, Nk, d]; mask [B, Nk] or null (0 = padded key); lse [B·h, N].
+   */
+  attentionForward?(
+    q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, out: Float32Array, lse: Float32Array,
+    batch: number, heads: number, queries: number, keys: number, headDim: number, scale: number,
+  ): void;
+  /** Fused attention backward: dq, dk, dv from the forward's inputs, out, lse and dOut. */
+  attentionBackward?(
+    q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, out: Float32Array, lse: Float32Array,
+    dOut: Float32Array, dq: Float32Array, dk: Float32Array, dv: Float32Array,
+    batch: number, heads: number, queries: number, keys: number, headDim: number, scale: number,
+  ): void;
   /** The instruction set the kernels use now. */
   isa(): Isa;
   /** Switches ISA (throws if unknown or unsupported here); returns the new one. */

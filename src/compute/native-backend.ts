@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { hasNativeAttention, makeAttentionKernels, registerAttentionGradient } from '../../kernels/attention/native.js';
 import { makeBatchMatMul } from '../../kernels/native/tfjs/BatchMatMul.js';
 import { makeBinaryKernels, NATIVE_BINARY_KERNELS } from '../../kernels/native/tfjs/binary-ops.js';
 import { makeIdentity } from '../../kernels/native/tfjs/Identity.js';
@@ -51,6 +52,12 @@ export function registerNativeBackend(priority = 0): string | null {
   for (const config of configs) {
     tf.unregisterKernel(config.kernelName, NATIVE_BACKEND);
     tf.registerKernel(config);
+  }
+  // Fused attention (kernels/attention/native.ts): its own kernel names, so nothing of
+  // wasm's is replaced; an addon built before it simply leaves attention on tfjs ops.
+  if (hasNativeAttention(addon)) {
+    for (const config of makeAttentionKernels(addon, NATIVE_BACKEND)) tf.registerKernel(config);
+    registerAttentionGradient();
   }
   return null;
 }

@@ -1,0 +1,462 @@
+// The fused-attention kernels of attention_kernels.h, written once with
+// GCC/Clang vector extensions for a vector of SPACETIME_VECTOR_BYTES bytes and
+// compiled per ISA (attention_avx512.cc, attention_avx2.cc,
+// attention_scalar.cc). Internal linkage throughout, as in elementwise_impl.h.
+//
+// Everything is built from one register-tiled product, `tile`:
+//   C[R rows, NV vectors] (+)= sum_k A(r, k) * B[k, NV vectors]
+// with A read by scalar broadcast at any strides and B by vector loads. The
+// layouts make every product of attention fit it:
+//   keys transposed into slivers of G = NV*W keys ([d][G] each): S = Q.K^T
+//   values / keys / dO / Q padded to dp = round_up(d, W) columns: P.V, dS.K,
+//   P^T.dO and dS^T.Q (A read transposed).
+// Padding keys (M up to a multiple of G) get a -inf bias like masked keys;
+// padding queries are zero rows whose results are dropped.
+#pragma once
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <algorithm>
+
+#include "attention_kernels.h"
+
+#ifndef SPACETIME_VECTOR_BYTES
+#error "define SPACETIME_VECTOR_BYTES before including attention_impl.h"
+#endif
+#if SPACETIME_VECTOR_BYTES > 16
+#include <immintrin.h>
+#endif
+
+namespace spacetime {
+namespace {
+
+constexpr int W = SPACETIME_VECTOR_BYTES / 4;  // float lanes
+constexpr int NV = 2;                          // vectors per tile row
+constexpr int G = NV * W;                      // keys per packed sliver
+// Tile rows: R query rows x NV vectors of accumulators: 12 x 2 zmm on
+// AVX-512 (of 32 registers), 4 x 2 on AVX2 and SSE (of 16). Products whose
+// rows are keys (dV, dK) use RK rows, which divides G.
+constexpr int R = W == 16 ? 12 : 4;
+constexpr int RK = W == 16 ? 8 : 4;
+// Queries per forward task; keys per online-softmax block in the forward
+// pass; keys per dK/dV block and queries per chunk in the backward pass.
+constexpr int64_t kQueryBlock = 8 * R;
+constexpr int64_t kForwardKeyBlock = 256;
+constexpr int64_t kBackwardKeyBlock = 64;
+constexpr int64_t kBackwardQueryChunk = 4 * R;
+static_assert(kForwardKeyBlock % G == 0 && kBackwardKeyBlock % G == 0 && G % RK == 0, "blocks");
+
+typedef float vf __attribute__((vector_size(SPACETIME_VECTOR_BYTES)));
+typedef int32_t vi __attribute__((vector_size(SPACETIME_VECTOR_BYTES)));
+typedef uint32_t vu __attribute__((vector_size(SPACETIME_VECTOR_BYTES)));
+
+inline vf load(const float* p) {
+  vf v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store(float* p, vf v) { memcpy(p, &v, sizeof v); }
+// Broadcast without arithmetic ({} + x is not x for x = -0, so the compiler
+// would add before broadcasting, a dependent op in every tile step).
+inline vf splat(float x) {
+#if SPACETIME_VECTOR_BYTES == 64
+  return (vf)_mm512_set1_ps(x);
+#elif SPACETIME_VECTOR_BYTES == 32
+  return (vf)_mm256_set1_ps(x);
+#else
+  vf v;
+  for (int l = 0; l < W; ++l) v[l] = x;
+  return v;
+#endif
+}
+// a * b + c, fused where the ISA has FMA (the build uses -ffp-contract=off).
+inline vf fmadd(vf a, vf b, vf c) {
+#if SPACETIME_VECTOR_BYTES == 64
+  return (vf)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+#elif SPACETIME_VECTOR_BYTES == 32
+  return (vf)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
+#else
+  return a * b + c;
+#endif
+}
+inline vf vmax(vf a, vf b) { return a > b ? a : b; }
+// Horizontal max and sum in a fixed order (a tree on AVX-512, lanes in turn
+// elsewhere): identical for every call on one ISA.
+inline float hmax(vf v) {
+#if SPACETIME_VECTOR_BYTES == 64
+  return _mm512_reduce_max_ps((__m512)v);
+#else
+  float r = v[0];
+  for (int l = 1; l < W; ++l) r = std::max(r, v[l]);
+  return r;
+#endif
+}
+inline float hsum(vf v) {
+#if SPACETIME_VECTOR_BYTES == 64
+  return _mm512_reduce_add_ps((__m512)v);
+#else
+  float r = v[0];
+  for (int l = 1; l < W; ++l) r += v[l];
+  return r;
+#endif
+}
+
+// 2^x for x <= 0 (or -inf: a masked key), exactly 0 below -149. Scores are
+// kept in log2 units (scaled by log2(e)) so the softmax needs only this:
+// n = round(x), 2^(x - n) by Cephes exp2f's degree-6 polynomial on
+// [-1/2, 1/2] (~1 ulp), times 2^n (AVX-512: one vscalefps).
+inline vf exp2_nonpositive(vf x) {
+  const vf xc = x < -150.0f ? splat(-150.0f) : x;
+#if SPACETIME_VECTOR_BYTES == 64
+  const vf n = (vf)_mm512_roundscale_ps((__m512)xc, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+#else
+  const vi ni = __builtin_convertvector(xc - 0.5f, vi);  // round to nearest for xc <= 0
+  const vf n = __builtin_convertvector(ni, vf);
+#endif
+  const vf f = xc - n;
+  vf p = splat(1.535336188319500e-4f);
+  p = fmadd(p, f, splat(1.339887440266574e-3f));
+  p = fmadd(p, f, splat(9.618437357674640e-3f));
+  p = fmadd(p, f, splat(5.550332471162809e-2f));
+  p = fmadd(p, f, splat(2.402264791363012e-1f));
+  p = fmadd(p, f, splat(6.931472028550421e-1f));
+  p = fmadd(p, f, splat(1.0f));
+#if SPACETIME_VECTOR_BYTES == 64
+  return (vf)_mm512_scalef_ps((__m512)p, (__m512)n);  // 2^-150 rounds to 0
+#else
+  const vi n1 = ni >> 1;  // n >= -150: both halves are normal floats
+  const vi n2 = ni - n1;
+  const vf s1 = (vf)(((vu)(n1 + 127)) << 23);
+  const vf s2 = (vf)(((vu)(n2 + 127)) << 23);
+  const vf e = p * s1 * s2;
+  return x < -149.0f ? splat(0.0f) : e;
+#endif
+}
+
+constexpr float kLog2e = 1.44269504088896341f;
+constexpr float kLn2 = 0.693147180559945309f;
+
+int64_t round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
+
+// C[r, v*W + l] (+)= sum_{k < kdim} a[r*ars + k*aks] * b[k*bks + v*W + l]
+// for r < R, v < V: R x V accumulators held in registers.
+template <int RR, int V>
+inline void tile(int64_t kdim, const float* a, ptrdiff_t ars, ptrdiff_t aks, const float* b, ptrdiff_t bks,
+                 float* c, ptrdiff_t crs, bool accumulate) {
+  vf acc[RR][V];
+#pragma GCC unroll 16
+  for (int r = 0; r < RR; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) acc[r][v] = accumulate ? load(c + r * crs + v * W) : splat(0.0f);
+  for (int64_t k = 0; k < kdim; ++k) {
+    vf bv[V];
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) bv[v] = load(b + k * bks + v * W);
+    const float* ak = a + k * aks;
+#pragma GCC unroll 16
+    for (int r = 0; r < RR; ++r) {
+      const vf av = splat(ak[r * ars]);
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) acc[r][v] = fmadd(av, bv[v], acc[r][v]);
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < RR; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) store(c + r * crs + v * W, acc[r][v]);
+}
+
+// s[r, 0..G) = scale * (q_r . k_j) + bias_j for a sliver of G keys: R x NV
+// accumulators, then the scale and bias in the store.
+inline void tile_scores(int64_t d, const float* q, ptrdiff_t qrs, const float* kt, const float* bias, vf scale,
+                        float* s, ptrdiff_t srs) {
+  vf acc[R][NV];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[r][v] = splat(0.0f);
+  for (int64_t c = 0; c < d; ++c) {
+    vf kv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) kv[v] = load(kt + c * G + v * W);
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) {
+      const vf qv = splat(q[r * qrs + c]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[r][v] = fmadd(qv, kv[v], acc[r][v]);
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) store(s + r * srs + v * W, fmadd(acc[r][v], scale, load(bias + v * W)));
+}
+
+// C[R, cols] (+)= A . B[k, cols] for cols = dp (a multiple of W): tiles of NV
+// vectors, then one of a single vector.
+template <int RR>
+inline void tile_rows(int64_t kdim, const float* a, ptrdiff_t ars, ptrdiff_t aks, const float* b, ptrdiff_t bks,
+                      int64_t cols, float* c, ptrdiff_t crs, bool accumulate) {
+  int64_t j = 0;
+  for (; j + G <= cols; j += G) tile<RR, NV>(kdim, a, ars, aks, b + j, bks, c + j, crs, accumulate);
+  if (j < cols) tile<RR, 1>(kdim, a, ars, aks, b + j, bks, c + j, crs, accumulate);
+}
+
+// Padded sizes of a problem on this ISA.
+struct Layout {
+  int64_t mp;  // keys rounded up to G
+  int64_t dp;  // head dim rounded up to W
+  explicit Layout(const AttentionProblem& p) : mp(round_up(p.m, G)), dp(round_up(p.d, W)) {}
+};
+
+// rows x d (row stride d) -> rows_padded x dp, zeros around.
+void copy_padded(const float* src, int64_t rows, int64_t d, int64_t rows_padded, int64_t dp, float* dst) {
+  if (d == dp) {
+    std::copy(src, src + rows * d, dst);
+    std::fill(dst + rows * d, dst + rows_padded * dp, 0.0f);
+    return;
+  }
+  for (int64_t i = 0; i < rows_padded; ++i) {
+    float* row = dst + i * dp;
+    if (i < rows) {
+      std::copy(src + i * d, src + (i + 1) * d, row);
+      std::fill(row + d, row + dp, 0.0f);
+    } else {
+      std::fill(row, row + dp, 0.0f);
+    }
+  }
+}
+
+// m x d rows -> slivers of G rows transposed: element (j, c) at
+// (j / G) * d * G + c * G + j % G; rows past m are 0. Reads each row once,
+// contiguously (the scattered stores stay within one sliver).
+void transpose_slivers(const float* src, int64_t m, int64_t mp, int64_t d, float* dst) {
+  for (int64_t s = 0; s < mp; s += G) {
+    float* sliver = dst + s * d;
+    const int64_t keys = std::min<int64_t>(G, m - s);
+    if (keys < G) std::fill(sliver, sliver + G * d, 0.0f);
+    for (int64_t jj = 0; jj < keys; ++jj) {
+      const float* row = src + (s + jj) * d;
+      for (int64_t c = 0; c < d; ++c) sliver[c * G + jj] = row[c];
+    }
+  }
+}
+
+// 0 for a kept key, -inf for a masked or padding key.
+void key_bias(const AttentionProblem& p, int64_t bh, int64_t mp, float* bias) {
+  const float* mask = p.mask ? p.mask + (bh / p.heads) * p.m : nullptr;
+  for (int64_t j = 0; j < mp; ++j) bias[j] = j < p.m && (!mask || mask[j] != 0.0f) ? 0.0f : -INFINITY;
+}
+
+// ---------------------------------------------------------------- forward
+
+// Packed head: kt [mp * d] (slivers), bias [mp], then (only when d is not a
+// multiple of W) the values padded to dp columns, vp [m * dp].
+int64_t pack_floats(const AttentionProblem& p) {
+  const Layout L(p);
+  return L.mp * p.d + L.mp + (L.dp == p.d ? 0 : p.m * L.dp);
+}
+
+void pack_head(const AttentionProblem& p, int64_t bh, float* dst) {
+  const Layout L(p);
+  transpose_slivers(p.k + bh * p.m * p.d, p.m, L.mp, p.d, dst);
+  key_bias(p, bh, L.mp, dst + L.mp * p.d);
+  if (L.dp != p.d) copy_padded(p.v + bh * p.m * p.d, p.m, p.d, p.m, L.dp, dst + L.mp * p.d + L.mp);
+}
+
+int64_t query_block() { return kQueryBlock; }
+
+// Scratch: queries [QB * d], o [QB * dp], row max and sum [QB] each, s [R * KB].
+int64_t forward_scratch_floats(const AttentionProblem& p) {
+  const Layout L(p);
+  const int64_t qb = kQueryBlock;
+  return qb * p.d + qb * L.dp + 2 * qb + R * kForwardKeyBlock;
+}
+
+void forward_block(const AttentionProblem& p, int64_t bh, int64_t q0, int64_t rows, const float* packed, float* scratch) {
+  const Layout L(p);
+  const int64_t d = p.d, dp = L.dp, kb_max = std::min(kForwardKeyBlock, L.mp);
+  const int64_t rp = round_up(rows, R);
+  const float* kt = packed;
+  const float* bias = kt + L.mp * d;
+  const float* vp = dp == d ? p.v + bh * p.m * d : bias + L.mp;  // [m, dp]
+  float* qs = scratch;                               // [rp, d]
+  float* o = qs + kQueryBlock * d;          // [rp, dp]
+  float* row_max = o + kQueryBlock * dp;    // [rp]
+  float* row_sum = row_max + kQueryBlock;   // [rp]
+  float* s = row_sum + kQueryBlock;         // [R, kb_max]
+  const float* q = p.q + (bh * p.n + q0) * d;
+  memcpy(qs, q, size_t(rows * d) * sizeof(float));
+  std::fill(qs + rows * d, qs + rp * d, 0.0f);
+  std::fill(o, o + rp * dp, 0.0f);
+  std::fill(row_max, row_max + rp, -INFINITY);
+  std::fill(row_sum, row_sum + rp, 0.0f);
+  const vf scale = splat(p.scale * kLog2e);  // scores in log2 units
+
+  for (int64_t kb0 = 0; kb0 < L.mp; kb0 += kb_max) {
+    const int64_t kb = std::min(kb_max, L.mp - kb0);
+    for (int64_t r0 = 0; r0 < rp; r0 += R) {
+      // s = scale * q . k^T + bias for R queries x kb keys, one sliver of G keys at a time.
+      for (int64_t j = 0; j < kb; j += G) tile_scores(d, qs + r0 * d, d, kt + (kb0 + j) * d, bias + kb0 + j, scale, s + j, kb_max);
+      // Online softmax: s -> 2^(s - new max); rescale the row's o and sum.
+      for (int r = 0; r < R; ++r) {
+        float* sr = s + r * kb_max;
+        vf mx = load(sr);
+        for (int64_t j = W; j < kb; j += W) mx = vmax(mx, load(sr + j));
+        const float old_max = row_max[r0 + r];
+        const float new_max = std::max(old_max, hmax(mx));
+        if (new_max == -INFINITY) {  // every key so far masked: no weight
+          std::fill(sr, sr + kb, 0.0f);
+          continue;
+        }
+        const vf m = splat(new_max);
+        vf sum = splat(0.0f);
+        for (int64_t j = 0; j < kb; j += W) {
+          const vf e = exp2_nonpositive(load(sr + j) - m);
+          store(sr + j, e);
+          sum += e;
+        }
+        const float correction = old_max == -INFINITY ? 0.0f : exp2f(old_max - new_max);
+        row_sum[r0 + r] = row_sum[r0 + r] * correction + hsum(sum);
+        row_max[r0 + r] = new_max;
+        if (old_max != -INFINITY && correction != 1.0f) {  // (o is still 0 before the first kept key)
+          float* orow = o + (r0 + r) * dp;
+          const vf cv = splat(correction);
+          for (int64_t c = 0; c < dp; c += W) store(orow + c, load(orow + c) * cv);
+        }
+      }
+      // o += p . v over the real keys (p is 0 on padding keys, whose v rows do not exist)
+      tile_rows<R>(std::min(kb, p.m - kb0), s, kb_max, 1, vp + kb0 * dp, dp, dp, o + r0 * dp, dp, true);
+    }
+  }
+  float* out = p.out + (bh * p.n + q0) * d;
+  float* lse = p.lse + bh * p.n + q0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float l = row_sum[r];
+    if (l > 0.0f) {
+      const float inv = 1.0f / l;
+      for (int64_t c = 0; c < d; ++c) out[r * d + c] = o[r * dp + c] * inv;
+      lse[r] = (row_max[r] + log2f(l)) * kLn2;
+    } else {
+      std::fill(out + r * d, out + (r + 1) * d, 0.0f);
+      lse[r] = -INFINITY;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- backward
+
+struct BackwardBuffers {
+  float *qp, *dop, *kp, *kt, *vt, *dq, *delta, *lse, *bias, *pb, *ds, *dk, *dv;
+};
+
+// Carves scratch into the backward buffers; returns floats used.
+int64_t backward_buffers(const AttentionProblem& p, float* base, BackwardBuffers* b) {
+  const Layout L(p);
+  const int64_t np = round_up(p.n, R), dp = L.dp, mp = L.mp;
+  const int64_t sizes[13] = {np * dp, np * dp, mp * dp, mp * p.d, mp * p.d, np * dp, np, np, mp,
+                             kBackwardQueryChunk * kBackwardKeyBlock, kBackwardQueryChunk * kBackwardKeyBlock,
+                             kBackwardKeyBlock * dp, kBackwardKeyBlock * dp};
+  float** slots[13] = {&b->qp, &b->dop, &b->kp, &b->kt, &b->vt, &b->dq, &b->delta, &b->lse, &b->bias,
+                       &b->pb, &b->ds, &b->dk, &b->dv};
+  int64_t used = 0;
+  for (int i = 0; i < 13; ++i) {
+    if (base) *slots[i] = base + used;
+    used += round_up(sizes[i], 16);  // keep every buffer 64-byte aligned
+  }
+  return used;
+}
+
+int64_t backward_scratch_floats(const AttentionProblem& p) { return backward_buffers(p, nullptr, nullptr); }
+
+void backward_head(const AttentionProblem& p, int64_t bh, float* scratch) {
+  const Layout L(p);
+  const int64_t n = p.n, m = p.m, d = p.d, dp = L.dp, mp = L.mp, np = round_up(n, R);
+  BackwardBuffers b;
+  backward_buffers(p, scratch, &b);
+  const float* q = p.q + bh * n * d;
+  const float* dout = p.dout + bh * n * d;
+  const float* out = p.out + bh * n * d;
+  copy_padded(q, n, d, np, dp, b.qp);
+  copy_padded(dout, n, d, np, dp, b.dop);
+  copy_padded(p.k + bh * m * d, m, d, mp, dp, b.kp);
+  transpose_slivers(p.k + bh * m * d, m, mp, d, b.kt);
+  transpose_slivers(p.v + bh * m * d, m, mp, d, b.vt);
+  std::fill(b.dq, b.dq + np * dp, 0.0f);
+  key_bias(p, bh, mp, b.bias);
+  // delta_i = dO_i . O_i (= sum_j dP_ij P_ij), and lse; padding rows pass nothing.
+  for (int64_t i = 0; i < np; ++i) {
+    if (i < n) {
+      double acc = 0;
+      for (int64_t c = 0; c < d; ++c) acc += double(dout[i * d + c]) * double(out[i * d + c]);
+      b.delta[i] = float(acc);
+      b.lse[i] = p.lse[bh * n + i];
+    } else {
+      b.delta[i] = 0.0f;
+      b.lse[i] = -INFINITY;
+    }
+  }
+  const vf scale2 = splat(p.scale * kLog2e), scale = splat(p.scale);
+
+  for (int64_t kb0 = 0; kb0 < mp; kb0 += kBackwardKeyBlock) {
+    const int64_t kb = std::min(kBackwardKeyBlock, mp - kb0);
+    std::fill(b.dk, b.dk + kb * dp, 0.0f);
+    std::fill(b.dv, b.dv + kb * dp, 0.0f);
+    for (int64_t qc0 = 0; qc0 < np; qc0 += kBackwardQueryChunk) {
+      const int64_t qc = std::min(kBackwardQueryChunk, np - qc0);
+      for (int64_t r0 = 0; r0 < qc; r0 += R) {
+        float* pr = b.pb + r0 * kBackwardKeyBlock;
+        float* dsr = b.ds + r0 * kBackwardKeyBlock;
+        for (int64_t j = 0; j < kb; j += G) {
+          // s (log2 units, biased) into pb; dp = dO . v^T into ds
+          tile_scores(d, b.qp + (qc0 + r0) * dp, dp, b.kt + (kb0 + j) * d, b.bias + kb0 + j, scale2, pr + j, kBackwardKeyBlock);
+          tile<R, NV>(d, b.dop + (qc0 + r0) * dp, dp, 1, b.vt + (kb0 + j) * d, G, dsr + j, kBackwardKeyBlock, false);
+        }
+        for (int r = 0; r < R; ++r) {
+          float* ps = pr + r * kBackwardKeyBlock;
+          float* dss = dsr + r * kBackwardKeyBlock;
+          const float row_lse = b.lse[qc0 + r0 + r];
+          if (row_lse == -INFINITY) {  // every key masked, or a padding row
+            std::fill(ps, ps + kb, 0.0f);
+            std::fill(dss, dss + kb, 0.0f);
+            continue;
+          }
+          const vf l = splat(row_lse * kLog2e), delta = splat(b.delta[qc0 + r0 + r]);
+          for (int64_t j = 0; j < kb; j += W) {
+            const vf pv = exp2_nonpositive(load(ps + j) - l);
+            store(ps + j, pv);
+            store(dss + j, pv * (load(dss + j) - delta) * scale);  // ds, with the scale of s folded in
+          }
+        }
+        // dq += ds . k
+        tile_rows<R>(kb, dsr, kBackwardKeyBlock, 1, b.kp + kb0 * dp, dp, dp, b.dq + (qc0 + r0) * dp, dp, true);
+      }
+      // dv += p^T . dO and dk += ds^T . q over this chunk's queries, RK keys at a time.
+      for (int64_t j0 = 0; j0 < kb; j0 += RK) {
+        tile_rows<RK>(qc, b.pb + j0, 1, kBackwardKeyBlock, b.dop + qc0 * dp, dp, dp, b.dv + j0 * dp, dp, true);
+        tile_rows<RK>(qc, b.ds + j0, 1, kBackwardKeyBlock, b.qp + qc0 * dp, dp, dp, b.dk + j0 * dp, dp, true);
+      }
+    }
+    const int64_t keys = std::min(kb, m - kb0);
+    for (int64_t j = 0; j < keys; ++j) {
+      memcpy(p.dk + (bh * m + kb0 + j) * d, b.dk + j * dp, size_t(d) * sizeof(float));
+      memcpy(p.dv + (bh * m + kb0 + j) * d, b.dv + j * dp, size_t(d) * sizeof(float));
+    }
+  }
+  for (int64_t i = 0; i < n; ++i) memcpy(p.dq + (bh * n + i) * d, b.dq + i * dp, size_t(d) * sizeof(float));
+}
+
+const AttentionKernelSet kAttentionSet = {
+#if SPACETIME_VECTOR_BYTES == 64
+    "avx512",
+#elif SPACETIME_VECTOR_BYTES == 32
+    "avx2",
+#else
+    "scalar",
+#endif
+    query_block, pack_floats, pack_head, forward_scratch_floats, forward_block, backward_scratch_floats, backward_head};
+
+}  // namespace
+}  // namespace spacetime

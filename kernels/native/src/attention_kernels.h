@@ -1,0 +1,58 @@
+// The contract between the fused-attention driver (attention.cc) and its
+// per-ISA kernels (attention_avx512.cc, attention_avx2.cc, attention_scalar.cc,
+// all built from attention_impl.h). As in gemm_kernels.h: plain structs and
+// function pointers only, so no symbol compiled with AVX-512 flags can leak
+// into the rest of the addon.
+#pragma once
+#include <stdint.h>
+
+namespace spacetime {
+
+// One attention call: q [BH, N, d], k and v [BH, M, d], out [BH, N, d],
+// lse [BH, N] (BH = batch * heads, row-major). mask [batch, M] (nullptr: keep
+// every key; 0 = padded key, anything else = keep) is shared by the heads of
+// a batch entry. The backward pass also reads out, lse and dout and writes dq,
+// dk, dv (overwritten, never read).
+struct AttentionProblem {
+  const float* q;
+  const float* k;
+  const float* v;
+  const float* mask;
+  float* out;
+  float* lse;
+  const float* dout;
+  float* dq;
+  float* dk;
+  float* dv;
+  int64_t batch, heads, n, m, d;
+  float scale;
+};
+
+// One ISA's kernels. Every function's arithmetic depends only on the problem
+// and its arguments (never on the worker running it), so results are
+// bit-identical run to run and for any thread count.
+struct AttentionKernelSet {
+  const char* name;
+  // Queries per forward task (the parallel grain of the forward pass).
+  int64_t (*query_block)();
+  // Floats of one batch-head's packed keys and values (see pack_head).
+  int64_t (*pack_floats)(const AttentionProblem& p);
+  // Packs batch-head bh's keys (transposed), values and key bias into dst.
+  void (*pack_head)(const AttentionProblem& p, int64_t bh, float* dst);
+  // Floats of scratch one forward_block call needs (rows <= query_block()).
+  int64_t (*forward_scratch_floats)(const AttentionProblem& p);
+  // out and lse of queries [q0, q0 + rows) of batch-head bh, from its packed keys.
+  void (*forward_block)(const AttentionProblem& p, int64_t bh, int64_t q0, int64_t rows,
+                        const float* packed, float* scratch);
+  // Floats of scratch one backward_head call needs.
+  int64_t (*backward_scratch_floats)(const AttentionProblem& p);
+  // dq, dk and dv of batch-head bh (all of its queries and keys).
+  void (*backward_head)(const AttentionProblem& p, int64_t bh, float* scratch);
+};
+
+// nullptr when the ISA was not compiled in (non-x86 build).
+const AttentionKernelSet* attention_kernels_avx512();
+const AttentionKernelSet* attention_kernels_avx2();
+const AttentionKernelSet* attention_kernels_scalar();
+
+}  // namespace spacetime
