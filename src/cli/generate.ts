@@ -1,22 +1,19 @@
 /** `spacetime generate "PROMPT"`: thin — flags → loadPipeline() + generateVideos() → MP4. */
 import fs from 'node:fs';
-import path from 'node:path';
 import { useBackend } from '../compute/backend.js';
 import { UserError } from '../errors.js';
-import { findPackageRoot } from '../../kernels/native/index.js';
+import { DEFAULT_MODEL_DIR, defaultModelDir } from '../pipeline/model-folder.js';
 import { GENERATE_DEFAULTS, generateVideos, loadPipeline, videoGrid } from '../pipeline/text-to-video.js';
 import { writeMp4 } from '../video/index.js';
 import { parseArgs } from './args.js';
-
-/** Where the shipped default model lives, relative to the package root. */
-export const DEFAULT_MODEL_DIR = path.join('models', 'default');
 
 const HELP = `spacetime generate "a red ball bounces on the floor" --seed 1 --out out.mp4
     [--steps ${GENERATE_DEFAULTS.steps}] [--guidance ${GENERATE_DEFAULTS.guidance}] [--sampler heun|euler|dpm-solver-2m]
     [--checkpoint PATH] [--frames F --size S] [--n K] [--backend NAME]
 
 Generates a video from a prompt. Without --checkpoint it uses the shipped default model
-(${DEFAULT_MODEL_DIR}/). --n K writes K seeds (seed, seed+1, …) as one grid video. The same prompt,
+(${DEFAULT_MODEL_DIR}/ in the repository, from any working folder); --checkpoint takes a model
+folder, a run folder (its latest checkpoint) or one checkpoint folder. --n K writes K seeds (seed, seed+1, …) as one grid video. The same prompt,
 seed, checkpoint and backend give a byte-identical video.`;
 
 export async function runGenerate(argv: string[]): Promise<number> {
@@ -40,10 +37,12 @@ export async function runGenerate(argv: string[]): Promise<number> {
   if (positional.length !== 1) throw new UserError(`expected one prompt in quotes, got ${positional.length} arguments`);
   const n = flags.n ?? 1;
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new UserError(`--n must be an integer in [1, 64], got ${n}`);
-  const checkpoint = flags.checkpoint ?? path.join(findPackageRoot() ?? '.', DEFAULT_MODEL_DIR);
+  const checkpoint = flags.checkpoint ?? defaultModelDir();
   if (!fs.existsSync(checkpoint)) {
     throw new UserError(
-      flags.checkpoint ? `checkpoint ${checkpoint} not found` : `no shipped default model at ${checkpoint} yet; pass --checkpoint runs/NAME from \`spacetime train\``,
+      flags.checkpoint
+        ? `checkpoint ${checkpoint} not found`
+        : `no shipped default model at ${checkpoint}; pass --checkpoint runs/NAME (from \`spacetime train\`) or ship one with \`spacetime model ship\``,
     );
   }
   const out = flags.out ?? 'out.mp4';

@@ -1,15 +1,56 @@
-/** `spacetime model info --preset P`: the configuration and parameter counts. */
+/**
+ * `spacetime model info|ship|check`: thin — flags → the library functions.
+ *
+ *   info   configuration and parameter counts of the presets
+ *   ship   a run's checkpoint → a model folder (F16 EMA weights, config, training summary,
+ *          quality check, model card): src/pipeline/ship.ts
+ *   check  the quality check of a model folder or checkpoint: src/pipeline/quality-check.ts
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { useBackend } from '../compute/backend.js';
 import { UserError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { PRESETS, resolveConfig } from '../model/config.js';
 import { parameterCount } from '../model/dit.js';
+import { defaultModelDir, isModelFolder, MODEL_FILES } from '../pipeline/model-folder.js';
+import { CHECK_DEFAULTS, assertHeldOut, formatCheck, runQualityCheck } from '../pipeline/quality-check.js';
+import { shipModel } from '../pipeline/ship.js';
+import { loadPipeline } from '../pipeline/text-to-video.js';
 import { resolveTextEncoderConfig } from '../text/config.js';
 import { textEncoderParameterCount } from '../text/encoder.js';
-import { parseArgs } from './args.js';
+import { parseArgs, required } from './args.js';
+import { Progress } from './progress.js';
+
+const HELP = `spacetime model info [--preset P]
+    configuration and parameter counts of the presets
+
+spacetime model ship --run runs/NAME --out models/default [--checkpoint PATH] [--force]
+    [--no-check] [--n ${CHECK_DEFAULTS.n}] [--backend NAME]
+    the run's latest (or the given) checkpoint as a model folder: EMA weights at F16
+    (model.safetensors), config.json, training.json, check.json (the quality check of the
+    shipped weights) and MODEL_CARD.md, written atomically
+
+spacetime model check [--checkpoint models/default] [--n ${CHECK_DEFAULTS.n}] [--seed ${CHECK_DEFAULTS.seed}] [--out check.json]
+    [--steps ${CHECK_DEFAULTS.steps}] [--guidance ${CHECK_DEFAULTS.guidance}] [--sampler ${CHECK_DEFAULTS.sampler}] [--backend NAME]
+    one video per held-out id prompt; prints the share with every colour present (≥ 90%
+    required) and with every motion in the prompted direction (≥ 80%); writes the JSON;
+    exits 1 when a rate is under its mark`;
 
 export async function runModel(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub !== 'info') throw new UserError(`unknown model command "${sub ?? ''}" (expected: info)`);
-  const { flags } = parseArgs(rest, { preset: 'string' });
+  if (sub === '--help' || sub === 'help') {
+    console.log(HELP);
+    return 0;
+  }
+  if (sub === 'info') return info(rest);
+  if (sub === 'ship') return ship(rest);
+  if (sub === 'check') return check(rest);
+  throw new UserError(`unknown model command "${sub ?? ''}" (expected: info, ship, check)`);
+}
+
+function info(argv: string[]): number {
+  const { flags } = parseArgs(argv, { preset: 'string' });
   const names = flags.preset ? [flags.preset] : Object.keys(PRESETS);
   for (const name of names) {
     const model = resolveConfig(name);
@@ -19,4 +60,78 @@ export async function runModel(argv: string[]): Promise<number> {
     console.log(`  ${JSON.stringify(model)}`);
   }
   return 0;
+}
+
+async function ship(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, { run: 'string', checkpoint: 'string', out: 'string', force: 'boolean', 'no-check': 'boolean', n: 'int', backend: 'string', quiet: 'boolean' });
+  const run = required(flags.run, 'run');
+  const out = required(flags.out, 'out');
+  const t0 = performance.now();
+  const choice = await useBackend({ requested: flags.backend });
+  const n = flags.n ?? CHECK_DEFAULTS.n;
+  const progress = flags['no-check'] ? null : new Progress(n, 'check', 'videos', flags.quiet);
+  const result = shipModel({
+    run,
+    checkpoint: flags.checkpoint,
+    out,
+    force: flags.force,
+    backend: choice.name,
+    check: flags['no-check'] ? false : { n },
+    onCheckProgress: (done) => progress?.update(done),
+  });
+  console.log(
+    `shipped step ${result.step} of ${run} to ${result.dir}: ${result.parameters.toLocaleString('en-US')} parameters, ` +
+      `${(result.bytes / 1e6).toFixed(1)} MB at F16, in ${((performance.now() - t0) / 1000).toFixed(1)}s on ${choice.name}`,
+  );
+  if (result.check) for (const line of formatCheck(result.check)) console.log(line);
+  return 0;
+}
+
+async function check(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, {
+    checkpoint: 'string',
+    n: 'int',
+    seed: 'int',
+    out: 'string',
+    steps: 'int',
+    guidance: 'number',
+    sampler: 'string',
+    backend: 'string',
+    quiet: 'boolean',
+  });
+  const model = flags.checkpoint ?? defaultModelDir();
+  if (!fs.existsSync(model)) {
+    throw new UserError(flags.checkpoint ? `checkpoint ${model} not found` : `no shipped default model at ${model}; pass --checkpoint runs/NAME`);
+  }
+  const t0 = performance.now();
+  const choice = await useBackend({ requested: flags.backend });
+  const pipe = loadPipeline(model);
+  const source = trainingDataSource(model, pipe.config as { data?: unknown });
+  if (source) assertHeldOut(source);
+  const n = flags.n ?? CHECK_DEFAULTS.n;
+  const progress = new Progress(n, 'check', 'videos', flags.quiet);
+  const result = runQualityCheck(pipe, {
+    n,
+    seed: flags.seed,
+    steps: flags.steps,
+    guidance: flags.guidance,
+    sampler: flags.sampler,
+    onProgress: (done) => progress.update(done),
+  });
+  const out = flags.out ?? 'check.json';
+  writeFileAtomic(out, JSON.stringify(result, null, 2) + '\n');
+  for (const line of formatCheck(result)) console.log(line);
+  console.log(`wrote ${out} (${n} videos) in ${((performance.now() - t0) / 1000).toFixed(1)}s on ${choice.name}`);
+  return result.passed ? 0 : 1;
+}
+
+/** The `data make` selection a model was trained on, where it is recorded (to keep the check's prompts held out). */
+function trainingDataSource(model: string, config: { data?: unknown }): Record<string, unknown> | null {
+  if (isModelFolder(model)) {
+    const file = path.join(model, MODEL_FILES.training);
+    if (!fs.existsSync(file)) return null;
+    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { data?: { source?: Record<string, unknown> } }).data?.source ?? null;
+  }
+  const manifest = typeof config.data === 'string' ? path.join(config.data, 'manifest.json') : '';
+  return manifest && fs.existsSync(manifest) ? ((JSON.parse(fs.readFileSync(manifest, 'utf8')) as { source?: Record<string, unknown> }).source ?? null) : null;
 }

@@ -1,10 +1,12 @@
 /**
- * Text in, video out: load a trained checkpoint (EMA weights when present), encode the
- * prompt and the null caption, and run the guided sampler. The denoising loop itself is
- * src/diffusion/generate.ts; this file only wires the pieces.
+ * Text in, video out: load a shipped model folder (models/default: F16 weights) or a
+ * trained checkpoint (EMA weights when present), encode the prompt and the null caption,
+ * and run the guided sampler. The denoising loop itself is src/diffusion/generate.ts;
+ * this file only wires the pieces.
  *
- *   const pipe = loadPipeline('runs/small');
+ *   const pipe = loadPipeline('models/default');   // or 'runs/small', or one checkpoint folder
  *   const videos = generateVideos(pipe, { prompt: 'a red ball bounces on the floor', seeds: [1] });
+ *   const more = generateBatch(pipe, { prompts: ['a red ball …', 'a blue square …'], seeds: [1, 1] });
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
@@ -15,19 +17,36 @@ import { channelsFirstToFrames } from '../train/batches.js';
 import { loadCheckpoint, restoreVariables } from '../train/checkpoint.js';
 import { buildTextToVideo, type TextToVideo } from '../model/text-to-video.js';
 import type { TrainConfig } from '../train/trainer.js';
+import { isModelFolder, readModelFolder, type GenerationDefaults } from './model-folder.js';
 import { unknownWordsWarning } from '../text/tokenizer.js';
 import type { Video } from '../video/index.js';
 
+/** What generation needs of a run's config (a TrainConfig has it; so does a model folder's). */
+export type PipelineConfig = Pick<TrainConfig, 'model' | 'text' | 'objective'>;
+
 export interface Pipeline {
   net: TextToVideo;
-  config: TrainConfig;
+  config: PipelineConfig;
+  /** The folder the weights came from. */
   checkpoint: string;
   step: number;
+  /** A shipped model's recommended sampling settings (GENERATE_DEFAULTS when absent). */
+  generation?: GenerationDefaults;
 }
 
-/** Build the model and text encoder of a checkpoint (or a run's latest) and load its weights. */
-export function loadPipeline(checkpointOrRun: string, options: { ema?: boolean } = {}): Pipeline {
-  const ck = loadCheckpoint(checkpointOrRun);
+/**
+ * Build the model and text encoder of a shipped model folder, a checkpoint, or a run's
+ * latest checkpoint, and load its weights (a checkpoint's EMA weights unless `ema: false`;
+ * a model folder holds only the weights it shipped, F16 converted to float32).
+ */
+export function loadPipeline(modelOrCheckpoint: string, options: { ema?: boolean } = {}): Pipeline {
+  if (isModelFolder(modelOrCheckpoint)) {
+    const { config, weights } = readModelFolder(modelOrCheckpoint);
+    const net = buildTextToVideo(config.model, config.text, 0);
+    restoreVariables(net.params, weights, 'model weights');
+    return { net, config, checkpoint: modelOrCheckpoint, step: -1, generation: config.generation };
+  }
+  const ck = loadCheckpoint(modelOrCheckpoint);
   const config = ck.config as TrainConfig;
   if (!config?.model || !config?.text) throw new UserError(`${ck.path} has no model config (state.json): not a spacetime checkpoint`);
   const net = buildTextToVideo(config.model, config.text, 0);
@@ -55,17 +74,36 @@ export interface GenerateRequest {
 
 export const GENERATE_DEFAULTS = { steps: 25, guidance: 3, sampler: 'heun', fps: 10 };
 
+/** One video per seed of one prompt, sampled as one batch. */
 export function generateVideos(pipe: Pipeline, request: GenerateRequest): Video[] {
+  const { prompt, seeds, ...rest } = request;
+  return generateBatch(pipe, { ...rest, prompts: seeds.map(() => prompt), seeds });
+}
+
+/** Like GenerateRequest, with one prompt per video. */
+export interface BatchRequest extends Omit<GenerateRequest, 'prompt'> {
+  /** prompts[b] is video b's prompt, seeds[b] its seed. */
+  prompts: string[];
+}
+
+/**
+ * Videos for several prompts as one batch (prompts[b] with seeds[b]). A seed's noise does
+ * not depend on the batch, so each video is the one `generateVideos` makes for its prompt
+ * and seed (bit-identical on the backends we have).
+ */
+export function generateBatch(pipe: Pipeline, request: BatchRequest): Video[] {
   const { model } = pipe.config;
+  const defaults = pipe.generation ?? GENERATE_DEFAULTS;
   const T = request.frames ?? model.frames;
   const H = request.height ?? model.height;
   const W = request.width ?? model.width;
   const [pt, ph, pw] = model.patch;
   if (T % pt || H % ph || W % pw) throw new UserError(`--frames ${T} and --size ${H}×${W} must be divisible by the patch ${pt}×${ph}×${pw}`);
-  const steps = request.steps ?? GENERATE_DEFAULTS.steps;
-  const guidance = request.guidance ?? GENERATE_DEFAULTS.guidance;
+  if (request.prompts.length !== request.seeds.length) throw new Error(`${request.prompts.length} prompts for ${request.seeds.length} seeds`);
+  const steps = request.steps ?? defaults.steps;
+  const guidance = request.guidance ?? defaults.guidance;
   const B = request.seeds.length;
-  const text = pipe.net.encoder.encode(Array.from({ length: B }, () => request.prompt));
+  const text = pipe.net.encoder.encode(request.prompts);
   const warning = unknownWordsWarning(text.unknown);
   if (warning) request.warn?.(warning);
   const uncond = pipe.net.encoder.encodeUnconditional(B);
@@ -77,7 +115,7 @@ export function generateVideos(pipe: Pipeline, request: GenerateRequest): Video[
     shape: [B, 3, T, H, W],
     steps,
     guidance,
-    sampler: createSampler(request.sampler ?? GENERATE_DEFAULTS.sampler),
+    sampler: createSampler(request.sampler ?? defaults.sampler),
     objective,
     seed: request.seeds,
     onStep: request.onStep,
@@ -90,7 +128,7 @@ export function generateVideos(pipe: Pipeline, request: GenerateRequest): Video[
     numFrames: T,
     height: H,
     width: W,
-    fps: request.fps ?? GENERATE_DEFAULTS.fps,
+    fps: request.fps ?? defaults.fps,
   }));
 }
 
