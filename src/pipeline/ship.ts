@@ -85,9 +85,13 @@ export function shipModel(options: ShipOptions): ShipResult {
   const training = summarizeTraining(options.run, ck.step, { backend: options.backend });
   if (training.data.source) assertHeldOut(training.data.source);
 
-  ensureWritableDir(path.dirname(path.resolve(out)));
-  const staging = path.join(path.dirname(out), `.${path.basename(out)}.tmp-${process.pid}`);
-  fs.rmSync(staging, { recursive: true, force: true });
+  const parent = path.dirname(out);
+  ensureWritableDir(parent);
+  // What an interrupted ship left beside `out` (one shipper per folder, as with checkpoints).
+  for (const entry of fs.readdirSync(parent)) {
+    if (entry.startsWith(`.${path.basename(out)}.tmp-`) || entry.startsWith(`.${path.basename(out)}.old-`)) fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
+  }
+  const staging = path.join(parent, `.${path.basename(out)}.tmp-${process.pid}`);
   fs.mkdirSync(staging);
   try {
     const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
@@ -121,11 +125,11 @@ export function shipModel(options: ShipOptions): ShipResult {
     fsyncDir(staging);
 
     // Swap into place: the old folder (if any) is moved aside first and removed last.
-    const aside = path.join(path.dirname(out), `.${path.basename(out)}.old-${process.pid}`);
+    const aside = path.join(parent, `.${path.basename(out)}.old-${process.pid}`);
     if (fs.existsSync(out)) fs.renameSync(out, aside);
     fs.renameSync(staging, out);
     fs.rmSync(aside, { recursive: true, force: true });
-    fsyncDir(path.dirname(path.resolve(out)));
+    fsyncDir(parent);
     return { dir: out, step: ck.step, parameters: config.weights.parameters, bytes: weights.length, check };
   } catch (err) {
     fs.rmSync(staging, { recursive: true, force: true });
