@@ -14,11 +14,11 @@ import { loadTracks, type LoadedRun } from './load.js';
 import { GALLERY_SIZE } from './markdown.js';
 import { formatValue, presentMetrics, splitTables, worstVideos, type SplitTable } from './summary.js';
 
+const GALLERY_STYLE = `.gallery{display:flex;flex-direction:column;gap:18px}.gallery .item{display:flex;gap:16px;align-items:flex-start;border-top:1px solid #ddd;padding-top:12px}
+.gallery video{image-rendering:pixelated;width:160px;height:160px;background:#1c1e26}.gallery .label{font-size:12px;color:#555}.gallery .bad{color:#a00}`;
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#222}
 table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
-.gallery{display:flex;flex-direction:column;gap:18px}.item{display:flex;gap:16px;align-items:flex-start;border-top:1px solid #ddd;padding-top:12px}
-.item video{image-rendering:pixelated;width:160px;height:160px;background:#1c1e26}.label{font-size:12px;color:#555}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}.label{font-size:12px;color:#555}
 .bad{color:#a00}code{background:#f3f3f3;padding:0 3px}`;
 
 function htmlTable(header: string[], rows: string[][]): string {
@@ -123,9 +123,7 @@ export function reportHtml(runs: readonly LoadedRun[]): string {
   parts.push('<h2>Failure gallery</h2>');
   const worst = worstVideos(self.videos, GALLERY_SIZE);
   if (!worst.some((v) => v.abnormal === 1)) parts.push('<p>No video was judged abnormal; the videos with the largest errors are shown.</p>');
-  parts.push('<div class="gallery">');
-  for (const v of worst) parts.push(galleryItem(self, v, page));
-  parts.push('</div>');
+  parts.push(galleryHtml(self, worst, (f) => page.html(f.data, f.layout, { responsive: false })));
 
   // ---- provenance
   parts.push('<h2>Provenance</h2>');
@@ -147,11 +145,22 @@ export function reportHtml(runs: readonly LoadedRun[]): string {
   return `<!doctype html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>\n<body>\n${parts.join('\n')}\n</body></html>\n`;
 }
 
-function galleryItem(self: LoadedRun, v: VideoRow, page: PlotlyPage): string {
+/**
+ * The failure gallery: per video, the generated and true clips (data: URIs), the generated
+ * trajectory over the true one (drawn by `draw`: a report's PlotlyPage, or `plotlyHtml` in
+ * a notebook), the caption and the violated rules.
+ *
+ *   tslab.display.html(galleryHtml(run, worstVideos(run.videos, 4), (f) => plotlyHtml(f.data, f.layout)));
+ */
+export function galleryHtml(self: LoadedRun, videos: readonly VideoRow[], draw: (figure: PlotlyFigure) => string): string {
+  return `<style>${GALLERY_STYLE}</style><div class="gallery">${videos.map((v) => galleryItem(self, v, draw)).join('\n')}</div>`;
+}
+
+function galleryItem(self: LoadedRun, v: VideoRow, draw: (figure: PlotlyFigure) => string): string {
   const violated = v.violations ? String(v.violations).split(';').join(', ') : 'none';
   const media = [videoTag(path.join(self.dir, String(v.video)), 'generated'), v.truth ? videoTag(path.join(self.dir, String(v.truth)), 'truth') : ''].join('');
   const tracks = loadTracks(self.dir, String(v.id));
-  const plot = tracks && (tracks.generated.length || tracks.truth?.length) ? page.html(trajectoryOverlay(tracks).data, trajectoryOverlay(tracks).layout, { responsive: false }) : '<div class="label">no tracks</div>';
+  const plot = tracks && (tracks.generated.length || tracks.truth?.length) ? draw(trajectoryOverlay(tracks)) : '<div class="label">no tracks</div>';
   const text =
     `<div><b>${escapeHtml(String(v.id))}</b> <span class="label">${escapeHtml(`${v.category}, ${v.split}`)}</span><br>` +
     `“${escapeHtml(String(v.caption))}”<br><span class="bad">violated: ${escapeHtml(violated)}</span><br>` +

@@ -98,3 +98,42 @@ export function formatValue(v: unknown): string {
   if (a >= 1000 || a < 0.001) return v.toExponential(2);
   return Number(v.toPrecision(3)).toString();
 }
+
+/** Share of a category's videos with each kind of error (notebooks/05-limitations). */
+export interface ErrorBreakdownRow {
+  category: string;
+  split: string;
+  videos: number;
+  /** Broke a physical rule: the scorer judged the video abnormal (rules in `violations`). */
+  physics_error_rate: number;
+  /** Got a stated attribute, relation or count wrong (attribute_accuracy below 1). */
+  prompt_error_rate: number;
+  /** Neither: every stated attribute right and no rule broken (joint_correct). */
+  correct_rate: number;
+}
+
+/**
+ * Physics errors (abnormal) against spatial and attribute errors (a stated colour, shape,
+ * size, direction, count or relation wrong) per category and split. A video can have both.
+ */
+export function errorBreakdown(videos: readonly VideoRow[]): ErrorBreakdownRow[] {
+  const groups = new Map<string, VideoRow[]>();
+  for (const v of videos) {
+    const key = `${v.category}|${v.split}`;
+    groups.set(key, [...(groups.get(key) ?? []), v]);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, rows]) => {
+      const [category, split] = key.split('|');
+      const share = (test: (r: VideoRow) => boolean) => rows.filter(test).length / rows.length;
+      return {
+        category,
+        split,
+        videos: rows.length,
+        physics_error_rate: share((r) => r.abnormal === 1),
+        prompt_error_rate: share((r) => typeof r.attribute_accuracy === 'number' && r.attribute_accuracy < 1),
+        correct_rate: share((r) => r.joint_correct === 1),
+      };
+    });
+}
