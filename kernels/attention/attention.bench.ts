@@ -1,21 +1,27 @@
-// Attention benchmark: the tfjs-ops attention (tfjs.ts) on each available tfjs backend,
-// checked against the float64 reference once, then timed forward and forward+backward.
-// One JSON line per case on stdout; skipped backends and progress on stderr.
+// Attention benchmark: attention from tfjs ops (tfjs.ts, attentionFromOps) on each
+// available tfjs backend, and the fused kernel (native.ts) where a backend has it
+// (`native`), checked against the float64 reference once, then timed forward and
+// forward+backward. One JSON line per case on stdout; skipped backends and progress on stderr.
 //
 //   npx tsx kernels/attention/attention.bench.ts [--backends cpu,wasm,native,tensorflow] [--seconds S]
 //
 // Shape: 8 clips × 6 heads, N = Nk = 256 tokens, d = 32 (the reference model at batch 8).
 // FLOPs count the matrix products only (shape.ts): forward 4·B·h·N·Nk·d (q·kᵀ, p·v);
 // backward 8·B·h·N·Nk·d (dv = pᵀ·dOut, dp = dOut·vᵀ, dq = ds·k, dk = dsᵀ·q), so
-// forward+backward is 12·B·h·N·Nk·d. Softmax and scaling are not counted.
+// forward+backward is 12·B·h·N·Nk·d. Softmax, scaling and the fused backward's
+// recomputation of q·kᵀ are not counted.
 // gflops is the best of the timed samples (the 2-core machine is shared, so the best is
 // the least disturbed); median_gflops shows the noise. pct_of_peak compares with
-// 230 GFLOP/s, a plain FMA loop on both cores of the build machine (issue 3).
+// 230 GFLOP/s, a plain FMA loop on both cores of the build machine (issue 3);
+// pct_of_measured_peak with the addon's FMA loop measured now (fmaPeakGflops × threads,
+// ~410 on the quiet 2-core Zen 5 machine), when the addon loads.
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/compute/backend.js';
 import { attentionBackwardReference, attentionForwardReference, type AttentionGradients } from './reference.js';
 import { type AttentionDims, attentionBackwardFlops, attentionForwardFlops } from './shape.js';
-import { attention } from './tfjs.js';
+import { loadNative } from '../native/index.js';
+import { ATTENTION_KERNEL } from './native.js';
+import { attention, attentionFromOps } from './tfjs.js';
 import { benchFlag as flag, testValues, timeTfjs } from '../spec-backends.js';
 
 const PEAK_GFLOPS = 230;
@@ -52,6 +58,10 @@ async function main(): Promise<void> {
   const shape = `B=${B} h=${h} N=${N} Nk=${Nk} d=${d}`;
   const flops = { forward: attentionForwardFlops(DIMS), 'forward+backward': attentionForwardFlops(DIMS) + attentionBackwardFlops(DIMS) };
 
+  const addon = loadNative();
+  const measuredPeak = addon ? addon.fmaPeakGflops(0.5) * addon.threads() : undefined;
+  if (addon) console.error(`attention bench: measured FMA peak ${measuredPeak!.toFixed(1)} GFLOP/s (${addon.isa()}, ${addon.threads()} threads)`);
+
   for (const backend of backends) {
     try {
       await useBackend({ requested: backend });
@@ -60,34 +70,38 @@ async function main(): Promise<void> {
       continue;
     }
     const [q, k, v, dOut] = [tf.tensor(x.q, qShape), tf.tensor(x.k, kShape), tf.tensor(x.v, kShape), tf.tensor(x.dOut, qShape)];
-    const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => attention(a, b, c);
-    const steps: Record<keyof typeof flops, () => tf.Tensor[]> = {
-      forward: () => [f(q, k, v)],
-      'forward+backward': () => tf.tidy(() => tf.grads(f)([q, k, v], dOut)),
-    };
-    // Check once before timing: the forward output, and each gradient.
-    const out = steps.forward();
-    const errors = { forward: relativeError(await out[0].data(), forward.out), 'forward+backward': 0 };
-    const got = steps['forward+backward']();
-    for (const [i, name] of (['dq', 'dk', 'dv'] as (keyof AttentionGradients)[]).entries()) {
-      errors['forward+backward'] = Math.max(errors['forward+backward'], relativeError(await got[i].data(), grads[name]));
-    }
-    tf.dispose([...out, ...got]);
-    for (const name of Object.keys(steps) as (keyof typeof flops)[]) {
-      if (!(errors[name] <= TOLERANCE)) {
-        console.error(`attention bench: parity FAILED on ${backend} for ${name}: relative error ${errors[name]}`);
-        process.exitCode = 1;
-        continue;
+    const implementations: [string, typeof attention][] = [['tfjs-ops', attentionFromOps]];
+    if (tf.getKernel(ATTENTION_KERNEL, tf.getBackend())) implementations.push(['fused', attention]);
+    for (const [implementation, f] of implementations) {
+      const steps: Record<keyof typeof flops, () => tf.Tensor[]> = {
+        forward: () => [f(q, k, v)],
+        'forward+backward': () => tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => f(a, b, c))([q, k, v], dOut)),
+      };
+      // Check once before timing: the forward output, and each gradient.
+      const out = steps.forward();
+      const errors = { forward: relativeError(await out[0].data(), forward.out), 'forward+backward': 0 };
+      const got = steps['forward+backward']();
+      for (const [i, name] of (['dq', 'dk', 'dv'] as (keyof AttentionGradients)[]).entries()) {
+        errors['forward+backward'] = Math.max(errors['forward+backward'], relativeError(await got[i].data(), grads[name]));
       }
-      const { best, median } = await timeTfjs(steps[name], seconds);
-      const gflops = flops[name] / (best * 1e6);
-      console.log(JSON.stringify({
-        kernel: 'attention', implementation: 'tfjs-ops', backend, tf_backend: tf.getBackend(), case: name, shape,
-        gflop: +(flops[name] / 1e9).toFixed(4), ms: +best.toFixed(2), median_ms: +median.toFixed(2),
-        gflops: +gflops.toFixed(2), median_gflops: +(flops[name] / (median * 1e6)).toFixed(2),
-        pct_of_peak: +((100 * gflops) / PEAK_GFLOPS).toFixed(2), peak_gflops: PEAK_GFLOPS,
-        max_rel_error: +errors[name].toExponential(2),
-      }));
+      tf.dispose([...out, ...got]);
+      for (const name of Object.keys(steps) as (keyof typeof flops)[]) {
+        if (!(errors[name] <= TOLERANCE)) {
+          console.error(`attention bench: parity FAILED on ${backend} (${implementation}) for ${name}: relative error ${errors[name]}`);
+          process.exitCode = 1;
+          continue;
+        }
+        const { best, median } = await timeTfjs(steps[name], seconds);
+        const gflops = flops[name] / (best * 1e6);
+        console.log(JSON.stringify({
+          kernel: 'attention', implementation, backend, tf_backend: tf.getBackend(), case: name, shape,
+          gflop: +(flops[name] / 1e9).toFixed(4), ms: +best.toFixed(2), median_ms: +median.toFixed(2),
+          gflops: +gflops.toFixed(2), median_gflops: +(flops[name] / (median * 1e6)).toFixed(2),
+          pct_of_peak: +((100 * gflops) / PEAK_GFLOPS).toFixed(2), peak_gflops: PEAK_GFLOPS,
+          ...(measuredPeak ? { measured_peak_gflops: +measuredPeak.toFixed(1), pct_of_measured_peak: +((100 * gflops) / measuredPeak).toFixed(2) } : {}),
+          max_rel_error: +errors[name].toExponential(2),
+        }));
+      }
     }
     tf.dispose([q, k, v, dOut]);
   }

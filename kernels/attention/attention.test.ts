@@ -10,7 +10,7 @@ import { onBackend, specBackends, testValues } from '../spec-backends.js';
 import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL } from './native.js';
 import { type AttentionForwardResult, type AttentionGradients, attentionBackwardReference, attentionForwardReference } from './reference.js';
 import { type AttentionDims, attentionDims } from './shape.js';
-import { attention } from './tfjs.js';
+import { attention, attentionFromOps } from './tfjs.js';
 
 // ---------------------------------------------------------------- backends
 
@@ -111,11 +111,11 @@ const qShape = (d: AttentionDims) => [d.batch, d.heads, d.queries, d.headDim];
 const kShape = (d: AttentionDims) => [d.batch, d.heads, d.keys, d.headDim];
 
 /** Runs attention (and with `grads`, tf.grads against dOut) on the current backend. */
-function runTfjs(c: Case, grads: boolean): Float32Array[] {
+function runTfjs(c: Case, grads: boolean, implementation = attention): Float32Array[] {
   const x = inputsOf(c);
   return tf.tidy(() => {
     const mask = x.mask && tf.cast(tf.tensor(x.mask, [c.dims.batch, c.dims.keys]), c.maskDtype ?? 'float32');
-    const f = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => attention(q, k, v, { mask, scale: c.scale });
+    const f = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => implementation(q, k, v, { mask, scale: c.scale });
     const args = [tf.tensor(x.q, qShape(c.dims)), tf.tensor(x.k, kShape(c.dims)), tf.tensor(x.v, kShape(c.dims))];
     const outs = grads ? tf.grads(f)(args, tf.tensor(x.dOut, qShape(c.dims))) : [f(args[0], args[1], args[2])];
     return outs.map((t) => t.dataSync() as Float32Array);
@@ -272,6 +272,17 @@ describe.skipIf(FUSED_UNAVAILABLE !== null)(`fused attention on native${FUSED_UN
     for (const names of [forward.kernelNames, backward.kernelNames]) {
       expect(names).not.toContain('BatchMatMul');
       expect(names).not.toContain('Softmax');
+    }
+  });
+
+  it('leaves the tfjs-ops path (attentionFromOps) working on native too', async () => {
+    for (const c of [FORWARD_CASES[9], FORWARD_CASES[11]]) {
+      const [out] = await onBackend('native', () => runTfjs(c, false, attentionFromOps));
+      expect(relativeError(out, referenceOf(c).forward.out), c.name).toBeLessThan(1e-4);
+      const got = await onBackend('native', () => runTfjs(c, true, attentionFromOps));
+      for (const [i, name] of (['dq', 'dk', 'dv'] as const).entries()) {
+        expect(relativeError(got[i], referenceOf(c, true).grads![name]), `${c.name} ${name}`).toBeLessThan(1e-4);
+      }
     }
   });
 

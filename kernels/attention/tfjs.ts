@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ATTENTION_KERNEL } from './native.js';
-import { attentionDims, defaultScale } from './shape.js';
+import { type AttentionDims, attentionDims, defaultScale } from './shape.js';
 
 export interface AttentionOptions {
   /** [B, Nk]: 0 = padded key (left out of the softmax), anything else = keep. Any dtype. */
@@ -30,11 +30,27 @@ export interface AttentionOptions {
 export const MASKED_SCORE_BIAS = -1e9;
 
 export function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: AttentionOptions = {}): tf.Tensor4D {
+  if (!tf.getKernel(ATTENTION_KERNEL, tf.getBackend())) return attentionFromOps(q, k, v, options);
+  const { mask } = options;
+  const scale = checkedScale(attentionDims(q.shape, k.shape, v.shape, mask?.shape), options.scale);
+  return tf.tidy(() => {
+    const inputs = mask ? [q, k, v, mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32')] : [q, k, v];
+    // An array of inputs (not a map) so the mask can be absent; lse is only for the gradient.
+    const [out] = tf.engine().runKernel(ATTENTION_KERNEL, inputs as unknown as tf.NamedTensorMap, { scale }) as tf.Tensor[];
+    return out as tf.Tensor4D;
+  });
+}
+
+function checkedScale(dims: AttentionDims, scale = defaultScale(dims)): number {
+  if (!Number.isFinite(scale)) throw new Error(`attention: scale must be finite, got ${scale}`);
+  return scale;
+}
+
+/** attention() from tfjs ops on any backend (what attention() runs where no fused kernel is registered). */
+export function attentionFromOps(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: AttentionOptions = {}): tf.Tensor4D {
   const { mask } = options;
   const dims = attentionDims(q.shape, k.shape, v.shape, mask?.shape);
-  const scale = options.scale ?? defaultScale(dims);
-  if (!Number.isFinite(scale)) throw new Error(`attention: scale must be finite, got ${scale}`);
-  if (tf.getKernel(ATTENTION_KERNEL, tf.getBackend())) return fusedAttention(q, k, v, mask, scale);
+  const scale = checkedScale(dims, options.scale);
   const { batch: B, heads: h, queries: N, keys: Nk, headDim: d } = dims;
 
   return tf.tidy(() => {
@@ -57,12 +73,3 @@ export function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: Att
   });
 }
 
-/** The fused kernel (native.ts) of a backend that has one: same result, no [N, Nk] tensors. */
-function fusedAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor | undefined, scale: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const inputs = mask ? [q, k, v, mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32')] : [q, k, v];
-    // An array of inputs (not a map) so the mask can be absent; lse is only for the gradient.
-    const [out] = tf.engine().runKernel(ATTENTION_KERNEL, inputs as unknown as tf.NamedTensorMap, { scale }) as tf.Tensor[];
-    return out as tf.Tensor4D;
-  });
-}
