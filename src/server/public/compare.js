@@ -101,7 +101,7 @@ async function select(id) {
   const frames = frameCount(data) ?? 16;
   const player = new SyncPlayer(videos, { frames, fps: DEFAULT_FPS });
   detail.replaceChildren(el('h3', {}, data.caption), el('p', { class: 'muted' }, `${data.id} · ${data.category} · seed ${data.seed}`), player.controls, el('div', { class: 'grid' }, tiles), el('div', { id: 'plot' }));
-  plotTracks(data, names);
+  plotTracks(data, names).catch((err) => showError(document.getElementById('plot') ?? detail, err));
 }
 
 function metricsTable(row) {
@@ -119,8 +119,18 @@ function frameCount(data) {
   return Math.max(...tracks.flatMap((t) => t.points.map((p) => p.frame))) + 1;
 }
 
+let plotly = null;
+
+/** plotly.js (4.8 MB) is loaded when the first plot is drawn, so the videos come first. */
+function loadPlotly() {
+  plotly ??= new Promise((resolve, reject) => {
+    document.head.append(el('script', { src: '/vendor/plotly.min.js', onload: () => resolve(window.Plotly), onerror: () => reject(new Error('plotly.js did not load')) }));
+  });
+  return plotly;
+}
+
 /** x–y paths in world units: the truth solid, each run dashed, in the object's colour. */
-function plotTracks(data, names) {
+async function plotTracks(data, names) {
   const traces = [];
   const path = (track, name, dash, width) => ({
     type: 'scatter',
@@ -136,7 +146,9 @@ function plotTracks(data, names) {
     for (const t of c.tracks ?? []) traces.push(path(t, `${names[c.run] ?? c.run} · ${t.color}`, DASHES[k % DASHES.length], 1.5));
   });
   const div = document.getElementById('plot');
-  if (!traces.length || typeof Plotly === 'undefined') return void div.replaceChildren(el('p', { class: 'muted' }, 'no trajectories'));
+  if (!traces.length) return void div.replaceChildren(el('p', { class: 'muted' }, 'no trajectories'));
+  const Plotly = await loadPlotly();
+  if (!div.isConnected) return; // another video was chosen meanwhile
   Plotly.react(div, traces, {
     title: { text: 'trajectories (world units): truth solid, runs dashed' },
     paper_bgcolor: '#1d2029',
