@@ -23,7 +23,7 @@ const commands: Record<string, Command> = {
     run: async (argv) => (await import('./generate.js')).runGenerate(argv),
   },
   model: {
-    summary: 'model info: configuration and parameter counts of a preset',
+    summary: 'model info (presets), ship (a run as a model folder), check (the quality check)',
     run: async (argv) => (await import('./model.js')).runModel(argv),
   },
   serve: {
