@@ -66,6 +66,7 @@ export function generate<C extends Condition<C>>(options: GenerateOptions<C>): t
   const flow: ProbabilityFlow = {
     alpha: (t) => objective.alpha(t),
     sigma: (t) => objective.sigma(t),
+    singularAtZero: objective.singularAtZero,
     predict(x, t) {
       let output: tf.Tensor;
       if (!guided) {

@@ -8,6 +8,8 @@
  *                             t = sigmoid(n), n ~ N(m, s), logit-normal as in SD3
  *   v-prediction              α = cos(πt/2), σ = sin(πt/2)  target α·ε − σ·x0
  *                             t ~ U[0, 1)  (the cosine schedule of Salimans & Ho, 2022)
+ *   x-prediction              rectified flow's paths; the model outputs x̂0 and the loss is
+ *                             taken on the velocity v̂ = (x_t − x̂0)/t (JiT: Li & He, 2025)
  *
  * Training (per-sample times):
  *
@@ -42,8 +44,12 @@ export interface Objective {
   sampleTimesteps(batch: number, rng: RandomSource): Float32Array;
   /** x_t from clean data and noise. */
   noisy(x0: tf.Tensor, eps: tf.Tensor, t: Time): tf.Tensor;
-  /** What the model is trained to output at x_t. */
+  /** What the model is trained to output at x_t (for x-prediction: x0). */
   target(x0: tf.Tensor, eps: tf.Tensor, t: Time): tf.Tensor;
+  /** The training loss of the model's output at x_t (a mean over every element). */
+  loss(output: tf.Tensor, x0: tf.Tensor, eps: tf.Tensor, xt: tf.Tensor, t: Time): tf.Scalar;
+  /** The velocity divides by t, so a sampler's last evaluation must not be at t = 0. */
+  readonly singularAtZero: boolean;
   /** The model's time input, t·MODEL_TIME_SCALE, [B]. */
   modelTime(t: ArrayLike<number>): tf.Tensor1D;
   /** Model output at (x, t) → dx/dt along the probability-flow ODE. */
@@ -52,7 +58,7 @@ export interface Objective {
   data(output: tf.Tensor, x: tf.Tensor, t: Time): tf.Tensor;
 }
 
-export const OBJECTIVE_NAMES = ['rectified-flow', 'v-prediction'] as const;
+export const OBJECTIVE_NAMES = ['rectified-flow', 'v-prediction', 'x-prediction'] as const;
 export type ObjectiveName = (typeof OBJECTIVE_NAMES)[number];
 
 /**
@@ -69,6 +75,11 @@ function perSample(f: (t: number) => number, t: Time, like: tf.Tensor): number |
 /** a·x + b·y with per-sample coefficients. */
 function combine(a: (t: number) => number, x: tf.Tensor, b: (t: number) => number, y: tf.Tensor, t: Time): tf.Tensor {
   return tf.tidy(() => tf.add(tf.mul(x, perSample(a, t, x)), tf.mul(y, perSample(b, t, y))));
+}
+
+/** Mean squared difference from the objective's target. */
+function targetLoss(this: Pick<Objective, 'target'>, output: tf.Tensor, x0: tf.Tensor, eps: tf.Tensor, _xt: tf.Tensor, t: Time): tf.Scalar {
+  return tf.mean(tf.square(tf.sub(output, this.target(x0, eps, t))));
 }
 
 function modelTime(t: ArrayLike<number>): tf.Tensor1D {
@@ -97,6 +108,8 @@ export function rectifiedFlow(options: { m?: number; s?: number } = {}): Objecti
     },
     noisy: (x0, eps, t) => combine(alpha, x0, sigma, eps, t),
     target: (x0, eps) => tf.sub(eps, x0),
+    loss: targetLoss,
+    singularAtZero: false,
     modelTime,
     velocity: (output) => output.clone(),
     data: (output, x, t) => combine(() => 1, x, (u) => -u, output, t),
@@ -120,9 +133,53 @@ export function vPrediction(): Objective {
     sampleTimesteps: (batch, rng) => Float32Array.from({ length: batch }, () => rng.next()),
     noisy: (x0, eps, t) => combine(alpha, x0, sigma, eps, t),
     target: (x0, eps, t) => combine((u) => -sigma(u), x0, alpha, eps, t),
+    loss: targetLoss,
+    singularAtZero: false,
     modelTime,
     velocity: (output) => tf.mul(output, Math.PI / 2),
     data: (output, x, t) => combine(alpha, x, (u) => -sigma(u), output, t),
+  };
+}
+
+/** Below this t the x-prediction velocity divides by X_PREDICTION_MIN_T instead (JiT's clip). */
+export const X_PREDICTION_MIN_T = 0.05;
+
+/**
+ * x-prediction (JiT, Li & He 2025, "Back to Basics: Let Denoising Generative Models
+ * Denoise"): rectified flow's straight paths, but the network outputs the clean video x̂0
+ * and the velocity is derived from it, v̂ = (x_t − x̂0)/t. With big tubelets a token carries
+ * as many values as its width (4·4·4·3 = 192 here), and predicting ε or v then asks the
+ * network to pass per-pixel noise through unchanged; predicting x0 asks only for the clean,
+ * low-dimensional video, which trains far faster. The loss is taken on velocities as in JiT
+ * (with t clipped at X_PREDICTION_MIN_T), and times are logit-normal shifted toward noise
+ * (mean 0.8, std 0.8: JiT's −0.8 in its t = 1-is-data convention).
+ */
+export function xPrediction(options: { m?: number; s?: number } = {}): Objective {
+  const { m = 0.8, s = 0.8 } = options;
+  const alpha = (t: number) => 1 - t;
+  const sigma = (t: number) => t;
+  const clipped = (t: number) => Math.max(t, X_PREDICTION_MIN_T);
+  /** (x − x̂0)/max(t, t_min) per sample. */
+  const velocity = (output: tf.Tensor, x: tf.Tensor, t: Time) => combine((u) => 1 / clipped(u), x, (u) => -1 / clipped(u), output, t);
+  return {
+    name: 'x-prediction',
+    alpha,
+    sigma,
+    sampleTimesteps(batch, rng) {
+      const n = fillGaussian(new Float32Array(batch), rng);
+      return n.map((z) => 1 / (1 + Math.exp(-(m + s * z))));
+    },
+    noisy: (x0, eps, t) => combine(alpha, x0, sigma, eps, t),
+    target: (x0) => x0.clone(),
+    loss: (output, x0, eps, xt, t) =>
+      tf.tidy(() => {
+        const trueVelocity = velocity(x0, xt, t); // (x_t − x0)/max(t, t_min): ε − x0 where t ≥ t_min
+        return tf.mean(tf.square(tf.sub(velocity(output, xt, t), trueVelocity))) as tf.Scalar;
+      }),
+    singularAtZero: true,
+    modelTime,
+    velocity,
+    data: (output) => output.clone(),
   };
 }
 
@@ -130,5 +187,6 @@ export function vPrediction(): Objective {
 export function createObjective(name: string): Objective {
   if (name === 'rectified-flow') return rectifiedFlow();
   if (name === 'v-prediction') return vPrediction();
+  if (name === 'x-prediction') return xPrediction();
   throw new UserError(`unknown objective "${name}" (expected one of: ${OBJECTIVE_NAMES.join(', ')})`);
 }

@@ -118,6 +118,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     } as TrainConfig;
     for (const key of ['onStep', 'out', 'resume'] as const) delete (config as unknown as Record<string, unknown>)[key];
   }
+  const objective = createObjective(config.objective); // an unknown name fails before anything is written
   const dataset = new WorldDataset(config.data);
   const [T, H, W] = dataset.shape;
   if (T % config.model.patch[0] || H % config.model.patch[1] || W % config.model.patch[2]) {
@@ -146,7 +147,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     cursor = ck.state.cursor as BatchCursor;
   }
   const batches = new BatchStream(dataset, { batchSize: config.batchSize, seed: config.seed, cursor });
-  const objective = createObjective(config.objective);
   const metricsFile = path.join(runDir, 'metrics.jsonl');
   // Metrics after the resumed step are rewritten: keep only lines up to it.
   const kept = fs.existsSync(metricsFile)
@@ -188,7 +188,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const text = net.encoder.encode(captions, { unconditional: drop });
         const xt = objective.noisy(video, eps, times) as tf.Tensor5D; // [B, C, T, H, W]
         const out = net.dit.forward(xt, objective.modelTime(times), text); // [B, C, T, H, W]
-        return tf.mean(tf.square(tf.sub(out, objective.target(video, eps, times)))) as tf.Scalar;
+        return objective.loss(out, video, eps, xt, times);
       }, trainable);
       const clipped = clipByGlobalNorm(grads, config.clipNorm);
       const named: Record<string, tf.Tensor> = {};

@@ -23,6 +23,8 @@ export interface Prediction {
 export interface ProbabilityFlow {
   alpha(t: number): number;
   sigma(t: number): number;
+  /** The velocity is undefined at t = 0 (x-prediction): a sampler must not evaluate there. */
+  singularAtZero?: boolean;
   /** One model evaluation (guided, if guidance is on). */
   predict(x: tf.Tensor, t: number): Prediction;
 }
