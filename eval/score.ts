@@ -6,27 +6,173 @@
  *   const { frames, meta } = makeSample({ family: 'bounce', split: 'id', seed: 1, index: 0 });
  *   const video = { frames, numFrames: meta.numFrames, height: meta.height, width: meta.width, fps: meta.fps };
  *   const score = scoreVideo({ video, caption: meta.caption, truth: toStateFile(meta) });
- *   score.abnormal      // false
- *   score.metrics.velocity_error  // ~0.01 units/s (the parser's floor)
+ *   score.abnormal                  // false
+ *   score.metrics.velocity_error    // ~0.02 units/s (the parser's floor)
+ *
+ * Bad input (a malformed video, a state file that does not describe the video) throws a
+ * UserError; a metric that cannot be computed is null with its reason in `skipped`.
  */
-import type { VideoInput, VideoScore } from './types.js';
-
-export { METRIC_NAMES, ATTRIBUTE_NAMES } from './metric-names.js';
+import { parseVideo, type ParsedTrack, type ParsedVideo } from './parse/tracks.js';
+import { checkTruth, checkVideo, truthTracks } from './parse/truth.js';
+import { physicsContext } from './physics/context.js';
+import { constancyMetrics } from './physics/constancy.js';
+import { lawMetrics } from './physics/laws.js';
+import { permanenceMetrics } from './physics/permanence.js';
+import { truthMetrics } from './physics/truth-metrics.js';
+import { physiqMetrics, physiqReference, physiqScore } from './physiq/metrics.js';
+import { renderTruth, secondTake } from './physiq/takes.js';
+import { dynamicDegree, motionSmoothness, stepDifferences, stutterCount, temporalFlickering } from './pixel/vbench.js';
+import { adherence } from './prompt/adherence.js';
+import { parsePrompt } from './prompt/grammar.js';
+import { ABNORMAL_LIMITS } from './thresholds.js';
+import type { Track, VideoInput, VideoScore } from './types.js';
 import { METRIC_NAMES } from './metric-names.js';
 
+export { METRIC_NAMES, ATTRIBUTE_NAMES } from './metric-names.js';
+
 export interface ScoreOptions {
-  /** Compute the Physics-IQ metrics (renders the truth and a perturbed re-simulation); default true. */
+  /**
+   * Compute the Physics-IQ metrics (renders the truth and re-simulates a perturbed second
+   * take, the costliest part); default true. Only possible with ground truth.
+   */
   physicsIq?: boolean;
 }
 
 export function scoreVideo(input: VideoInput, options: ScoreOptions = {}): VideoScore {
-  void input;
-  void options;
-  const metrics: Record<string, number | null> = {};
+  const { video, caption } = input;
+  const truth = input.truth ?? null;
+  checkVideo(video);
+  if (truth) checkTruth(video, truth);
+
+  const metrics: Record<string, number | null> = Object.fromEntries(METRIC_NAMES.map((n) => [n, null]));
   const skipped: Record<string, string> = {};
-  for (const name of METRIC_NAMES) {
-    metrics[name] = null;
-    skipped[name] = 'not implemented yet';
+  const set = (name: string, value: number | null | undefined, why: string) => {
+    if (value === null || value === undefined || !Number.isFinite(value)) skipped[name] = why;
+    else metrics[name] = value;
+  };
+
+  const parsed = parseVideo(video);
+  const prompt = parsePrompt(caption);
+  const ctx = physicsContext(video.fps, truth, prompt?.family ?? null);
+  const noWorld = 'no ground truth and the prompt did not parse, so gravity and floor are unknown';
+
+  // Against ground truth.
+  const noTruth = 'no ground truth';
+  if (truth) {
+    const tm = truthMetrics(parsed.tracks, truth);
+    set('velocity_error', tm.velocityError, tm.reasons.velocity_error ?? '');
+    set('position_ade', tm.positionAde, tm.reasons.position_ade ?? '');
+    set('position_fde', tm.positionFde, tm.reasons.position_fde ?? '');
+  } else {
+    for (const n of ['velocity_error', 'position_ade', 'position_fde']) skipped[n] = noTruth;
   }
-  return { metrics, skipped, attributes: {}, parsedPrompt: false, violations: [], abnormal: false, jointCorrect: false, tracks: [], truthTracks: null };
+
+  // Reference-free laws.
+  const laws = lawMetrics(parsed, ctx);
+  const lawWhy = ctx.gravity === null ? noWorld : '';
+  set('gravity_error', laws.gravityError, lawWhy || `no free-flight segment of ${4}+ whole frames`);
+  set('gravity_residual', laws.gravityResidual, lawWhy || 'no free-flight segment of 4+ whole frames');
+  set('energy_drift', laws.energyDrift, lawWhy || 'no free-flight segment of 3+ whole frames');
+  set('momentum_drift', laws.momentumDrift, lawWhy || 'no collision between two tracked objects with frames before and after');
+  const restitution = laws.restitutions.length ? Math.max(...laws.restitutions) : null;
+  set('restitution', restitution, lawWhy || 'no floor bounce with frames on both sides');
+  if (truth && truth.constants.floor && truth.constants.gravity > 0 && truth.constants.restitution > 0) {
+    const e = truth.constants.restitution;
+    const err = laws.restitutions.length ? laws.restitutions.reduce((s, r) => s + Math.abs(r - e), 0) / laws.restitutions.length : null;
+    set('restitution_error', err, 'no floor bounce with frames on both sides');
+  } else {
+    skipped.restitution_error = truth ? 'the ground truth has no bouncing floor' : noTruth;
+  }
+
+  const perm = permanenceMetrics(parsed);
+  set('vanish_count', perm.vanishCount, '');
+  set('spawn_count', perm.spawnCount, '');
+  set('color_changes', perm.colorChanges, '');
+  set('reemergence_error', perm.reemergenceError, 'no object re-emerged from behind the occluder');
+
+  const con = constancyMetrics(parsed);
+  set('teleport_rate', con.teleportRate, 'no object tracked over two consecutive frames');
+  set('size_drift', con.sizeDrift, 'no object seen whole in two frames');
+  set('shape_changes', con.shapeChanges, '');
+  set('interpenetration', con.interpenetration, 'fewer than two objects seen whole in one frame');
+
+  // Pixels.
+  const steps = stepDifferences(video);
+  set('temporal_flickering', temporalFlickering(steps), '');
+  set('motion_smoothness', motionSmoothness(video), '');
+  set('dynamic_degree', dynamicDegree(parsed), '');
+  set('stutter_count', stutterCount(steps, parsed.counts), '');
+
+  // Physics-IQ.
+  const physiqNames = ['physiq_spatial_iou', 'physiq_spatiotemporal_iou', 'physiq_weighted_spatial_iou', 'physiq_mse', 'physiq_score'];
+  if (truth && options.physicsIq !== false) {
+    const reference = physiqReference(renderTruth(truth));
+    const m = physiqMetrics(video, reference);
+    const variance = physiqMetrics(secondTake(truth), reference);
+    set('physiq_spatial_iou', m.spatialIou, '');
+    set('physiq_spatiotemporal_iou', m.spatiotemporalIou, '');
+    set('physiq_weighted_spatial_iou', m.weightedSpatialIou, '');
+    set('physiq_mse', m.mse, '');
+    set('physiq_score', physiqScore(m, variance), '');
+  } else {
+    for (const n of physiqNames) skipped[n] = truth ? 'Physics-IQ switched off' : noTruth;
+  }
+
+  // Prompt adherence.
+  let attributes: Record<string, boolean | null> = {};
+  const promptNames = ['count_score', 'relation_score', 'direction_score', 'attribute_accuracy'];
+  if (prompt) {
+    const ad = adherence(prompt, parsed, ctx);
+    attributes = ad.attributes;
+    set('count_score', ad.countScore, '');
+    set('relation_score', ad.relationScore, 'the prompt states no spatial relation');
+    set('direction_score', ad.directionScore, 'the prompt states no motion direction');
+    const known = Object.values(attributes).filter((v): v is boolean => v !== null);
+    set('attribute_accuracy', known.length ? known.filter(Boolean).length / known.length : null, 'the prompt states no attribute');
+  } else {
+    for (const n of promptNames) skipped[n] = 'prompt not parsed (outside the world grammar)';
+  }
+
+  const violations = violationsOf(metrics);
+  const abnormal = violations.length > 0;
+  const jointCorrect = prompt !== null && !abnormal && Object.values(attributes).every((v) => v !== false);
+  return {
+    metrics,
+    skipped,
+    attributes,
+    parsedPrompt: prompt !== null,
+    violations,
+    abnormal,
+    jointCorrect,
+    tracks: parsed.tracks.map(toTrack),
+    truthTracks: truth ? truthTracks(truth) : null,
+  };
 }
+
+/** Rule names over their limits (thresholds.ts ABNORMAL_LIMITS). */
+function violationsOf(m: Record<string, number | null>): string[] {
+  const over = (v: number | null, limit: number) => v !== null && v > limit;
+  const L = ABNORMAL_LIMITS;
+  const rules: [string, boolean][] = [
+    ['gravity', over(m.gravity_error, L.gravity)],
+    ['energy', over(m.energy_drift, L.energy)],
+    ['momentum', over(m.momentum_drift, L.momentum)],
+    ['restitution', over(m.restitution, 1 + L.restitution)],
+    ['teleport', over(m.teleport_rate, L.teleport)],
+    ['vanish', over(m.vanish_count, L.vanish)],
+    ['spawn', over(m.spawn_count, L.spawn)],
+    ['color_change', over(m.color_changes, L.color_change)],
+    ['shape_change', over(m.shape_changes, L.shape_change)],
+    ['size_drift', over(m.size_drift, L.size_drift)],
+    ['interpenetration', over(m.interpenetration, L.interpenetration)],
+    ['stutter', over(m.stutter_count, L.stutter)],
+    ['reemergence', over(m.reemergence_error, L.reemergence)],
+  ];
+  return rules.filter(([, v]) => v).map(([name]) => name);
+}
+
+function toTrack(t: ParsedTrack): Track {
+  return { color: t.color, points: t.points.map((p) => ({ frame: p.frame, x: p.x, y: p.y, area: p.area })) };
+}
+
+export type { ParsedVideo };

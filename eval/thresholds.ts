@@ -21,8 +21,15 @@ export const CONNECT_COVERAGE = 0.05;
 export const MIN_COMPONENT_AREA = 0.6;
 /** Coverage at or above which a pixel counts as interior (for mean colour and the box). */
 export const INTERIOR_COVERAGE = 0.9;
-/** A blob on the frame edge is cut off when it is this many px narrower across the edge than along it. */
-export const CLIP_TOLERANCE_PX = 0.35;
+/** Blobs under this many px² next to a bigger blob of another colour are blended edge pixels, not objects. */
+export const BLEND_BLOB_AREA = 2.5;
+/** Tracks seen in fewer frames are noise (blend artefacts, codec specks), not objects. */
+export const MIN_TRACK_FRAMES = 2;
+/**
+ * A blob at the frame edge or the occluder is cut off when its area is this far below the
+ * largest area of its track (clean renders measure area to ~0.1%).
+ */
+export const CUT_AREA_DEFICIT = 0.03;
 /** A detection within this many px of the occluder or the frame edge may be cut off. */
 export const CUT_MARGIN_PX = 1.0;
 /**
@@ -58,14 +65,30 @@ export const MOMENTUM_FLOOR = 0.5;
  * in the world is a ball dropped 8.5 units (≈13 units/s) or an ood ball at 6 units/s.
  */
 export const TELEPORT_STEP = 3.0;
-/** Two frames closer than this mean RGB level are the same frame (a still). */
-export const STILL_MAE = 0.05;
+/**
+ * Two frames closer than this mean RGB level are the same frame (a still): a repeated frame
+ * differs by 0 (a codec adds a little); a ball at the apex of a bounce, moving 0.01 units
+ * between frames, already differs by ~0.06.
+ */
+export const STILL_MAE = 0.02;
 /** A frame pair is dynamic when some object moves at least this many px (a quarter pixel is well above parser noise). */
 export const DYNAMIC_STEP_PX = 0.25;
 /** A vanish and a spawn of another colour within this distance (units) and 1 frame are a colour change. */
 export const COLOR_CHANGE_DISTANCE = 1.0;
 /** Re-emergence after occlusion is expected within this many frames of the prediction. */
 export const REEMERGE_FRAMES = 3;
+
+// ---------------------------------------------------------------- prompt adherence
+
+/**
+ * Size and speed classes are judged with this relative slack at their bounds: the parser's
+ * size error is ~0.1% and speed error ~1%, so a true value a hair from a bound must not flip.
+ */
+export const CLASS_TOLERANCE = 0.03;
+/** A stated direction is contradicted only by motion against it faster than this (units/s). */
+export const DIRECTION_SLACK = 0.05;
+/** An object has stopped when its last step is shorter than this (units). */
+export const STOP_STEP = 0.02;
 
 // ---------------------------------------------------------------- abnormal flag (rule → limit)
 

@@ -10,7 +10,7 @@
 import {
   BACKGROUND_NOISE,
   CONNECT_COVERAGE,
-  CLIP_TOLERANCE_PX,
+  BLEND_BLOB_AREA,
   CUT_MARGIN_PX,
   INTERIOR_COVERAGE,
   MIN_COMPONENT_AREA,
@@ -22,6 +22,8 @@ import type { ColorSet } from './colors.js';
 /** One connected blob of one colour in one frame, in pixel units (y down). */
 export interface Detection {
   frame: number;
+  /** Component id within the frame (index into the detector's component map while it holds this frame). */
+  component: number;
   /** Index into the colour set's rays. */
   color: number;
   /** Σ coverage, px². */
@@ -39,8 +41,12 @@ export interface Detection {
   box: [number, number, number, number];
   /** Mean RGB of interior pixels (or of all pixels when none is interior). */
   meanRgb: [number, number, number];
-  /** Touches the frame edge or the occluder, so it may be cut off. */
-  cut: boolean;
+  /** Within CUT_MARGIN_PX of an occluder blob: that occluder's sub-pixel extent [x0, y0, x1, y1] in px (centroid ± half its widest row / tallest column), else null. */
+  nearOccluder: [number, number, number, number] | null;
+  /** For an occluder blob: its sub-pixel extent [x0, y0, x1, y1] in px. */
+  extent?: [number, number, number, number];
+  /** Which frame edges the blob touches (left, top, right, bottom). */
+  edges: [boolean, boolean, boolean, boolean];
   /** Largest row and column coverage sums, px (width and height of the blob). */
   widest: number;
   tallest: number;
@@ -84,8 +90,7 @@ export class FrameDetector {
       if (det) out.push(det);
       id++;
     }
-    this.markCut(out);
-    return out;
+    return this.annotate(out);
   }
 
   /** Label every pixel with its best colour ray (−1: background or unexplained) and coverage. */
@@ -184,16 +189,15 @@ export class FrameDetector {
     for (let j = y0; j <= y1; j++) rowSum[j] = 0;
     for (let i = x0; i <= x1; i++) colSum[i] = 0;
     let perimeter = 0;
-    const at = (i: number, j: number) => (i < 0 || j < 0 || i >= W || j >= H || comp[j * W + i] !== id ? 0 : alpha[j * W + i]);
     for (let j = y0 - 1; j <= y1; j++) {
       for (let i = x0 - 1; i <= x1; i++) {
-        const a = at(i, j);
+        const a = this.coverageOf(i, j, id);
         if (a > 0) {
           rowSum[j] += a;
           colSum[i] += a;
         }
-        const gx = at(i + 1, j) - a;
-        const gy = at(i, j + 1) - a;
+        const gx = this.coverageOf(i + 1, j, id) - a;
+        const gy = this.coverageOf(i, j + 1, id) - a;
         perimeter += Math.sqrt(gx * gx + gy * gy);
       }
     }
@@ -203,6 +207,7 @@ export class FrameDetector {
     const meanRgb: [number, number, number] = iN > 0 ? [iR / iN, iG / iN, iB / iN] : [aR / nPix, aG / nPix, aB / nPix];
     return {
       frame: t,
+      component: id,
       color,
       area,
       cx: sx / area,
@@ -212,30 +217,67 @@ export class FrameDetector {
       fill: widest > 0 && tallest > 0 ? area / (widest * tallest) : 0,
       box: [x0, y0, x1, y1],
       meanRgb,
-      cut: false,
+      nearOccluder: null,
+      edges: [x0 <= 0, y0 <= 0, x1 >= W - 1, y1 >= H - 1],
       widest,
       tallest,
     };
   }
 
-  /** Mark detections touching the frame edge or within CUT_MARGIN_PX of an occluder blob. */
-  private markCut(dets: Detection[]): void {
-    const { width: W, height: H } = this;
-    const occluders = dets.filter((d) => this.colors.rays[d.color].occluder);
-    for (const d of dets) {
-      const [x0, y0, x1, y1] = d.box;
-      // Touching an edge cuts a blob only when it is flattened against it: objects resting on
-      // the floor (the bottom edge) touch it whole.
-      let cut =
-        ((x0 <= 0 || x1 >= W - 1) && d.widest < d.tallest - CLIP_TOLERANCE_PX) ||
-        ((y0 <= 0 || y1 >= H - 1) && d.tallest < d.widest - CLIP_TOLERANCE_PX);
-      for (const o of occluders) {
-        if (o === d) continue;
-        const gapX = Math.max(o.box[0] - x1, x0 - o.box[2]) - 1;
-        const gapY = Math.max(o.box[1] - y1, y0 - o.box[3]) - 1;
-        if (gapX <= CUT_MARGIN_PX && gapY <= CUT_MARGIN_PX) cut = true;
+  /**
+   * Sub-pixel extent [x0, y0, x1, y1] (px) of a rectangular blob (the occluder): per row, the
+   * left edge is the first pixel's left side plus its missing coverage (and likewise on the
+   * right), taken over rows so that rows where an object behind it blurs the edge do not count.
+   */
+  private rectangleExtent(d: Detection): [number, number, number, number] {
+    const { width: W } = this;
+    const lefts: number[] = [];
+    const rights: number[] = [];
+    const [x0, y0, x1, y1] = d.box;
+    for (let j = y0; j <= y1; j++) {
+      let first = -1, last = -1;
+      for (let i = x0; i <= x1; i++) {
+        if (this.comp[j * W + i] !== d.component) continue;
+        if (first < 0) first = i;
+        last = i;
       }
-      d.cut = cut;
+      if (first < 0) continue;
+      lefts.push(first + 1 - this.alpha[j * W + first]);
+      rights.push(last + this.alpha[j * W + last]);
     }
+    // Rows with an object behind the edge read short, never long: take the outer decile.
+    const quantile = (xs: number[], q: number) => xs.sort((a, b) => a - b)[Math.round(q * (xs.length - 1))];
+    const top = d.cy - d.tallest / 2;
+    return [quantile(lefts, 0.1), top, quantile(rights, 0.9), top + d.tallest];
+  }
+
+  /** Coverage of component `id` at pixel (i, j); 0 outside it or the image. */
+  private coverageOf(i: number, j: number, id: number): number {
+    const { width: W, height: H } = this;
+    if (i < 0 || j < 0 || i >= W || j >= H) return 0;
+    const p = j * W + i;
+    return this.comp[p] === id ? this.alpha[p] : 0;
+  }
+
+  /**
+   * Note which detections lie next to an occluder, and drop blend artefacts: small blobs
+   * hugging a bigger blob of another colour are the mixed pixels along its edge (a ball's rim
+   * over the grey bar reads as a sliver of a third colour), not objects.
+   */
+  private annotate(dets: Detection[]): Detection[] {
+    const gap = (a: Detection, b: Detection) => {
+      const gx = Math.max(b.box[0] - a.box[2], a.box[0] - b.box[2]) - 1;
+      const gy = Math.max(b.box[1] - a.box[3], a.box[1] - b.box[3]) - 1;
+      return Math.max(gx, gy);
+    };
+    const kept = dets.filter((d) => !(d.area < BLEND_BLOB_AREA && dets.some((o) => o !== d && o.color !== d.color && o.area > d.area && gap(d, o) <= CUT_MARGIN_PX)));
+    const occluders = kept.filter((d) => this.colors.rays[d.color].occluder);
+    for (const o of occluders) o.extent = this.rectangleExtent(o);
+    for (const d of kept) {
+      if (this.colors.rays[d.color].occluder) continue;
+      const near = occluders.find((o) => gap(d, o) <= CUT_MARGIN_PX);
+      d.nearOccluder = near ? near.extent! : null;
+    }
+    return kept;
   }
 }

@@ -8,7 +8,7 @@
  */
 import { WORLD_HEIGHT } from '../../datasets/world/sample.js';
 import type { Video } from '../../src/video/video.js';
-import { SQUARE_FILL_FROM } from '../thresholds.js';
+import { CUT_AREA_DEFICIT, MIN_TRACK_FRAMES, SQUARE_FILL_FROM } from '../thresholds.js';
 import { worldColors, type ColorSet } from './colors.js';
 import { FrameDetector, type Detection } from './detect.js';
 
@@ -27,8 +27,16 @@ export interface ParsedPoint {
   fill: number;
   shape: 'ball' | 'square';
   meanRgb: [number, number, number];
-  /** Touches the frame edge or the occluder: position and size may be biased. */
+  /**
+   * Partly hidden by the frame edge or the occluder: size and shape are unreliable. Its
+   * position has been completed from the visible part (see `completeCutPoints`).
+   */
   cut: boolean;
+  /** Next to the occluder, pixel box; or touching these frame edges (left, top, right, bottom). */
+  nearOccluder: [number, number, number, number] | null;
+  edges: [boolean, boolean, boolean, boolean];
+  /** Pixel box [x0, y0, x1, y1] (inclusive). */
+  box: [number, number, number, number];
 }
 
 export interface ParsedTrack {
@@ -66,20 +74,26 @@ export function parseVideo(video: Video, colors: ColorSet = worldColors()): Pars
     if (occluders.length === 0) {
       occluders = dets
         .filter((d) => colors.rays[d.color].occluder)
-        .map((d) => [d.box[0] / scale, (H - d.box[3] - 1) / scale, (d.box[2] + 1) / scale, (H - d.box[1]) / scale]);
+        .map((d) => d.extent!)
+        .map(([x0, y0, x1, y1]) => [x0 / scale, (H - y1) / scale, x1 / scale, (H - y0) / scale]);
     }
     perFrame.push(objects.map((d) => toWorld(d, H, scale)));
     colorOf.push(objects.map((d) => colors.rays[d.color].name));
     counts.push(objects.length);
   }
-  return { numFrames: T, width: W, height: H, fps: video.fps, scale, worldWidth: W / scale, tracks: link(perFrame, colorOf), occluders, counts };
+  // A blob seen in one frame only is noise (a blend artefact, a codec speck), not an object.
+  const tracks = link(perFrame, colorOf).filter((tr) => tr.points.length >= MIN_TRACK_FRAMES);
+  for (const tr of tracks) completeCutPoints(tr, W, H, scale);
+  counts.fill(0);
+  for (const tr of tracks) for (const p of tr.points) counts[p.frame]++;
+  return { numFrames: T, width: W, height: H, fps: video.fps, scale, worldWidth: W / scale, tracks, occluders, counts };
 }
 
 /** Pieces of one colour in one frame that both touch the occluder are one object split by it. */
 function mergeSplitPieces(dets: Detection[]): Detection[] {
   const out: Detection[] = [];
   for (const d of dets) {
-    const twin = d.cut ? out.find((o) => o.color === d.color && o.cut) : undefined;
+    const twin = d.nearOccluder ? out.find((o) => o.color === d.color && o.nearOccluder) : undefined;
     if (!twin) {
       out.push({ ...d });
       continue;
@@ -107,7 +121,10 @@ function toWorld(d: Detection, H: number, scale: number): ParsedPoint {
     fill: d.fill,
     shape: d.fill >= SQUARE_FILL_FROM ? 'square' : 'ball',
     meanRgb: d.meanRgb,
-    cut: d.cut,
+    cut: false,
+    nearOccluder: d.nearOccluder,
+    edges: d.edges,
+    box: d.box,
   };
 }
 
@@ -154,4 +171,53 @@ function predict(tr: ParsedTrack, t: number): [number, number] {
   const prev = tr.points[n - 2];
   const steps = (t - last.frame) / Math.max(1, last.frame - prev.frame);
   return [last.x + (last.x - prev.x) * steps, last.y + (last.y - prev.y) * steps];
+}
+
+/**
+ * Mark points that are partly hidden (next to the occluder or a frame edge, and smaller than
+ * the track's largest area by more than CUT_AREA_DEFICIT) and complete their position: with the
+ * object's full size known from the track, the visible share fixes how far the centre lies
+ * past the cutting line (a vertical occluder edge or the frame edge), exactly for a disc's
+ * circular segment or a square's strip. Motion across the cut stays measurable this way.
+ */
+function completeCutPoints(track: ParsedTrack, W: number, H: number, scale: number): void {
+  const full = Math.max(...track.points.map((p) => p.area));
+  const square = track.points.filter((p) => p.shape === 'square').length * 2 > track.points.length;
+  const size = square ? Math.sqrt(full) / 2 : Math.sqrt(full / Math.PI);
+  for (const p of track.points) {
+    const hiddenBy = p.nearOccluder !== null || p.edges.some(Boolean);
+    if (!hiddenBy || p.area >= (1 - CUT_AREA_DEFICIT) * full) continue;
+    p.cut = true;
+    const share = p.area / full;
+    const d = centreDepth(share, size, square); // centre's distance past the line, on the visible side
+    const [left, top, right, bottom] = p.edges;
+    if (p.nearOccluder) {
+      const [ox0, , ox1] = p.nearOccluder;
+      // Edge pixels blending object and occluder may be left unexplained: the visible part
+      // then ends at the blob's own pixel edge, short of the occluder's edge.
+      const lineLeft = Math.min(ox0, p.box[2] + 1) / scale;
+      const lineRight = Math.max(ox1, p.box[0]) / scale;
+      // Visible on the left of the occluder: the centre is d left of its left edge; else right of its right edge.
+      p.x = p.x < (lineLeft + lineRight) / 2 ? lineLeft - d : lineRight + d;
+    } else if (left) p.x = d;
+    else if (right) p.x = W / scale - d;
+    else if (bottom) p.y = d;
+    else if (top) p.y = H / scale - d;
+  }
+}
+
+/** Signed distance of the centre from the cutting line (positive: on the visible side) for a visible share. */
+function centreDepth(share: number, r: number, square: boolean): number {
+  if (square) return r * (2 * share - 1);
+  // Visible area of a disc whose centre lies d past the line: πr² − segment(d) (d ≥ 0), segment(−d) (d < 0).
+  const segment = (h: number) => r * r * Math.acos(Math.min(1, Math.max(-1, h / r))) - h * Math.sqrt(Math.max(0, r * r - h * h));
+  const visible = (d: number) => (d >= 0 ? Math.PI * r * r - segment(d) : segment(-d));
+  let lo = -r, hi = r;
+  const target = share * Math.PI * r * r;
+  for (let i = 0; i < 40; i++) {
+    const mid = (lo + hi) / 2;
+    if (visible(mid) < target) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
 }

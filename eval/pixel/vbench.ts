@@ -57,13 +57,21 @@ export function dynamicDegree(parsed: ParsedVideo): number {
   return moved.filter(Boolean).length / moved.length;
 }
 
-/** Runs of still frame pairs with a moving pair on both sides. */
-export function stutterCount(steps: number[]): number {
+/**
+ * Runs of still frame pairs with a moving pair on both sides, while some object is in view
+ * (a scene whose only object is behind the occluder is legitimately still).
+ */
+export function stutterCount(steps: number[], counts: number[]): number {
   let count = 0;
   let sawMotion = false;
   let inStill = false;
-  for (const d of steps) {
-    const still = d < STILL_MAE;
+  for (let t = 0; t < steps.length; t++) {
+    const d = steps[t];
+    const still = d < STILL_MAE && counts[t] > 0 && counts[t + 1] > 0;
+    if (d < STILL_MAE && !still) {
+      inStill = false;
+      continue;
+    }
     if (still && sawMotion) inStill = true;
     if (!still) {
       if (inStill) count++;
