@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../datasets/world/rng.js';
 import { UserError } from '../errors.js';
 import { gaussian } from './noise.js';
-import { createObjective, rectifiedFlow, vPrediction } from './objective.js';
+import { createObjective, rectifiedFlow, vPrediction, xPrediction, X_PREDICTION_MIN_T } from './objective.js';
 
 await tf.setBackend('cpu');
 
@@ -17,7 +17,7 @@ describe('objectives', () => {
   const eps = gaussian([3, 2, 4, 4], Rng.from('eps'));
   const t = [0.1, 0.5, 0.9]; // one time per sample
 
-  for (const objective of [rectifiedFlow(), vPrediction()]) {
+  for (const objective of [rectifiedFlow(), vPrediction(), xPrediction()]) {
     it(`${objective.name}: x0 comes back from x_t and the exact target; x_t runs from data to noise`, () => {
       const xt = objective.noisy(x0, eps, t);
       const target = objective.target(x0, eps, t);
@@ -36,6 +36,26 @@ describe('objectives', () => {
       expect(tf.max(tf.abs(finiteDifference)).dataSync()[0]).toBeGreaterThan(1);
     });
   }
+
+  it('x-prediction: the loss is the velocity error, (x̂0 − x0)²/t² with t clipped at 0.05', () => {
+    const objective = xPrediction();
+    const times = [0.01, 0.1, 0.5];
+    const xt = objective.noisy(x0, eps, times);
+    expect(objective.loss(x0, x0, eps, xt, times).dataSync()[0]).toBe(0);
+    const off = tf.add(x0, 0.1); // every element of x̂0 off by 0.1
+    const expected = times.reduce((a, u) => a + (0.1 / Math.max(u, X_PREDICTION_MIN_T)) ** 2, 0) / times.length;
+    expect(objective.loss(off, x0, eps, xt, times).dataSync()[0]).toBeCloseTo(expected, 2); // 1.47: dominated by the clipped t
+    expect(objective.singularAtZero).toBe(true);
+    expect(rectifiedFlow().singularAtZero || vPrediction().singularAtZero).toBe(false);
+  });
+
+  it('rectified flow: its loss is the mean squared error from the target', () => {
+    const objective = rectifiedFlow();
+    const xt = objective.noisy(x0, eps, t);
+    const target = objective.target(x0, eps, t);
+    expect(objective.loss(target, x0, eps, xt, t).dataSync()[0]).toBe(0);
+    expect(objective.loss(tf.add(target, 0.5), x0, eps, xt, t).dataSync()[0]).toBeCloseTo(0.25, 6);
+  });
 
   it('scales the model time to DiT’s [0, 1000]', () => {
     expect(Array.from(rectifiedFlow().modelTime([0, 0.25, 1]).dataSync())).toEqual([0, 250, 1000]);

@@ -158,9 +158,13 @@ export function xPrediction(options: { m?: number; s?: number } = {}): Objective
   const { m = 0.8, s = 0.8 } = options;
   const alpha = (t: number) => 1 - t;
   const sigma = (t: number) => t;
-  const clipped = (t: number) => Math.max(t, X_PREDICTION_MIN_T);
-  /** (x − x̂0)/max(t, t_min) per sample. */
-  const velocity = (output: tf.Tensor, x: tf.Tensor, t: Time) => combine((u) => 1 / clipped(u), x, (u) => -1 / clipped(u), output, t);
+  /** (x − x̂0)/max(t, floor) per sample: the velocity of the straight path through x and x̂0. */
+  const velocityWith = (floor: number) => (output: tf.Tensor, x: tf.Tensor, t: Time) =>
+    combine((u) => 1 / Math.max(u, floor), x, (u) => -1 / Math.max(u, floor), output, t);
+  // Sampling reads the exact velocity (samplers never evaluate at t = 0: see singularAtZero);
+  // training clips t as JiT does, so the loss's weight 1/t² stays bounded.
+  const velocity = velocityWith(Number.MIN_VALUE);
+  const trainingVelocity = velocityWith(X_PREDICTION_MIN_T);
   return {
     name: 'x-prediction',
     alpha,
@@ -173,8 +177,8 @@ export function xPrediction(options: { m?: number; s?: number } = {}): Objective
     target: (x0) => x0.clone(),
     loss: (output, x0, eps, xt, t) =>
       tf.tidy(() => {
-        const trueVelocity = velocity(x0, xt, t); // (x_t − x0)/max(t, t_min): ε − x0 where t ≥ t_min
-        return tf.mean(tf.square(tf.sub(velocity(output, xt, t), trueVelocity))) as tf.Scalar;
+        const trueVelocity = trainingVelocity(x0, xt, t); // (x_t − x0)/max(t, t_min): ε − x0 where t ≥ t_min
+        return tf.mean(tf.square(tf.sub(trainingVelocity(output, xt, t), trueVelocity))) as tf.Scalar;
       }),
     singularAtZero: true,
     modelTime,
