@@ -9,14 +9,15 @@
  *   GET /files/:run/*path                      a file inside the run's folder (run ids with `/` are URL-encoded)
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { compareRows } from './compare.js';
 import { CONTENT_TYPES, resolveInside } from './files.js';
 import { HttpError } from './http-error.js';
+import { ResponseMemo } from './memo.js';
 import { RUN_ID, VIDEO_ID, type RunIndex, type VideoRow } from './runs.js';
 import { FILE_CSP } from './security.js';
-import path from 'node:path';
 
 /** At most this many runs side by side. */
 export const MAX_COMPARE = 4;
@@ -60,11 +61,20 @@ export function fileUrl(run: string, relative: string): string {
   return `/files/${encodeURIComponent(run)}/${relative.split('/').map(encodeURIComponent).join('/')}`;
 }
 
+/** Send an already serialised JSON body. */
+function sendJson(res: Response, body: string): void {
+  res.type('application/json').send(body);
+}
+
 export function runsRouter(runs: RunIndex): Router {
   const router = Router();
+  const memo = new ResponseMemo();
+  // Tracks files are read per request; a one-second TTL bounds how stale they can be.
+  const videoMemo = new ResponseMemo({ ttlMs: 1000 });
 
   router.get('/api/runs', (_req, res) => {
-    res.json({ root: runs.root, runs: runs.list().map((r) => runs.summary(r)) });
+    const list = runs.list();
+    sendJson(res, memo.get('runs', list, () => JSON.stringify({ root: runs.root, runs: list.map((r) => runs.summary(r)) })));
   });
 
   router.get('/api/runs/:run', (req, res) => {
@@ -79,32 +89,24 @@ export function runsRouter(runs: RunIndex): Router {
     if (query.sort && query.sort !== 'id' && !inputs.some((i) => i.table.metrics.includes(query.sort!))) {
       throw new HttpError(400, `unknown metric "${query.sort}"`);
     }
-    const view = compareRows(inputs, { ...query, limit: query.limit ?? 200 });
-    res.json({
-      runs: query.runs.map((id) => runs.summary(runs.get(id))),
-      ...view,
-      rows: view.rows.map((r) => ({ ...r, cells: r.cells.map((c) => (c ? cellView(c) : null)) })),
+    const deps = [...inputs.map((i) => i.table), ...query.runs.map((id) => runs.get(id))];
+    const body = memo.get(req.originalUrl, deps, () => {
+      const view = compareRows(inputs, { ...query, limit: query.limit ?? 200 });
+      return JSON.stringify({
+        runs: query.runs.map((id) => runs.summary(runs.get(id))),
+        ...view,
+        rows: view.rows.map((r) => ({ ...r, cells: r.cells.map((c) => (c ? cellView(c) : null)) })),
+      });
     });
+    sendJson(res, body);
   });
 
   router.get('/api/videos/:id', (req, res) => {
     const id = req.params.id;
     if (!VIDEO_ID.test(id)) throw new HttpError(400, 'bad video id: only [A-Za-z0-9._-]');
     const { runs: ids } = parse(z.object({ runs: runList }).strict(), req.query, 'query');
-    let truth: { video: string; tracks: unknown } | null = null;
-    let first: VideoRow | null = null;
-    const cells = ids.map((runId) => {
-      const run = runs.usable(runId);
-      const row = runs.table(run.id).byId.get(id) ?? null;
-      if (!row) return { run: runId, row: null, video: null, tracks: null };
-      first ??= row;
-      const tracks = readTracks(run.dir, id);
-      if (!truth && row.truth) truth = { video: fileUrl(run.id, row.truth), tracks: tracks?.truth ?? null };
-      return { run: runId, row: cellView(row), video: row.video ? fileUrl(run.id, row.video) : null, tracks: tracks?.generated ?? null };
-    });
-    if (!first) throw new HttpError(404, `no video "${id}" in ${ids.join(', ')}`);
-    const row = first as VideoRow;
-    res.json({ id, caption: row.caption, category: row.category, seed: row.seed, prompt_id: row.prompt_id, cells, truth });
+    const tables = ids.map((runId) => runs.table(runs.usable(runId).id));
+    sendJson(res, videoMemo.get(req.originalUrl, tables, () => videoDetail(runs, id, ids)));
   });
 
   router.get('/files/:run/*path', (req, res) => {
@@ -115,6 +117,24 @@ export function runsRouter(runs: RunIndex): Router {
   });
 
   return router;
+}
+
+/** One video in each run (rows, URLs, tracks) and the truth, serialised. */
+function videoDetail(runs: RunIndex, id: string, ids: string[]): string {
+  let truth: { video: string; tracks: unknown } | null = null;
+  let first: VideoRow | null = null;
+  const cells = ids.map((runId) => {
+    const run = runs.usable(runId);
+    const row = runs.table(run.id).byId.get(id) ?? null;
+    if (!row) return { run: runId, row: null, video: null, tracks: null };
+    first ??= row;
+    const tracks = readTracks(run.dir, id);
+    if (!truth && row.truth) truth = { video: fileUrl(run.id, row.truth), tracks: tracks?.truth ?? null };
+    return { run: runId, row: cellView(row), video: row.video ? fileUrl(run.id, row.video) : null, tracks: tracks?.generated ?? null };
+  });
+  if (!first) throw new HttpError(404, `no video "${id}" in ${ids.join(', ')}`);
+  const row = first as VideoRow;
+  return JSON.stringify({ id, caption: row.caption, category: row.category, seed: row.seed, prompt_id: row.prompt_id, cells, truth });
 }
 
 /** A row as the pages use it: the metrics, the flags, the violated rules. */

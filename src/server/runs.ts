@@ -86,8 +86,11 @@ export interface RunSummary {
 }
 
 interface Cached<T> {
+  /** The file's size and mtime when read. */
   key: string;
   value: T;
+  /** When the key was last compared with the file (performance.now()). */
+  checkedAt: number;
 }
 
 export class RunIndex {
@@ -204,20 +207,29 @@ export class RunIndex {
       }
       return { run: parsed.data, error: null };
     }, (message) => ({ run: null, error: message }));
+    const previous = this.runs.get(id);
+    if (previous && previous.dir === dir && previous.run === run && previous.error === error) return previous;
     return { id, dir, run, error };
   }
 
   /** Read through a cache keyed by the file's size and mtime; `onError` turns a bad file into a value. */
   private cached<T>(cache: Map<string, Cached<T>>, file: string, read: () => T, onMissing: (message: string) => T): T {
+    const now = performance.now();
+    const hit = cache.get(file);
+    // Within one rescan interval a value is trusted without a stat (the hot path under load).
+    if (hit && now - hit.checkedAt < (this.options.rescanMs ?? 1000)) return hit.value;
     let key: string;
     try {
       const st = fs.statSync(file);
       key = `${st.size}:${st.mtimeMs}`;
     } catch {
+      cache.delete(file);
       return onMissing(`${path.basename(file)} is missing`);
     }
-    const hit = cache.get(file);
-    if (hit && hit.key === key) return hit.value;
+    if (hit && hit.key === key) {
+      hit.checkedAt = now;
+      return hit.value;
+    }
     let value: T;
     try {
       value = read();
@@ -225,7 +237,7 @@ export class RunIndex {
       if (err instanceof HttpError) throw err;
       value = onMissing(`${path.basename(file)}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
     }
-    cache.set(file, { key, value });
+    cache.set(file, { key, value, checkedAt: now });
     return value;
   }
 }
