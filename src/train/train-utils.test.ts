@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { clipByGlobalNorm } from './clip.js';
-import { Ema } from './ema.js';
+import { Ema, emaDecayAt } from './ema.js';
 import { warmupCosine } from './schedule.js';
 
 await tf.setBackend('cpu');
@@ -30,12 +30,24 @@ describe('clipByGlobalNorm', () => {
 });
 
 describe('Ema', () => {
-  it('tracks decay·ema + (1 − decay)·param', () => {
+  it('tracks decay·ema + (1 − decay)·param once past the warm-up', () => {
     const p = { w: tf.variable(tf.tensor1d([0])) };
     const ema = new Ema(p, 0.9);
     p.w.assign(tf.tensor1d([1]));
-    ema.update(p);
-    ema.update(p);
+    ema.update(p, 100); // (1 + 100)/(10 + 100) = 0.918 > 0.9: the full decay
+    ema.update(p, 101);
     expect(ema.shadow.w.dataSync()[0]).toBeCloseTo(1 - 0.81, 6);
+  });
+
+  it('warms up: early updates use (1 + n)/(10 + n), so a short run leaves the initial weights behind', () => {
+    expect(emaDecayAt(0.999, 1)).toBeCloseTo(2 / 11, 12);
+    expect(emaDecayAt(0.999, 100)).toBeCloseTo(101 / 110, 12);
+    expect(emaDecayAt(0.999, 100_000)).toBe(0.999);
+    const p = { u: tf.variable(tf.tensor1d([0])) };
+    const ema = new Ema(p, 0.999);
+    p.u.assign(tf.tensor1d([1]));
+    for (let n = 1; n <= 1000; n++) ema.update(p, n);
+    // Without the warm-up 0.999^1000 = 37% of the initial 0 would remain; with it, (10/1010)·… < 1%.
+    expect(ema.shadow.u.dataSync()[0]).toBeGreaterThan(0.99);
   });
 });

@@ -194,7 +194,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const named: Record<string, tf.Tensor> = {};
       for (const [name, g] of Object.entries(clipped.grads)) named[name] = g;
       opt.step(named, lr);
-      ema.update(net.params);
+      ema.update(net.params, step);
       lastLoss = value.dataSync()[0];
       tf.dispose([value, video, eps, ...Object.values(grads), ...Object.values(clipped.grads)]);
       if (!Number.isFinite(lastLoss)) throw new UserError(`loss became ${lastLoss} at step ${step}; lower --lr`);
