@@ -1,14 +1,15 @@
 /**
  * Generation benchmark: seconds per 16-frame 32×32 video at 25 Heun steps with
- * classifier-free guidance 3 (50 model evaluations of a batch of 2: the prompt and the null
- * caption), for the shipped model (models/default) or, where none is shipped yet, a freshly
- * initialised `small` model (the same network and cost; its line says so). One JSON line
- * per backend.
+ * classifier-free guidance 3 (50 model evaluations of a batch of 2, the prompt and the null
+ * caption; 49 for x-prediction, whose last Heun step is Euler), for the shipped model
+ * (models/default) or, where none is shipped yet, a freshly initialised `small` model (the
+ * same network and cost; its line says so). One JSON line per backend.
  *
  *   npx tsx src/pipeline/generate.bench.ts [--backends native,wasm] [--iters 3] [--quick]
  */
 import fs from 'node:fs';
 import { useBackend } from '../compute/backend.js';
+import { createObjective } from '../diffusion/objective.js';
 import { resolveConfig } from '../model/config.js';
 import { buildTextToVideo } from '../model/text-to-video.js';
 import { resolveTextEncoderConfig } from '../text/config.js';
@@ -40,12 +41,13 @@ async function benchBackend(requested: string, iters: number, steps: number): Pr
       generateVideos(pipe, { ...request, seeds: [i + 1] });
       seconds.push((performance.now() - t0) / 1000);
     }
-    const evaluations = 2 * steps; // Heun: two per step, the last one included
+    const evaluations = 2 * steps - (createObjective(pipe.config.objective).singularAtZero ? 1 : 0); // Heun: two per step
     console.log(
       JSON.stringify({
         bench: 'generate',
         case: 'video-16x32x32',
         model,
+        objective: pipe.config.objective,
         backend: choice.name,
         steps,
         guidance: request.guidance,
