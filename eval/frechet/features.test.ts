@@ -8,10 +8,17 @@ describe('motion features (FVMD-style histograms)', () => {
     const points = Array.from({ length: 10 }, (_, t) => ({ frame: t, x: 1 + 0.2 * t, y: 5, area: 3 }));
     const f = motionFeatures([{ color: 'red', points }], 10);
     expect(f).toHaveLength(MOTION_FEATURE_DIM);
-    expect(f[0]).toBeCloseTo(Math.log1p(2), 9); // direction bin 0 (0°–45°), weighted by log(1 + |v|)
+    expect(f[0]).toBeCloseTo(Math.log1p(2), 9); // direction bin 0 (centred on 0°), weighted by log(1 + |v|)
     expect(f.slice(1, 8).every((v) => v === 0)).toBe(true);
-    expect(f.slice(8, 14)).toEqual([0, 0, 1, 0, 0, 0]); // |v| = 2 lies in [1, 2.5)
-    expect(f.slice(22, 28)).toEqual([1, 0, 0, 0, 0, 0]); // |a| = 0
+    // |v| = 2 lies between the centres 1.5 and 3: 2/3 and 1/3.
+    f.slice(8, 14).forEach((v, k) => expect(v).toBeCloseTo([0, 0, 2 / 3, 1 / 3, 0, 0][k], 9));
+    f.slice(22, 28).forEach((v, k) => expect(v).toBeCloseTo([1, 0, 0, 0, 0, 0][k], 9)); // |a| = 0
+  });
+
+  it('move continuously: a slightly slower, slightly tilted motion gives nearly the same features', () => {
+    const track = (speed: number, tilt: number) => [{ color: 'red', points: Array.from({ length: 8 }, (_, t) => ({ frame: t, x: speed * t * Math.cos(tilt) * 0.1, y: speed * t * Math.sin(tilt) * 0.1, area: 1 })) }];
+    const [a, b] = [motionFeatures(track(3, Math.PI / 2), 10), motionFeatures(track(2.97, Math.PI / 2 + 0.01), 10)];
+    a.forEach((v, k) => expect(Math.abs(v - b[k])).toBeLessThan(0.03)); // a hard bin edge here would jump by up to 1
   });
 
   it('gaps in a track break the derivatives instead of inventing a jump', () => {

@@ -93,6 +93,18 @@ describe('frechetWithInterval', () => {
     expect(large.fd).toBeCloseTo(1, 0); // true FD² = 1
   });
 
+  it('paired by prompt: two near-identical renderings of the same prompts get an interval near 0', () => {
+    const truth = draws(12, [0, 0], [[1, 0], [0, 1]], 'truth');
+    const parsed = truth.map(([x, y], i) => [x + 0.01 * Math.sin(i), y - 0.01 * Math.cos(i)]);
+    const keys = truth.map((_, i) => `p${i}`);
+    const paired = frechetWithInterval(parsed, truth, { seed: 'p', groups: { a: keys, b: keys } });
+    const independent = frechetWithInterval(parsed, truth, { seed: 'p' });
+    expect(paired.bootstrap).toBe('paired');
+    expect(paired.fd).toBeLessThan(1e-3);
+    expect(paired.ci95[1]).toBeLessThan(0.01);
+    expect(independent.ci95[0]).toBeGreaterThan(0.05); // resampling each set alone pulls them apart
+  });
+
   it('percentile interpolates linearly', () => {
     expect(percentile([0, 10, 20, 30, 40], 0.5)).toBe(20);
     expect(percentile([0, 10], 0.25)).toBe(2.5);

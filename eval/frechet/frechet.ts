@@ -151,6 +151,8 @@ export interface FrechetResult {
   dim: number;
   /** 2.5th and 97.5th percentiles of FD² over bootstrap resamples. */
   ci95: [number, number];
+  /** 'paired': prompts resampled (both sets together); 'independent': each set resampled alone. */
+  bootstrap: 'paired' | 'independent';
   resamples: number;
   /** The bootstrap's seed key: the same key and inputs give the same interval. */
   seed: string;
@@ -161,6 +163,13 @@ export interface BootstrapOptions {
   resamples?: number;
   /** Seed key of the resampling (default 'frechet'). */
   seed?: string;
+  /**
+   * Group keys (e.g. prompt ids) of the vectors of `a` and of `b` when the sets are paired:
+   * then each resample draws keys with replacement and takes every vector of both sets with
+   * each drawn key, so the interval reflects which prompts were drawn, and two renderings of
+   * the same prompts are not pulled apart by resampling them independently.
+   */
+  groups?: { a: readonly string[]; b: readonly string[] };
 }
 
 export const DEFAULT_RESAMPLES = 200;
@@ -177,9 +186,26 @@ export function frechetWithInterval(a: readonly (readonly number[])[], b: readon
   const rng = Rng.from(`spacetime-eval/bootstrap/v1/${seed}`);
   const draw = (set: readonly (readonly number[])[]) => Array.from({ length: set.length }, () => set[Math.floor(rng.next() * set.length)]);
   const samples: number[] = [];
-  for (let r = 0; r < resamples; r++) samples.push(frechetDistance(fitGaussian(draw(a)), fitGaussian(draw(b))));
+  const groups = options.groups;
+  if (groups) {
+    if (groups.a.length !== a.length || groups.b.length !== b.length) throw new RangeError('groups must give one key per vector of a and of b');
+    const keys = [...new Set([...groups.a, ...groups.b])].sort();
+    const members = (set: readonly (readonly number[])[], keysOf: readonly string[]) => {
+      const by = new Map<string, (readonly number[])[]>(keys.map((k) => [k, []]));
+      set.forEach((v, i) => by.get(keysOf[i])!.push(v));
+      return by;
+    };
+    const [byA, byB] = [members(a, groups.a), members(b, groups.b)];
+    for (let r = 0; r < resamples; r++) {
+      const drawn = Array.from({ length: keys.length }, () => keys[Math.floor(rng.next() * keys.length)]);
+      const [ra, rb] = [drawn.flatMap((k) => byA.get(k)!), drawn.flatMap((k) => byB.get(k)!)];
+      if (ra.length && rb.length) samples.push(frechetDistance(fitGaussian(ra), fitGaussian(rb)));
+    }
+  } else {
+    for (let r = 0; r < resamples; r++) samples.push(frechetDistance(fitGaussian(draw(a)), fitGaussian(draw(b))));
+  }
   samples.sort((x, y) => x - y);
-  return { fd, n: [a.length, b.length], dim: a[0].length, ci95: [percentile(samples, 0.025), percentile(samples, 0.975)], resamples, seed };
+  return { fd, n: [a.length, b.length], dim: a[0].length, ci95: [percentile(samples, 0.025), percentile(samples, 0.975)], bootstrap: groups ? 'paired' : 'independent', resamples, seed };
 }
 
 /** Linear-interpolated percentile of sorted values (q in [0, 1]). */

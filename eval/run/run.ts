@@ -52,6 +52,11 @@ export interface EvalOptions {
   /** Seeds 1..K per prompt (checkpoint only). */
   seeds?: number;
   generate?: Partial<GenerateSettings>;
+  /**
+   * Compute the Physics-IQ metrics (default true). They render and re-simulate the truth for
+   * every video and dominate scoring time (seconds per video against ~0.1 s for the rest).
+   */
+  physicsIq?: boolean;
   /** The per-video scorer; default eval/score.ts's. */
   scorer?: (input: VideoInput) => VideoScore;
   /** Progress lines (stage, done, total). */
@@ -69,6 +74,8 @@ export interface RunJson {
   source: { kind: 'checkpoint' | 'videos'; path: string; config: unknown; step?: number; generate: GenerateSettings | null };
   seeds: number[];
   code: CodeVersion;
+  /** How the videos were scored (Physics-IQ metrics on or off). */
+  scoring: { physics_iq: boolean };
   created: string;
   /** generate_s: generating (checkpoint); read_s: decoding the folder and rendering its truth (videos). */
   timings: { generate_s: number; read_s: number; score_s: number; total_s: number };
@@ -132,7 +139,8 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
 
   // ---- scores
   const tScore = performance.now();
-  const scorer = options.scorer ?? ((input: VideoInput) => scoreVideo(input));
+  const physicsIq = options.physicsIq ?? true;
+  const scorer = options.scorer ?? ((input: VideoInput) => scoreVideo(input, { physicsIq }));
   const scored: { input: EvalInput; score: VideoScore }[] = [];
   inputs.forEach((input, k) => {
     try {
@@ -166,6 +174,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
     source,
     seeds,
     code: codeVersion(),
+    scoring: { physics_iq: physicsIq },
     created: new Date().toISOString(),
     timings: { generate_s: options.checkpoint ? round(generateSeconds) : 0, read_s: options.checkpoint ? 0 : round(generateSeconds), score_s: round(scoreSeconds), total_s: 0 },
     headline: head,
@@ -188,19 +197,22 @@ function frechetSummaries(scored: { input: EvalInput; score: VideoScore }[], see
   const withTruth = scored.filter((s) => s.input.truth);
   if (withTruth.length >= 2) {
     const generated = withTruth.map((s) => pixelFeatures(s.input.video));
-    // Truth renders are shared by the seeds of a prompt: count each once.
+    // Truth renders are shared by the seeds of a prompt: count each once. The bootstrap
+    // resamples prompts, taking a prompt's generated videos and its truth together.
     const unique = new Map(withTruth.map((s) => [s.input.promptId, s.input.truth!.video]));
     const reference = [...unique.values()].map((v) => pixelFeatures(v));
+    const groups = { a: withTruth.map((s) => s.input.promptId), b: [...unique.keys()] };
     if (reference.length >= 2) {
-      results.fd_pixel = { features: 'pixel-features/v1 (eval/encoder/pixel-features.ts)', ...frechetWithInterval(generated, reference, { seed: `${seed}/pixel`, resamples: FRECHET_RESAMPLES }) };
+      results.fd_pixel = { features: 'pixel-features/v1 (eval/encoder/pixel-features.ts)', ...frechetWithInterval(generated, reference, { seed: `${seed}/pixel`, resamples: FRECHET_RESAMPLES, groups }) };
     } else skipped.fd_pixel = 'needs ground truth for at least two prompts';
     const tracked = withTruth.filter((s) => s.score.truthTracks);
     if (tracked.length >= 2) {
       const fps = (s: (typeof tracked)[number]) => s.input.video.fps;
       const gen = tracked.map((s) => motionFeatures(s.score.tracks, fps(s)));
       const uniqueTracks = new Map(tracked.map((s) => [s.input.promptId, motionFeatures(s.score.truthTracks!, fps(s))]));
+      const trackGroups = { a: tracked.map((s) => s.input.promptId), b: [...uniqueTracks.keys()] };
       if (uniqueTracks.size >= 2) {
-        results.fvmd = { features: 'motion-histograms/v1 (eval/frechet/motion-features.ts)', ...frechetWithInterval(gen, [...uniqueTracks.values()], { seed: `${seed}/motion`, resamples: FRECHET_RESAMPLES }) };
+        results.fvmd = { features: 'motion-histograms/v1 (eval/frechet/motion-features.ts)', ...frechetWithInterval(gen, [...uniqueTracks.values()], { seed: `${seed}/motion`, resamples: FRECHET_RESAMPLES, groups: trackGroups }) };
       } else skipped.fvmd = 'needs true tracks for at least two prompts';
     } else skipped.fvmd = 'needs true tracks (from the scorer) for at least two videos';
   } else {

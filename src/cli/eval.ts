@@ -16,7 +16,7 @@ import { Progress } from './progress.js';
 const DEFAULT_MODEL_DIR = path.join('models', 'default');
 
 const HELP = `spacetime eval --suite NAME (--checkpoint PATH | --videos DIR) --out DIR
-    [--seeds K] [--limit N] [--steps ${EVAL_GENERATE_DEFAULTS.steps}] [--guidance ${EVAL_GENERATE_DEFAULTS.guidance}] [--sampler ${EVAL_GENERATE_DEFAULTS.sampler}] [--backend NAME] [--quiet]
+    [--seeds K] [--limit N] [--skip-physics-iq] [--steps ${EVAL_GENERATE_DEFAULTS.steps}] [--guidance ${EVAL_GENERATE_DEFAULTS.guidance}] [--sampler ${EVAL_GENERATE_DEFAULTS.sampler}] [--backend NAME] [--quiet]
 
 Scores videos against the world's ground truth and writes one run folder (eval/FORMAT.md):
 run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
@@ -27,6 +27,7 @@ run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
                      states/*.json optional) — any generator's videos; with --suite its rows
                      are matched to the suite's prompts (file name PROMPT-sN, or the caption)
   --limit N          at most N prompts per category
+  --skip-physics-iq  leave out the Physics-IQ metrics (most of the scoring time)
   --export DIR       instead of scoring: write the suite's ground truth in the interchange
                      layout (videos/PROMPT.mp4, captions.csv, states/) [--size 32 --frames 16]:
                      the prompt list for another generator, and a clean baseline for --videos
@@ -52,6 +53,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
       sampler: 'string',
       backend: 'string',
       export: 'string',
+      'skip-physics-iq': 'boolean',
       size: 'int',
       frames: 'int',
       quiet: 'boolean',
@@ -92,6 +94,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
     videos: flags.videos,
     out: flags.out,
     seeds: flags.seeds,
+    physicsIq: !flags['skip-physics-iq'],
     generate: { steps: flags.steps, guidance: flags.guidance, sampler: flags.sampler },
     onProgress: (stage, done, total) => {
       const unit = stage === 'generate' ? 'prompts' : 'videos';
