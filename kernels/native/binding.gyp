@@ -54,6 +54,7 @@
         'src/reduce.cc',
         'src/attention.cc',
         'src/attention_scalar.cc',
+        'src/patch_embed.cc',
       ],
       'cflags': ['-pthread'],
       'ldflags': ['-pthread'],

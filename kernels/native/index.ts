@@ -44,6 +44,14 @@ export interface NativeAddon {
     dOut: Float32Array, dq: Float32Array, dk: Float32Array, dv: Float32Array,
     batch: number, heads: number, queries: number, keys: number, headDim: number, scale: number,
   ): void;
+  /**
+   * Tubelet patchify (toTokens) or unpatchify between video [B, C, T, H, W] and tokens
+   * [B, N, C·pt·ph·pw] (optional: older builds lack it; see kernels/patch-embed/native.ts).
+   */
+  patchEmbed?(
+    video: Float32Array, tokens: Float32Array, batch: number, channels: number, frames: number, height: number, width: number,
+    pt: number, ph: number, pw: number, toTokens: boolean,
+  ): void;
   /** The instruction set the kernels use now. */
   isa(): Isa;
   /** Switches ISA (throws if unknown or unsupported here); returns the new one. */

@@ -1,5 +1,7 @@
-// Patch-embed benchmark: the tfjs-ops patchify/unpatchify (tfjs.ts) on each available tfjs
-// backend, checked against the reference once (exactly), then timed. One JSON line per
+// Patch-embed benchmark: patchify/unpatchify (tfjs.ts) on each available tfjs backend —
+// tfjs ops, or the native kernel (native.ts) where the backend has it (`native`;
+// the `implementation` field says which) — checked against the reference once
+// (exactly), then timed. One JSON line per
 // case on stdout; skipped backends and progress on stderr.
 //
 //   npx tsx kernels/patch-embed/patch-embed.bench.ts [--backends cpu,wasm,native,tensorflow] [--seconds S]
@@ -14,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/compute/backend.js';
 import { patchifyReference, unpatchifyReference } from './reference.js';
 import { type Tubelet, patchGrid } from './shape.js';
+import { PATCHIFY_KERNEL } from './native.js';
 import { patchify, unpatchify } from './tfjs.js';
 import { benchFlag as flag, testValues, timeTfjs } from '../spec-backends.js';
 
@@ -88,7 +91,7 @@ async function main(): Promise<void> {
       const { best, median } = await timeTfjs(steps[name], seconds, { warmups: 3, reps: 15 });
       const gbps = bytes / (best * 1e6);
       console.log(JSON.stringify({
-        kernel: 'patch-embed', implementation: 'tfjs-ops', backend, tf_backend: tf.getBackend(), case: name,
+        kernel: 'patch-embed', implementation: tf.getKernel(PATCHIFY_KERNEL, tf.getBackend()) ? 'native-kernel' : 'tfjs-ops', backend, tf_backend: tf.getBackend(), case: name,
         shape: `video [${VIDEO.join(', ')}] ↔ tokens [${tokensShape.join(', ')}], patch ${PATCH.join('×')}`,
         mbytes: +(bytes / 1e6).toFixed(3), ms: +best.toFixed(3), median_ms: +median.toFixed(3),
         gbps: +gbps.toFixed(2), median_gbps: +(bytes / (median * 1e6)).toFixed(2),

@@ -3,7 +3,9 @@
 // both are permutations), round trips, gradients, and run-to-run bit identity.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadNative } from '../native/index.js';
 import { onBackend, specBackends, testValues } from '../spec-backends.js';
+import { PATCHIFY_KERNEL, UNPATCHIFY_KERNEL } from './native.js';
 import { patchifyReference, unpatchifyReference } from './reference.js';
 import { type Tubelet, patchGrid } from './shape.js';
 import { patchify, unpatchify } from './tfjs.js';
@@ -144,5 +146,55 @@ describe.each(BACKENDS)('patch-embed on %s', (backend) => {
     const run = () => onBackend(backend, () => tf.tidy(() => Buffer.from(patchify(tf.tensor(video, c.video), c.patch).dataSync().buffer)));
     const first = await run();
     expect((await run()).equals(first)).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------- the native kernel
+
+const KERNEL_UNAVAILABLE = UNAVAILABLE.native ?? (tf.getKernel(PATCHIFY_KERNEL, 'native') ? null : 'this addon build has no patchEmbed (rebuild it)');
+
+describe.skipIf(KERNEL_UNAVAILABLE !== null)(`patch-embed native kernel${KERNEL_UNAVAILABLE ? ` (skipped: ${KERNEL_UNAVAILABLE})` : ''}`, () => {
+  const addon = loadNative()!;
+
+  it('is what patchify/unpatchify run on native, forward and backward, for float32', async () => {
+    const c = CASES[CASES.length - 1];
+    const video = tf.tensor(values(size(c.video), 1), c.video);
+    const profile = await onBackend('native', () =>
+      tf.profile(() => tf.grad((v: tf.Tensor) => tf.sum(unpatchify(patchify(v, c.patch), c.video.slice(1), c.patch)))(video)),
+    );
+    expect(profile.kernelNames).toContain(PATCHIFY_KERNEL);
+    expect(profile.kernelNames).toContain(UNPATCHIFY_KERNEL);
+    expect(profile.kernelNames).not.toContain('Transpose');
+    const ints = await onBackend('native', () => tf.profile(() => patchify(tf.cast(video, 'int32'), c.patch)));
+    expect(ints.kernelNames).not.toContain(PATCHIFY_KERNEL); // other dtypes: tfjs ops
+    video.dispose();
+  });
+
+  it('gives the same bits with 1 and 2 threads on a video large enough to split', async () => {
+    const shape = [4, 3, 8, 32, 32];
+    const video = values(size(shape), 5);
+    const before = addon.threads();
+    try {
+      const runs = [];
+      for (const threads of [1, 2]) {
+        addon.setThreads(threads);
+        runs.push(await onBackend('native', () => tf.tidy(() => patchify(tf.tensor(video, shape), [2, 4, 4]).dataSync())));
+      }
+      expect(Buffer.from(runs[1].buffer).equals(Buffer.from(runs[0].buffer))).toBe(true);
+      expect(Array.from(runs[0])).toEqual(Array.from(patchifyReference(video, shape, [2, 4, 4])));
+    } finally {
+      addon.setThreads(before);
+    }
+  });
+
+  it('rejects wrong lengths, indivisible dimensions and shared memory in the addon', () => {
+    const video = new Float32Array(2 * 3 * 4 * 8 * 8);
+    const tokens = new Float32Array(video.length);
+    expect(() => addon.patchEmbed!(video, tokens, 2, 3, 4, 8, 8, 2, 4, 4, true)).not.toThrow();
+    expect(() => addon.patchEmbed!(video, tokens.subarray(1), 2, 3, 4, 8, 8, 2, 4, 4, true)).toThrow(/tokens.length must equal video.length/);
+    expect(() => addon.patchEmbed!(video.subarray(1), tokens, 2, 3, 4, 8, 8, 2, 4, 4, true)).toThrow(/video.length must be/);
+    expect(() => addon.patchEmbed!(video, tokens, 2, 3, 4, 8, 8, 3, 4, 4, true)).toThrow(/frames must be divisible by pt/);
+    expect(() => addon.patchEmbed!(video, tokens, 2, 3, 4, 8, 8, 2, 0, 4, true)).toThrow(/ph must be an integer in \[1/);
+    expect(() => addon.patchEmbed!(video, video, 2, 3, 4, 8, 8, 2, 4, 4, true)).toThrow(/must not share memory/);
   });
 });

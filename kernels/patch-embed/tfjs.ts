@@ -1,7 +1,8 @@
 /**
  * Spacetime tubelet patchify / unpatchify from stock tfjs ops (reshapes and transposes),
  * runnable on every tfjs backend and differentiable by tfjs's autodiff: the backward
- * pass of each is the other. reference.ts holds the plain loops they are checked
+ * pass of each is the other. Where the active backend has the native kernel (native.ts,
+ * the `native` backend) a float32 input goes through it instead, in one pass. reference.ts holds the plain loops they are checked
  * against; shape.ts documents the token and feature orders.
  *
  *   const tokens = patchify(video, [2, 4, 4]);                    // [2, 3, 8, 32, 32] → [2, 256, 96]
@@ -16,7 +17,13 @@
  * generic loop at every rank, this costs about 1.6× the single 8-D transpose (~40 ms).
  */
 import * as tf from '@tensorflow/tfjs';
+import { PATCHIFY_KERNEL, UNPATCHIFY_KERNEL } from './native.js';
 import { type Tubelet, patchGrid, unpatchGrid } from './shape.js';
+
+/** The backend's own kernel (native.ts) when it has one for this dtype. */
+function hasFused(kernel: string, x: tf.Tensor): boolean {
+  return x.dtype === 'float32' && tf.getKernel(kernel, tf.getBackend()) !== undefined;
+}
 
 /** x viewed as [a, b, c, d] → [a, c, b, d]. */
 function swapMiddle(x: tf.Tensor, view: [number, number, number, number]): tf.Tensor4D {
@@ -26,6 +33,7 @@ function swapMiddle(x: tf.Tensor, view: [number, number, number, number]): tf.Te
 /** video [B, C, T, H, W] → tokens [B, N, C·pt·ph·pw], tokens in (t, h, w) raster order, features (c, dt, dh, dw). */
 export function patchify(video: tf.Tensor, patch: Tubelet): tf.Tensor3D {
   const { batch: B, channels: C, gridT: Tg, gridH: Hg, gridW: Wg, tokens: N, features: F, patch: [pt, ph, pw] } = patchGrid(video.shape, patch);
+  if (hasFused(PATCHIFY_KERNEL, video)) return tf.engine().runKernel(PATCHIFY_KERNEL, { x: video }, { patch: [...patch] }) as tf.Tensor3D;
   return tf.tidy(() => {
     const rows = swapMiddle(video, [B * C * Tg * pt * Hg, ph, Wg, pw]); // [B·C·T'·pt·H', W', ph, pw]
     const tiles = swapMiddle(rows, [B * C * Tg, pt, Hg * Wg, ph * pw]); // [B·C·T', H'·W', pt, ph·pw]
@@ -38,6 +46,9 @@ export function patchify(video: tf.Tensor, patch: Tubelet): tf.Tensor3D {
 export function unpatchify(tokens: tf.Tensor, videoShape: readonly number[], patch: Tubelet): tf.Tensor5D {
   const g = unpatchGrid(tokens.shape, videoShape, patch);
   const { batch: B, channels: C, gridT: Tg, gridH: Hg, gridW: Wg, tokens: N, patch: [pt, ph, pw] } = g;
+  if (hasFused(UNPATCHIFY_KERNEL, tokens)) {
+    return tf.engine().runKernel(UNPATCHIFY_KERNEL, { x: tokens }, { patch: [...patch], videoShape: [...videoShape] }) as tf.Tensor5D;
+  }
   return tf.tidy(() => {
     const channels = swapMiddle(tokens, [B, N, C, pt * ph * pw]); // [B, C, N, pt·ph·pw]
     const frames = swapMiddle(channels, [B * C * Tg, Hg * Wg, pt, ph * pw]); // [B·C·T', pt, H'·W', ph·pw]

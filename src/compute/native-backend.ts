@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { hasNativeAttention, makeAttentionKernels, registerAttentionGradient } from '../../kernels/attention/native.js';
 import { makeBatchMatMul } from '../../kernels/native/tfjs/BatchMatMul.js';
+import { hasNativePatchEmbed, makePatchEmbedKernels, registerPatchEmbedGradients } from '../../kernels/patch-embed/native.js';
 import { makeBinaryKernels, NATIVE_BINARY_KERNELS } from '../../kernels/native/tfjs/binary-ops.js';
 import { makeIdentity } from '../../kernels/native/tfjs/Identity.js';
 import { makeSplitV } from '../../kernels/native/tfjs/SplitV.js';
@@ -58,6 +59,10 @@ export function registerNativeBackend(priority = 0): string | null {
   if (hasNativeAttention(addon)) {
     for (const config of makeAttentionKernels(addon, NATIVE_BACKEND)) tf.registerKernel(config);
     registerAttentionGradient();
+  }
+  if (hasNativePatchEmbed(addon)) {
+    for (const config of makePatchEmbedKernels(addon, NATIVE_BACKEND)) tf.registerKernel(config);
+    registerPatchEmbedGradients();
   }
   return null;
 }

@@ -108,7 +108,7 @@ inline float hsum(vf v) {
 // n = round(x), 2^(x - n) by Cephes exp2f's degree-6 polynomial on
 // [-1/2, 1/2] (~1 ulp), times 2^n (AVX-512: one vscalefps).
 inline vf exp2_nonpositive(vf x) {
-  const vf xc = x < -150.0f ? splat(-150.0f) : x;
+  const vf xc = vmax(x, splat(-150.0f));
 #if SPACETIME_VECTOR_BYTES == 64
   const vf n = (vf)_mm512_roundscale_ps((__m512)xc, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 #else
@@ -287,9 +287,13 @@ void forward_block(const AttentionProblem& p, int64_t bh, int64_t q0, int64_t ro
   float* row_max = o + kQueryBlock * dp;    // [rp]
   float* row_sum = row_max + kQueryBlock;   // [rp]
   float* s = row_sum + kQueryBlock;         // [R, kb_max]
+  // Queries in place; only a block whose rows do not fill the tiles is copied and padded.
   const float* q = p.q + (bh * p.n + q0) * d;
-  memcpy(qs, q, size_t(rows * d) * sizeof(float));
-  std::fill(qs + rows * d, qs + rp * d, 0.0f);
+  if (rows < rp) {
+    std::copy(q, q + rows * d, qs);
+    std::fill(qs + rows * d, qs + rp * d, 0.0f);
+    q = qs;
+  }
   std::fill(o, o + rp * dp, 0.0f);
   std::fill(row_max, row_max + rp, -INFINITY);
   std::fill(row_sum, row_sum + rp, 0.0f);
@@ -299,7 +303,7 @@ void forward_block(const AttentionProblem& p, int64_t bh, int64_t q0, int64_t ro
     const int64_t kb = std::min(kb_max, L.mp - kb0);
     for (int64_t r0 = 0; r0 < rp; r0 += R) {
       // s = scale * q . k^T + bias for R queries x kb keys, one sliver of G keys at a time.
-      for (int64_t j = 0; j < kb; j += G) tile_scores(d, qs + r0 * d, d, kt + (kb0 + j) * d, bias + kb0 + j, scale, s + j, kb_max);
+      for (int64_t j = 0; j < kb; j += G) tile_scores(d, q + r0 * d, d, kt + (kb0 + j) * d, bias + kb0 + j, scale, s + j, kb_max);
       // Online softmax: s -> 2^(s - new max); rescale the row's o and sum.
       for (int r = 0; r < R; ++r) {
         float* sr = s + r * kb_max;
