@@ -94,13 +94,13 @@ function pickVideo(runs: RunIndex, a: string, b: string): [string, string, strin
   return [a, b, ids[crypto.randomInt(ids.length)]];
 }
 
-/** Two random runs of the same suite that share videos, and one of those videos. */
+/** Two random runs of the same suite (or both without one) that share videos, and one of those videos. */
 function pickPair(runs: RunIndex): [string, string, string] {
   const usable = runs.list().filter((r) => r.run);
   const pairs: [string, string][] = [];
   for (let i = 0; i < usable.length; i++)
     for (let j = i + 1; j < usable.length; j++)
-      if (usable[i].run!.suite.name === usable[j].run!.suite.name && common(runs, usable[i].id, usable[j].id).length > 0) pairs.push([usable[i].id, usable[j].id]);
+      if (usable[i].run!.suite?.name === usable[j].run!.suite?.name && common(runs, usable[i].id, usable[j].id).length > 0) pairs.push([usable[i].id, usable[j].id]);
   if (pairs.length === 0) throw new HttpError(409, 'no two runs share a suite and a video: nothing to compare blind');
   const [a, b] = pairs[crypto.randomInt(pairs.length)];
   return pickVideo(runs, a, b);

@@ -31,7 +31,8 @@ const runJsonSchema = z
   .object({
     format: z.literal(RUN_FORMAT),
     name: z.string().optional(),
-    suite: z.object({ name: z.string(), version: z.number().optional(), split: z.string().optional(), categories: z.array(z.string()).optional() }).passthrough(),
+    // null: a folder of videos evaluated without a suite
+    suite: z.object({ name: z.string(), version: z.number().optional(), split: z.string().optional(), categories: z.array(z.string()).optional() }).passthrough().nullable(),
     source: z
       .object({
         kind: z.string(),
@@ -142,8 +143,8 @@ export class RunIndex {
     return {
       id: run.id,
       name: r?.name ?? run.id,
-      suite: r?.suite.name ?? null,
-      split: r?.suite.split ?? null,
+      suite: r?.suite?.name ?? null,
+      split: r?.suite?.split ?? null,
       source: r?.source ? { kind: r.source.kind, path: r.source.path ?? null, generate: r.source.generate ?? null } : null,
       created: r?.created ?? null,
       headline: r?.headline ?? {},
