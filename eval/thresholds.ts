@@ -13,8 +13,8 @@ export const BACKGROUND_NOISE = 6;
  * most this plus RESIDUAL_RELATIVE of its distance from the background (anti-aliased edges are
  * exact blends, so clean renders sit at ~1 level; the slack absorbs codec and model noise).
  */
-export const RESIDUAL_ABSOLUTE = 24;
-export const RESIDUAL_RELATIVE = 0.15;
+export const RESIDUAL_ABSOLUTE = 10;
+export const RESIDUAL_RELATIVE = 0.06;
 /** Pixels with less coverage than this do not connect components (faint edges are ambiguous). */
 export const CONNECT_COVERAGE = 0.05;
 /** Components smaller than this many px² of coverage are noise (the smallest ball is ~2.9 px²). */

@@ -39,6 +39,8 @@ export interface Detection {
   fill: number;
   /** Pixel box [x0, y0, x1, y1] (inclusive) of the connected pixels. */
   box: [number, number, number, number];
+  /** Largest coverage of any of its pixels. */
+  peak: number;
   /** Mean RGB of interior pixels (or of all pixels when none is interior). */
   meanRgb: [number, number, number];
   /** Within CUT_MARGIN_PX of an occluder blob: that occluder's sub-pixel extent [x0, y0, x1, y1] in px (centroid ± half its widest row / tallest column), else null. */
@@ -145,13 +147,14 @@ export class FrameDetector {
     let area = 0, sx = 0, sy = 0;
     let x0 = W, y0 = H, x1 = -1, y1 = -1;
     let iR = 0, iG = 0, iB = 0, iN = 0;
-    let aR = 0, aG = 0, aB = 0, nPix = 0;
+    let aR = 0, aG = 0, aB = 0, nPix = 0, peak = 0;
     while (top > 0) {
       const p = stack[--top];
       const i = p % W;
       const j = (p - i) / W;
       const a = alpha[p];
       area += a;
+      if (a > peak) peak = a;
       sx += a * (i + 0.5);
       sy += a * (j + 0.5);
       if (i < x0) x0 = i;
@@ -217,6 +220,7 @@ export class FrameDetector {
       fill: widest > 0 && tallest > 0 ? area / (widest * tallest) : 0,
       box: [x0, y0, x1, y1],
       meanRgb,
+      peak,
       nearOccluder: null,
       edges: [x0 <= 0, y0 <= 0, x1 >= W - 1, y1 >= H - 1],
       widest,
@@ -270,7 +274,10 @@ export class FrameDetector {
       const gy = Math.max(b.box[1] - a.box[3], a.box[1] - b.box[3]) - 1;
       return Math.max(gx, gy);
     };
-    const kept = dets.filter((d) => !(d.area < BLEND_BLOB_AREA && dets.some((o) => o !== d && o.color !== d.color && o.area > d.area && gap(d, o) <= CUT_MARGIN_PX)));
+    // A blob with no interior pixel is all edge: next to another colour, it is their blend
+    // (grey ≈ white at 42% coverage, so a ball's rim on the grey bar reads as a white sliver).
+    const artefact = (d: Detection) => d.area < BLEND_BLOB_AREA || d.peak < INTERIOR_COVERAGE;
+    const kept = dets.filter((d) => !(artefact(d) && dets.some((o) => o !== d && o.color !== d.color && o.area > d.area && gap(d, o) <= CUT_MARGIN_PX)));
     const occluders = kept.filter((d) => this.colors.rays[d.color].occluder);
     for (const o of occluders) o.extent = this.rectangleExtent(o);
     for (const d of kept) {

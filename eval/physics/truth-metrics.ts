@@ -2,15 +2,18 @@
  * Metrics against ground truth, as PhyWorld defines them (eval/METRICS.md): velocity error
  * v_t = Δx·fps compared per ball and frame after the condition frames where the ball is
  * fully visible (for collisions only after the collision: the first frame where the true
- * |Δv| > 0.1); position error (ADE over those frames, FDE at the last); restitution error.
+ * |Δv| > 0.1); position error (ADE over frames where the object is at least half visible,
+ * FDE at the last of them).
  */
 import type { StateFile, StateObject } from '../../datasets/interchange.js';
 import type { ParsedTrack } from '../parse/tracks.js';
 import { COLLISION_DV, CONDITION_FRAMES } from '../thresholds.js';
 import { pointAt } from './kinematics.js';
 
-/** Truth visibility at or above which a ball counts as fully visible. */
+/** Truth visibility at or above which a ball counts as fully visible (velocity error). */
 const FULLY_VISIBLE = 0.999;
+/** ... and as visible enough for position error (its completed position is reliable). */
+const MOSTLY_VISIBLE = 0.5;
 
 export interface TruthMetrics {
   velocityError: number | null;
@@ -60,8 +63,10 @@ export function truthMetrics(tracks: ParsedTrack[], truth: StateFile): TruthMetr
     }
     const ok = (t: number) => o.track[t].visible >= FULLY_VISIBLE && pointAt(track, t) !== undefined && !pointAt(track, t)!.cut;
     for (let t = 0; t < o.track.length; t++) {
-      if (!ok(t)) continue;
-      const p = pointAt(track, t)!;
+      // Position error also counts partly hidden frames (their positions are completed);
+      // velocity error keeps PhyWorld's fully-visible rule.
+      const p = pointAt(track, t);
+      if (!p || o.track[t].visible < MOSTLY_VISIBLE) continue;
       const err = Math.hypot(p.x - o.track[t].x, p.y - o.track[t].y);
       positionErrors.push(err);
       if (t >= lastFrame) {
@@ -69,7 +74,7 @@ export function truthMetrics(tracks: ParsedTrack[], truth: StateFile): TruthMetr
         fde = Math.max(fde ?? 0, err);
         lastFrame = t;
       }
-      if (t - 1 >= start && ok(t - 1)) {
+      if (ok(t) && t - 1 >= start && ok(t - 1)) {
         const q = pointAt(track, t - 1)!;
         const g0 = o.track[t - 1];
         const g1 = o.track[t];

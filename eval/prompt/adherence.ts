@@ -68,8 +68,10 @@ export function adherence(prompt: ParsedPrompt, parsed: ParsedVideo, ctx: Physic
       speedOk.push(m.speedClass ? false : null);
       continue;
     }
-    const firstContact = Math.min(...contacts.objects[indexOf(t)], Infinity);
-    const pts = t.points.filter((p) => !p.cut && p.frame < firstContact);
+    // In a collision the stated direction is the one before impact; partly hidden points count
+    // (their positions are completed from the visible share).
+    const firstContact = prompt.family === 'collision' ? Math.min(...contacts.objects[indexOf(t)], Infinity) : Infinity;
+    const pts = t.points.filter((p) => p.frame < firstContact);
     const v = initialVelocity(pts, ctx);
     signed.push(v ? along(v, m.direction) : 0);
     speedOk.push(m.speedClass === null ? null : v ? inSpeedClass(Math.hypot(v[0], v[1]), m.speedClass) : false);
@@ -146,7 +148,8 @@ function eventSeen(
       if (!t0) return false;
       const pts = t0.points;
       const n = pts.length;
-      return n >= 3 && Math.hypot(pts[n - 1].x - pts[n - 2].x, pts[n - 1].y - pts[n - 2].y) < STOP_STEP && Math.hypot(pts[1].x - pts[0].x, pts[1].y - pts[0].y) > STOP_STEP;
+      // At rest at the end (a square pushed too gently to move far has stopped too).
+      return n >= 2 && pts[n - 1].frame === pts[n - 2].frame + 1 && Math.hypot(pts[n - 1].x - pts[n - 2].x, pts[n - 1].y - pts[n - 2].y) < STOP_STEP;
     }
     default:
       void ctx;
