@@ -232,10 +232,49 @@ void copy_padded(const float* src, int64_t rows, int64_t d, int64_t rows_padded,
 // m x d rows -> slivers of G rows transposed: element (j, c) at
 // (j / G) * d * G + c * G + j % G; rows past m are 0. Reads each row once,
 // contiguously (the scattered stores stay within one sliver).
+#if SPACETIME_VECTOR_BYTES == 64
+// In-register transpose of 16 rows of 16 floats: afterwards r[i] holds column i
+// (as in gemm_avx512.cc).
+inline void transpose16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int h = 0; h < 16; h += 8)
+    for (int i = 0; i < 4; ++i) {
+      t[h + i] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0x88);
+      t[h + i + 4] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0xdd);
+    }
+  for (int i = 0; i < 8; ++i) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+  }
+}
+#endif
+
 void transpose_slivers(const float* src, int64_t m, int64_t mp, int64_t d, float* dst) {
   for (int64_t s = 0; s < mp; s += G) {
     float* sliver = dst + s * d;
     const int64_t keys = std::min<int64_t>(G, m - s);
+#if SPACETIME_VECTOR_BYTES == 64
+    if (keys == G && d % 16 == 0) {  // full sliver: 16 x 16 blocks through registers
+      for (int64_t j0 = 0; j0 < G; j0 += 16)
+        for (int64_t c0 = 0; c0 < d; c0 += 16) {
+          __m512 r[16];
+          for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + (s + j0 + i) * d + c0);
+          transpose16(r);
+          for (int i = 0; i < 16; ++i) _mm512_storeu_ps(sliver + (c0 + i) * G + j0, r[i]);
+        }
+      continue;
+    }
+#endif
     if (keys < G) std::fill(sliver, sliver + G * d, 0.0f);
     for (int64_t jj = 0; jj < keys; ++jj) {
       const float* row = src + (s + jj) * d;
