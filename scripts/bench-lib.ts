@@ -94,7 +94,7 @@ export function describeBenchFile(file: string): BenchFile {
 export function isBenchFile(file: string): boolean {
   const posix = file.split(path.sep).join('/');
   if (posix.split('/').includes('node_modules')) return false;
-  return posix === 'datasets/make.bench.ts' || /^(kernels|src)\/.*\.bench\.ts$/.test(posix);
+  return posix === 'datasets/make.bench.ts' || posix === 'eval/score.bench.ts' || /^(kernels|src)\/.*\.bench\.ts$/.test(posix);
 }
 
 /** Run order: kernels, then data, then the rest (the model bench goes last, next to PyTorch). */

@@ -68,6 +68,12 @@ function segmentEnergyDrift(seg: ParsedPoint[], g: number, dt: number): number |
   return (hi - lo) / Math.max(kinetic / (seg.length - 2), ENERGY_FLOOR);
 }
 
+/**
+ * Frames between the segments on either side of one bounce: the contact margin (FLOOR_CONTACT_GAP
+ * plus a frame's travel) can take two or three frames each side of a fast bounce.
+ */
+const MAX_BOUNCE_GAP = 6;
+
 /** Restitution −v_out/v_in at each floor contact with a segment before and after it. */
 function bounceRestitutions(track: ParsedTrack, floorFrames: Set<number>, segments: ParsedPoint[][], g: number, dt: number): number[] {
   const r = sizeOf(track);
@@ -80,7 +86,7 @@ function bounceRestitutions(track: ParsedTrack, floorFrames: Set<number>, segmen
     // Only a floor contact separates them (not a gap, the occluder or another object).
     let floorOnly = true;
     for (let f = lastBefore + 1; f < firstAfter; f++) if (!floorFrames.has(f)) floorOnly = false;
-    if (!floorOnly || firstAfter - lastBefore > 4 || before.length < 2 || after.length < 2) continue;
+    if (!floorOnly || firstAfter - lastBefore > MAX_BOUNCE_GAP || before.length < 2 || after.length < 2) continue;
     const A = fitWithAcceleration(before.map((p) => p.frame * dt), before.map((p) => p.y), -g);
     const B = fitWithAcceleration(after.map((p) => p.frame * dt), after.map((p) => p.y), -g);
     // When does segment A's parabola bring the bottom to the floor (y = r), after its last frame?

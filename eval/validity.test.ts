@@ -1,0 +1,39 @@
+/**
+ * The validity suite (eval/perturb/validity-suite.ts): ground-truth renders of every family
+ * and split must score as correct, and every perturbation must be separated from them by the
+ * metric meant to catch it. The same run, written as a table, is eval/VALIDITY.md
+ * (regenerate with `npx tsx eval/perturb/write-validity.ts`).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_VALIDITY, auroc, runValiditySuite, type ValidityReport } from './perturb/validity-suite.js';
+
+describe('auroc', () => {
+  it('is the share of positive–negative pairs ordered right, ties counting half', () => {
+    expect(auroc([3, 4], [1, 2])).toBe(1);
+    expect(auroc([1], [2])).toBe(0);
+    expect(auroc([2, 0], [1, 2])).toBe(0.375); // (1 + 0.5 + 0 + 0) / 4
+  });
+});
+
+describe('validity suite', () => {
+  let report: ValidityReport;
+  beforeAll(() => {
+    report = runValiditySuite(DEFAULT_VALIDITY);
+  });
+
+  it('scores clean ground-truth renders of every family as normal and prompt-correct', () => {
+    expect(report.all.videos).toBe(7 * 3 * DEFAULT_VALIDITY.perFamilySplit);
+    expect(report.all.abnormalRate).toBe(0);
+    expect(report.all.jointAccuracy).toBeGreaterThanOrEqual(0.98);
+    // The parser's floor on clean renders, PhyWorld's velocity error (they report 0.0099–0.0210 at 128 px).
+    for (const f of report.families) if (f.velocityError !== null) expect(f.velocityError, f.family).toBeLessThan(0.1);
+  });
+
+  it('catches every perturbation with the metric meant for it (AUROC ≥ 0.99)', () => {
+    expect(report.perturbations.map((p) => p.name)).toHaveLength(10);
+    for (const p of report.perturbations) {
+      expect(p.perturbed, p.name).toBeGreaterThanOrEqual(5);
+      expect(p.auroc, `${p.name} via ${p.metric}`).toBeGreaterThanOrEqual(0.99);
+    }
+  });
+});
