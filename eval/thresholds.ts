@@ -71,6 +71,8 @@ export const TELEPORT_STEP = 3.0;
  * between frames, already differs by ~0.06.
  */
 export const STILL_MAE = 0.02;
+/** A stutter is this many still pairs in a row (one can be an apex; see stutterCount). */
+export const STUTTER_MIN_PAIRS = 2;
 /** A frame pair is dynamic when some object moves at least this many px (a quarter pixel is well above parser noise). */
 export const DYNAMIC_STEP_PX = 0.25;
 /** A vanish and a spawn of another colour within this distance (units) and 1 frame are a colour change. */

@@ -10,7 +10,7 @@
  */
 import type { Video } from '../../src/video/video.js';
 import type { ParsedVideo } from '../parse/tracks.js';
-import { DYNAMIC_STEP_PX, STILL_MAE } from '../thresholds.js';
+import { DYNAMIC_STEP_PX, STILL_MAE, STUTTER_MIN_PAIRS } from '../thresholds.js';
 
 /** Mean absolute difference (levels) between frames a and b. */
 export function frameMae(video: Video, a: number, b: number): number {
@@ -58,26 +58,29 @@ export function dynamicDegree(parsed: ParsedVideo): number {
 }
 
 /**
- * Runs of still frame pairs with a moving pair on both sides, while some object is in view
- * (a scene whose only object is behind the occluder is legitimately still).
+ * Runs of at least STUTTER_MIN_PAIRS still frame pairs with a moving pair on both sides, while
+ * some object is in view (a scene whose only object is behind the occluder is legitimately
+ * still). One still pair can happen in a clean clip (a ball at the apex of its arc, two frames
+ * symmetric about it); two in a row cannot under gravity or any motion the world has.
  */
 export function stutterCount(steps: number[], counts: number[]): number {
   let count = 0;
   let sawMotion = false;
-  let inStill = false;
+  let run = 0;
   for (let t = 0; t < steps.length; t++) {
-    const d = steps[t];
-    const still = d < STILL_MAE && counts[t] > 0 && counts[t + 1] > 0;
-    if (d < STILL_MAE && !still) {
-      inStill = false;
+    const identical = steps[t] < STILL_MAE;
+    if (identical && !(counts[t] > 0 && counts[t + 1] > 0)) {
+      run = 0;
+      sawMotion = false;
       continue;
     }
-    if (still && sawMotion) inStill = true;
-    if (!still) {
-      if (inStill) count++;
-      inStill = false;
-      sawMotion = true;
+    if (identical) {
+      if (sawMotion) run++;
+      continue;
     }
+    if (run >= STUTTER_MIN_PAIRS) count++;
+    run = 0;
+    sawMotion = true;
   }
   return count;
 }
