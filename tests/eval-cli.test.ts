@@ -49,7 +49,8 @@ describe('spacetime eval --videos', () => {
     expect(json.map((v: { id: string }) => v.id)).toEqual(rows.map((c) => c[0]));
     for (const v of json) {
       expect(v.id).toMatch(/^[A-Za-z0-9._-]+$/);
-      expect(v).toMatchObject({ abnormal: 0, violations: '', video: `videos/${v.id}.mp4`, truth: `truth/${v.id}.mp4` });
+      expect(v).toMatchObject({ abnormal: 0, violations: '', joint_correct: 1, video: `videos/${v.id}.mp4`, truth: `truth/${v.id}.mp4` });
+      expect(v.velocity_error).toBeLessThan(0.2); // the parser's floor on MP4 round trips (PhyWorld's: 0.01–0.02 units/s)
       for (const sub of ['videos', 'truth']) expect(fs.statSync(path.join(dir, sub, `${v.id}.mp4`)).size).toBeGreaterThan(500);
       expect(Object.keys(readJson('runs', 'truth', 'tracks', `${v.id}.json`))).toEqual(['generated', 'truth']);
     }

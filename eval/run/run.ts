@@ -21,7 +21,7 @@ import { motionFeatures } from '../frechet/motion-features.js';
 import { METRIC_NAMES, scoreVideo } from '../score.js';
 import { resolveSuite, type Suite } from '../suites/suites.js';
 import type { VideoInput, VideoScore } from '../types.js';
-import { EVAL_GENERATE_DEFAULTS, generateSuiteInputs, type GenerateSettings } from './generate.js';
+import { generateSuiteInputs, resolveGenerateSettings, type GenerateSettings } from './generate.js';
 import { readVideoFolder, type BadInput, type EvalInput } from './inputs.js';
 import { codeVersion, type CodeVersion } from './provenance.js';
 import {
@@ -124,12 +124,13 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
   if (options.checkpoint) {
     if (!fs.existsSync(options.checkpoint)) throw new UserError(`checkpoint ${options.checkpoint} not found`, 1);
     const pipe = loadPipeline(options.checkpoint);
-    const settings: GenerateSettings = { ...EVAL_GENERATE_DEFAULTS, ...stripUndefined(options.generate ?? {}) };
+    const settings = resolveGenerateSettings(pipe, options.generate);
     seeds = Array.from({ length: seedsK }, (_, k) => k + 1);
     inputs = generateSuiteInputs(pipe, suite!, seeds, settings, (d, n) => options.onProgress?.('generate', d, n));
     pipe.net.dit.dispose();
     pipe.net.encoder.dispose();
-    source = { kind: 'checkpoint', path: options.checkpoint, config: pipe.config, step: pipe.step, generate: settings };
+    // A shipped model folder has no step (-1): say so rather than record a fake one.
+    source = { kind: 'checkpoint', path: options.checkpoint, config: pipe.config, ...(pipe.step >= 0 ? { step: pipe.step } : {}), generate: settings };
   } else {
     ({ inputs, bad } = await readVideoFolder(options.videos!, suite));
     seeds = [...new Set(inputs.map((i) => i.seed))].sort((a, b) => a - b);
@@ -279,7 +280,3 @@ function replaceFolder(tmp: string, out: string): void {
 }
 
 const round = (s: number) => Math.round(s * 1000) / 1000;
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}

@@ -1,22 +1,18 @@
 /** `spacetime eval`: thin — flags → runEvaluation() (eval/run/run.ts) → a run folder (eval/FORMAT.md). */
 import fs from 'node:fs';
-import path from 'node:path';
 import { useBackend } from '../compute/backend.js';
 import { UserError } from '../errors.js';
-import { findPackageRoot } from '../../kernels/native/index.js';
+import { DEFAULT_MODEL_DIR, defaultModelDir } from '../pipeline/model-folder.js';
+import { GENERATE_DEFAULTS } from '../pipeline/text-to-video.js';
 import { runEvaluation } from '../../eval/run/run.js';
-import { EVAL_GENERATE_DEFAULTS } from '../../eval/run/generate.js';
 import { parseSelection } from '../../datasets/selection.js';
 import { exportSuite } from '../../eval/suites/export.js';
 import { resolveSuite, suiteNames } from '../../eval/suites/suites.js';
 import { parseArgs } from './args.js';
 import { Progress } from './progress.js';
 
-/** The shipped default model, relative to the repository (as `spacetime generate` uses it). */
-const DEFAULT_MODEL_DIR = path.join('models', 'default');
-
 const HELP = `spacetime eval --suite NAME (--checkpoint PATH | --videos DIR) --out DIR
-    [--seeds K] [--limit N] [--skip-physics-iq] [--steps ${EVAL_GENERATE_DEFAULTS.steps}] [--guidance ${EVAL_GENERATE_DEFAULTS.guidance}] [--sampler ${EVAL_GENERATE_DEFAULTS.sampler}] [--backend NAME] [--quiet]
+    [--seeds K] [--limit N] [--skip-physics-iq] [--steps S] [--guidance G] [--sampler heun|euler|dpm-solver-2m] [--backend NAME] [--quiet]
 
 Scores videos against the world's ground truth and writes one run folder (eval/FORMAT.md):
 run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
@@ -26,6 +22,8 @@ run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
   --videos DIR       score a folder in the interchange layout (videos/*.mp4, captions.csv,
                      states/*.json optional) — any generator's videos; with --suite its rows
                      are matched to the suite's prompts (file name PROMPT-sN, or the caption)
+  --steps, --guidance, --sampler
+                     default: the shipped model's own settings, else ${GENERATE_DEFAULTS.steps} steps, guidance ${GENERATE_DEFAULTS.guidance}, ${GENERATE_DEFAULTS.sampler}
   --limit N          at most N prompts per category
   --skip-physics-iq  leave out the Physics-IQ metrics (most of the scoring time)
   --export DIR       instead of scoring: write the suite's ground truth in the interchange
@@ -82,7 +80,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
   if (!flags.out) throw new UserError('missing required flag --out', 1);
   let checkpoint = flags.checkpoint;
   if (!checkpoint && !flags.videos) {
-    checkpoint = path.join(findPackageRoot() ?? '.', DEFAULT_MODEL_DIR);
+    checkpoint = defaultModelDir();
     if (!fs.existsSync(checkpoint)) throw new UserError(`no shipped default model at ${checkpoint}; pass --checkpoint PATH or --videos DIR`, 1);
   }
   if (checkpoint) await useBackend({ requested: flags.backend });
@@ -97,7 +95,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
     physicsIq: !flags['skip-physics-iq'],
     generate: { steps: flags.steps, guidance: flags.guidance, sampler: flags.sampler },
     onProgress: (stage, done, total) => {
-      const unit = stage === 'generate' ? 'prompts' : 'videos';
+      const unit = 'videos';
       bars[stage] ??= new Progress(total, stage, unit, flags.quiet ?? false);
       bars[stage].update(done);
     },
