@@ -122,6 +122,7 @@ export function dataCommand(source: Record<string, unknown>, out: string): strin
 /** The `spacetime train` command that reproduces a run's config (non-default flags spelled out). */
 export function trainCommand(config: TrainConfig, out: string): string {
   const args = [`--preset ${config.preset}`, `--data ${config.data}`, `--steps ${config.steps}`, `--out ${out}`];
+  if (config.objective !== TRAIN_DEFAULTS.objective) args.splice(1, 0, `--objective ${config.objective}`);
   const flags: [string, number][] = [
     ['batch-size', config.batchSize],
     ['lr', config.lr],
