@@ -82,6 +82,11 @@ function targetLoss(this: Pick<Objective, 'target'>, output: tf.Tensor, x0: tf.T
   return tf.mean(tf.square(tf.sub(output, this.target(x0, eps, t))));
 }
 
+/** Times t = sigmoid(m + s·z), z ~ N(0, 1): the logit-normal of SD3 (rectified flow) and JiT (x-prediction). */
+function logitNormalTimesteps(m: number, s: number): Objective['sampleTimesteps'] {
+  return (batch, rng) => fillGaussian(new Float32Array(batch), rng).map((z) => 1 / (1 + Math.exp(-(m + s * z))));
+}
+
 function modelTime(t: ArrayLike<number>): tf.Tensor1D {
   return tf.tensor1d(Float32Array.from({ length: t.length }, (_, i) => t[i] * MODEL_TIME_SCALE));
 }
@@ -102,10 +107,7 @@ export function rectifiedFlow(options: { m?: number; s?: number } = {}): Objecti
     name: 'rectified-flow',
     alpha,
     sigma,
-    sampleTimesteps(batch, rng) {
-      const n = fillGaussian(new Float32Array(batch), rng);
-      return n.map((z) => 1 / (1 + Math.exp(-(m + s * z))));
-    },
+    sampleTimesteps: logitNormalTimesteps(m, s),
     noisy: (x0, eps, t) => combine(alpha, x0, sigma, eps, t),
     target: (x0, eps) => tf.sub(eps, x0),
     loss: targetLoss,
@@ -169,10 +171,7 @@ export function xPrediction(options: { m?: number; s?: number } = {}): Objective
     name: 'x-prediction',
     alpha,
     sigma,
-    sampleTimesteps(batch, rng) {
-      const n = fillGaussian(new Float32Array(batch), rng);
-      return n.map((z) => 1 / (1 + Math.exp(-(m + s * z))));
-    },
+    sampleTimesteps: logitNormalTimesteps(m, s),
     noisy: (x0, eps, t) => combine(alpha, x0, sigma, eps, t),
     target: (x0) => x0.clone(),
     loss: (output, x0, eps, xt, t) =>
