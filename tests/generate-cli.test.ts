@@ -1,18 +1,14 @@
 // `spacetime train` and `spacetime generate` as processes: a tiny run, then a video from it.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readVideo } from '../src/video/index.js';
+import { spacetimeIn } from './spacetime-cli.js';
 
-const root = path.resolve(__dirname, '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-gen-cli-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-const spacetime = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'spacetime.js'), ...args], { cwd: tmp, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
-};
+const spacetime = spacetimeIn(tmp);
 
 beforeAll(() => {
   expect(spacetime('data', 'make', '--families', 'bounce,slide', '--n', '4', '--size', '16', '--frames', '4', '--out', 'data', '--quiet').code).toBe(0);

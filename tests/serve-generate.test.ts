@@ -1,6 +1,5 @@
 // Generate on demand for real: the queue's default generator (a child process per video) on a
 // tiny checkpoint trained here, against `spacetime generate` with the same prompt and seed.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,14 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processGenerator } from '../src/server/process-generator.js';
 import { GenerationQueue, type Generator } from '../src/server/queue.js';
 import { readVideo } from '../src/video/index.js';
+import { spacetimeIn } from './spacetime-cli.js';
 
-const root = path.resolve(__dirname, '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-serve-gen-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-const spacetime = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'spacetime.js'), ...args], { cwd: tmp, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
-};
+const spacetime = spacetimeIn(tmp);
 
 beforeAll(() => {
   expect(spacetime('data', 'make', '--families', 'bounce,slide', '--n', '4', '--size', '16', '--frames', '4', '--out', 'data', '--quiet').code).toBe(0);
