@@ -1,13 +1,16 @@
 /** `spacetime train`: thin — flags → train() with a progress bar. */
 import { useBackend } from '../compute/backend.js';
+import type { LogitNormal } from '../diffusion/objective.js';
+import { UserError } from '../errors.js';
 import { train, TRAIN_DEFAULTS, type TrainOptions } from '../train/trainer.js';
 import { parseArgs, required } from './args.js';
 import { Progress } from './progress.js';
 
-const HELP = `spacetime train --preset tiny|small|base|bench --data DIR --steps N --out runs/NAME [--resume]
+const HELP = `spacetime train --preset tiny|small|base|bench --data DIR --steps N --out runs/NAME [--resume | --init CHECKPOINT]
     [--batch-size ${TRAIN_DEFAULTS.batchSize}] [--lr ${TRAIN_DEFAULTS.lr}] [--warmup ${TRAIN_DEFAULTS.warmup}] [--seed 0]
     [--caption-dropout ${TRAIN_DEFAULTS.captionDropout}] [--checkpoint-every ${TRAIN_DEFAULTS.checkpointEvery}]
-    [--sample-every ${TRAIN_DEFAULTS.sampleEvery}] [--objective rectified-flow|x-prediction|v-prediction] [--backend NAME]
+    [--sample-every ${TRAIN_DEFAULTS.sampleEvery}] [--objective rectified-flow|x-prediction|v-prediction]
+    [--logit-mean M --logit-std S] [--backend NAME]
 
 Trains the text-conditioned diffusion transformer on a dataset from \`spacetime data make\`.
 Writes runs/NAME/config.json, metrics.jsonl (one line per step), checkpoints/ (atomic), and
@@ -15,7 +18,19 @@ every --sample-every steps samples/step-N.mp4 (EMA samples of two captions) and 
 --resume continues the run from its latest checkpoint, bit-identically on the same backend.
 --objective: rectified flow predicting the velocity (default), the same flow with the network
 predicting the clean video (x-prediction: trains much faster with big tubelets such as the
-small preset's 4×4×4; the shipped model uses it), or v-prediction on the cosine schedule.`;
+small preset's 4×4×4; the shipped model uses it), or v-prediction on the cosine schedule.
+--logit-mean/--logit-std: training times t = sigmoid(M + S·z), z ~ N(0, 1) (defaults: 0, 1
+for rectified flow; 0.8, 0.8 for x-prediction); a larger M trains more at high noise, where
+the prompt decides the layout and the motion.
+--init CHECKPOINT: a new run that starts from that checkpoint's weights and EMA (same preset),
+with a fresh optimizer and its own schedule: a second leg with new settings.`;
+
+/** --logit-mean/--logit-std → the timestep distribution (both or neither). */
+function timestepsFlag(m: number | undefined, s: number | undefined): LogitNormal | undefined {
+  if (m === undefined && s === undefined) return undefined;
+  if (m === undefined || s === undefined) throw new UserError('--logit-mean and --logit-std go together: pass both');
+  return { m, s };
+}
 
 export async function runTrain(argv: string[]): Promise<number> {
   const { flags } = parseArgs(argv, {
@@ -24,6 +39,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     steps: 'int',
     out: 'string',
     resume: 'boolean',
+    init: 'string',
     'batch-size': 'int',
     lr: 'number',
     warmup: 'int',
@@ -32,6 +48,8 @@ export async function runTrain(argv: string[]): Promise<number> {
     'checkpoint-every': 'int',
     'sample-every': 'int',
     objective: 'string',
+    'logit-mean': 'number',
+    'logit-std': 'number',
     backend: 'string',
     quiet: 'boolean',
     help: 'boolean',
@@ -51,6 +69,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     steps,
     out: required(flags.out, 'out'),
     resume: flags.resume,
+    init: flags.init,
     batchSize: flags['batch-size'],
     lr: flags.lr,
     warmup: flags.warmup,
@@ -59,6 +78,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     checkpointEvery: flags['checkpoint-every'],
     sampleEvery: flags['sample-every'],
     objective: flags.objective as TrainOptions['objective'],
+    timesteps: timestepsFlag(flags['logit-mean'], flags['logit-std']),
     onStep: (m) => {
       if (first) progress.update(m.step - 1);
       first = false;

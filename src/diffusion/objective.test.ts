@@ -85,4 +85,14 @@ describe('objectives', () => {
     expect(createObjective('v-prediction').name).toBe('v-prediction');
     expect(() => createObjective('epsilon')).toThrow(UserError);
   });
+
+  it('createObjective takes a logit-normal for rectified flow and x-prediction, refuses it for v-prediction', () => {
+    const median_ = (name: string, m: number) => median(createObjective(name, { m, s: 1 }).sampleTimesteps(20_000, Rng.from('t')));
+    expect(Math.abs(median_('x-prediction', 1.2) - 1 / (1 + Math.exp(-1.2)))).toBeLessThan(0.01);
+    expect(Math.abs(median_('rectified-flow', -0.5) - 1 / (1 + Math.exp(0.5)))).toBeLessThan(0.01);
+    // Without one, x-prediction keeps JiT's mean 0.8.
+    expect(Math.abs(median(createObjective('x-prediction').sampleTimesteps(20_000, Rng.from('t'))) - 1 / (1 + Math.exp(-0.8)))).toBeLessThan(0.01);
+    expect(() => createObjective('v-prediction', { m: 0, s: 1 })).toThrow(/v-prediction samples timesteps uniformly/);
+    expect(() => createObjective('x-prediction', { m: 0, s: 0 })).toThrow(/positive std/);
+  });
 });

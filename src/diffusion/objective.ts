@@ -186,10 +186,27 @@ export function xPrediction(options: { m?: number; s?: number } = {}): Objective
   };
 }
 
-/** The objective called `name` (rectified flow with SD3's logit-normal defaults). */
-export function createObjective(name: string): Objective {
-  if (name === 'rectified-flow') return rectifiedFlow();
-  if (name === 'v-prediction') return vPrediction();
-  if (name === 'x-prediction') return xPrediction();
+/** The logit-normal timestep distribution t = sigmoid(m + s·z) of rectified flow and x-prediction. */
+export interface LogitNormal {
+  /** Mean of the logit: > 0 trains more at high noise, where a video's layout and motion are decided. */
+  m: number;
+  /** Standard deviation of the logit. */
+  s: number;
+}
+
+/**
+ * The objective called `name` (rectified flow with SD3's logit-normal defaults, x-prediction
+ * with JiT's), with its training timesteps drawn from `timesteps` when given.
+ */
+export function createObjective(name: string, timesteps?: LogitNormal): Objective {
+  if (timesteps && !(Number.isFinite(timesteps.m) && Number.isFinite(timesteps.s) && timesteps.s > 0)) {
+    throw new UserError(`timestep logit-normal needs a finite mean and a positive std, got m=${timesteps.m}, s=${timesteps.s}`);
+  }
+  if (name === 'rectified-flow') return rectifiedFlow(timesteps);
+  if (name === 'v-prediction') {
+    if (timesteps) throw new UserError('v-prediction samples timesteps uniformly: --logit-mean/--logit-std apply to rectified-flow and x-prediction only');
+    return vPrediction();
+  }
+  if (name === 'x-prediction') return xPrediction(timesteps);
   throw new UserError(`unknown objective "${name}" (expected one of: ${OBJECTIVE_NAMES.join(', ')})`);
 }

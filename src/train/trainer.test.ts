@@ -9,6 +9,7 @@ import { parseSelection } from '../../datasets/selection.js';
 import { useBackend } from '../compute/backend.js';
 import { UserError } from '../errors.js';
 import { generateVideos, loadPipeline } from '../pipeline/text-to-video.js';
+import { loadCheckpoint } from './checkpoint.js';
 import { train, type StepMetrics } from './trainer.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-train-'));
@@ -46,6 +47,30 @@ describe('train', () => {
     // The last step also leaves a sample grid (EMA weights, swapped back exactly) and the loss plot.
     expect(fs.statSync(path.join(straight, 'samples', 'step-00000006.mp4')).size).toBeGreaterThan(500);
     expect(fs.readFileSync(path.join(straight, 'loss.html'), 'utf8')).toMatch(/Plotly\.newPlot|newPlot/);
+  });
+
+  it('--init starts a new run from a checkpoint: Adam\'s first step moves every weight by at most lr', async () => {
+    const from = path.join(tmp, 'straight', 'checkpoints', 'step-00000006');
+    const out = path.join(tmp, 'init');
+    await train({ ...base, lr: 1e-3, warmup: 0, steps: 1, out, init: from, checkpointEvery: 1 });
+    const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+    expect(config.initFrom).toEqual({ checkpoint: from, step: 6 });
+    expect(readMetrics(out).map((m) => m.step)).toEqual([1]);
+    const before = loadCheckpoint(from).params;
+    const after = loadCheckpoint(path.join(out, 'checkpoints', 'step-00000001')).params;
+    let [largest, moved] = [0, 0];
+    for (const [name, w] of Object.entries(before)) {
+      const [a, b] = [w.data, after[name].data];
+      for (let i = 0; i < a.length; i++) {
+        largest = Math.max(largest, Math.abs(b[i] - a[i]));
+        if (b[i] !== a[i]) moved++;
+      }
+    }
+    // Bias-corrected Adam's first update is lr·g/(|g| + ε): at most lr; fresh init would move far more.
+    expect(largest).toBeLessThanOrEqual(1e-3 * 1.0001);
+    expect(moved).toBeGreaterThan(0);
+    await expect(train({ ...base, preset: 'small', steps: 1, out: path.join(tmp, 'init-small'), init: from })).rejects.toThrow(/is a tiny model, not --preset small/);
+    await expect(train({ ...base, steps: 1, out, init: from, resume: true })).rejects.toThrow(/pass one of them/);
   });
 
   it('refuses to overwrite a run, and --resume without one', async () => {

@@ -17,7 +17,7 @@ import { WorldDataset } from '../../datasets/shards.js';
 import { Rng } from '../../datasets/world/rng.js';
 import { UserError } from '../errors.js';
 import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
-import { createObjective, type ObjectiveName } from '../diffusion/objective.js';
+import { createObjective, type LogitNormal, type ObjectiveName } from '../diffusion/objective.js';
 import { gaussian } from '../diffusion/noise.js';
 import { resolveConfig, type DiTConfig } from '../model/config.js';
 import { buildTextToVideo } from '../model/text-to-video.js';
@@ -51,6 +51,10 @@ export interface TrainConfig {
   keepCheckpoints: number;
   /** Every this many steps, sample videos and a loss plot into the run folder (0 = never). */
   sampleEvery: number;
+  /** Training timesteps' logit-normal (absent: the objective's default). */
+  timesteps?: LogitNormal;
+  /** The checkpoint whose weights (and EMA) this run started from, instead of a fresh initialisation. */
+  initFrom?: { checkpoint: string; step: number };
 }
 
 export interface TrainOptions extends Partial<Omit<TrainConfig, 'model' | 'text'>> {
@@ -59,6 +63,12 @@ export interface TrainOptions extends Partial<Omit<TrainConfig, 'model' | 'text'
   steps: number;
   out: string;
   resume?: boolean;
+  /**
+   * Start from this checkpoint's weights and EMA (a fine-tune or a second leg with new
+   * settings) with a fresh optimizer, step 0 and this run's schedule; its model and text
+   * encoder configs are kept.
+   */
+  init?: string;
   /** Called after every step with its metrics. */
   onStep?: (metrics: StepMetrics) => void;
 }
@@ -103,22 +113,31 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (!Number.isInteger(options.steps) || options.steps < 1) throw new UserError(`--steps must be a positive integer, got ${options.steps}`);
 
   let config: TrainConfig;
+  let initial: ReturnType<typeof loadCheckpoint> | undefined;
+  if (resuming && options.init) throw new UserError('--init starts a new run and --resume continues one: pass one of them');
   if (resuming) {
     config = { ...(JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')) as TrainConfig), steps: options.steps };
   } else {
-    const model = resolveConfig(options.preset);
+    if (options.init) {
+      const ck = loadCheckpoint(options.init);
+      const from = ck.config as TrainConfig;
+      if (!from?.model || !from?.text) throw new UserError(`--init: ${ck.path} has no model config (state.json): not a spacetime checkpoint`);
+      if (from.preset !== options.preset) throw new UserError(`--init: ${ck.path} is a ${from.preset} model, not --preset ${options.preset}`);
+      initial = ck;
+    }
     config = {
       ...TRAIN_DEFAULTS,
       ...stripUndefined(options),
       preset: options.preset,
-      model,
-      text: resolveTextEncoderConfig(options.preset),
+      model: initial ? (initial.config as TrainConfig).model : resolveConfig(options.preset),
+      text: initial ? (initial.config as TrainConfig).text : resolveTextEncoderConfig(options.preset),
       data: options.data,
       steps: options.steps,
+      ...(initial ? { initFrom: { checkpoint: initial.path, step: initial.step } } : {}),
     } as TrainConfig;
-    for (const key of ['onStep', 'out', 'resume'] as const) delete (config as unknown as Record<string, unknown>)[key];
+    for (const key of ['onStep', 'out', 'resume', 'init'] as const) delete (config as unknown as Record<string, unknown>)[key];
   }
-  const objective = createObjective(config.objective); // an unknown name fails before anything is written
+  const objective = createObjective(config.objective, config.timesteps); // an unknown name fails before anything is written
   const dataset = new WorldDataset(config.data);
   const [T, H, W] = dataset.shape;
   if (T % config.model.patch[0] || H % config.model.patch[1] || W % config.model.patch[2]) {
@@ -132,6 +151,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const ema = new Ema(net.params, config.emaDecay);
   let step = 0;
   let cursor: BatchCursor | undefined;
+  if (initial) {
+    restoreVariables(net.params, initial.params, 'model');
+    restoreVariables(ema.shadow, initial.ema ?? initial.params, 'EMA');
+  }
   if (resuming) {
     const ckPath = latestCheckpoint(runDir);
     if (!ckPath) throw new UserError(`--resume: ${runDir} has no checkpoint yet`);
