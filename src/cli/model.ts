@@ -26,10 +26,11 @@ const HELP = `spacetime model info [--preset P]
     configuration and parameter counts of the presets
 
 spacetime model ship --run runs/NAME --out models/default [--checkpoint PATH] [--force]
-    [--no-check] [--n ${CHECK_DEFAULTS.n}] [--backend NAME]
+    [--no-check] [--n ${CHECK_DEFAULTS.n}] [--notes FILE] [--backend NAME]
     the run's latest (or the given) checkpoint as a model folder: EMA weights at F16
-    (model.safetensors), config.json, training.json, check.json (the quality check of the
-    shipped weights) and MODEL_CARD.md, written atomically
+    (model.safetensors), config.json, training.json (with the legs of a run started with
+    --init), check.json (the quality check of the shipped weights) and MODEL_CARD.md (with
+    the markdown of --notes FILE), written atomically
 
 spacetime model check [--checkpoint models/default] [--n ${CHECK_DEFAULTS.n}] [--seed ${CHECK_DEFAULTS.seed}] [--out check.json]
     [--steps ${CHECK_DEFAULTS.steps}] [--guidance ${CHECK_DEFAULTS.guidance}] [--sampler ${CHECK_DEFAULTS.sampler}] [--backend NAME]
@@ -39,7 +40,7 @@ spacetime model check [--checkpoint models/default] [--n ${CHECK_DEFAULTS.n}] [-
 
 export async function runModel(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === '--help' || sub === 'help') {
+  if (sub === '--help' || sub === 'help' || rest.includes('--help')) {
     console.log(HELP);
     return 0;
   }
@@ -63,7 +64,9 @@ function info(argv: string[]): number {
 }
 
 async function ship(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, { run: 'string', checkpoint: 'string', out: 'string', force: 'boolean', 'no-check': 'boolean', n: 'int', backend: 'string', quiet: 'boolean' });
+  const { flags } = parseArgs(argv, { run: 'string', checkpoint: 'string', out: 'string', force: 'boolean', 'no-check': 'boolean', n: 'int', notes: 'string', backend: 'string', quiet: 'boolean' });
+  if (flags.notes !== undefined && !fs.existsSync(flags.notes)) throw new UserError(`--notes: ${flags.notes} not found`);
+  const notes = flags.notes !== undefined ? fs.readFileSync(flags.notes, 'utf8') : undefined;
   const run = required(flags.run, 'run');
   const out = required(flags.out, 'out');
   const t0 = performance.now();
@@ -78,6 +81,7 @@ async function ship(argv: string[]): Promise<number> {
     backend: choice.name,
     check: flags['no-check'] ? false : { n },
     onCheckProgress: (done) => progress?.update(done),
+    notes,
   });
   console.log(
     `shipped step ${result.step} of ${run} to ${result.dir}: ${result.parameters.toLocaleString('en-US')} parameters, ` +

@@ -4,7 +4,7 @@
  */
 import type { ModelFolderConfig } from './model-folder.js';
 import type { QualityCheckResult } from './quality-check.js';
-import type { TrainingSummary } from './training-summary.js';
+import { trainingLegs, type TrainingSummary } from './training-summary.js';
 
 export interface CardInput {
   /** The folder as the user names it, e.g. models/default. */
@@ -12,6 +12,8 @@ export interface CardInput {
   config: ModelFolderConfig;
   training: TrainingSummary;
   check: QualityCheckResult | null;
+  /** Hand-written notes on the training (markdown), placed under the training table. */
+  notes?: string;
   /** The commands that shipped and checked it. */
   shipCommand: string;
   checkCommand: string;
@@ -27,6 +29,8 @@ export function modelCard(input: CardInput): string {
   const source = t.data.source;
   const families = Array.isArray(source?.families) ? (source?.families as string[]).join(', ') : 'unknown';
   const hours = (s: number) => `${(s / 3600).toFixed(2)} h`;
+  const legs = trainingLegs(t);
+  const samples = legs.reduce((a, l) => a + l.samplesSeen, 0);
   const lines = [
     `# spacetime-lab text-to-video model: \`${input.out}\``,
     '',
@@ -60,13 +64,39 @@ export function modelCard(input: CardInput): string {
     '',
     '| | |',
     '|---|---|',
-    `| steps | ${n(t.step)} at batch ${t.batchSize} = ${n(t.samplesSeen)} samples seen${t.data.samples ? ` (${(t.samplesSeen / t.data.samples).toFixed(1)} epochs)` : ''} |`,
-    `| optimiser | AdamW, peak learning rate ${t.lr}, ${t.warmup} warm-up steps then cosine, caption dropout ${t.captionDropout}, seed ${t.seed} |`,
-    `| time | ${t.wallSeconds !== null ? `${hours(t.wallSeconds)} wall clock (checkpoints and preview samples included)` : 'wall clock not recorded'}; ${hours(t.stepSeconds)} in training steps |`,
+    ...(legs.length > 1
+      ? [
+          `| steps | ${n(legs.reduce((a, l) => a + l.step, 0))} in ${legs.length} legs (below) = ${n(samples)} samples seen${t.data.samples ? ` (${(samples / t.data.samples).toFixed(1)} epochs)` : ''} |`,
+          `| optimiser | AdamW; last leg: peak learning rate ${t.lr}, ${t.warmup} warm-up steps then cosine, caption dropout ${t.captionDropout}, seed ${t.seed} |`,
+          `| time | ${hours(legs.reduce((a, l) => a + l.stepSeconds, 0))} in training steps over all legs |`,
+        ]
+      : [
+          `| steps | ${n(t.step)} at batch ${t.batchSize} = ${n(t.samplesSeen)} samples seen${t.data.samples ? ` (${(t.samplesSeen / t.data.samples).toFixed(1)} epochs)` : ''} |`,
+          `| optimiser | AdamW, peak learning rate ${t.lr}, ${t.warmup} warm-up steps then cosine, caption dropout ${t.captionDropout}, seed ${t.seed} |`,
+          `| time | ${t.wallSeconds !== null ? `${hours(t.wallSeconds)} wall clock (checkpoints and preview samples included)` : 'wall clock not recorded'}; ${hours(t.stepSeconds)} in training steps |`,
+        ]),
+    `| timesteps | ${t.timesteps ? `logit-normal, mean ${t.timesteps.m}, std ${t.timesteps.s}` : `the ${config.objective} default`}${legs.length > 1 ? ' (last leg)' : ''} |`,
     `| hardware | ${t.hardware.cpu}, ${t.hardware.cores} cores; backend \`${t.hardware.backend}\`; ${t.hardware.platform}, Node ${t.hardware.node} |`,
     `| final loss | ${t.loss.final.toFixed(4)} (last step); ${t.loss.smoothed.toFixed(4)} (mean of the last ${t.loss.smoothingSteps} steps) |`,
     '',
-    `Loss (mean of the ${t.loss.smoothingSteps} steps up to each step; step 1 alone):`,
+    ...(legs.length > 1
+      ? [
+          'Each leg starts from the previous leg\'s checkpoint (`--init`) with a fresh optimizer and its own schedule',
+          '(the step counts and losses below are per leg):',
+          '',
+          '| leg | run | steps | batch | samples | peak lr | warm-up | timesteps | seed | time in steps | final loss (mean of 100) |',
+          '|---|---|---|---|---|---|---|---|---|---|---|',
+          ...legs.map(
+            (l, i) =>
+              `| ${i + 1} | \`${l.run}\` to step ${n(l.step)} | ${n(l.step)} | ${l.batchSize} | ${n(l.samplesSeen)} | ${l.lr} | ${l.warmup} | ${l.timesteps ? `m ${l.timesteps.m}, s ${l.timesteps.s}` : 'default'} | ${l.seed} | ${hours(l.stepSeconds)} | ${l.loss.smoothed.toFixed(4)} |`,
+          ),
+          '',
+          ...(input.notes ? [input.notes.trim(), ''] : []),
+        ]
+      : input.notes
+        ? [input.notes.trim(), '']
+        : []),
+    `Loss${legs.length > 1 ? ' of the last leg' : ''} (mean of the ${t.loss.smoothingSteps} steps up to each step; step 1 alone):`,
     '',
     `| step | ${t.loss.milestones.map((x) => n(x.step)).join(' | ')} |`,
     `|---|${t.loss.milestones.map(() => '---').join('|')}|`,
@@ -106,7 +136,7 @@ export function modelCard(input: CardInput): string {
     '',
     '```sh',
     ...(t.reproduce.data ? [t.reproduce.data] : []),
-    t.reproduce.train,
+    ...legs.map((l) => l.reproduce.train),
     input.shipCommand,
     input.checkCommand,
     '```',

@@ -72,6 +72,24 @@ describe('shipModel', () => {
     expect(card).toContain(`npx spacetime model check --checkpoint ${out} --n 2 --seed 1 --out check.json`);
   });
 
+  it('a run started with --init ships with its legs: samples per leg, both train commands, the notes', async () => {
+    const leg2 = path.join(tmp, 'leg2');
+    const data = path.join(tmp, 'data');
+    const from = path.join(run, 'checkpoints', 'step-00000006');
+    await train({ preset: 'tiny', data, steps: 3, out: leg2, batchSize: 4, lr: 1e-3, warmup: 1, checkpointEvery: 3, sampleEvery: 0, seed: 2, init: from, timesteps: { m: 1.2, s: 1 } });
+    const out2 = path.join(tmp, 'models-leg2', 'tiny');
+    shipModel({ run: leg2, out: out2, backend, check: false, notes: 'Leg 2 trains more at high noise.' });
+    const training = JSON.parse(fs.readFileSync(path.join(out2, MODEL_FILES.training), 'utf8')) as TrainingSummary;
+    expect(training).toMatchObject({ step: 3, samplesSeen: 12, batchSize: 4, timesteps: { m: 1.2, s: 1 }, earlier: { run, step: 6, samplesSeen: 12, batchSize: 2, earlier: null } });
+    expect(training.reproduce.train).toBe(`npx spacetime train --preset tiny --data ${data} --steps 3 --out ${leg2} --init ${from} --logit-mean 1.2 --logit-std 1 --batch-size 4 --lr 0.001 --warmup 1 --checkpoint-every 3 --sample-every 0 --seed 2`);
+    const card = fs.readFileSync(path.join(out2, MODEL_FILES.card), 'utf8');
+    expect(card).toContain('| steps | 9 in 2 legs (below) = 24 samples seen (6.0 epochs) |');
+    expect(card).toMatch(new RegExp(`\\| 1 \\| \`${run}\` to step 6 \\| 6 \\| 2 \\| 12 \\|`));
+    expect(card).toMatch(new RegExp(`\\| 2 \\| \`${leg2}\` to step 3 \\| 3 \\| 4 \\| 12 \\| 0.001 \\| 1 \\| m 1.2, s 1 \\| 2 \\|`));
+    expect(card).toContain('Leg 2 trains more at high noise.');
+    expect(card.indexOf(training.earlier!.reproduce.train)).toBeLessThan(card.indexOf(training.reproduce.train));
+  });
+
   it('is what the pipeline loads: the same videos from the folder every time', () => {
     const pipe = loadPipeline(out);
     expect(pipe.generation).toEqual({ steps: 25, guidance: 3, sampler: 'heun', fps: 10 });

@@ -43,6 +43,8 @@ export interface ShipOptions {
   /** Run the quality check on the shipped weights (default true); its options. */
   check?: boolean | CheckOptions;
   onCheckProgress?: (done: number, total: number) => void;
+  /** Hand-written notes on the training for the model card (markdown). */
+  notes?: string;
 }
 
 export interface ShipResult {
@@ -118,6 +120,7 @@ export function shipModel(options: ShipOptions): ShipResult {
       config,
       training,
       check,
+      notes: options.notes,
       shipCommand: `npx spacetime model ship --run ${options.run}${options.checkpoint ? ` --checkpoint ${options.checkpoint}` : ''} --out ${out}`,
       checkCommand: `npx spacetime model check --checkpoint ${out} --n ${n} --seed ${check?.settings.seed ?? CHECK_DEFAULTS.seed} --out check.json`,
     });

@@ -55,6 +55,15 @@ export interface TrainingSummary {
   hardware: { cpu: string; cores: number; platform: string; backend: string; node: string };
   /** Commands that rebuild the data and rerun the training. */
   reproduce: { data: string | null; train: string };
+  /** The training timesteps' logit-normal when the run set one (else the objective's default). */
+  timesteps: { m: number; s: number } | null;
+  /** The run this one started from (`--init`), summarised up to the step it was taken at; null for a fresh start. */
+  earlier: TrainingSummary | null;
+}
+
+/** The run's legs in training order: the earliest `--init` ancestor first, this run last. */
+export function trainingLegs(summary: TrainingSummary): TrainingSummary[] {
+  return summary.earlier ? [...trainingLegs(summary.earlier), summary] : [summary];
 }
 
 /** Read a run's config.json and metrics.jsonl up to `step` and summarise them. */
@@ -83,7 +92,8 @@ export function summarizeTraining(runDir: string, step: number, options: { backe
     preset: config.preset,
     objective: config.objective,
     batchSize: config.batchSize,
-    samplesSeen: step * config.batchSize,
+    // Each step's batch is samples_per_s · seconds: exact even for a run whose batch size changed on a resume.
+    samplesSeen: metrics.reduce((sum, m) => sum + Math.round(m.samples_per_s * m.seconds), 0),
     lr: config.lr,
     warmup: config.warmup,
     emaDecay: config.emaDecay,
@@ -100,6 +110,8 @@ export function summarizeTraining(runDir: string, step: number, options: { backe
     data: { path: config.data, source: manifest?.source ?? null, samples: manifest?.numSamples ?? null },
     hardware: { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, platform: `${os.platform()} ${os.arch()}`, backend: options.backend, node: process.version },
     reproduce: { data: manifest?.source ? dataCommand(manifest.source, config.data) : null, train: trainCommand(config, runDir) },
+    timesteps: config.timesteps ?? null,
+    earlier: config.initFrom ? summarizeTraining(path.dirname(path.dirname(config.initFrom.checkpoint)), config.initFrom.step, options) : null,
   };
 }
 
@@ -123,6 +135,8 @@ export function dataCommand(source: Record<string, unknown>, out: string): strin
 export function trainCommand(config: TrainConfig, out: string): string {
   const args = [`--preset ${config.preset}`, `--data ${config.data}`, `--steps ${config.steps}`, `--out ${out}`];
   if (config.objective !== TRAIN_DEFAULTS.objective) args.splice(1, 0, `--objective ${config.objective}`);
+  if (config.initFrom) args.push(`--init ${config.initFrom.checkpoint}`);
+  if (config.timesteps) args.push(`--logit-mean ${config.timesteps.m} --logit-std ${config.timesteps.s}`);
   const flags: [string, number][] = [
     ['batch-size', config.batchSize],
     ['lr', config.lr],
