@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toStateFile } from '../datasets/interchange.js';
 import { makeSample } from '../datasets/world/sample.js';
 import { UserError } from '../src/errors.js';
-import { METRIC_NAMES, scoreVideo } from './score.js';
+import { createScorer, METRIC_NAMES, SESSION_TRUTHS, scoreVideo } from './score.js';
 
 function sample(family: 'bounce' | 'layout' = 'bounce', index = 0) {
   const { frames, meta } = makeSample({ family, split: 'id', seed: 2, index });
@@ -42,5 +42,20 @@ describe('scoreVideo', () => {
     expect(() => scoreVideo({ video, caption: meta.caption, truth: { ...truth, width: 64 } })).toThrow(/64×32/);
     const short = { ...truth, objects: truth.objects.map((o) => ({ ...o, track: o.track.slice(1) })) };
     expect(() => scoreVideo({ video, caption: meta.caption, truth: short })).toThrow(/15 track points/);
+  });
+
+  it('a scoring session gives exactly scoreVideo\'s scores, with truths shared, revisited and evicted', () => {
+    const samples = Array.from({ length: 3 }, (_, k) => sample(k === 1 ? 'layout' : 'bounce', k));
+    // Another sample's video against each truth stands in for a second seed (a different video, same truth).
+    const inputs = samples.flatMap((s, k) => [s, samples[(k + 1) % 3]].map(({ video }) => ({ video, caption: s.meta.caption, truth: s.truth })));
+    const score = createScorer();
+    for (const input of [...inputs, ...inputs.slice(0, 2)]) expect(score(input)).toEqual(scoreVideo(input));
+    // More truths than the session keeps: the oldest are dropped and recomputed, same scores.
+    const many = Array.from({ length: SESSION_TRUTHS + 2 }, (_, k) => sample('bounce', k + 3));
+    for (const s of [...many, many[0]]) {
+      const input = { video: s.video, caption: s.meta.caption, truth: s.truth };
+      expect(score(input).metrics).toEqual(scoreVideo(input).metrics);
+    }
+    expect(createScorer({ physicsIq: false })(inputs[0]).skipped.physiq_score).toBe('Physics-IQ switched off');
   });
 });

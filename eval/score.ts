@@ -12,6 +12,7 @@
  * Bad input (a malformed video, a state file that does not describe the video) throws a
  * UserError; a metric that cannot be computed is null with its reason in `skipped`.
  */
+import type { StateFile } from '../datasets/interchange.js';
 import { parseVideo, type ParsedTrack, type ParsedVideo } from './parse/tracks.js';
 import { checkTruth, checkVideo, truthTracks } from './parse/truth.js';
 import { physicsContext } from './physics/context.js';
@@ -19,7 +20,7 @@ import { constancyMetrics } from './physics/constancy.js';
 import { lawMetrics } from './physics/laws.js';
 import { permanenceMetrics } from './physics/permanence.js';
 import { truthMetrics } from './physics/truth-metrics.js';
-import { physiqMetrics, physiqReference, physiqScore } from './physiq/metrics.js';
+import { physiqMetrics, physiqReference, physiqScore, type PhysiqMetrics, type PhysiqReference } from './physiq/metrics.js';
 import { renderTruth, secondTake } from './physiq/takes.js';
 import { dynamicDegree, motionSmoothness, stepDifferences, stutterCount, temporalFlickering } from './pixel/vbench.js';
 import { adherence } from './prompt/adherence.js';
@@ -38,7 +39,55 @@ export interface ScoreOptions {
   physicsIq?: boolean;
 }
 
+/**
+ * What Physics-IQ needs from one ground truth, whatever video is scored against it: the truth
+ * render prepared as the reference, and the physical variance (the second take against it).
+ */
+interface PhysiqTruth {
+  reference: PhysiqReference;
+  variance: PhysiqMetrics;
+}
+
+function physiqTruth(truth: StateFile): PhysiqTruth {
+  const reference = physiqReference(renderTruth(truth));
+  return { reference, variance: physiqMetrics(secondTake(truth), reference) };
+}
+
+/** Ground truths a session keeps (the seeds of one prompt come together, so a few suffice). */
+export const SESSION_TRUTHS = 8;
+
+/**
+ * A scoring session: `scoreVideo` with the Physics-IQ part of each ground truth (its render,
+ * second take and prepared reference) kept for the next videos scored against the same state
+ * file object, as the K seeds of one prompt are in eval/run; the last SESSION_TRUTHS truths
+ * are kept. Scores are exactly scoreVideo's (a state file must not change while its session
+ * lives: it is matched by identity, since comparing contents costs more than it saves).
+ *
+ *   const score = createScorer({ physicsIq: true });
+ *   const rows = inputs.map((input) => score(input));
+ */
+export function createScorer(options: ScoreOptions = {}): (input: VideoInput) => VideoScore {
+  const kept = new Map<StateFile, PhysiqTruth>();
+  const cached = (truth: StateFile): PhysiqTruth => {
+    let hit = kept.get(truth);
+    if (hit) {
+      kept.delete(truth); // the most recently used goes last
+    } else {
+      hit = physiqTruth(truth);
+      if (kept.size >= SESSION_TRUTHS) kept.delete(kept.keys().next().value!);
+    }
+    kept.set(truth, hit);
+    return hit;
+  };
+  return (input) => scoreWith(input, options, cached);
+}
+
+/** Score one video (see the module comment). For many videos sharing truths, `createScorer` avoids repeated work. */
 export function scoreVideo(input: VideoInput, options: ScoreOptions = {}): VideoScore {
+  return scoreWith(input, options, physiqTruth);
+}
+
+function scoreWith(input: VideoInput, options: ScoreOptions, truthPart: (truth: StateFile) => PhysiqTruth): VideoScore {
   const { video, caption } = input;
   const truth = input.truth ?? null;
   checkVideo(video);
@@ -106,9 +155,8 @@ export function scoreVideo(input: VideoInput, options: ScoreOptions = {}): Video
   // Physics-IQ.
   const physiqNames = ['physiq_spatial_iou', 'physiq_spatiotemporal_iou', 'physiq_weighted_spatial_iou', 'physiq_mse', 'physiq_score'];
   if (truth && options.physicsIq !== false) {
-    const reference = physiqReference(renderTruth(truth));
+    const { reference, variance } = truthPart(truth);
     const m = physiqMetrics(video, reference);
-    const variance = physiqMetrics(secondTake(truth), reference);
     set('physiq_spatial_iou', m.spatialIou, '');
     set('physiq_spatiotemporal_iou', m.spatiotemporalIou, '');
     set('physiq_weighted_spatial_iou', m.weightedSpatialIou, '');

@@ -61,6 +61,8 @@ export class FrameDetector {
   private readonly stack: Int32Array;
   private readonly rowSum: Float64Array;
   private readonly colSum: Float64Array;
+  /** Per colour ray: u (colour − background) and |u|², flat. */
+  private readonly rayData: Float64Array;
 
   constructor(
     readonly width: number,
@@ -74,6 +76,7 @@ export class FrameDetector {
     this.stack = new Int32Array(n);
     this.rowSum = new Float64Array(height);
     this.colSum = new Float64Array(width);
+    this.rayData = Float64Array.from(colors.rays.flatMap((r) => [...r.u, r.norm2]));
   }
 
   /** Detections in frame `t` of `frames` ([T][H][W][3] bytes); the occluder's come with the rest. */
@@ -82,12 +85,13 @@ export class FrameDetector {
     const n = W * H;
     const base = t * n * 3;
     this.classify(frames, base);
-    const comp = this.comp;
+    const { comp, label, alpha } = this;
     comp.fill(-1);
     const out: Detection[] = [];
+    const connect = CONNECT_COVERAGE;
     let id = 0;
     for (let p = 0; p < n; p++) {
-      if (comp[p] !== -1 || this.label[p] < 0 || this.alpha[p] < CONNECT_COVERAGE) continue;
+      if (comp[p] !== -1 || label[p] < 0 || alpha[p] < connect) continue;
       const det = this.grow(frames, base, p, id, t);
       if (det) out.push(det);
       id++;
@@ -97,10 +101,13 @@ export class FrameDetector {
 
   /** Label every pixel with its best colour ray (−1: background or unexplained) and coverage. */
   private classify(frames: Uint8Array, base: number): void {
-    const { rays, background } = this.colors;
-    const [bR, bG, bB] = background;
+    const { rayData, label, alpha } = this;
+    const rays = rayData.length / 4;
+    const [bR, bG, bB] = this.colors.background;
     const n = this.width * this.height;
     const bg2 = BACKGROUND_NOISE * BACKGROUND_NOISE;
+    // Imported bindings are read once, not per pixel.
+    const residualAbsolute = RESIDUAL_ABSOLUTE, residualRelative = RESIDUAL_RELATIVE;
     for (let p = 0; p < n; p++) {
       const o = base + 3 * p;
       const dr = frames[o] - bR;
@@ -108,31 +115,31 @@ export class FrameDetector {
       const db = frames[o + 2] - bB;
       const d2 = dr * dr + dg * dg + db * db;
       if (d2 <= bg2) {
-        this.label[p] = -1;
+        label[p] = -1;
         continue;
       }
       let best = -1;
       let bestRes = Infinity;
       let bestAlpha = 0;
-      for (let k = 0; k < rays.length; k++) {
-        const u = rays[k].u;
-        const dot = dr * u[0] + dg * u[1] + db * u[2];
+      for (let k = 0; k < rays; k++) {
+        const u0 = rayData[4 * k], u1 = rayData[4 * k + 1], u2 = rayData[4 * k + 2];
+        const dot = dr * u0 + dg * u1 + db * u2;
         if (dot <= 0) continue;
-        const a = dot / rays[k].norm2;
+        const a = dot / rayData[4 * k + 3];
         // Distance to the segment bg→colour (past the colour end, distance to the colour).
-        const res = a <= 1 ? d2 - dot * a : (dr - u[0]) ** 2 + (dg - u[1]) ** 2 + (db - u[2]) ** 2;
+        const res = a <= 1 ? d2 - dot * a : (dr - u0) ** 2 + (dg - u1) ** 2 + (db - u2) ** 2;
         if (res < bestRes) {
           bestRes = res;
           best = k;
           bestAlpha = a;
         }
       }
-      const limit = RESIDUAL_ABSOLUTE + RESIDUAL_RELATIVE * Math.sqrt(d2);
+      const limit = residualAbsolute + residualRelative * Math.sqrt(d2);
       if (best >= 0 && bestRes <= limit * limit) {
-        this.label[p] = best;
-        this.alpha[p] = bestAlpha > 1 ? 1 : bestAlpha;
+        label[p] = best;
+        alpha[p] = bestAlpha > 1 ? 1 : bestAlpha;
       } else {
-        this.label[p] = -1;
+        label[p] = -1;
       }
     }
   }
@@ -141,6 +148,7 @@ export class FrameDetector {
   private grow(frames: Uint8Array, base: number, seed: number, id: number, t: number): Detection | null {
     const { width: W, height: H, label, alpha, comp, stack, rowSum, colSum } = this;
     const color = label[seed];
+    const connect = CONNECT_COVERAGE, interior = INTERIOR_COVERAGE;
     let top = 0;
     stack[top++] = seed;
     comp[seed] = id;
@@ -166,7 +174,7 @@ export class FrameDetector {
       aR += frames[o];
       aG += frames[o + 1];
       aB += frames[o + 2];
-      if (a >= INTERIOR_COVERAGE) {
+      if (a >= interior) {
         iR += frames[o];
         iG += frames[o + 1];
         iB += frames[o + 2];
@@ -179,7 +187,7 @@ export class FrameDetector {
           const ii = i + di;
           if (ii < 0 || ii >= W) continue;
           const q = jj * W + ii;
-          if (comp[q] === -1 && label[q] === color && alpha[q] >= CONNECT_COVERAGE) {
+          if (comp[q] === -1 && label[q] === color && alpha[q] >= connect) {
             comp[q] = id;
             stack[top++] = q;
           }

@@ -23,7 +23,8 @@ export { median };
 
 /** The track's majority shape over whole points (all points when none is whole). */
 export function shapeOf(track: ParsedTrack): 'ball' | 'square' {
-  const pts = whole(track).length > 0 ? whole(track) : track.points;
+  const kept = whole(track);
+  const pts = kept.length > 0 ? kept : track.points;
   const squares = pts.filter((p) => p.shape === 'square').length;
   return squares * 2 > pts.length ? 'square' : 'ball';
 }
@@ -31,7 +32,8 @@ export function shapeOf(track: ParsedTrack): 'ball' | 'square' {
 /** Radius (ball) or half-side (square) in units: the median over whole points. */
 export function sizeOf(track: ParsedTrack): number {
   const pts = whole(track).length > 0 ? whole(track) : track.points;
-  return median(pts.map((p) => (shapeOf(track) === 'square' ? p.halfSide : p.radius)));
+  const square = shapeOf(track) === 'square';
+  return median(pts.map((p) => (square ? p.halfSide : p.radius)));
 }
 
 /** Mass with density 1 (as Box2D): the median whole area in units². */
@@ -62,6 +64,7 @@ function stepAround(track: ParsedTrack, frame: number): number {
 /** Frames at which each track may be touching the floor or another object. */
 export function contactFrames(parsed: ParsedVideo, ctx: PhysicsContext): { floor: Set<number>[]; objects: Set<number>[] } {
   const sizes = parsed.tracks.map(sizeOf);
+  const shapes = parsed.tracks.map(shapeOf);
   const floor = parsed.tracks.map(() => new Set<number>());
   const objects = parsed.tracks.map(() => new Set<number>());
   parsed.tracks.forEach((tr, a) => {
@@ -72,7 +75,7 @@ export function contactFrames(parsed: ParsedVideo, ctx: PhysicsContext): { floor
         if (b === a) return;
         const q = pointAt(other, p.frame);
         if (!q) return;
-        const reach = sizes[a] * (shapeOf(tr) === 'square' ? Math.SQRT2 : 1) + sizes[b] * (shapeOf(other) === 'square' ? Math.SQRT2 : 1);
+        const reach = sizes[a] * (shapes[a] === 'square' ? Math.SQRT2 : 1) + sizes[b] * (shapes[b] === 'square' ? Math.SQRT2 : 1);
         if (Math.hypot(p.x - q.x, p.y - q.y) <= reach + OBJECT_CONTACT_GAP + step + stepAround(other, p.frame)) objects[a].add(p.frame);
       });
     }

@@ -6,7 +6,7 @@
  * and height (linear resize; masks re-binarised at 0.5) and RGB is divided by 255.
  */
 import type { Video } from '../../src/video/video.js';
-import { motionMasks } from './masks.js';
+import { MotionMasker } from './masks.js';
 
 export interface PhysiqMetrics {
   spatialIou: number;
@@ -15,56 +15,84 @@ export interface PhysiqMetrics {
   mse: number;
 }
 
-/** OpenCV-style bilinear resize (pixel centres aligned) of one channel plane (`stride` values per pixel). */
-function resize(src: ArrayLike<number>, W: number, H: number, w: number, h: number, stride = 1, offset = 0): Float32Array {
-  const out = new Float32Array(w * h);
-  const sx = W / w, sy = H / h;
-  for (let j = 0; j < h; j++) {
-    const fy = Math.min(H - 1, Math.max(0, (j + 0.5) * sy - 0.5));
-    const y0 = Math.floor(fy), y1 = Math.min(H - 1, y0 + 1), wy = fy - y0;
-    for (let i = 0; i < w; i++) {
-      const fx = Math.min(W - 1, Math.max(0, (i + 0.5) * sx - 0.5));
-      const x0 = Math.floor(fx), x1 = Math.min(W - 1, x0 + 1), wx = fx - x0;
-      const a = src[(y0 * W + x0) * stride + offset], b = src[(y0 * W + x1) * stride + offset];
-      const c = src[(y1 * W + x0) * stride + offset], d = src[(y1 * W + x1) * stride + offset];
-      out[j * w + i] = (1 - wy) * ((1 - wx) * a + wx * b) + wy * ((1 - wx) * c + wx * d);
-    }
+/**
+ * OpenCV-style bilinear resize (pixel centres aligned) from n to m samples along one axis: for
+ * each output position, the two source indices and the weight of the second.
+ */
+interface Taps {
+  lo: Int32Array;
+  hi: Int32Array;
+  weight: Float64Array;
+}
+
+function resizeTaps(n: number, m: number): Taps {
+  const lo = new Int32Array(m), hi = new Int32Array(m), weight = new Float64Array(m);
+  const scale = n / m;
+  for (let i = 0; i < m; i++) {
+    const f = Math.min(n - 1, Math.max(0, (i + 0.5) * scale - 0.5));
+    lo[i] = Math.floor(f);
+    hi[i] = Math.min(n - 1, lo[i] + 1);
+    weight[i] = f - lo[i];
   }
-  return out;
+  return { lo, hi, weight };
+}
+
+/** Bilinear blend of the four corners a (x0, y0), b (x1, y0), c (x0, y1), d (x1, y1), as OpenCV's resize (then stored as float32). */
+function bilinear(a: number, b: number, c: number, d: number, wx: number, wy: number): number {
+  return Math.fround((1 - wy) * ((1 - wx) * a + wx * b) + wy * ((1 - wx) * c + wx * d));
 }
 
 interface Prepared {
-  masks: Uint8Array[];
-  /** RGB in [0, 1], [T][h·w·3] */
-  frames: Float32Array[];
+  numFrames: number;
+  /** Motion masks shrunk to w×h, 0/1, [T·h·w] */
+  masks: Uint8Array;
+  /** RGB in [0, 1], [T·h·w·3] */
+  frames: Float32Array;
 }
 
+/** One masker per frame size, reused (scoring is synchronous, so one at a time is in use). */
+let masker: MotionMasker | null = null;
+
+function maskerFor(width: number, height: number): MotionMasker {
+  if (!masker || masker.width !== width || masker.height !== height) masker = new MotionMasker(width, height);
+  masker.reset();
+  return masker;
+}
+
+/**
+ * A video's masks and frames shrunk to w×h. Masks are computed at full size (MotionMasker) and
+ * only the pixels the resize reads are looked at.
+ */
 function prepare(video: Video, w: number, h: number): Prepared {
-  const { width: W, height: H } = video;
-  const masks = motionMasks(video).map((m) => {
-    const r = resize(m, W, H, w, h);
-    const b = new Uint8Array(w * h);
-    for (let p = 0; p < w * h; p++) b[p] = r[p] >= 0.5 ? 1 : 0;
-    return b;
-  });
-  const frames: Float32Array[] = [];
-  for (let t = 0; t < video.numFrames; t++) {
-    const plane = video.frames.subarray(t * W * H * 3, (t + 1) * W * H * 3);
-    const f = new Float32Array(w * h * 3);
-    for (let c = 0; c < 3; c++) {
-      const r = resize(plane, W, H, w, h, 3, c);
-      for (let p = 0; p < w * h; p++) f[3 * p + c] = r[p] / 255;
+  const { width: W, height: H, numFrames: T, frames: bytes } = video;
+  const xs = resizeTaps(W, w), ys = resizeTaps(H, h);
+  const mk = maskerFor(W, H);
+  const n = w * h;
+  const masks = new Uint8Array(T * n);
+  const frames = new Float32Array(T * n * 3);
+  for (let t = 0; t < T; t++) {
+    const m = mk.next(bytes, t);
+    const o = t * W * H * 3;
+    for (let j = 0; j < h; j++) {
+      const y0 = ys.lo[j], y1 = ys.hi[j], wy = ys.weight[j];
+      for (let i = 0; i < w; i++) {
+        const x0 = xs.lo[i], x1 = xs.hi[i], wx = xs.weight[i];
+        const p = t * n + j * w + i;
+        masks[p] = bilinear(mk.get(m, x0, y0), mk.get(m, x1, y0), mk.get(m, x0, y1), mk.get(m, x1, y1), wx, wy) >= 0.5 ? 1 : 0;
+        const a = o + (y0 * W + x0) * 3, b = o + (y0 * W + x1) * 3, c = o + (y1 * W + x0) * 3, d = o + (y1 * W + x1) * 3;
+        for (let ch = 0; ch < 3; ch++) frames[3 * p + ch] = bilinear(bytes[a + ch], bytes[b + ch], bytes[c + ch], bytes[d + ch], wx, wy) / 255;
+      }
     }
-    frames.push(f);
   }
-  return { masks, frames };
+  return { numFrames: T, masks, frames };
 }
 
-function iou(a: ArrayLike<number>, b: ArrayLike<number>): number {
+/** Σ min ÷ Σ max over n values from offsets oa, ob (1 when both are all zero). */
+function iou(a: ArrayLike<number>, b: ArrayLike<number>, n = a.length, oa = 0, ob = 0): number {
   let inter = 0, union = 0;
-  for (let p = 0; p < a.length; p++) {
-    inter += Math.min(a[p], b[p]);
-    union += Math.max(a[p], b[p]);
+  for (let p = 0; p < n; p++) {
+    inter += Math.min(a[oa + p], b[ob + p]);
+    union += Math.max(a[oa + p], b[ob + p]);
   }
   return union === 0 ? 1 : inter / union;
 }
@@ -87,23 +115,25 @@ export function physiqReference(reference: Video): PhysiqReference {
 export function physiqMetrics(generated: Video, reference: Video | PhysiqReference): PhysiqMetrics {
   const ref = 'prepared' in reference ? reference : physiqReference(reference);
   const { w, h } = ref;
+  const n = w * h;
   const T = Math.min(generated.numFrames, ref.video.numFrames);
   const g = prepare(generated, w, h);
   const r = ref.prepared;
   let st = 0, mse = 0;
-  const maxG = new Uint8Array(w * h), maxR = new Uint8Array(w * h);
-  const sumG = new Float32Array(w * h), sumR = new Float32Array(w * h);
+  const maxG = new Uint8Array(n), maxR = new Uint8Array(n);
+  const sumG = new Float32Array(n), sumR = new Float32Array(n);
   for (let t = 0; t < T; t++) {
-    st += iou(g.masks[t], r.masks[t]);
-    for (let p = 0; p < w * h; p++) {
-      maxG[p] |= g.masks[t][p];
-      maxR[p] |= r.masks[t][p];
-      sumG[p] += g.masks[t][p] / T;
-      sumR[p] += r.masks[t][p] / T;
+    const o = t * n;
+    st += iou(g.masks, r.masks, n, o, o);
+    for (let p = 0; p < n; p++) {
+      maxG[p] |= g.masks[o + p];
+      maxR[p] |= r.masks[o + p];
+      sumG[p] += g.masks[o + p] / T;
+      sumR[p] += r.masks[o + p] / T;
     }
     let s = 0;
-    for (let i = 0; i < w * h * 3; i++) s += (g.frames[t][i] - r.frames[t][i]) ** 2;
-    mse += s / (w * h * 3);
+    for (let i = 3 * o; i < 3 * (o + n); i++) s += (g.frames[i] - r.frames[i]) ** 2;
+    mse += s / (n * 3);
   }
   return { spatialIou: iou(maxG, maxR), spatiotemporalIou: st / T, weightedSpatialIou: iou(sumG, sumR), mse: mse / T };
 }
