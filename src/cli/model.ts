@@ -8,12 +8,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { WorldDataset } from '../../datasets/shards.js';
 import { useBackend } from '../compute/backend.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { PRESETS, resolveConfig } from '../model/config.js';
 import { parameterCount } from '../model/dit.js';
 import { defaultModelDir, isModelFolder, MODEL_FILES } from '../pipeline/model-folder.js';
+import { formatProbe, parseSwaps, PROBE_DEFAULTS, runCaptionProbe } from '../pipeline/caption-probe.js';
 import { CHECK_DEFAULTS, assertHeldOut, formatCheck, runQualityCheck } from '../pipeline/quality-check.js';
 import { shipModel } from '../pipeline/ship.js';
 import { loadPipeline } from '../pipeline/text-to-video.js';
@@ -36,7 +38,14 @@ spacetime model check [--checkpoint models/default] [--n ${CHECK_DEFAULTS.n}] [-
     [--steps ${CHECK_DEFAULTS.steps}] [--guidance ${CHECK_DEFAULTS.guidance}] [--sampler ${CHECK_DEFAULTS.sampler}] [--backend NAME]
     one video per held-out id prompt; prints the share with every colour present (≥ 90%
     required) and with every motion in the prompted direction (≥ 80%); writes the JSON;
-    exits 1 when a rate is under its mark`;
+    exits 1 when a rate is under its mark
+
+spacetime model probe --data DIR --swap A=B[,C=D…] [--checkpoint models/default] [--n ${PROBE_DEFAULTS.n}]
+    [--times ${PROBE_DEFAULTS.times.join(',')}] [--seed ${PROBE_DEFAULTS.seed}] [--out probe.json] [--backend NAME]
+    does the model use these words? On the first n clips of DIR whose caption holds one, the
+    clean-video error ‖x̂0 − x0‖² at each noise level t with the true caption, with the words
+    swapped (A ↔ B) and with no caption, same noise for all; swap effect = (swapped − true) /
+    (null − true): 0 = the words are ignored, 1 = as bad as no caption`;
 
 export async function runModel(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -47,7 +56,8 @@ export async function runModel(argv: string[]): Promise<number> {
   if (sub === 'info') return info(rest);
   if (sub === 'ship') return ship(rest);
   if (sub === 'check') return check(rest);
-  throw new UserError(`unknown model command "${sub ?? ''}" (expected: info, ship, check)`);
+  if (sub === 'probe') return probe(rest);
+  throw new UserError(`unknown model command "${sub ?? ''}" (expected: info, ship, check, probe)`);
 }
 
 function info(argv: string[]): number {
@@ -127,6 +137,26 @@ async function check(argv: string[]): Promise<number> {
   for (const line of formatCheck(result)) console.log(line);
   console.log(`wrote ${out} (${n} videos) in ${((performance.now() - t0) / 1000).toFixed(1)}s on ${choice.name}`);
   return result.passed ? 0 : 1;
+}
+
+async function probe(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, { checkpoint: 'string', data: 'string', swap: 'string', n: 'int', times: 'string', seed: 'int', out: 'string', backend: 'string' });
+  const model = flags.checkpoint ?? defaultModelDir();
+  if (!fs.existsSync(model)) throw new UserError(`checkpoint ${model} not found`);
+  const swaps = parseSwaps(required(flags.swap, 'swap'));
+  const times = flags.times?.split(',').map((x) => {
+    const t = Number(x);
+    if (x.trim() === '' || !Number.isFinite(t)) throw new UserError(`--times: "${x}" is not a number`);
+    return t;
+  });
+  const dataset = new WorldDataset(required(flags.data, 'data'));
+  const t0 = performance.now();
+  const choice = await useBackend({ requested: flags.backend });
+  const result = runCaptionProbe(loadPipeline(model), dataset, { swaps, n: flags.n, times, seed: flags.seed });
+  for (const line of formatProbe(result)) console.log(line);
+  if (flags.out) writeFileAtomic(flags.out, JSON.stringify(result, null, 2) + '\n');
+  console.log(`${flags.out ? `wrote ${flags.out}; ` : ''}${((performance.now() - t0) / 1000).toFixed(1)}s on ${choice.name}`);
+  return 0;
 }
 
 /** The `data make` selection a model was trained on, where it is recorded (to keep the check's prompts held out). */
