@@ -13,6 +13,9 @@
  * UserError; a metric that cannot be computed is null with its reason in `skipped`.
  */
 import type { StateFile } from '../datasets/interchange.js';
+import { isColorName } from '../datasets/world/palette.js';
+import type { ColorSet } from './parse/colors.js';
+import { nameByTruth } from './parse/palette.js';
 import { parseVideo, type ParsedTrack, type ParsedVideo } from './parse/tracks.js';
 import { checkTruth, checkVideo, truthTracks } from './parse/truth.js';
 import { physicsContext } from './physics/context.js';
@@ -37,6 +40,14 @@ export interface ScoreOptions {
    * take, the costliest part); default true. Only possible with ground truth.
    */
   physicsIq?: boolean;
+  /**
+   * The colours to parse with; default the world's palette. With a palette estimated from the
+   * videos (eval/parse/palette.ts `estimatePalette`), whose colours are named `cluster-k`,
+   * the tracks are renamed after the true objects they follow when there is ground truth
+   * (`nameByTruth`), and the colour attribute is not judged (null): which colour the prompt
+   * meant cannot be known from an unknown palette.
+   */
+  colors?: ColorSet;
 }
 
 /**
@@ -100,7 +111,9 @@ function scoreWith(input: VideoInput, options: ScoreOptions, truthPart: (truth: 
     else metrics[name] = value;
   };
 
-  const parsed = parseVideo(video);
+  const estimated = options.colors?.rays.some((r) => !r.occluder && !isColorName(r.name)) ?? false;
+  let parsed = parseVideo(video, options.colors);
+  if (estimated && truth) parsed = { ...parsed, tracks: nameByTruth(parsed.tracks, truth) };
   const prompt = parsePrompt(caption);
   const ctx = physicsContext(video.fps, truth, prompt?.family ?? null);
   const noWorld = 'no ground truth and the prompt did not parse, so gravity and floor are unknown';
@@ -171,7 +184,7 @@ function scoreWith(input: VideoInput, options: ScoreOptions, truthPart: (truth: 
   const promptNames = ['count_score', 'relation_score', 'direction_score', 'attribute_accuracy'];
   if (prompt) {
     const ad = adherence(prompt, parsed, ctx);
-    attributes = ad.attributes;
+    attributes = estimated ? { ...ad.attributes, color: null } : ad.attributes;
     set('count_score', ad.countScore, '');
     set('relation_score', ad.relationScore, 'the prompt states no spatial relation');
     set('direction_score', ad.directionScore, 'the prompt states no motion direction');

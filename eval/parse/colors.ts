@@ -33,7 +33,7 @@ export function worldColors(): ColorSet {
   return { background: BACKGROUND, rays };
 }
 
-/** A colour set from explicit colours (e.g. estimated by clustering); names are `cluster-k`. */
+/** A colour set from explicit colours (e.g. estimated by clustering, eval/parse/palette.ts); names are `cluster-k`. */
 export function colorsFrom(background: Rgb, colors: readonly Rgb[]): ColorSet {
   return { background, rays: colors.map((c, k) => ray(`cluster-${k}`, c, background, false)) };
 }
