@@ -1,15 +1,14 @@
 /**
- * The video "encoder" of the harness's Fréchet distance: a fixed, deterministic feature
- * set computed from pixels, not a trained network.
- *
- * Why fixed: (1) the same bytes give the same features on every backend and machine, so a
- * distance is comparable across runs forever; a learned encoder would need to be versioned
- * with its weights and its numerics; (2) an encoder trained to classify the world's labels
- * from its own clips measures what that classifier learned, and a generator can fool it
- * by getting the labels right while the motion is wrong; (3) this world's clips differ in
- * exactly three things — which colours are on screen, where, and how they move — which these
- * features read directly. Motion errors that pixels barely show are the job of the motion
- * features (motion-features.ts, FVMD-style) beside it.
+ * The fixed pixel features of the harness's `fd_pixel`: a deterministic feature set computed
+ * from pixels, not a trained network. The trained encoder (video-encoder.ts, `fd_encoder`)
+ * is the FVD-style distance; this one stays beside it because (1) the same bytes give the same
+ * features on every backend and machine, bit for bit, so a distance is comparable across runs
+ * forever, with no weights to version; (2) it reads any clip size or length, where the encoder
+ * reads only 32×32×16; (3) it cannot be fooled the way a classifier's features can (right
+ * labels, wrong pixels), since it reads what this world's clips differ in — which colours are
+ * on screen, where, and how much they move — directly. It is blind to frame order beyond
+ * its four time quarters, which the encoder and the motion features (motion-features.ts,
+ * FVMD-style) see.
  *
  * The vector (PIXEL_FEATURE_DIM = 39), at any clip size or length:
  *   - colour occupancy: share of foreground pixels nearest each palette colour and the grey

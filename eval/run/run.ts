@@ -14,8 +14,9 @@ import path from 'node:path';
 import { UserError } from '../../src/errors.js';
 import { fsyncDir, writeFileSynced } from '../../src/io/atomic.js';
 import { loadPipeline } from '../../src/pipeline/text-to-video.js';
-import { encodeMp4 } from '../../src/video/index.js';
+import { encodeMp4, type Video } from '../../src/video/index.js';
 import { pixelFeatures } from '../encoder/pixel-features.js';
+import { ENCODER_CLIP, ENCODER_VERSION, ENCODER_WEIGHTS_FILE, ensureEncoderBackend, loadVideoEncoder } from '../encoder/video-encoder.js';
 import { frechetWithInterval, type FrechetResult } from '../frechet/frechet.js';
 import { motionFeatures } from '../frechet/motion-features.js';
 import { METRIC_NAMES, scoreVideo } from '../score.js';
@@ -160,7 +161,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
   const metrics = metricColumns(METRIC_NAMES, scored.map((s) => s.score));
   const videos = scored.map(({ input, score }) => videoRow(input, score, metrics));
   const categories = categoryRows(videos, metrics);
-  const frechet = frechetSummaries(scored, suite?.name ?? path.basename(path.resolve(options.out)));
+  const frechet = await frechetSummaries(scored, suite?.name ?? path.basename(path.resolve(options.out)));
   const skipped = { ...skippedMetrics(scored.map((s) => s.score), metrics), ...frechet.skipped };
   const scoreSeconds = (performance.now() - tScore) / 1000;
 
@@ -188,40 +189,62 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
 }
 
 /**
- * Fréchet distances of the run's videos against their ground truth: `fd_pixel` on the fixed
- * pixel features (eval/encoder), `fvmd` on track velocity/acceleration histograms. Each needs
- * at least two videos with ground truth; otherwise it is listed as skipped.
+ * Fréchet distances of the run's videos against their ground truth: `fd_encoder` on the
+ * trained video encoder's features (eval/encoder/video-encoder.ts; 32×32×16 clips only),
+ * `fd_pixel` on the fixed pixel features (eval/encoder/pixel-features.ts: kept because it is
+ * bit-identical on every backend and machine and reads any clip size), `fvmd` on track
+ * velocity/acceleration histograms. Each needs at least two prompts with ground truth;
+ * otherwise it is listed as skipped, with why.
  */
-function frechetSummaries(scored: { input: EvalInput; score: VideoScore }[], seed: string): { results: Record<string, FrechetSummary>; skipped: Record<string, string> } {
+async function frechetSummaries(scored: { input: EvalInput; score: VideoScore }[], seed: string): Promise<{ results: Record<string, FrechetSummary>; skipped: Record<string, string> }> {
   const results: Record<string, FrechetSummary> = {};
   const skipped: Record<string, string> = {};
   const withTruth = scored.filter((s) => s.input.truth);
-  if (withTruth.length >= 2) {
-    const generated = withTruth.map((s) => pixelFeatures(s.input.video));
-    // Truth renders are shared by the seeds of a prompt: count each once. The bootstrap
-    // resamples prompts, taking a prompt's generated videos and its truth together.
-    const unique = new Map(withTruth.map((s) => [s.input.promptId, s.input.truth!.video]));
-    const reference = [...unique.values()].map((v) => pixelFeatures(v));
-    const groups = { a: withTruth.map((s) => s.input.promptId), b: [...unique.keys()] };
-    if (reference.length >= 2) {
-      results.fd_pixel = { features: 'pixel-features/v1 (eval/encoder/pixel-features.ts)', ...frechetWithInterval(generated, reference, { seed: `${seed}/pixel`, resamples: FRECHET_RESAMPLES, groups }) };
-    } else skipped.fd_pixel = 'needs ground truth for at least two prompts';
-    const tracked = withTruth.filter((s) => s.score.truthTracks);
-    if (tracked.length >= 2) {
-      const fps = (s: (typeof tracked)[number]) => s.input.video.fps;
-      const gen = tracked.map((s) => motionFeatures(s.score.tracks, fps(s)));
-      const uniqueTracks = new Map(tracked.map((s) => [s.input.promptId, motionFeatures(s.score.truthTracks!, fps(s))]));
-      const trackGroups = { a: tracked.map((s) => s.input.promptId), b: [...uniqueTracks.keys()] };
-      if (uniqueTracks.size >= 2) {
-        results.fvmd = { features: 'motion-histograms/v1 (eval/frechet/motion-features.ts)', ...frechetWithInterval(gen, [...uniqueTracks.values()], { seed: `${seed}/motion`, resamples: FRECHET_RESAMPLES, groups: trackGroups }) };
-      } else skipped.fvmd = 'needs true tracks for at least two prompts';
-    } else skipped.fvmd = 'needs true tracks (from the scorer) for at least two videos';
-  } else {
-    skipped.fd_pixel = 'needs ground truth for at least two videos';
-    skipped.fvmd = 'needs ground truth for at least two videos';
+  // Truth renders are shared by the seeds of a prompt: count each once. The bootstrap
+  // resamples prompts, taking a prompt's generated videos and its truth together.
+  const unique = new Map(withTruth.map((s) => [s.input.promptId, s.input.truth!.video]));
+  const groups = { a: withTruth.map((s) => s.input.promptId), b: [...unique.keys()] };
+  const options = (name: string) => ({ seed: `${seed}/${name}`, resamples: FRECHET_RESAMPLES, groups });
+  if (withTruth.length < 2) {
+    for (const name of ['fd_encoder', 'fd_pixel', 'fvmd']) skipped[name] = 'needs ground truth for at least two videos';
+    return { results, skipped };
   }
+  if (unique.size < 2) {
+    for (const name of ['fd_encoder', 'fd_pixel']) skipped[name] = 'needs ground truth for at least two prompts';
+  } else {
+    const odd = [...withTruth.map((s) => s.input.video), ...unique.values()].find((v) => !isEncoderClip(v));
+    if (odd) {
+      skipped.fd_encoder = `the video encoder reads ${ENCODER_CLIP.width}×${ENCODER_CLIP.height} clips of ${ENCODER_CLIP.numFrames} frames; this run has ${odd.width}×${odd.height} with ${odd.numFrames} frames`;
+    } else {
+      const backend = await ensureEncoderBackend();
+      const encoder = loadVideoEncoder();
+      try {
+        const generated = encoder.features(withTruth.map((s) => s.input.video));
+        const reference = encoder.features([...unique.values()]);
+        const features = `${ENCODER_VERSION} (${ENCODER_WEIGHTS_FILE} sha256:${encoder.sha256.slice(0, 12)}, ${encoder.config.featureDim}-d, backend ${backend})`;
+        results.fd_encoder = { features, ...frechetWithInterval(generated, reference, options('encoder')) };
+      } finally {
+        encoder.dispose();
+      }
+    }
+    const generated = withTruth.map((s) => pixelFeatures(s.input.video));
+    const reference = [...unique.values()].map((v) => pixelFeatures(v));
+    results.fd_pixel = { features: 'pixel-features/v1 (eval/encoder/pixel-features.ts)', ...frechetWithInterval(generated, reference, options('pixel')) };
+  }
+  const tracked = withTruth.filter((s) => s.score.truthTracks);
+  if (tracked.length >= 2) {
+    const fps = (s: (typeof tracked)[number]) => s.input.video.fps;
+    const gen = tracked.map((s) => motionFeatures(s.score.tracks, fps(s)));
+    const uniqueTracks = new Map(tracked.map((s) => [s.input.promptId, motionFeatures(s.score.truthTracks!, fps(s))]));
+    const trackGroups = { a: tracked.map((s) => s.input.promptId), b: [...uniqueTracks.keys()] };
+    if (uniqueTracks.size >= 2) {
+      results.fvmd = { features: 'motion-histograms/v1 (eval/frechet/motion-features.ts)', ...frechetWithInterval(gen, [...uniqueTracks.values()], { ...options('motion'), groups: trackGroups }) };
+    } else skipped.fvmd = 'needs true tracks for at least two prompts';
+  } else skipped.fvmd = 'needs true tracks (from the scorer) for at least two videos';
   return { results, skipped };
 }
+
+const isEncoderClip = (v: Video) => v.numFrames === ENCODER_CLIP.numFrames && v.height === ENCODER_CLIP.height && v.width === ENCODER_CLIP.width;
 
 async function writeRunFolder(
   out: string,
