@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../src/io/csv.js';
 import { METRIC_NAMES } from '../eval/score.js';
+import { BACKGROUND } from '../datasets/world/palette.js';
 
 const root = path.resolve(__dirname, '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-eval-cli-'));
@@ -59,6 +60,30 @@ describe('spacetime eval --videos', () => {
     expect(csv('runs', 'truth', 'categories.csv')[0]).toEqual(['category', 'split', 'videos', ...METRIC_NAMES, 'abnormal_rate', 'joint_accuracy']);
   });
 
+  it('--palette estimate: colours clustered from the videos find the world palette, the truth still scores clean', () => {
+    const r = spacetime('eval', '--videos', 'truth-folder', '--out', 'runs/estimated', '--palette', 'estimate', '--skip-physics-iq', '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/fd_encoder [\d.]+ \[/);
+    const run = readJson('runs', 'estimated', 'run.json');
+    expect(run.headline).toMatchObject({ videos: 6, abnormal_rate: 0 });
+    const { background, colors } = run.scoring.palette;
+    BACKGROUND.forEach((x, i) => expect(Math.abs(background[i] - x)).toBeLessThanOrEqual(2)); // the world's slate, within the MP4 round trip
+    expect(colors.length).toBeGreaterThanOrEqual(2);
+    for (const c of colors) expect(c.name).toMatch(/^cluster-\d+$/);
+    // Tracks follow the true objects as with the world's palette: the same direction scores
+    // (within 0.02) and velocity errors under the parser's MP4 floor (0.2 units/s; 0.03–0.12 measured).
+    type Row = { id: string; direction_score: number | null; velocity_error: number };
+    const withWorld = new Map((readJson('runs', 'truth', 'videos.json').rows as Row[]).map((v) => [v.id, v]));
+    const rows = readJson('runs', 'estimated', 'videos.json').rows as Row[];
+    expect(rows.filter((v) => v.direction_score !== null).length).toBeGreaterThanOrEqual(4);
+    for (const v of rows) {
+      const w = withWorld.get(v.id)!;
+      if (w.direction_score === null) expect(v.direction_score).toBeNull();
+      else expect(Math.abs(v.direction_score! - w.direction_score)).toBeLessThan(0.02);
+      expect(v.velocity_error).toBeLessThan(0.2);
+    }
+  });
+
   it('lists bad rows (missing file, malformed row, wrong size, mismatched state) and scores the rest: exit 2', () => {
     const dir = path.join(tmp, 'damaged');
     fs.cpSync(path.join(tmp, 'truth-folder'), dir, { recursive: true });
@@ -94,6 +119,7 @@ describe('spacetime eval --videos', () => {
       [['--videos', 'truth-folder', '--checkpoint', 'x'], /exactly one of --checkpoint PATH or --videos DIR/],
       [['--videos', 'truth-folder', '--suite', 'wobble-id'], /unknown suite "wobble-id"/],
       [['--videos', 'truth-folder', '--seeds', '2'], /--seeds applies to --checkpoint only/],
+      [['--videos', 'truth-folder', '--palette', 'rainbow'], /--palette must be world or estimate, got "rainbow"/],
     ] as const) {
       const r = spacetime('eval', ...args, '--out', 'runs/never');
       expect(r.code, r.stderr).toBe(1);

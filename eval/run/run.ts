@@ -19,7 +19,8 @@ import { pixelFeatures } from '../encoder/pixel-features.js';
 import { ENCODER_CLIP, ENCODER_VERSION, ENCODER_WEIGHTS_FILE, ensureEncoderBackend, loadVideoEncoder } from '../encoder/video-encoder.js';
 import { frechetWithInterval, type FrechetResult } from '../frechet/frechet.js';
 import { motionFeatures } from '../frechet/motion-features.js';
-import { METRIC_NAMES, scoreVideo } from '../score.js';
+import { createScorer, METRIC_NAMES } from '../score.js';
+import { estimatePalette } from '../parse/palette.js';
 import { resolveSuite, type Suite } from '../suites/suites.js';
 import type { VideoInput, VideoScore } from '../types.js';
 import { generateSuiteInputs, resolveGenerateSettings, type GenerateSettings } from './generate.js';
@@ -58,7 +59,13 @@ export interface EvalOptions {
    * every video and dominate scoring time (seconds per video against ~0.1 s for the rest).
    */
   physicsIq?: boolean;
-  /** The per-video scorer; default eval/score.ts's. */
+  /**
+   * The colours to parse with: the world's palette (default), or one estimated by colour
+   * clustering from the videos themselves (eval/parse/palette.ts) — for generators that draw
+   * in colours of their own; the colour attribute is then not judged.
+   */
+  palette?: 'world' | 'estimate';
+  /** The per-video scorer; default eval/score.ts's scoring session. */
   scorer?: (input: VideoInput) => VideoScore;
   /** Progress lines (stage, done, total). */
   onProgress?: (stage: 'generate' | 'score' | 'write', done: number, total: number) => void;
@@ -75,8 +82,8 @@ export interface RunJson {
   source: { kind: 'checkpoint' | 'videos'; path: string; config: unknown; step?: number; generate: GenerateSettings | null };
   seeds: number[];
   code: CodeVersion;
-  /** How the videos were scored (Physics-IQ metrics on or off). */
-  scoring: { physics_iq: boolean };
+  /** How the videos were scored: Physics-IQ metrics on or off; the world's palette or the one estimated from the videos. */
+  scoring: { physics_iq: boolean; palette: 'world' | { background: readonly number[]; colors: { name: string; rgb: readonly number[]; occluder: boolean }[] } };
   created: string;
   /** generate_s: generating (checkpoint); read_s: decoding the folder and rendering its truth (videos). */
   timings: { generate_s: number; read_s: number; score_s: number; total_s: number };
@@ -112,6 +119,9 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
   const seedsK = options.seeds ?? 1;
   if (!Number.isInteger(seedsK) || seedsK < 1 || seedsK > 64) throw new UserError(`--seeds must be an integer in [1, 64], got ${seedsK}`, 1);
   if (options.videos && options.seeds !== undefined) throw new UserError('--seeds applies to --checkpoint only (a folder brings its own videos)', 1);
+  if (options.palette !== undefined && options.palette !== 'world' && options.palette !== 'estimate') {
+    throw new UserError(`--palette must be world or estimate, got "${String(options.palette)}"`, 1);
+  }
   checkOut(options.out);
   const suite: Suite | null = options.suite ? resolveSuite(options.suite, { limit: options.limit }) : null;
   if (!suite && options.limit !== undefined) throw new UserError('--limit needs --suite', 1);
@@ -142,7 +152,10 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
   // ---- scores
   const tScore = performance.now();
   const physicsIq = options.physicsIq ?? true;
-  const scorer = options.scorer ?? ((input: VideoInput) => scoreVideo(input, { physicsIq }));
+  const palette = options.palette ?? 'world';
+  const colors = palette === 'estimate' && inputs.length ? estimatePalette(inputs.map((i) => i.video)).colors : undefined;
+  // One session: the seeds of a prompt share its truth's render and second take.
+  const scorer = options.scorer ?? createScorer({ physicsIq, colors });
   const scored: { input: EvalInput; score: VideoScore }[] = [];
   inputs.forEach((input, k) => {
     try {
@@ -176,7 +189,10 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
     source,
     seeds,
     code: codeVersion(),
-    scoring: { physics_iq: physicsIq },
+    scoring: {
+      physics_iq: physicsIq,
+      palette: colors ? { background: colors.background, colors: colors.rays.map((r) => ({ name: r.name, rgb: r.rgb, occluder: r.occluder })) } : 'world',
+    },
     created: new Date().toISOString(),
     timings: { generate_s: options.checkpoint ? round(generateSeconds) : 0, read_s: options.checkpoint ? 0 : round(generateSeconds), score_s: round(scoreSeconds), total_s: 0 },
     headline: head,

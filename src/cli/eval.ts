@@ -12,7 +12,7 @@ import { parseArgs } from './args.js';
 import { Progress } from './progress.js';
 
 const HELP = `spacetime eval --suite NAME (--checkpoint PATH | --videos DIR) --out DIR
-    [--seeds K] [--limit N] [--skip-physics-iq] [--steps S] [--guidance G] [--sampler heun|euler|dpm-solver-2m] [--backend NAME] [--quiet]
+    [--seeds K] [--limit N] [--skip-physics-iq] [--palette world|estimate] [--steps S] [--guidance G] [--sampler heun|euler|dpm-solver-2m] [--backend NAME] [--quiet]
 
 Scores videos against the world's ground truth and writes one run folder (eval/FORMAT.md):
 run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
@@ -26,6 +26,9 @@ run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
                      default: the shipped model's own settings, else ${GENERATE_DEFAULTS.steps} steps, guidance ${GENERATE_DEFAULTS.guidance}, ${GENERATE_DEFAULTS.sampler}
   --limit N          at most N prompts per category
   --skip-physics-iq  leave out the Physics-IQ metrics (most of the scoring time)
+  --palette estimate parse with colours clustered from the videos themselves instead of the
+                     world's palette (a generator with colours of its own); tracks are matched
+                     to the true objects, the colour attribute is not judged
   --export DIR       instead of scoring: write the suite's ground truth in the interchange
                      layout (videos/PROMPT.mp4, captions.csv, states/) [--size 32 --frames 16]:
                      the prompt list for another generator, and a clean baseline for --videos
@@ -52,6 +55,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
       backend: 'string',
       export: 'string',
       'skip-physics-iq': 'boolean',
+      palette: 'string',
       size: 'int',
       frames: 'int',
       quiet: 'boolean',
@@ -93,6 +97,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
     out: flags.out,
     seeds: flags.seeds,
     physicsIq: !flags['skip-physics-iq'],
+    palette: flags.palette as 'world' | 'estimate' | undefined,
     generate: { steps: flags.steps, guidance: flags.guidance, sampler: flags.sampler },
     onProgress: (stage, done, total) => {
       const unit = 'videos';
@@ -108,7 +113,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
     [
       `wrote ${result.out}: ${h.videos} videos scored${run.bad_inputs.length ? `, ${run.bad_inputs.length} skipped` : ''} in ${run.timings.total_s.toFixed(1)}s`,
       `abnormal ${(100 * h.abnormal_rate).toFixed(1)}%, joint accuracy ${(100 * h.joint_accuracy).toFixed(1)}%`,
-      ...[fd('fd_pixel'), fd('fvmd')].filter(Boolean),
+      ...[fd('fd_encoder'), fd('fd_pixel'), fd('fvmd')].filter(Boolean),
     ].join('; '),
   );
   return result.exitCode;
