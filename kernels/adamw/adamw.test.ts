@@ -285,6 +285,6 @@ describe.skipIf(KERNEL_UNAVAILABLE !== null)(`adamw native kernel${KERNEL_UNAVAI
     expect(() => adamw(p, m, v, g, po, po, vo, consts)).toThrow(/pOut must be p or not share memory with mOut/);
     const big = new Float32Array(2 * n);
     expect(() => adamw(big.subarray(0, n), m, v, g, big.subarray(1, n + 1), mo, vo, consts)).toThrow(/pOut must be p or not share memory with p/);
-    expect(() => adamw(p, m, v, g, po, mo, vo)).toThrow(/adamw expects 8 arguments/);
+    expect(() => (adamw as (...args: unknown[]) => void)(p, m, v, g, po, mo, vo)).toThrow(/adamw expects 8 arguments/);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The fused AdamW update on the `native` backend: the addon's one-pass loop
  * (kernels/native/src/adamw.cc) reading p, m, v, g and writing p', m', v' on the wasm heap
- * zero-copy, instead of tfjs.ts's 13 element-wise kernels per parameter tensor.
+ * zero-copy, instead of tfjs.ts's 15 element-wise kernels per parameter tensor.
  *
  *   SpacetimeAdamW  inputs { p, m, v, g } (float32, one shape), attrs { constants, inPlace }
  *                   → [p', m', v']

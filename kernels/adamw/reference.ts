@@ -15,11 +15,12 @@
  */
 import type { AdamWConstants } from './constants.js';
 
-export interface AdamWArrays<T = ArrayLike<number>> {
+/** A type, not an interface, so that it is a tfjs TensorContainer when T is a tensor. */
+export type AdamWArrays<T = ArrayLike<number>> = {
   p: T;
   m: T;
   v: T;
-}
+};
 
 export function adamwReference(
   state: AdamWArrays, g: ArrayLike<number>, c: AdamWConstants, precision: 'float64' | 'float32' = 'float64',

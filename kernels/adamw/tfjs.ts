@@ -1,7 +1,7 @@
 /**
  * One AdamW update of one parameter tensor in tfjs: `adamwUpdate` runs the backend's fused
  * kernel (native.ts, the `native` backend) for float32 where it is registered, else
- * `adamwUpdateOps`, the same math from 13 stock element-wise ops, which runs on every
+ * `adamwUpdateOps`, the same math from 15 stock element-wise ops, which runs on every
  * backend. Both perform the same float32 operations in the same order (constants.ts,
  * reference.ts), so their results are bit-identical.
  *

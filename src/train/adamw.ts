@@ -8,7 +8,7 @@
  *
  * Each parameter's update is kernels/adamw: one fused kernel where the backend has it
  * (`native`), updating the variables' buffers in place when nothing else shares them,
- * else 13 tfjs ops; both give the same bits.
+ * else 15 tfjs ops; both give the same bits.
  */
 import * as tf from '@tensorflow/tfjs';
 import { adamwConstants } from '../../kernels/adamw/constants.js';

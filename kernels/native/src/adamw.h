@@ -1,6 +1,6 @@
 // Fused AdamW update (torch.optim.AdamW's math) for one parameter tensor, on
 // the shared thread pool: reads p, m, v, g once and writes p', m', v' once,
-// instead of the ~13 element-wise passes of the tfjs-ops version.
+// instead of the 15 element-wise passes of the tfjs-ops version.
 //
 // Deterministic: every element is the same fixed sequence of correctly
 // rounded float32 operations (adamw_kernels.h), so results do not depend on
