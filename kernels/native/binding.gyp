@@ -4,7 +4,7 @@
 # addon runs on any x86-64 (dispatch at run time in src/cpu_features.cc) and
 # builds elsewhere with only the scalar kernels. Never -march=native.
 # The gemm_avx512 / gemm_avx2 libraries hold every kernel family's code for
-# that ISA (GEMM first, then element-wise and reductions, then attention).
+# that ISA (GEMM first, then element-wise and reductions, then attention, then AdamW).
 {
   'target_defaults': {
     'cflags_cc': ['-O3', '-std=gnu++17', '-fPIC', '-ffp-contract=off'],
@@ -19,7 +19,7 @@
     {
       'target_name': 'gemm_avx512',
       'type': 'static_library',
-      'sources': ['src/gemm_avx512.cc', 'src/elementwise_avx512.cc', 'src/attention_avx512.cc'],
+      'sources': ['src/gemm_avx512.cc', 'src/elementwise_avx512.cc', 'src/attention_avx512.cc', 'src/adamw_avx512.cc'],
       'conditions': [
         ['target_arch=="x64"', {
           # -Wno-*uninitialized: GCC 12 warns inside its own avx512fintrin.h (GCC bug 105593).
@@ -32,7 +32,7 @@
     {
       'target_name': 'gemm_avx2',
       'type': 'static_library',
-      'sources': ['src/gemm_avx2.cc', 'src/elementwise_avx2.cc', 'src/attention_avx2.cc'],
+      'sources': ['src/gemm_avx2.cc', 'src/elementwise_avx2.cc', 'src/attention_avx2.cc', 'src/adamw_avx2.cc'],
       'conditions': [
         ['target_arch=="x64"', {
           'cflags_cc': ['-mavx2', '-mfma'],
@@ -55,6 +55,8 @@
         'src/attention.cc',
         'src/attention_scalar.cc',
         'src/patch_embed.cc',
+        'src/adamw.cc',
+        'src/adamw_scalar.cc',
       ],
       'cflags': ['-pthread'],
       'ldflags': ['-pthread'],

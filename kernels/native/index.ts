@@ -52,6 +52,15 @@ export interface NativeAddon {
     video: Float32Array, tokens: Float32Array, batch: number, channels: number, frames: number, height: number, width: number,
     pt: number, ph: number, pw: number, toTokens: boolean,
   ): void;
+  /**
+   * Fused AdamW update (optional: older builds lack it; see kernels/adamw/native.ts):
+   * p', m', v' from p, m, v, g and constants [β1, 1−β1, β2, 1−β2, c1, c2, eps, 1−lr·wd, lr].
+   * Each output may be its own input (in place).
+   */
+  adamw?(
+    p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array,
+    pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, constants: Float32Array,
+  ): void;
   /** The instruction set the kernels use now. */
   isa(): Isa;
   /** Switches ISA (throws if unknown or unsupported here); returns the new one. */

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { hasNativeAdamW, makeAdamWKernel } from '../../kernels/adamw/native.js';
 import { hasNativeAttention, makeAttentionKernels, registerAttentionGradient } from '../../kernels/attention/native.js';
 import { makeBatchMatMul } from '../../kernels/native/tfjs/BatchMatMul.js';
 import { hasNativePatchEmbed, makePatchEmbedKernels, registerPatchEmbedGradients } from '../../kernels/patch-embed/native.js';
@@ -63,6 +64,11 @@ export function registerNativeBackend(priority = 0): string | null {
   if (hasNativePatchEmbed(addon)) {
     for (const config of makePatchEmbedKernels(addon, NATIVE_BACKEND)) tf.registerKernel(config);
     registerPatchEmbedGradients();
+  }
+  // Fused AdamW (kernels/adamw/native.ts); SPACETIME_NATIVE_ADAMW=0 leaves AdamW on tfjs
+  // ops (for A/B timing).
+  if (hasNativeAdamW(addon) && process.env.SPACETIME_NATIVE_ADAMW !== '0') {
+    tf.registerKernel(makeAdamWKernel(addon, NATIVE_BACKEND));
   }
   return null;
 }

@@ -5,8 +5,14 @@
  *
  *   const opt = new AdamW(model.params, { lr: 1e-4, weightDecay: 0 });
  *   opt.step(grads, lr); // grads: Record<name, Tensor>
+ *
+ * Each parameter's update is kernels/adamw: one fused kernel where the backend has it
+ * (`native`), updating the variables' buffers in place when nothing else shares them,
+ * else 15 tfjs ops; both give the same bits.
  */
 import * as tf from '@tensorflow/tfjs';
+import { adamwConstants } from '../../kernels/adamw/constants.js';
+import { adamwUpdate } from '../../kernels/adamw/tfjs.js';
 
 export interface AdamWOptions {
   lr: number;
@@ -30,28 +36,26 @@ export class AdamW {
     options: Partial<AdamWOptions> = {},
   ) {
     this.options = { ...ADAMW_DEFAULTS, ...options };
-    for (const [name, p] of Object.entries(params)) {
-      this.m[name] = tf.variable(tf.zerosLike(p), false, `${name}/adam_m`);
-      this.v[name] = tf.variable(tf.zerosLike(p), false, `${name}/adam_v`);
-    }
+    // In a tidy, so the zeros are owned by the variables alone (and can be updated in place).
+    tf.tidy(() => {
+      for (const [name, p] of Object.entries(params)) {
+        this.m[name] = tf.variable(tf.zerosLike(p), false, `${name}/adam_m`);
+        this.v[name] = tf.variable(tf.zerosLike(p), false, `${name}/adam_v`);
+      }
+    });
   }
 
   /** One update with `grads` (missing names are left alone); `lr` overrides the schedule-free rate. */
   step(grads: Record<string, tf.Tensor>, lr = this.options.lr): void {
-    const { beta1, beta2, eps, weightDecay } = this.options;
     this.step_ += 1;
-    const c1 = 1 - beta1 ** this.step_;
-    const c2 = 1 - beta2 ** this.step_;
+    const constants = adamwConstants({ ...this.options, lr, step: this.step_ });
     tf.tidy(() => {
       for (const [name, g] of Object.entries(grads)) {
-        const p = this.params[name];
-        const m = tf.add(tf.mul(this.m[name], beta1), tf.mul(g, 1 - beta1));
-        const v = tf.add(tf.mul(this.v[name], beta2), tf.mul(tf.square(g), 1 - beta2));
-        this.m[name].assign(m);
-        this.v[name].assign(v);
-        // p ← p·(1 − lr·wd) − lr · m̂ / (√v̂ + eps)
-        const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
-        p.assign(tf.sub(tf.mul(p, 1 - lr * weightDecay), tf.mul(update, lr)));
+        const [p, m, v] = [this.params[name], this.m[name], this.v[name]];
+        const next = adamwUpdate({ p, m, v }, g, constants, { inPlace: true });
+        m.assign(next.m);
+        v.assign(next.v);
+        p.assign(next.p);
       }
     });
   }
