@@ -48,7 +48,10 @@ describe('spacetime model ship / check', () => {
       [['model', 'ship', '--run', 'runs/none', '--out', 'models/x'], /runs\/none is not a run folder \(no config\.json\)/],
       [['model', 'ship', '--out', 'models/x'], /missing required flag --run/],
       [['model', 'check', '--checkpoint', 'models/none'], /checkpoint models\/none not found/],
-      [['model', 'frobnicate'], /unknown model command "frobnicate" \(expected: info, ship, check\)/],
+      [['model', 'frobnicate'], /unknown model command "frobnicate" \(expected: info, ship, check, probe\)/],
+      [['model', 'probe', '--data', 'data/none', '--swap', 'left=right'], /no dataset in data\/none/],
+      [['model', 'probe', '--data', 'data/none', '--swap', 'left'], /--swap: "left" is not a pair of two different words A=B/],
+      [['model', 'probe', '--data', 'data/none'], /missing required flag --swap/],
     ] as const) {
       const r = spacetime(...args);
       expect(r.code).not.toBe(0);
