@@ -81,7 +81,17 @@ inline vf fmadd(vf a, vf b, vf c) {
   return a * b + c;
 #endif
 }
-inline vf vmax(vf a, vf b) { return a > b ? a : b; }
+// a > b ? a : b, which is exactly (v)maxps; GCC emits a compare and a blend
+// for the vector-extension form.
+inline vf vmax(vf a, vf b) {
+#if SPACETIME_VECTOR_BYTES == 64
+  return (vf)_mm512_max_ps((__m512)a, (__m512)b);
+#elif SPACETIME_VECTOR_BYTES == 32
+  return (vf)_mm256_max_ps((__m256)a, (__m256)b);
+#else
+  return a > b ? a : b;
+#endif
+}
 // Horizontal max and sum in a fixed order (a tree on AVX-512, lanes in turn
 // elsewhere): identical for every call on one ISA.
 inline float hmax(vf v) {
@@ -116,12 +126,11 @@ inline vf exp2_nonpositive(vf x) {
   const vf n = __builtin_convertvector(ni, vf);
 #endif
   const vf f = xc - n;
-  vf p = splat(1.535336188319500e-4f);
-  p = fmadd(p, f, splat(1.339887440266574e-3f));
-  p = fmadd(p, f, splat(9.618437357674640e-3f));
-  p = fmadd(p, f, splat(5.550332471162809e-2f));
-  p = fmadd(p, f, splat(2.402264791363012e-1f));
-  p = fmadd(p, f, splat(6.931472028550421e-1f));
+  vf p = splat(1.326472708012779e-3f);
+  p = fmadd(p, f, splat(9.671512862188269e-3f));
+  p = fmadd(p, f, splat(5.550733745645747e-2f));
+  p = fmadd(p, f, splat(2.402224208184314e-1f));
+  p = fmadd(p, f, splat(6.931469775965884e-1f));
   p = fmadd(p, f, splat(1.0f));
 #if SPACETIME_VECTOR_BYTES == 64
   return (vf)_mm512_scalef_ps((__m512)p, (__m512)n);  // 2^-150 rounds to 0
@@ -284,104 +293,194 @@ void transpose_slivers(const float* src, int64_t m, int64_t mp, int64_t d, float
 }
 
 // 0 for a kept key, -inf for a masked or padding key.
+// (Two loops, not one with `!mask ||` inside: GCC if-converts that into masked
+// loads from the null pointer, each a slow fault-suppression assist.)
 void key_bias(const AttentionProblem& p, int64_t bh, int64_t mp, float* bias) {
-  const float* mask = p.mask ? p.mask + (bh / p.heads) * p.m : nullptr;
-  for (int64_t j = 0; j < mp; ++j) bias[j] = j < p.m && (!mask || mask[j] != 0.0f) ? 0.0f : -INFINITY;
+  if (p.mask) {
+    const float* mask = p.mask + (bh / p.heads) * p.m;
+    for (int64_t j = 0; j < p.m; ++j) bias[j] = mask[j] != 0.0f ? 0.0f : -INFINITY;
+  } else {
+    std::fill(bias, bias + p.m, 0.0f);
+  }
+  std::fill(bias + p.m, bias + mp, -INFINITY);
 }
 
 // ---------------------------------------------------------------- forward
+//
+// One task: QB = NQ*W queries of one batch-head against all of its keys, in
+// blocks of KB keys with an online softmax. The scores are held transposed,
+// s^T [keys][QB], so that each query is a vector lane: the running max, the
+// sum and the rescaling are plain vector operations (no horizontal
+// reductions), and the keys are read in place, one broadcast at a time, so
+// nothing is packed per head. Only the task's own queries are transposed,
+// once, into q^T [d][QB] (already multiplied by scale * log2(e): scores in
+// log2 units). Then o [QB][dp] += p . v reads p^T by broadcast and v by rows.
 
-// Packed head: kt [mp * d] (slivers), bias [mp], then (only when d is not a
-// multiple of W) the values padded to dp columns, vp [m * dp].
-int64_t pack_floats(const AttentionProblem& p) {
-  const Layout L(p);
-  return L.mp * p.d + L.mp + (L.dp == p.d ? 0 : p.m * L.dp);
-}
+constexpr int NQ = W == 16 ? 4 : 2;        // query vectors per task
+constexpr int64_t QB = NQ * W;             // queries per task: 64 (AVX-512), 16 (AVX2), 8 (SSE)
+constexpr int SK = 4;                      // keys per score tile: SK x NQ accumulators
+constexpr int RQ = W == 16 ? 8 : 4;        // query rows per p.v tile
+constexpr int64_t KB = (256 + SK - 1) / SK * SK;  // keys per softmax block
+static_assert(QB % RQ == 0 && SK % 2 == 0, "forward tiles");
 
-void pack_head(const AttentionProblem& p, int64_t bh, float* dst) {
-  const Layout L(p);
-  transpose_slivers(p.k + bh * p.m * p.d, p.m, L.mp, p.d, dst);
-  key_bias(p, bh, L.mp, dst + L.mp * p.d);
-  if (L.dp != p.d) copy_padded(p.v + bh * p.m * p.d, p.m, p.d, p.m, L.dp, dst + L.mp * p.d + L.mp);
-}
+int64_t query_block() { return QB; }
 
-int64_t query_block() { return kQueryBlock; }
-
-// Scratch: queries [QB * d], o [QB * dp], row max and sum [QB] each, s [R * KB].
-int64_t forward_scratch_floats(const AttentionProblem& p) {
-  const Layout L(p);
-  const int64_t qb = kQueryBlock;
-  return qb * p.d + qb * L.dp + 2 * qb + R * kForwardKeyBlock;
-}
-
-void forward_block(const AttentionProblem& p, int64_t bh, int64_t q0, int64_t rows, const float* packed, float* scratch) {
-  const Layout L(p);
-  const int64_t d = p.d, dp = L.dp, kb_max = std::min(kForwardKeyBlock, L.mp);
-  const int64_t rp = round_up(rows, R);
-  const float* kt = packed;
-  const float* bias = kt + L.mp * d;
-  const float* vp = dp == d ? p.v + bh * p.m * d : bias + L.mp;  // [m, dp]
-  float* qs = scratch;                               // [rp, d]
-  float* o = qs + kQueryBlock * d;          // [rp, dp]
-  float* row_max = o + kQueryBlock * dp;    // [rp]
-  float* row_sum = row_max + kQueryBlock;   // [rp]
-  float* s = row_sum + kQueryBlock;         // [R, kb_max]
-  // Queries in place; only a block whose rows do not fill the tiles is copied and padded.
-  const float* q = p.q + (bh * p.n + q0) * d;
-  if (rows < rp) {
-    std::copy(q, q + rows * d, qs);
-    std::fill(qs + rows * d, qs + rp * d, 0.0f);
-    q = qs;
+// s[r, 0..QB) = bias[r] + sum_c k[r*d + c] * qt[c*QB + 0..QB) for SK keys r:
+// SK x NQ accumulators that start at the bias (0, or -inf for a masked key).
+inline void score_tile(int64_t d, const float* k, const float* bias, const float* qt, float* s, vf max[NQ]) {
+  vf acc[SK][NQ];
+#pragma GCC unroll 8
+  for (int r = 0; r < SK; ++r) {
+    const vf b = splat(bias[r]);
+#pragma GCC unroll 4
+    for (int v = 0; v < NQ; ++v) acc[r][v] = b;
   }
-  std::fill(o, o + rp * dp, 0.0f);
-  std::fill(row_max, row_max + rp, -INFINITY);
-  std::fill(row_sum, row_sum + rp, 0.0f);
-  const vf scale = splat(p.scale * kLog2e);  // scores in log2 units
-
-  for (int64_t kb0 = 0; kb0 < L.mp; kb0 += kb_max) {
-    const int64_t kb = std::min(kb_max, L.mp - kb0);
-    for (int64_t r0 = 0; r0 < rp; r0 += R) {
-      // s = scale * q . k^T + bias for R queries x kb keys, one sliver of G keys at a time.
-      for (int64_t j = 0; j < kb; j += G) tile_scores(d, q + r0 * d, d, kt + (kb0 + j) * d, bias + kb0 + j, scale, s + j, kb_max);
-      // Online softmax: s -> 2^(s - new max); rescale the row's o and sum.
-      for (int r = 0; r < R; ++r) {
-        float* sr = s + r * kb_max;
-        vf mx = load(sr);
-        for (int64_t j = W; j < kb; j += W) mx = vmax(mx, load(sr + j));
-        const float old_max = row_max[r0 + r];
-        const float new_max = std::max(old_max, hmax(mx));
-        if (new_max == -INFINITY) {  // every key so far masked: no weight
-          std::fill(sr, sr + kb, 0.0f);
-          continue;
-        }
-        const vf m = splat(new_max);
-        vf sum = splat(0.0f);
-        for (int64_t j = 0; j < kb; j += W) {
-          const vf e = exp2_nonpositive(load(sr + j) - m);
-          store(sr + j, e);
-          sum += e;
-        }
-        const float correction = old_max == -INFINITY ? 0.0f : exp2f(old_max - new_max);
-        row_sum[r0 + r] = row_sum[r0 + r] * correction + hsum(sum);
-        row_max[r0 + r] = new_max;
-        if (old_max != -INFINITY && correction != 1.0f) {  // (o is still 0 before the first kept key)
-          float* orow = o + (r0 + r) * dp;
-          const vf cv = splat(correction);
-          for (int64_t c = 0; c < dp; c += W) store(orow + c, load(orow + c) * cv);
-        }
-      }
-      // o += p . v over the real keys (p is 0 on padding keys, whose v rows do not exist)
-      tile_rows<R>(std::min(kb, p.m - kb0), s, kb_max, 1, vp + kb0 * dp, dp, dp, o + r0 * dp, dp, true);
+  for (int64_t c = 0; c < d; ++c) {
+    vf qv[NQ];
+#pragma GCC unroll 4
+    for (int v = 0; v < NQ; ++v) qv[v] = load(qt + c * QB + v * W);
+#pragma GCC unroll 8
+    for (int r = 0; r < SK; ++r) {
+      const vf kv = splat(k[r * d + c]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NQ; ++v) acc[r][v] = fmadd(kv, qv[v], acc[r][v]);
     }
   }
+#pragma GCC unroll 8
+  for (int r = 0; r < SK; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NQ; ++v) {
+      store(s + r * QB + v * W, acc[r][v]);
+      max[v] = vmax(max[v], acc[r][v]);
+    }
+}
+
+// qt[c*QB + r] = q[r*d + c] * scale for r < rows, 0 for rows <= r < QB.
+void transpose_queries(const float* q, int64_t rows, int64_t d, float scale, float* qt) {
+#if SPACETIME_VECTOR_BYTES == 64
+  if (rows == QB && d % 16 == 0) {  // 16 x 16 blocks through registers
+    const __m512 sv = _mm512_set1_ps(scale);
+    for (int64_t r0 = 0; r0 < QB; r0 += 16)
+      for (int64_t c0 = 0; c0 < d; c0 += 16) {
+        __m512 t[16];
+        for (int i = 0; i < 16; ++i) t[i] = _mm512_loadu_ps(q + (r0 + i) * d + c0);
+        transpose16(t);
+        for (int i = 0; i < 16; ++i) _mm512_storeu_ps(qt + (c0 + i) * QB + r0, _mm512_mul_ps(t[i], sv));
+      }
+    return;
+  }
+#endif
+  for (int64_t c = 0; c < d; ++c)
+    for (int64_t r = 0; r < QB; ++r) qt[c * QB + r] = r < rows ? q[r * d + c] * scale : 0.0f;
+}
+
+// Per-task scratch, carved from one buffer; every part 64-byte aligned.
+struct ForwardBuffers {
+  float *qt, *o, *row_max, *row_sum, *correction, *s, *bias, *k_tail, *v_padded;
+};
+
+int64_t forward_buffers(const AttentionProblem& p, float* base, ForwardBuffers* b) {
+  const int64_t dp = round_up(p.d, W), mk = round_up(p.m, SK);
+  const int64_t sizes[9] = {p.d * QB, QB * dp, QB, QB, QB, KB * QB, mk, SK * p.d, dp == p.d ? 0 : p.m * dp};
+  float** slots[9] = {&b->qt, &b->o, &b->row_max, &b->row_sum, &b->correction, &b->s, &b->bias, &b->k_tail, &b->v_padded};
+  int64_t used = 0;
+  for (int i = 0; i < 9; ++i) {
+    if (base) *slots[i] = base + used;
+    used += round_up(sizes[i], 16);
+  }
+  return used;
+}
+
+int64_t forward_scratch_floats(const AttentionProblem& p) { return forward_buffers(p, nullptr, nullptr); }
+
+void forward_block(const AttentionProblem& p, int64_t bh, int64_t q0, int64_t rows, float* scratch) {
+  const int64_t m = p.m, d = p.d, dp = round_up(d, W), mk = round_up(m, SK), rp = round_up(rows, RQ);
+  ForwardBuffers b;
+  forward_buffers(p, scratch, &b);
+  const float* q = p.q + (bh * p.n + q0) * d;
   float* out = p.out + (bh * p.n + q0) * d;
+  // Start fetching the block's queries and output rows (usually cold) while the keys are set up.
+  for (int64_t i = 0; i < rows * d; i += 16) {
+    __builtin_prefetch(q + i, 0, 3);
+    __builtin_prefetch(out + i, 1, 3);
+  }
+  // Keys: full tiles of SK are read in place; the last, partial one from a zero-padded copy.
+  const float* k = p.k + bh * m * d;
+  const int64_t k_full = m / SK * SK;
+  if (k_full < mk) {
+    std::copy(k + k_full * d, k + m * d, b.k_tail);
+    std::fill(b.k_tail + (m - k_full) * d, b.k_tail + SK * d, 0.0f);
+  }
+  key_bias(p, bh, mk, b.bias);
+  const float* v = p.v + bh * m * d;
+  if (dp != d) {
+    copy_padded(v, m, d, m, dp, b.v_padded);
+    v = b.v_padded;
+  }
+  transpose_queries(q, rows, d, p.scale * kLog2e, b.qt);
+  std::fill(b.o, b.o + QB * dp, 0.0f);
+  std::fill(b.row_max, b.row_max + QB, -INFINITY);
+  std::fill(b.row_sum, b.row_sum + QB, 0.0f);
+
+  for (int64_t kb0 = 0; kb0 < mk; kb0 += KB) {
+    const int64_t kb = std::min(KB, mk - kb0);
+    // s^T = k . q^T + bias for kb keys x QB queries, and its max per query.
+    vf block_max[NQ];
+#pragma GCC unroll 4
+    for (int v = 0; v < NQ; ++v) block_max[v] = splat(-INFINITY);
+    for (int64_t j = 0; j < kb; j += SK) {
+      const int64_t key = kb0 + j;
+      score_tile(d, key < k_full ? k + key * d : b.k_tail, b.bias + key, b.qt, b.s + j * QB, block_max);
+    }
+    // Online softmax, lane by lane: s^T -> 2^(s^T - new max), the sums (two
+    // partial sums: even and odd keys), the old sums and o rescaled.
+    vf shift[NQ], correction[NQ], sum0[NQ], sum1[NQ];
+#pragma GCC unroll 4
+    for (int v = 0; v < NQ; ++v) {
+      const vf old_max = load(b.row_max + v * W);
+      const vf new_max = vmax(old_max, block_max[v]);
+      store(b.row_max + v * W, new_max);
+      // A query that has seen only masked keys keeps max -inf: shift by 0 so
+      // that its weights and correction are 2^-inf = 0, not NaN.
+      shift[v] = new_max == splat(-INFINITY) ? splat(0.0f) : new_max;
+      correction[v] = exp2_nonpositive(old_max - shift[v]);
+      store(b.correction + v * W, correction[v]);
+      sum0[v] = sum1[v] = splat(0.0f);
+    }
+    for (int64_t j = 0; j < kb; j += 2) {
+      float* s0 = b.s + j * QB;
+      float* s1 = s0 + QB;
+#pragma GCC unroll 4
+      for (int v = 0; v < NQ; ++v) {
+        const vf e0 = exp2_nonpositive(load(s0 + v * W) - shift[v]);
+        const vf e1 = exp2_nonpositive(load(s1 + v * W) - shift[v]);
+        store(s0 + v * W, e0);
+        store(s1 + v * W, e1);
+        sum0[v] += e0;
+        sum1[v] += e1;
+      }
+    }
+#pragma GCC unroll 4
+    for (int v = 0; v < NQ; ++v)
+      store(b.row_sum + v * W, load(b.row_sum + v * W) * correction[v] + (sum0[v] + sum1[v]));
+    if (kb0 > 0) {  // (o is still 0 in the first block)
+      for (int64_t i = 0; i < rp; ++i) {
+        const vf cv = splat(b.correction[i]);
+        for (int64_t c = 0; c < dp; c += W) store(b.o + i * dp + c, load(b.o + i * dp + c) * cv);
+      }
+    }
+    // o += p . v over the real keys (p is 0 on padding keys, whose v rows do not exist)
+    const int64_t keys = std::min(kb, m - kb0);
+    for (int64_t r0 = 0; r0 < rp; r0 += RQ)
+      tile_rows<RQ>(keys, b.s + r0, 1, QB, v + kb0 * dp, dp, dp, b.o + r0 * dp, dp, true);
+  }
   float* lse = p.lse + bh * p.n + q0;
   for (int64_t r = 0; r < rows; ++r) {
-    const float l = row_sum[r];
+    const float l = b.row_sum[r];
     if (l > 0.0f) {
       const float inv = 1.0f / l;
-      for (int64_t c = 0; c < d; ++c) out[r * d + c] = o[r * dp + c] * inv;
-      lse[r] = (row_max[r] + log2f(l)) * kLn2;
+      for (int64_t c = 0; c < d; ++c) out[r * d + c] = b.o[r * dp + c] * inv;
+      lse[r] = (b.row_max[r] + log2f(l)) * kLn2;
     } else {
       std::fill(out + r * d, out + (r + 1) * d, 0.0f);
       lse[r] = -INFINITY;
@@ -499,7 +598,7 @@ const AttentionKernelSet kAttentionSet = {
 #else
     "scalar",
 #endif
-    query_block, pack_floats, pack_head, forward_scratch_floats, forward_block, backward_scratch_floats, backward_head};
+    query_block, forward_scratch_floats, forward_block, backward_scratch_floats, backward_head};
 
 }  // namespace
 }  // namespace spacetime
