@@ -144,6 +144,25 @@ inline vf exp2_nonpositive(vf x) {
 #endif
 }
 
+// log2(x) for normal x > 0, ~1e-7 absolute: x = m * 2^e with m in
+// [sqrt(1/2), sqrt(2)), log2(m) = 2/ln2 * atanh(t), t = (m - 1)/(m + 1),
+// |t| < 0.172, by its odd series to t^9.
+inline vf log2_positive(vf x) {
+  const vi bits = (vi)x;
+  vi e = ((bits >> 23) & 0xff) - 127;
+  vf m = (vf)((bits & 0x007fffff) | 0x3f800000);  // [1, 2)
+  const vi big = m > splat(1.41421356f);          // -1 where true
+  m = big ? m * 0.5f : m;
+  e -= big;
+  const vf t = (m - 1.0f) / (m + 1.0f), t2 = t * t;
+  vf poly = splat(0.32059889f);                          // 2/(9 ln2)
+  poly = fmadd(poly, t2, splat(0.41219858f));            // 2/(7 ln2)
+  poly = fmadd(poly, t2, splat(0.57707802f));            // 2/(5 ln2)
+  poly = fmadd(poly, t2, splat(0.96179669f));            // 2/(3 ln2)
+  poly = fmadd(poly, t2, splat(2.88539008f));            // 2/ln2
+  return fmadd(poly, t, __builtin_convertvector(e, vf));
+}
+
 constexpr float kLog2e = 1.44269504088896341f;
 constexpr float kLn2 = 0.693147180559945309f;
 
@@ -404,6 +423,9 @@ void forward_block(const AttentionProblem& p, int64_t bh, int64_t q0, int64_t ro
     __builtin_prefetch(q + i, 0, 3);
     __builtin_prefetch(out + i, 1, 3);
   }
+  // and the next block's queries: the next task's, when this thread takes it.
+  const int64_t next = (bh * p.n + q0 + rows) * d, next_end = std::min(next + QB * d, p.batch * p.heads * p.n * d);
+  for (int64_t i = next; i < next_end; i += 16) __builtin_prefetch(p.q + i, 0, 2);
   // Keys: full tiles of SK are read in place; the last, partial one from a zero-padded copy.
   const float* k = p.k + bh * m * d;
   const int64_t k_full = m / SK * SK;
@@ -418,7 +440,6 @@ void forward_block(const AttentionProblem& p, int64_t bh, int64_t q0, int64_t ro
     v = b.v_padded;
   }
   transpose_queries(q, rows, d, p.scale * kLog2e, b.qt);
-  std::fill(b.o, b.o + QB * dp, 0.0f);
   std::fill(b.row_max, b.row_max + QB, -INFINITY);
   std::fill(b.row_sum, b.row_sum + QB, 0.0f);
 
@@ -463,7 +484,7 @@ void forward_block(const AttentionProblem& p, int64_t bh, int64_t q0, int64_t ro
 #pragma GCC unroll 4
     for (int v = 0; v < NQ; ++v)
       store(b.row_sum + v * W, load(b.row_sum + v * W) * correction[v] + (sum0[v] + sum1[v]));
-    if (kb0 > 0) {  // (o is still 0 in the first block)
+    if (kb0 > 0) {  // (the first block writes o rather than adding to it)
       for (int64_t i = 0; i < rp; ++i) {
         const vf cv = splat(b.correction[i]);
         for (int64_t c = 0; c < dp; c += W) store(b.o + i * dp + c, load(b.o + i * dp + c) * cv);
@@ -472,19 +493,22 @@ void forward_block(const AttentionProblem& p, int64_t bh, int64_t q0, int64_t ro
     // o += p . v over the real keys (p is 0 on padding keys, whose v rows do not exist)
     const int64_t keys = std::min(kb, m - kb0);
     for (int64_t r0 = 0; r0 < rp; r0 += RQ)
-      tile_rows<RQ>(keys, b.s + r0, 1, QB, v + kb0 * dp, dp, dp, b.o + r0 * dp, dp, true);
+      tile_rows<RQ>(keys, b.s + r0, 1, QB, v + kb0 * dp, dp, dp, b.o + r0 * dp, dp, kb0 > 0);
   }
+  // out = o / sum, lse = (max + log2(sum)) * ln2; a query whose keys are all
+  // masked (sum 0) gets out 0 and lse -inf.
   float* lse = p.lse + bh * p.n + q0;
+  float* inv = b.correction;  // (free now)
+  for (int64_t i = 0; i < QB; i += W) {
+    const vf l = load(b.row_sum + i);
+    const vf kept = l > splat(0.0f) ? splat(1.0f) : splat(0.0f);
+    store(inv + i, kept / (kept > splat(0.0f) ? l : splat(1.0f)));
+    store(b.row_max + i, kept > splat(0.0f) ? (load(b.row_max + i) + log2_positive(l)) * kLn2 : splat(-INFINITY));
+  }
+  std::copy(b.row_max, b.row_max + rows, lse);
   for (int64_t r = 0; r < rows; ++r) {
-    const float l = b.row_sum[r];
-    if (l > 0.0f) {
-      const float inv = 1.0f / l;
-      for (int64_t c = 0; c < d; ++c) out[r * d + c] = b.o[r * dp + c] * inv;
-      lse[r] = (b.row_max[r] + log2f(l)) * kLn2;
-    } else {
-      std::fill(out + r * d, out + (r + 1) * d, 0.0f);
-      lse[r] = -INFINITY;
-    }
+    const float scale = inv[r];
+    for (int64_t c = 0; c < d; ++c) out[r * d + c] = b.o[r * dp + c] * scale;
   }
 }
 
