@@ -20,12 +20,19 @@ const { BACKENDS, UNAVAILABLE } = specBackends('attention');
 
 const values = testValues;
 
-type MaskKind = 'padded' | 'one-empty';
+type MaskKind = 'padded' | 'one-empty' | 'leading';
 
-/** [B, Nk]: batch entry b keeps its first Nk − 1 − 2b keys (at least 1); 'one-empty' also pads all of entry 1. */
+/**
+ * [B, Nk]: batch entry b keeps its first Nk − 1 − 2b keys (at least 1); 'one-empty' also pads
+ * all of entry 1; 'leading' instead keeps only the last 1 + 2b keys (padding in front).
+ */
 function makeMask(dims: AttentionDims, kind: MaskKind): Float32Array {
   const mask = new Float32Array(dims.batch * dims.keys);
   for (let b = 0; b < dims.batch; b++) {
+    if (kind === 'leading') {
+      for (let j = Math.max(0, dims.keys - 1 - 2 * b); j < dims.keys; j++) mask[b * dims.keys + j] = 1;
+      continue;
+    }
     const kept = kind === 'one-empty' && b === 1 ? 0 : Math.max(1, dims.keys - 1 - 2 * b);
     for (let j = 0; j < kept; j++) mask[b * dims.keys + j] = 1;
   }
@@ -62,6 +69,9 @@ const FORWARD_CASES: Case[] = [
   { name: 'cross-attention off the tiles N=37 Nk=70 d=40, padded keys', dims: dims(2, 3, 37, 70, 40), amplitude: 2, mask: 'padded' },
   // Nk > 256 spans two key blocks of the fused forward: its online softmax rescales.
   { name: 'Nk=300 over two key blocks, peaky', dims: dims(2, 2, 20, 300, 16), amplitude: 3, mask: 'padded' },
+  // Padding in front: the fused forward's whole first key block is masked, so its running
+  // max stays −∞ until the second block (whose correction must then wipe the first).
+  { name: 'Nk=300, only the last keys kept', dims: dims(2, 2, 20, 300, 16), amplitude: 3, mask: 'leading' },
 ];
 const GRADIENT_CASES: Case[] = [
   FORWARD_CASES[0],
@@ -73,6 +83,7 @@ const GRADIENT_CASES: Case[] = [
   FORWARD_CASES[10],
   FORWARD_CASES[11],
   FORWARD_CASES[12],
+  FORWARD_CASES[13],
 ];
 
 interface Inputs {
@@ -292,7 +303,7 @@ describe.skipIf(FUSED_UNAVAILABLE !== null)(`fused attention on native${FUSED_UN
       const before = addon.isa();
       addon.setIsa(isa);
       try {
-        for (const c of [FORWARD_CASES[0], FORWARD_CASES[9], FORWARD_CASES[11], FORWARD_CASES[12]]) {
+        for (const c of [FORWARD_CASES[0], FORWARD_CASES[9], FORWARD_CASES[11], FORWARD_CASES[12], FORWARD_CASES[13]]) {
           const [out] = await onBackend('native', () => runTfjs(c, false));
           expect(relativeError(out, referenceOf(c).forward.out), `${c.name} out`).toBeLessThan(1e-4);
           const got = await onBackend('native', () => runTfjs(c, true));

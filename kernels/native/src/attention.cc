@@ -35,7 +35,6 @@ class Scratch {
 };
 
 // Guarded by ThreadPool::kernel_mutex().
-Scratch g_packed;
 Scratch g_workers;
 
 const AttentionKernelSet& attention_kernels(Isa isa) {
@@ -48,25 +47,18 @@ const AttentionKernelSet& attention_kernels(Isa isa) {
 struct Job {
   const AttentionProblem* p;
   const AttentionKernelSet* ks;
-  float* packed;       // per batch-head: pack_floats
-  int64_t pack_stride;
   float* scratch;      // per worker: worker_stride
   int64_t worker_stride;
   int64_t query_block;   // queries per forward task
   int64_t query_blocks;  // per batch-head
 };
 
-void pack_task(void* ctx, int64_t bh, int) {
-  const Job& job = *static_cast<Job*>(ctx);
-  job.ks->pack_head(*job.p, bh, job.packed + bh * job.pack_stride);
-}
-
 void forward_task(void* ctx, int64_t t, int worker) {
   const Job& job = *static_cast<Job*>(ctx);
   const int64_t bh = t / job.query_blocks;
   const int64_t q0 = (t % job.query_blocks) * job.query_block;
   const int64_t rows = job.p->n - q0 < job.query_block ? job.p->n - q0 : job.query_block;
-  job.ks->forward_block(*job.p, bh, q0, rows, job.packed + bh * job.pack_stride, job.scratch + worker * job.worker_stride);
+  job.ks->forward_block(*job.p, bh, q0, rows, job.scratch + worker * job.worker_stride);
 }
 
 void backward_task(void* ctx, int64_t bh, int worker) {
@@ -84,13 +76,10 @@ void attention_forward(const AttentionProblem& p) {
   Job job{};
   job.p = &p;
   job.ks = &attention_kernels(current_isa());
-  job.pack_stride = round_up16(job.ks->pack_floats(p));
-  job.packed = g_packed.get(bh * job.pack_stride);
   job.worker_stride = round_up16(job.ks->forward_scratch_floats(p));
   job.scratch = g_workers.get(pool.size() * job.worker_stride);
   job.query_block = job.ks->query_block();
   job.query_blocks = (p.n + job.query_block - 1) / job.query_block;
-  pool.run(bh, pack_task, &job);
   pool.run(bh * job.query_blocks, forward_task, &job);
 }
 

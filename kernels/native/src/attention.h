@@ -2,9 +2,9 @@
 // thread pool: the driver. See attention_kernels.h for the problem layout and
 // attention_impl.h for the tiling.
 //
-// Forward: one pool pass packs each batch-head's keys and values, a second
-// computes blocks of queries (one task each) with an
-// online softmax over key blocks, writing out and the per-row log-sum-exp.
+// Forward: one pool pass, one task per block of queries of one batch-head,
+// reading that head's keys and values in place, with an online softmax over
+// key blocks, writing out and the per-row log-sum-exp.
 // Backward: one task per batch-head recomputes the probabilities blockwise
 // from lse and writes that head's dq, dk and dv; nothing is shared between
 // tasks, and each sum runs in a fixed order, so results are bit-identical for

@@ -35,15 +35,10 @@ struct AttentionKernelSet {
   const char* name;
   // Queries per forward task (the parallel grain of the forward pass).
   int64_t (*query_block)();
-  // Floats of one batch-head's packed keys and values (see pack_head).
-  int64_t (*pack_floats)(const AttentionProblem& p);
-  // Packs batch-head bh's keys (transposed), values and key bias into dst.
-  void (*pack_head)(const AttentionProblem& p, int64_t bh, float* dst);
-  // Floats of scratch one forward_block call needs (rows <= query_block()).
+  // Floats of scratch one forward_block call needs.
   int64_t (*forward_scratch_floats)(const AttentionProblem& p);
-  // out and lse of queries [q0, q0 + rows) of batch-head bh, from its packed keys.
-  void (*forward_block)(const AttentionProblem& p, int64_t bh, int64_t q0, int64_t rows,
-                        const float* packed, float* scratch);
+  // out and lse of queries [q0, q0 + rows) of batch-head bh (rows <= query_block()).
+  void (*forward_block)(const AttentionProblem& p, int64_t bh, int64_t q0, int64_t rows, float* scratch);
   // Floats of scratch one backward_head call needs.
   int64_t (*backward_scratch_floats)(const AttentionProblem& p);
   // dq, dk and dv of batch-head bh (all of its queries and keys).
