@@ -26,19 +26,9 @@
 namespace spacetime {
 namespace {
 
-constexpr int W = SPACETIME_VECTOR_BYTES / 4;  // float lanes
-constexpr int NV = 2;                          // vectors per row of tile_rows' tiles
+#include "simd_vectors.h"
 
-typedef float vf __attribute__((vector_size(SPACETIME_VECTOR_BYTES)));
-typedef int32_t vi __attribute__((vector_size(SPACETIME_VECTOR_BYTES)));
-typedef uint32_t vu __attribute__((vector_size(SPACETIME_VECTOR_BYTES)));
-
-inline vf load(const float* p) {
-  vf v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store(float* p, vf v) { memcpy(p, &v, sizeof v); }
+constexpr int NV = 2;  // vectors per row of tile_rows' tiles
 // Broadcast without arithmetic ({} + x is not x for x = -0, so the compiler
 // would add before broadcasting, a dependent op in every tile step).
 inline vf splat(float x) {
@@ -186,30 +176,7 @@ void copy_padded(const float* src, int64_t rows, int64_t d, int64_t rows_padded,
 }
 
 #if SPACETIME_VECTOR_BYTES == 64
-// In-register transpose of 16 rows of 16 floats: afterwards r[i] holds column i
-// (as in gemm_avx512.cc).
-inline void transpose16(__m512 r[16]) {
-  __m512 t[16];
-  for (int i = 0; i < 16; i += 2) {
-    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int i = 0; i < 16; i += 4) {
-    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-    r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-    r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-  }
-  for (int h = 0; h < 16; h += 8)
-    for (int i = 0; i < 4; ++i) {
-      t[h + i] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0x88);
-      t[h + i + 4] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0xdd);
-    }
-  for (int i = 0; i < 8; ++i) {
-    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
-    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
-  }
-}
+#include "transpose_avx512.h"
 #endif
 
 // 0 for a kept key, -inf for a masked or padding key.

@@ -18,17 +18,7 @@
 namespace spacetime {
 namespace {
 
-constexpr int W = SPACETIME_VECTOR_BYTES / 4;  // float lanes
-typedef float vf __attribute__((vector_size(SPACETIME_VECTOR_BYTES)));
-typedef int32_t vi __attribute__((vector_size(SPACETIME_VECTOR_BYTES)));
-typedef uint32_t vu __attribute__((vector_size(SPACETIME_VECTOR_BYTES)));
-
-inline vf load(const float* p) {
-  vf v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store(float* p, vf v) { memcpy(p, &v, sizeof v); }
+#include "simd_vectors.h"
 inline vf splat(float x) {
   vf v = {};
   return v + x;
