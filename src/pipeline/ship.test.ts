@@ -88,6 +88,14 @@ describe('shipModel', () => {
     expect(card).toMatch(new RegExp(`\\| 2 \\| \`${leg2}\` to step 3 \\| 3 \\| 4 \\| 12 \\| 0.001 \\| 1 \\| m 1.2, s 1 \\| 2 \\|`));
     expect(card).toContain('Leg 2 trains more at high noise.');
     expect(card.indexOf(training.earlier!.reproduce.train)).toBeLessThan(card.indexOf(training.reproduce.train));
+    // An earlier leg whose run folder is gone is named, not a crash; nothing is written.
+    const moved = path.join(tmp, 'leg2-orphan');
+    fs.cpSync(leg2, moved, { recursive: true });
+    const config = JSON.parse(fs.readFileSync(path.join(moved, 'config.json'), 'utf8'));
+    fs.writeFileSync(path.join(moved, 'config.json'), JSON.stringify({ ...config, initFrom: { checkpoint: path.join(tmp, 'gone', 'checkpoints', 'step-00000006'), step: 6 } }));
+    const out3 = path.join(tmp, 'models-orphan', 'tiny');
+    expect(() => shipModel({ run: moved, out: out3, backend, check: false })).toThrow(/started from .*gone.* \(--init\), but that run's config\.json and metrics\.jsonl are gone/);
+    expect(fs.existsSync(out3)).toBe(false);
   });
 
   it('is what the pipeline loads: the same videos from the folder every time', () => {

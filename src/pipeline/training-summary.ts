@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { UserError } from '../errors.js';
 import { CHECKPOINTS_DIR, checkpointName } from '../train/checkpoint.js';
 import { TRAIN_DEFAULTS, type StepMetrics, type TrainConfig } from '../train/trainer.js';
 
@@ -111,8 +112,17 @@ export function summarizeTraining(runDir: string, step: number, options: { backe
     hardware: { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, platform: `${os.platform()} ${os.arch()}`, backend: options.backend, node: process.version },
     reproduce: { data: manifest?.source ? dataCommand(manifest.source, config.data) : null, train: trainCommand(config, runDir) },
     timesteps: config.timesteps ?? null,
-    earlier: config.initFrom ? summarizeTraining(path.dirname(path.dirname(config.initFrom.checkpoint)), config.initFrom.step, options) : null,
+    earlier: config.initFrom ? summarizeEarlierLeg(runDir, config.initFrom, options) : null,
   };
+}
+
+/** The leg a run started from with --init: its run folder must still be there, or the card could not count its samples. */
+function summarizeEarlierLeg(runDir: string, from: { checkpoint: string; step: number }, options: { backend: string }): TrainingSummary {
+  const earlier = path.dirname(path.dirname(from.checkpoint));
+  if (!fs.existsSync(path.join(earlier, 'config.json')) || !fs.existsSync(path.join(earlier, 'metrics.jsonl'))) {
+    throw new UserError(`${runDir} started from ${from.checkpoint} (--init), but that run's config.json and metrics.jsonl are gone: the training summary needs every leg`);
+  }
+  return summarizeTraining(earlier, from.step, options);
 }
 
 function wallSeconds(start: string, end: string): number | null {
