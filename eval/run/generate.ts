@@ -11,6 +11,8 @@ export interface GenerateSettings {
   steps: number;
   guidance: number;
   sampler: string;
+  /** SD3's time shift of the sampler's grid (absent in runs from before it existed: 1). */
+  shift?: number;
 }
 
 /** Videos per model batch: enough to amortise per-call overhead, small enough for memory. */
@@ -19,7 +21,12 @@ export const GENERATE_BATCH = 8;
 /** The settings a run uses: the flags given, else the shipped model's own defaults, else `spacetime generate`'s. */
 export function resolveGenerateSettings(pipe: Pipeline, given: Partial<GenerateSettings> = {}): GenerateSettings {
   const defaults = pipe.generation ?? GENERATE_DEFAULTS;
-  return { steps: given.steps ?? defaults.steps, guidance: given.guidance ?? defaults.guidance, sampler: given.sampler ?? defaults.sampler };
+  return {
+    steps: given.steps ?? defaults.steps,
+    guidance: given.guidance ?? defaults.guidance,
+    sampler: given.sampler ?? defaults.sampler,
+    shift: given.shift ?? defaults.shift ?? 1,
+  };
 }
 
 export function generateSuiteInputs(

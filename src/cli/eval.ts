@@ -12,7 +12,7 @@ import { parseArgs } from './args.js';
 import { Progress } from './progress.js';
 
 const HELP = `spacetime eval --suite NAME (--checkpoint PATH | --videos DIR) --out DIR
-    [--seeds K] [--limit N] [--skip-physics-iq] [--palette world|estimate] [--steps S] [--guidance G] [--sampler heun|euler|dpm-solver-2m] [--backend NAME] [--quiet]
+    [--seeds K] [--limit N] [--skip-physics-iq] [--palette world|estimate] [--steps S] [--guidance G] [--sampler heun|euler|dpm-solver-2m] [--shift S] [--backend NAME] [--quiet]
 
 Scores videos against the world's ground truth and writes one run folder (eval/FORMAT.md):
 run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
@@ -22,8 +22,8 @@ run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
   --videos DIR       score a folder in the interchange layout (videos/*.mp4, captions.csv,
                      states/*.json optional) — any generator's videos; with --suite its rows
                      are matched to the suite's prompts (file name PROMPT-sN, or the caption)
-  --steps, --guidance, --sampler
-                     default: the shipped model's own settings, else ${GENERATE_DEFAULTS.steps} steps, guidance ${GENERATE_DEFAULTS.guidance}, ${GENERATE_DEFAULTS.sampler}
+  --steps, --guidance, --sampler, --shift
+                     default: the shipped model's own settings, else ${GENERATE_DEFAULTS.steps} steps, guidance ${GENERATE_DEFAULTS.guidance}, ${GENERATE_DEFAULTS.sampler}, shift ${GENERATE_DEFAULTS.shift}
   --limit N          at most N prompts per category
   --skip-physics-iq  leave out the Physics-IQ metrics (most of the scoring time)
   --palette estimate parse with colours clustered from the videos themselves instead of the
@@ -52,6 +52,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
       steps: 'int',
       guidance: 'number',
       sampler: 'string',
+      shift: 'number',
       backend: 'string',
       export: 'string',
       'skip-physics-iq': 'boolean',
@@ -98,7 +99,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
     seeds: flags.seeds,
     physicsIq: !flags['skip-physics-iq'],
     palette: flags.palette as 'world' | 'estimate' | undefined,
-    generate: { steps: flags.steps, guidance: flags.guidance, sampler: flags.sampler },
+    generate: { steps: flags.steps, guidance: flags.guidance, sampler: flags.sampler, shift: flags.shift },
     onProgress: (stage, done, total) => {
       const unit = 'videos';
       bars[stage] ??= new Progress(total, stage, unit, flags.quiet ?? false);

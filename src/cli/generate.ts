@@ -9,12 +9,14 @@ import { parseArgs } from './args.js';
 
 const HELP = `spacetime generate "a red ball bounces on the floor" --seed 1 --out out.mp4
     [--steps ${GENERATE_DEFAULTS.steps}] [--guidance ${GENERATE_DEFAULTS.guidance}] [--sampler heun|euler|dpm-solver-2m]
-    [--checkpoint PATH] [--frames F --size S] [--n K] [--backend NAME]
+    [--shift S] [--checkpoint PATH] [--frames F --size S] [--n K] [--backend NAME]
 
 Generates a video from a prompt. Without --checkpoint it uses the shipped default model
 (${DEFAULT_MODEL_DIR}/ in the repository, from any working folder); --checkpoint takes a model
 folder, a run folder (its latest checkpoint) or one checkpoint folder. --n K writes K seeds (seed, seed+1, …) as one grid video. The same prompt,
-seed, checkpoint and backend give a byte-identical video.`;
+seed, checkpoint and backend give a byte-identical video. --shift S warps the sampler's time
+grid toward noise (SD3's t ↦ S·t / (1 + (S − 1)·t)); default: the model's own (1 when it
+names none).`;
 
 export async function runGenerate(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs(argv, {
@@ -23,6 +25,7 @@ export async function runGenerate(argv: string[]): Promise<number> {
     steps: 'int',
     guidance: 'number',
     sampler: 'string',
+    shift: 'number',
     checkpoint: 'string',
     frames: 'int',
     size: 'int',
@@ -56,6 +59,7 @@ export async function runGenerate(argv: string[]): Promise<number> {
     steps: flags.steps,
     guidance: flags.guidance,
     sampler: flags.sampler,
+    shift: flags.shift,
     frames: flags.frames,
     height: flags.size,
     width: flags.size,

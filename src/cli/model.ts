@@ -28,14 +28,16 @@ const HELP = `spacetime model info [--preset P]
     configuration and parameter counts of the presets
 
 spacetime model ship --run runs/NAME --out models/default [--checkpoint PATH] [--force]
-    [--no-check] [--n ${CHECK_DEFAULTS.n}] [--notes FILE] [--backend NAME]
+    [--no-check] [--n ${CHECK_DEFAULTS.n}] [--shift 1] [--notes FILE] [--backend NAME]
     the run's latest (or the given) checkpoint as a model folder: EMA weights at F16
     (model.safetensors), config.json, training.json (with the legs of a run started with
     --init), check.json (the quality check of the shipped weights) and MODEL_CARD.md (with
-    the markdown of --notes FILE), written atomically
+    the markdown of --notes FILE), written atomically; --shift: the time shift recorded as the
+    model's sampling default (see generate --help)
 
 spacetime model check [--checkpoint models/default] [--n ${CHECK_DEFAULTS.n}] [--seed ${CHECK_DEFAULTS.seed}] [--out check.json]
-    [--steps ${CHECK_DEFAULTS.steps}] [--guidance ${CHECK_DEFAULTS.guidance}] [--sampler ${CHECK_DEFAULTS.sampler}] [--backend NAME]
+    [--steps ${CHECK_DEFAULTS.steps}] [--guidance ${CHECK_DEFAULTS.guidance}] [--sampler ${CHECK_DEFAULTS.sampler}]
+    [--shift S (default: the model's)] [--backend NAME]
     one video per held-out id prompt; prints the share with every colour present (≥ 90%
     required) and with every motion in the prompted direction (≥ 80%); writes the JSON;
     exits 1 when a rate is under its mark
@@ -74,7 +76,7 @@ function info(argv: string[]): number {
 }
 
 async function ship(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, { run: 'string', checkpoint: 'string', out: 'string', force: 'boolean', 'no-check': 'boolean', n: 'int', notes: 'string', backend: 'string', quiet: 'boolean' });
+  const { flags } = parseArgs(argv, { run: 'string', checkpoint: 'string', out: 'string', force: 'boolean', 'no-check': 'boolean', n: 'int', shift: 'number', notes: 'string', backend: 'string', quiet: 'boolean' });
   if (flags.notes !== undefined && !fs.existsSync(flags.notes)) throw new UserError(`--notes: ${flags.notes} not found`);
   const notes = flags.notes !== undefined ? fs.readFileSync(flags.notes, 'utf8') : undefined;
   const run = required(flags.run, 'run');
@@ -91,6 +93,7 @@ async function ship(argv: string[]): Promise<number> {
     backend: choice.name,
     check: flags['no-check'] ? false : { n },
     onCheckProgress: (done) => progress?.update(done),
+    shift: flags.shift,
     notes,
   });
   console.log(
@@ -110,6 +113,7 @@ async function check(argv: string[]): Promise<number> {
     steps: 'int',
     guidance: 'number',
     sampler: 'string',
+    shift: 'number',
     backend: 'string',
     quiet: 'boolean',
   });
@@ -130,6 +134,7 @@ async function check(argv: string[]): Promise<number> {
     steps: flags.steps,
     guidance: flags.guidance,
     sampler: flags.sampler,
+    shift: flags.shift,
     onProgress: (done) => progress.update(done),
   });
   const out = flags.out ?? 'check.json';

@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
 import { noiseForSeeds } from './noise.js';
 import { rectifiedFlow, type Objective } from './objective.js';
-import type { ProbabilityFlow, Sampler } from './samplers/sampler.js';
+import { shiftTimesteps, type ProbabilityFlow, type Sampler } from './samplers/sampler.js';
 
 /** A model's conditioning: named tensors with the batch on axis 0 (e.g. the DiT's TextCondition). */
 export type Condition<C> = { [K in keyof C]?: tf.Tensor };
@@ -39,6 +39,8 @@ export interface GenerateOptions<C extends Condition<C>> {
   /** Classifier-free guidance scale g; 1 = the conditional model alone, 0 = the unconditional. */
   guidance: number;
   sampler: Sampler;
+  /** SD3's time shift of the sampler's grid (shiftTimesteps); 1 (default) keeps it. */
+  shift?: number;
   /** What the model predicts; rectified flow if omitted. */
   objective?: Objective;
   /** Item b's noise comes from seed + b (a number) or seed[b] (a list), whatever the batch. */
@@ -49,9 +51,10 @@ export interface GenerateOptions<C extends Condition<C>> {
 
 /** Sample from the model: [B, …] of `shape`, bit-identical for the same seed, model and backend. */
 export function generate<C extends Condition<C>>(options: GenerateOptions<C>): tf.Tensor {
-  const { model, cond, uncond, shape, steps, guidance, sampler, objective = rectifiedFlow(), onStep } = options;
+  const { model, cond, uncond, shape, steps, guidance, sampler, shift = 1, objective = rectifiedFlow(), onStep } = options;
   if (!Number.isInteger(steps) || steps < 1) throw new UserError(`steps must be a positive integer, got ${steps}`);
   if (!Number.isFinite(guidance)) throw new UserError(`guidance must be a finite number, got ${guidance}`);
+  if (!(Number.isFinite(shift) && shift > 0)) throw new UserError(`time shift must be a positive number, got ${shift}`);
   if (shape.length < 1 || !shape.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`bad sample shape [${shape.join(', ')}]`);
   const B = shape[0];
   const seeds = typeof options.seed === 'number' ? Array.from({ length: B }, (_, b) => (options.seed as number) + b) : [...options.seed];
@@ -80,7 +83,7 @@ export function generate<C extends Condition<C>>(options: GenerateOptions<C>): t
   };
 
   let x = noiseForSeeds(shape.slice(1), seeds); // [B, …] at t = 1
-  const times = sampler.setTimesteps(steps);
+  const times = shiftTimesteps(sampler.setTimesteps(steps), shift);
   try {
     for (let i = 0; i < steps; i++) {
       const next = tf.tidy(() => sampler.step(flow, x, times[i], times[i + 1]));

@@ -52,7 +52,7 @@ export function modelCard(input: CardInput): string {
     `| diffusion transformer | depth ${m.depth}, width ${m.hidden}, ${m.heads} heads, MLP ×${m.mlpRatio}, tubelets ${m.patch.join('×')} (${(m.frames / m.patch[0]) * (m.height / m.patch[1]) * (m.width / m.patch[2])} tokens per clip), cross-attention ${m.crossAttention ? 'on' : 'off'} |`,
     `| text encoder | ${config.text.kind}, depth ${config.text.depth}, width ${config.text.width}, ${config.text.heads} heads, vocabulary ${config.text.vocabVersion} (${config.text.vocabSize} tokens), up to ${config.text.maxLength} words |`,
     `| objective | ${config.objective} |`,
-    `| generation defaults | ${g.sampler}, ${g.steps} steps, classifier-free guidance ${g.guidance} |`,
+    `| generation defaults | ${g.sampler}, ${g.steps} steps, time shift ${g.shift ?? 1}, classifier-free guidance ${g.guidance} |`,
     '',
     '## Training data',
     '',

@@ -46,6 +46,8 @@ export interface GenerationDefaults {
   guidance: number;
   sampler: string;
   fps: number;
+  /** SD3's time shift of the sampler's grid (absent in older folders: 1, the uniform grid). */
+  shift?: number;
 }
 
 export interface ModelFolderConfig {
@@ -119,6 +121,8 @@ export function parseModelConfig(json: string, file: string): ModelFolderConfig 
   if (!OBJECTIVE_NAMES.includes(raw.objective as ObjectiveName)) bad(`unknown objective ${JSON.stringify(raw.objective)}`);
   const g = raw.generation as Partial<GenerationDefaults> | undefined;
   if (!g || !Number.isInteger(g.steps) || typeof g.guidance !== 'number' || typeof g.sampler !== 'string' || typeof g.fps !== 'number') bad('bad "generation" defaults');
+  const shift = g?.shift;
+  if (shift !== undefined && !(typeof shift === 'number' && Number.isFinite(shift) && shift > 0)) bad(`bad "generation" shift ${JSON.stringify(shift)}`);
   const w = raw.weights as Partial<ModelFolderConfig['weights']> | undefined;
   if (!w || typeof w.file !== 'string' || path.basename(w.file) !== w.file || !Number.isSafeInteger(w.bytes) || typeof w.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(w.sha256)) {
     bad('bad "weights" entry');

@@ -9,7 +9,7 @@ import { HELD_OUT, assertHeldOut, formatCheck, heldOutSamples, scoreCheck } from
 const clip = { frames: 16, height: 32, width: 32 };
 const samples = heldOutSamples(70, clip); // 10 per family
 const truths = samples.map((s) => s.meta);
-const about = { model: '(ground truth)', settings: { n: 70, seed: 1, steps: 25, guidance: 3, sampler: 'heun', ...clip } };
+const about = { model: '(ground truth)', settings: { n: 70, seed: 1, steps: 25, guidance: 3, sampler: 'heun', shift: 1, ...clip } };
 const asVideo = (frames: Uint8Array): Video => ({ frames, numFrames: 16, height: 32, width: 32, fps: 10 });
 
 /** Every pixel of each object's palette colour repainted in a palette colour the scene does not use. */

@@ -42,6 +42,8 @@ export interface CheckOptions {
   steps?: number;
   guidance?: number;
   sampler?: string;
+  /** SD3's time shift of the sampler's grid; defaults to the model's own (1 when it names none). */
+  shift?: number;
   /** Called after each batch with the number of videos done. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -57,7 +59,7 @@ export interface QualityCheckResult {
   version: 1;
   /** The model folder or checkpoint checked. */
   model: string;
-  settings: { n: number; seed: number; steps: number; guidance: number; sampler: string; frames: number; height: number; width: number };
+  settings: { n: number; seed: number; steps: number; guidance: number; sampler: string; shift: number; frames: number; height: number; width: number };
   heldOut: typeof HELD_OUT;
   counts: { videos: number; colorOk: number; motionVideos: number; motionOk: number };
   /** colorOk / videos and motionOk / motionVideos (videos with a measurable motion). */
@@ -86,7 +88,7 @@ export function assertHeldOut(source: { seed?: unknown; split?: unknown; n?: unk
 
 /** Generate one video per held-out prompt and score them all. */
 export function runQualityCheck(pipe: Pipeline, options: CheckOptions = {}): QualityCheckResult {
-  const o = { ...CHECK_DEFAULTS, ...stripUndefined(options) };
+  const o = { ...CHECK_DEFAULTS, shift: pipe.generation?.shift ?? 1, ...stripUndefined(options) };
   if (!Number.isInteger(o.n) || o.n < 1) throw new UserError(`--n must be a positive integer, got ${o.n}`);
   const { frames, height, width } = pipe.config.model;
   const samples = heldOutSamples(o.n, { frames, height, width });
@@ -100,6 +102,7 @@ export function runQualityCheck(pipe: Pipeline, options: CheckOptions = {}): Qua
         steps: o.steps,
         guidance: o.guidance,
         sampler: o.sampler,
+        shift: o.shift,
       }),
     );
     options.onProgress?.(videos.length, samples.length);
@@ -107,7 +110,7 @@ export function runQualityCheck(pipe: Pipeline, options: CheckOptions = {}): Qua
   return scoreCheck(
     videos,
     samples.map((s) => s.meta),
-    { model: pipe.checkpoint, settings: { n: o.n, seed: o.seed, steps: o.steps, guidance: o.guidance, sampler: o.sampler, frames, height, width } },
+    { model: pipe.checkpoint, settings: { n: o.n, seed: o.seed, steps: o.steps, guidance: o.guidance, sampler: o.sampler, shift: o.shift, frames, height, width } },
   );
 }
 

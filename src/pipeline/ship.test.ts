@@ -39,7 +39,7 @@ describe('shipModel', () => {
     const ema = loadCheckpoint(run).ema!;
     const { config, weights } = readModelFolder(out);
     expect(config.weights).toMatchObject({ dtype: 'F16', source: 'ema', parameters: result.parameters, bytes: result.bytes });
-    expect(config.generation).toEqual({ steps: 25, guidance: 3, sampler: 'heun', fps: 10 });
+    expect(config.generation).toEqual({ steps: 25, guidance: 3, sampler: 'heun', fps: 10, shift: 1 });
     expect(Object.keys(weights).sort()).toEqual(Object.keys(ema).sort());
     // 2 bytes per parameter plus the JSON header.
     expect(result.bytes - 2 * result.parameters).toBeGreaterThan(0);
@@ -78,7 +78,15 @@ describe('shipModel', () => {
     const from = path.join(run, 'checkpoints', 'step-00000006');
     await train({ preset: 'tiny', data, steps: 3, out: leg2, batchSize: 4, lr: 1e-3, warmup: 1, checkpointEvery: 3, sampleEvery: 0, seed: 2, init: from, timesteps: { m: 1.2, s: 1 } });
     const out2 = path.join(tmp, 'models-leg2', 'tiny');
-    shipModel({ run: leg2, out: out2, backend, check: false, notes: 'Leg 2 trains more at high noise.' });
+    shipModel({ run: leg2, out: out2, backend, check: false, notes: 'Leg 2 trains more at high noise.', shift: 3 });
+    // The folder's time shift is its sampling default: generate uses it unless told otherwise.
+    expect(readModelFolder(out2).config.generation.shift).toBe(3);
+    const pipe = loadPipeline(out2);
+    const frames = (shift?: number) => Buffer.from(generateVideos(pipe, { prompt: 'a red ball bounces on the floor', steps: 3, seeds: [5], shift })[0].frames);
+    expect(frames().equals(frames(3))).toBe(true);
+    expect(frames().equals(frames(1))).toBe(false);
+    pipe.net.dit.dispose();
+    pipe.net.encoder.dispose();
     const training = JSON.parse(fs.readFileSync(path.join(out2, MODEL_FILES.training), 'utf8')) as TrainingSummary;
     expect(training).toMatchObject({ step: 3, samplesSeen: 12, batchSize: 4, timesteps: { m: 1.2, s: 1 }, earlier: { run, step: 6, samplesSeen: 12, batchSize: 2, earlier: null } });
     expect(training.reproduce.train).toBe(`npx spacetime train --preset tiny --data ${data} --steps 3 --out ${leg2} --init ${from} --logit-mean 1.2 --logit-std 1 --batch-size 4 --lr 0.001 --warmup 1 --checkpoint-every 3 --sample-every 0 --seed 2`);
@@ -87,6 +95,7 @@ describe('shipModel', () => {
     expect(card).toMatch(new RegExp(`\\| 1 \\| \`${run}\` to step 6 \\| 6 \\| 2 \\| 12 \\|`));
     expect(card).toMatch(new RegExp(`\\| 2 \\| \`${leg2}\` to step 3 \\| 3 \\| 4 \\| 12 \\| 0.001 \\| 1 \\| m 1.2, s 1 \\| 2 \\|`));
     expect(card).toContain('Leg 2 trains more at high noise.');
+    expect(card).toContain('| generation defaults | heun, 25 steps, time shift 3, classifier-free guidance 3 |');
     expect(card.indexOf(training.earlier!.reproduce.train)).toBeLessThan(card.indexOf(training.reproduce.train));
     // An earlier leg whose run folder is gone is named, not a crash; nothing is written.
     const moved = path.join(tmp, 'leg2-orphan');
@@ -100,7 +109,7 @@ describe('shipModel', () => {
 
   it('is what the pipeline loads: the same videos from the folder every time', () => {
     const pipe = loadPipeline(out);
-    expect(pipe.generation).toEqual({ steps: 25, guidance: 3, sampler: 'heun', fps: 10 });
+    expect(pipe.generation).toEqual({ steps: 25, guidance: 3, sampler: 'heun', fps: 10, shift: 1 });
     const request = { prompt: 'a red ball bounces on the floor', steps: 2 };
     const [a] = generateVideos(pipe, { ...request, seeds: [3] });
     const [b] = generateVideos(pipe, { ...request, seeds: [3] });
@@ -130,6 +139,8 @@ describe('shipModel', () => {
     const config = JSON.parse(fs.readFileSync(path.join(out, MODEL_FILES.config), 'utf8')) as ModelFolderConfig;
     fs.writeFileSync(path.join(out, MODEL_FILES.config), JSON.stringify({ ...config, model: { ...config.model, depth: 'two' } }));
     expect(() => loadPipeline(out)).toThrow(/model config "depth" must be a number/);
+    fs.writeFileSync(path.join(out, MODEL_FILES.config), JSON.stringify({ ...config, generation: { ...config.generation, shift: 0 } }));
+    expect(() => loadPipeline(out)).toThrow(/bad "generation" shift 0/);
   });
 });
 

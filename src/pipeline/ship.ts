@@ -43,6 +43,8 @@ export interface ShipOptions {
   /** Run the quality check on the shipped weights (default true); its options. */
   check?: boolean | CheckOptions;
   onCheckProgress?: (done: number, total: number) => void;
+  /** The time shift the model folder recommends for sampling (generation.shift; default 1). */
+  shift?: number;
   /** Hand-written notes on the training for the model card (markdown). */
   notes?: string;
 }
@@ -74,7 +76,7 @@ export function shipModel(options: ShipOptions): ShipResult {
     model,
     text,
     objective: trainConfig.objective,
-    generation: { ...GENERATE_DEFAULTS },
+    generation: { ...GENERATE_DEFAULTS, shift: options.shift ?? GENERATE_DEFAULTS.shift },
     weights: {
       file: MODEL_FILES.weights,
       dtype: 'F16',

@@ -62,6 +62,8 @@ export interface GenerateRequest {
   steps?: number;
   guidance?: number;
   sampler?: string;
+  /** SD3's time shift of the sampler's grid (1 = the uniform grid); defaults to the model's. */
+  shift?: number;
   /** Clip size; defaults to the training clip. */
   frames?: number;
   height?: number;
@@ -72,7 +74,7 @@ export interface GenerateRequest {
   onStep?: (step: number, steps: number) => void;
 }
 
-export const GENERATE_DEFAULTS = { steps: 25, guidance: 3, sampler: 'heun', fps: 10 };
+export const GENERATE_DEFAULTS = { steps: 25, guidance: 3, sampler: 'heun', fps: 10, shift: 1 };
 
 /** One video per seed of one prompt, sampled as one batch. */
 export function generateVideos(pipe: Pipeline, request: GenerateRequest): Video[] {
@@ -116,6 +118,7 @@ export function generateBatch(pipe: Pipeline, request: BatchRequest): Video[] {
     steps,
     guidance,
     sampler: createSampler(request.sampler ?? defaults.sampler),
+    shift: request.shift ?? defaults.shift ?? 1,
     objective,
     seed: request.seeds,
     onStep: request.onStep,

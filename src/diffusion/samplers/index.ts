@@ -11,7 +11,7 @@ import { HeunSampler } from './heun.js';
 import type { Sampler } from './sampler.js';
 
 export type { Prediction, ProbabilityFlow, Sampler } from './sampler.js';
-export { uniformTimesteps } from './sampler.js';
+export { shiftTimesteps, uniformTimesteps } from './sampler.js';
 export { DpmSolver2MSampler, EulerSampler, HeunSampler };
 
 const SAMPLERS = {

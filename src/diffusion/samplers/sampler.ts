@@ -39,6 +39,18 @@ export interface Sampler {
   reset(): void;
 }
 
+/**
+ * SD3's resolution shift (Esser et al. 2024, eq. 23) of a time grid: t ↦ s·t / (1 + (s − 1)·t).
+ * It keeps 0 and 1 and the order, and with s > 1 spends more of the steps at high noise,
+ * where a clip's layout and motion are decided (s = 3: half the steps above t = 0.75).
+ * s = 1 returns the times unchanged.
+ */
+export function shiftTimesteps(times: readonly number[], shift: number): number[] {
+  if (!(Number.isFinite(shift) && shift > 0)) throw new RangeError(`time shift must be a positive number, got ${shift}`);
+  if (shift === 1) return [...times];
+  return times.map((t) => (t === 0 || t === 1 ? t : (shift * t) / (1 + (shift - 1) * t)));
+}
+
 /** `steps + 1` times evenly spaced from 1 down to 0; the last is exactly 0. */
 export function uniformTimesteps(steps: number): number[] {
   return Array.from({ length: steps + 1 }, (_, i) => 1 - i / steps);

@@ -6,7 +6,7 @@ import { UserError } from '../../errors.js';
 import { generate } from '../generate.js';
 import { noiseForSeeds } from '../noise.js';
 import { MODEL_TIME_SCALE, rectifiedFlow, vPrediction, xPrediction, type Objective } from '../objective.js';
-import { createSampler, SAMPLER_NAMES, uniformTimesteps } from './index.js';
+import { createSampler, SAMPLER_NAMES, shiftTimesteps, uniformTimesteps } from './index.js';
 
 await tf.setBackend('cpu');
 
@@ -41,7 +41,7 @@ function optimalModel(objective: Objective) {
  * Integrate the exact flow from noise to data. The ODE's time-1 map is affine and increasing,
  * so it must be x1 ↦ μ + s·x1: `error` is the largest distance from that, per sample.
  */
-function transport(objective: Objective, sampler: string, steps: number, seeds = SEEDS) {
+function transport(objective: Objective, sampler: string, steps: number, seeds = SEEDS, shift = 1) {
   const shape = [seeds.length, SHAPE[1]];
   const model = optimalModel(objective);
   let evaluations = 0;
@@ -52,6 +52,7 @@ function transport(objective: Objective, sampler: string, steps: number, seeds =
     steps,
     guidance: 1,
     sampler: createSampler(sampler),
+    shift,
     objective,
     seed: seeds,
   });
@@ -79,6 +80,19 @@ describe('samplers on the flow between two Gaussians N(0, 1) → N(2, 0.5²)', (
         expect(r.evaluations).toBe(sampler === 'heun' ? 2 * steps - (objective.singularAtZero ? 1 : 0) : steps); // x-prediction: last Heun step is Euler
       });
     }
+  }
+
+  // The time shift only moves the grid: the samplers must still land within 2%. x-prediction
+  // needs 50 steps: its last step is Euler into t = 0 (returning x̂0 there), and shift 3 moves
+  // that step's start from t = 0.04 to 0.11, where x̂0 is a posterior mean (25 steps: variance −5.5%).
+  for (const objective of OBJECTIVES) {
+    const steps = objective.singularAtZero ? 50 : 25;
+    it(`${objective.name}, heun, ${steps} steps with time shift 3: still within 2%, and a different path`, () => {
+      const shifted = transport(objective, 'heun', steps, SEEDS, 3);
+      expect(Math.abs(shifted.mean / MU - 1)).toBeLessThan(0.02);
+      expect(Math.abs(shifted.variance / S ** 2 - 1)).toBeLessThan(0.02);
+      expect(shifted.error).not.toBe(transport(objective, 'heun', steps).error); // the shift was applied
+    });
   }
 
   it('the 2% bound has teeth: 25 Euler steps on rectified flow miss it', () => {
@@ -110,6 +124,25 @@ describe('sampler registry', () => {
     for (const name of SAMPLER_NAMES) expect(createSampler(name).name).toBe(name);
     expect(uniformTimesteps(4)).toEqual([1, 0.75, 0.5, 0.25, 0]);
     expect(createSampler('heun').setTimesteps(3)).toEqual(uniformTimesteps(3));
+  });
+
+  it('shifts a grid as SD3 does: ends kept, order kept, more steps at high noise', () => {
+    const grid = uniformTimesteps(4);
+    expect(shiftTimesteps(grid, 1)).toEqual(grid);
+    const shifted = shiftTimesteps(grid, 3);
+    expect(shifted[0]).toBe(1);
+    expect(shifted[4]).toBe(0);
+    expect(shifted[2]).toBeCloseTo(0.75, 12); // 3·0.5 / (1 + 2·0.5)
+    expect(shifted[1]).toBeCloseTo(2.25 / 2.5, 12);
+    for (let i = 1; i < shifted.length; i++) expect(shifted[i]).toBeLessThan(shifted[i - 1]);
+    expect(shiftTimesteps(grid, 0.5)[2]).toBeCloseTo(1 / 3, 12); // s < 1 moves steps toward the data
+    for (const bad of [0, -1, Number.NaN, Infinity]) expect(() => shiftTimesteps(grid, bad)).toThrow('time shift must be a positive number');
+  });
+
+  it('generate refuses a bad shift with a UserError', () => {
+    const run = (shift: number) => generate({ model: (x) => x, cond: {}, shape: [1, 2], steps: 2, guidance: 1, sampler: createSampler('euler'), shift, seed: 1 });
+    expect(() => run(0)).toThrow(UserError);
+    expect(() => run(-2)).toThrow('time shift must be a positive number, got -2');
   });
 
   it('refuses an unknown name with a UserError that lists the names', () => {
