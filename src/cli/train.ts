@@ -3,6 +3,7 @@ import { useBackend } from '../compute/backend.js';
 import type { LogitNormal } from '../diffusion/objective.js';
 import { UserError } from '../errors.js';
 import { train, TRAIN_DEFAULTS, type TrainOptions } from '../train/trainer.js';
+import { parseSwaps } from '../text/swaps.js';
 import { parseArgs, required } from './args.js';
 import { Progress } from './progress.js';
 
@@ -10,7 +11,7 @@ const HELP = `spacetime train --preset tiny|small|base|bench --data DIR --steps 
     [--batch-size ${TRAIN_DEFAULTS.batchSize}] [--lr ${TRAIN_DEFAULTS.lr}] [--warmup ${TRAIN_DEFAULTS.warmup}] [--seed 0]
     [--caption-dropout ${TRAIN_DEFAULTS.captionDropout}] [--checkpoint-every ${TRAIN_DEFAULTS.checkpointEvery}]
     [--sample-every ${TRAIN_DEFAULTS.sampleEvery}] [--objective rectified-flow|x-prediction|v-prediction]
-    [--logit-mean M --logit-std S] [--backend NAME]
+    [--logit-mean M --logit-std S] [--negatives A=B[,C=D…] [--negative-weight 1]] [--backend NAME]
 
 Trains the text-conditioned diffusion transformer on a dataset from \`spacetime data make\`.
 Writes runs/NAME/config.json, metrics.jsonl (one line per step), checkpoints/ (atomic), and
@@ -22,8 +23,23 @@ small preset's 4×4×4; the shipped model uses it), or v-prediction on the cosin
 --logit-mean/--logit-std: training times t = sigmoid(M + S·z), z ~ N(0, 1) (defaults: 0, 1
 for rectified flow; 0.8, 0.8 for x-prediction); a larger M trains more at high noise, where
 the prompt decides the layout and the motion.
+--negatives left=right,leftward=rightward: hard-negative captions. Each caption with those
+words swapped is a false description of its clip; the run also denoises each such clip with
+it and adds --negative-weight × a smooth hinge asking the swapped caption to do worse than the
+true one (metrics: negative_gap, the mean per-sample loss difference; > 0 = the words are read).
 --init CHECKPOINT: a new run that starts from that checkpoint's weights and EMA (same preset),
 with a fresh optimizer and its own schedule: a second leg with new settings.`;
+
+/** --negatives/--negative-weight → the hard-negative settings. */
+function negativesFlag(spec: string | undefined, weight: number | undefined): TrainOptions['negatives'] {
+  if (spec === undefined) {
+    if (weight !== undefined) throw new UserError('--negative-weight needs --negatives');
+    return undefined;
+  }
+  const w = weight ?? 1;
+  if (!(Number.isFinite(w) && w > 0)) throw new UserError(`--negative-weight must be a positive number, got ${w}`);
+  return { swaps: parseSwaps(spec, '--negatives'), weight: w };
+}
 
 /** --logit-mean/--logit-std → the timestep distribution (both or neither). */
 function timestepsFlag(m: number | undefined, s: number | undefined): LogitNormal | undefined {
@@ -50,6 +66,8 @@ export async function runTrain(argv: string[]): Promise<number> {
     objective: 'string',
     'logit-mean': 'number',
     'logit-std': 'number',
+    negatives: 'string',
+    'negative-weight': 'number',
     backend: 'string',
     quiet: 'boolean',
     help: 'boolean',
@@ -79,6 +97,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     sampleEvery: flags['sample-every'],
     objective: flags.objective as TrainOptions['objective'],
     timesteps: timestepsFlag(flags['logit-mean'], flags['logit-std']),
+    negatives: negativesFlag(flags.negatives, flags['negative-weight']),
     onStep: (m) => {
       if (first) progress.update(m.step - 1);
       first = false;

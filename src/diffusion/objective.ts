@@ -48,6 +48,8 @@ export interface Objective {
   target(x0: tf.Tensor, eps: tf.Tensor, t: Time): tf.Tensor;
   /** The training loss of the model's output at x_t (a mean over every element). */
   loss(output: tf.Tensor, x0: tf.Tensor, eps: tf.Tensor, xt: tf.Tensor, t: Time): tf.Scalar;
+  /** The same loss per sample, [B] (each a mean over that sample's elements). */
+  sampleLoss(output: tf.Tensor, x0: tf.Tensor, eps: tf.Tensor, xt: tf.Tensor, t: Time): tf.Tensor1D;
   /** The velocity divides by t, so a sampler's last evaluation must not be at t = 0. */
   readonly singularAtZero: boolean;
   /** The model's time input, t·MODEL_TIME_SCALE, [B]. */
@@ -82,6 +84,16 @@ function targetLoss(this: Pick<Objective, 'target'>, output: tf.Tensor, x0: tf.T
   return tf.mean(tf.square(tf.sub(output, this.target(x0, eps, t))));
 }
 
+/** Mean squared difference from the objective's target, per sample. */
+function targetSampleLoss(this: Pick<Objective, 'target'>, output: tf.Tensor, x0: tf.Tensor, eps: tf.Tensor, _xt: tf.Tensor, t: Time): tf.Tensor1D {
+  return tf.tidy(() => perSampleMean(tf.square(tf.sub(output, this.target(x0, eps, t)))));
+}
+
+/** [B, …] → [B]: the mean over every axis but the batch's. */
+function perSampleMean(x: tf.Tensor): tf.Tensor1D {
+  return tf.mean(tf.reshape(x, [x.shape[0], -1]), 1) as tf.Tensor1D;
+}
+
 /** Times t = sigmoid(m + s·z), z ~ N(0, 1): the logit-normal of SD3 (rectified flow) and JiT (x-prediction). */
 function logitNormalTimesteps(m: number, s: number): Objective['sampleTimesteps'] {
   return (batch, rng) => fillGaussian(new Float32Array(batch), rng).map((z) => 1 / (1 + Math.exp(-(m + s * z))));
@@ -111,6 +123,7 @@ export function rectifiedFlow(options: { m?: number; s?: number } = {}): Objecti
     noisy: (x0, eps, t) => combine(alpha, x0, sigma, eps, t),
     target: (x0, eps) => tf.sub(eps, x0),
     loss: targetLoss,
+    sampleLoss: targetSampleLoss,
     singularAtZero: false,
     modelTime,
     velocity: (output) => output.clone(),
@@ -136,6 +149,7 @@ export function vPrediction(): Objective {
     noisy: (x0, eps, t) => combine(alpha, x0, sigma, eps, t),
     target: (x0, eps, t) => combine((u) => -sigma(u), x0, alpha, eps, t),
     loss: targetLoss,
+    sampleLoss: targetSampleLoss,
     singularAtZero: false,
     modelTime,
     velocity: (output) => tf.mul(output, Math.PI / 2),
@@ -179,6 +193,8 @@ export function xPrediction(options: { m?: number; s?: number } = {}): Objective
         const trueVelocity = trainingVelocity(x0, xt, t); // (x_t − x0)/max(t, t_min): ε − x0 where t ≥ t_min
         return tf.mean(tf.square(tf.sub(trainingVelocity(output, xt, t), trueVelocity))) as tf.Scalar;
       }),
+    sampleLoss: (output, x0, eps, xt, t) =>
+      tf.tidy(() => perSampleMean(tf.square(tf.sub(trainingVelocity(output, xt, t), trainingVelocity(x0, xt, t))))),
     singularAtZero: true,
     modelTime,
     velocity,

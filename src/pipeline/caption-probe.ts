@@ -21,7 +21,10 @@ import { createObjective } from '../diffusion/objective.js';
 import { gaussian } from '../diffusion/noise.js';
 import { UserError } from '../errors.js';
 import { framesToChannelsFirst } from '../train/batches.js';
+import { swapWords } from '../text/swaps.js';
 import type { Pipeline } from './text-to-video.js';
+
+export { parseSwaps, swapWords } from '../text/swaps.js';
 
 export const PROBE_DEFAULTS = { n: 32, times: [0.2, 0.5, 0.8, 0.95, 1], seed: 0, batch: 8 };
 
@@ -52,25 +55,6 @@ export interface ProbeResult {
   clips: { index: number; caption: string; swapped: string }[];
   seed: number;
   times: ProbeTime[];
-}
-
-/** The caption with every whole word of a pair replaced by its partner (case kept lower). */
-export function swapWords(caption: string, swaps: readonly [string, string][]): string {
-  const partner = new Map<string, string>();
-  for (const [a, b] of swaps) {
-    partner.set(a, b);
-    partner.set(b, a);
-  }
-  return caption.replace(/[a-z-]+/gi, (word) => partner.get(word.toLowerCase()) ?? word);
-}
-
-/** Parse "left=right,leftward=rightward" into pairs. */
-export function parseSwaps(spec: string): [string, string][] {
-  const pairs = spec.split(',').map((p) => p.trim().toLowerCase().split('='));
-  for (const p of pairs) {
-    if (p.length !== 2 || !p[0] || !p[1] || p[0] === p[1]) throw new UserError(`--swap: "${p.join('=')}" is not a pair of two different words A=B`);
-  }
-  return pairs as [string, string][];
 }
 
 export function runCaptionProbe(pipe: Pipeline, dataset: WorldDataset, options: ProbeOptions): ProbeResult {

@@ -147,6 +147,7 @@ export function trainCommand(config: TrainConfig, out: string): string {
   if (config.objective !== TRAIN_DEFAULTS.objective) args.splice(1, 0, `--objective ${config.objective}`);
   if (config.initFrom) args.push(`--init ${config.initFrom.checkpoint}`);
   if (config.timesteps) args.push(`--logit-mean ${config.timesteps.m} --logit-std ${config.timesteps.s}`);
+  if (config.negatives) args.push(`--negatives ${config.negatives.swaps.map((p) => p.join('=')).join(',')} --negative-weight ${config.negatives.weight}`);
   const flags: [string, number][] = [
     ['batch-size', config.batchSize],
     ['lr', config.lr],

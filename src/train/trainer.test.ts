@@ -10,7 +10,9 @@ import { useBackend } from '../compute/backend.js';
 import { UserError } from '../errors.js';
 import { generateVideos, loadPipeline } from '../pipeline/text-to-video.js';
 import { loadCheckpoint } from './checkpoint.js';
-import { train, type StepMetrics } from './trainer.js';
+import * as tf from '@tensorflow/tfjs';
+import { trainCommand } from '../pipeline/training-summary.js';
+import { negativeLoss, NEGATIVE_TEMPERATURE, train, type StepMetrics, type TrainConfig } from './trainer.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-train-'));
 const data = path.join(tmp, 'data');
@@ -71,6 +73,32 @@ describe('train', () => {
     expect(moved).toBeGreaterThan(0);
     await expect(train({ ...base, preset: 'small', steps: 1, out: path.join(tmp, 'init-small'), init: from })).rejects.toThrow(/is a tiny model, not --preset small/);
     await expect(train({ ...base, steps: 1, out, init: from, resume: true })).rejects.toThrow(/pass one of them/);
+  });
+
+  it('with hard negatives: logs the swapped-minus-true gap, resumes bit-identically, and the loss tells it to read the words', async () => {
+    const negatives = { swaps: [['left', 'right'], ['up', 'down'], ['upward', 'downward']] as [string, string][], weight: 1 };
+    const straight = path.join(tmp, 'negatives');
+    const resumed = path.join(tmp, 'negatives-resumed');
+    await train({ ...base, steps: 6, out: straight, negatives });
+    await train({ ...base, steps: 3, out: resumed, negatives });
+    await train({ ...base, steps: 6, out: resumed, negatives, resume: true });
+    const metrics = readMetrics(straight);
+    expect(metrics.filter((m) => m.negative_gap !== undefined).length).toBeGreaterThan(0); // batches with a swappable caption
+    expect(metrics.filter((m) => m.negative_gap !== undefined && m.negative_gap !== 0).length).toBeGreaterThan(0); // text reaches the output after step 1
+    const weights = (run: string) => fs.readFileSync(path.join(run, 'checkpoints', 'step-00000006', 'model.safetensors'));
+    expect(weights(resumed).equals(weights(straight))).toBe(true);
+    const config = JSON.parse(fs.readFileSync(path.join(straight, 'config.json'), 'utf8')) as TrainConfig;
+    expect(config.negatives).toEqual(negatives);
+    expect(trainCommand(config, straight)).toContain('--negatives left=right,up=down,upward=downward --negative-weight 1');
+
+    // The loss: τ·softplus((e_true − e_swapped)/τ), ≈ τ·ln 2 when the words are ignored, → 0 once the swap hurts.
+    const [eTrue, ignored, read] = [tf.tensor1d([0.05, 0.05]), tf.tensor1d([0.05, 0.05]), tf.tensor1d([0.2, 0.2])];
+    expect(negativeLoss(eTrue, ignored).dataSync()[0]).toBeCloseTo(NEGATIVE_TEMPERATURE * Math.log(2), 9);
+    expect(negativeLoss(eTrue, read).dataSync()[0]).toBeLessThan(1e-15);
+    const [gTrue, gSwapped] = tf.grads((a: tf.Tensor, b: tf.Tensor) => negativeLoss(a as tf.Tensor1D, b as tf.Tensor1D))([eTrue, ignored]);
+    expect(Array.from(gTrue.dataSync())).toEqual([0.25, 0.25]); // ½ per sample, mean of 2: lower the true caption's error…
+    expect(Array.from(gSwapped.dataSync())).toEqual([-0.25, -0.25]); // …raise the swapped one's
+    tf.dispose([eTrue, ignored, read, gTrue, gSwapped]);
   });
 
   it('refuses to overwrite a run, and --resume without one', async () => {

@@ -22,6 +22,7 @@ import { gaussian } from '../diffusion/noise.js';
 import { resolveConfig, type DiTConfig } from '../model/config.js';
 import { buildTextToVideo } from '../model/text-to-video.js';
 import { resolveTextEncoderConfig, type TextEncoderConfig } from '../text/config.js';
+import { swapWords } from '../text/swaps.js';
 import { AdamW } from './adamw.js';
 import { BatchStream, type BatchCursor } from './batches.js';
 import { latestCheckpoint, loadCheckpoint, restoreVariables, saveCheckpoint } from './checkpoint.js';
@@ -53,6 +54,12 @@ export interface TrainConfig {
   sampleEvery: number;
   /** Training timesteps' logit-normal (absent: the objective's default). */
   timesteps?: LogitNormal;
+  /**
+   * Hard-negative captions: each caption with these word pairs swapped ("left" ↔ "right") is
+   * a false description of its clip, and the model is trained to denoise the clip worse with
+   * it than with the true caption (see negativeLoss). Absent: off.
+   */
+  negatives?: { swaps: [string, string][]; weight: number };
   /** The checkpoint whose weights (and EMA) this run started from, instead of a fresh initialisation. */
   initFrom?: { checkpoint: string; step: number };
 }
@@ -78,6 +85,8 @@ export interface StepMetrics {
   loss: number;
   lr: number;
   grad_norm: number;
+  /** With hard negatives: mean over the swappable samples of (swapped − true) per-sample loss; > 0 = the words are read. */
+  negative_gap?: number;
   samples_per_s: number;
   seconds: number;
 }
@@ -207,11 +216,32 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const times = objective.sampleTimesteps(B, rng);
       const eps = gaussian(video.shape, rng);
       const lr = warmupCosine(step, { peak: config.lr, warmup: config.warmup, total: config.steps });
+      // Hard negatives: the samples (not dropped) whose caption a swap changes, with the swapped caption.
+      const swappable = config.negatives ? captions.flatMap((c, b) => (!drop[b] && swapWords(c, config.negatives!.swaps) !== c ? [b] : [])) : [];
+      let gap: tf.Scalar | null = null;
       const { value, grads } = tf.variableGrads(() => {
-        const text = net.encoder.encode(captions, { unconditional: drop });
         const xt = objective.noisy(video, eps, times) as tf.Tensor5D; // [B, C, T, H, W]
-        const out = net.dit.forward(xt, objective.modelTime(times), text); // [B, C, T, H, W]
-        return objective.loss(out, video, eps, xt, times);
+        if (swappable.length === 0) {
+          const text = net.encoder.encode(captions, { unconditional: drop });
+          const out = net.dit.forward(xt, objective.modelTime(times), text); // [B, C, T, H, W]
+          return objective.loss(out, video, eps, xt, times);
+        }
+        // One pass over B + S samples: every clip with its caption, then the S swappable ones with the swapped caption.
+        const S = swappable.length;
+        const idx = tf.tensor1d(swappable, 'int32');
+        const text = net.encoder.encode([...captions, ...swappable.map((b) => swapWords(captions[b], config.negatives!.swaps))], {
+          unconditional: [...drop, ...swappable.map(() => false)],
+        });
+        const allTimes = Float32Array.from([...times, ...swappable.map((b) => times[b])]);
+        const out = net.dit.forward(tf.concat([xt, tf.gather(xt, idx)]) as tf.Tensor5D, objective.modelTime(allTimes), text); // [B + S, C, T, H, W]
+        const [outTrue, outSwapped] = tf.split(out, [B, S], 0);
+        const loss = objective.loss(outTrue, video, eps, xt, times);
+        const sub = (x: tf.Tensor) => tf.gather(x, idx);
+        const subTimes = swappable.map((b) => times[b]);
+        const eTrue = objective.sampleLoss(sub(outTrue), sub(video), sub(eps), sub(xt), subTimes); // [S]
+        const eSwapped = objective.sampleLoss(outSwapped, sub(video), sub(eps), sub(xt), subTimes); // [S]
+        gap = tf.keep(tf.mean(tf.sub(eSwapped, eTrue)) as tf.Scalar);
+        return tf.add(loss, tf.mul(negativeLoss(eTrue, eSwapped), config.negatives!.weight * (S / B))) as tf.Scalar;
       }, trainable);
       const clipped = clipByGlobalNorm(grads, config.clipNorm);
       const named: Record<string, tf.Tensor> = {};
@@ -219,10 +249,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       opt.step(named, lr);
       ema.update(net.params, step);
       lastLoss = value.dataSync()[0];
-      tf.dispose([value, video, eps, ...Object.values(grads), ...Object.values(clipped.grads)]);
+      const negativeGap = gap ? (gap as tf.Scalar).dataSync()[0] : undefined;
+      tf.dispose([value, video, eps, ...Object.values(grads), ...Object.values(clipped.grads), ...(gap ? [gap] : [])]);
       if (!Number.isFinite(lastLoss)) throw new UserError(`loss became ${lastLoss} at step ${step}; lower --lr`);
       const seconds = (performance.now() - t0) / 1000;
-      const metrics: StepMetrics = { step, loss: lastLoss, lr, grad_norm: clipped.norm, samples_per_s: B / seconds, seconds };
+      const metrics: StepMetrics = { step, loss: lastLoss, lr, grad_norm: clipped.norm, ...(negativeGap !== undefined ? { negative_gap: negativeGap } : {}), samples_per_s: B / seconds, seconds };
       fs.writeSync(metricsFd, JSON.stringify(metrics) + '\n');
       options.onStep?.(metrics);
       if (step % config.checkpointEvery === 0 || step === config.steps) checkpoint = save();
@@ -241,6 +272,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     dataset.close();
   }
   return { runDir, step, loss: lastLoss, checkpoint };
+}
+
+/** Scale of the hard-negative margin, in units of the per-sample loss (x-prediction's velocity MSE is ~0.05). */
+export const NEGATIVE_TEMPERATURE = 0.005;
+
+/**
+ * The hard-negative loss over S clips: mean of τ·softplus((e_true − e_swapped)/τ), a smooth
+ * hinge that is ≈ 0 once the swapped caption denoises worse than the true one by a few τ and
+ * grows linearly while it denoises better. Its gradient lowers the true caption's error and
+ * raises the swapped one's, so the model must read the swapped words to lower it.
+ */
+export function negativeLoss(eTrue: tf.Tensor1D, eSwapped: tf.Tensor1D, temperature = NEGATIVE_TEMPERATURE): tf.Scalar {
+  return tf.tidy(() => tf.mul(tf.mean(tf.softplus(tf.div(tf.sub(eTrue, eSwapped), temperature))), temperature) as tf.Scalar);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
