@@ -84,12 +84,15 @@ export function modelCard(input: CardInput): string {
           'Each leg starts from the previous leg\'s checkpoint (`--init`) with a fresh optimizer and its own schedule',
           '(the step counts and losses below are per leg):',
           '',
-          '| leg | run | steps | batch | samples | peak lr | warm-up | timesteps | seed | time in steps | final loss (mean of 100) |',
-          '|---|---|---|---|---|---|---|---|---|---|---|',
+          '| leg | run | steps | batch | samples | peak lr | warm-up | timesteps | hard negatives | seed | time in steps | final loss (mean of 100) |',
+          '|---|---|---|---|---|---|---|---|---|---|---|---|',
           ...legs.map(
             (l, i) =>
-              `| ${i + 1} | \`${l.run}\` to step ${n(l.step)} | ${n(l.step)} | ${l.batchSize} | ${n(l.samplesSeen)} | ${l.lr} | ${l.warmup} | ${l.timesteps ? `m ${l.timesteps.m}, s ${l.timesteps.s}` : 'default'} | ${l.seed} | ${hours(l.stepSeconds)} | ${l.loss.smoothed.toFixed(4)} |`,
+              `| ${i + 1} | \`${l.run}\` to step ${n(l.step)} | ${n(l.step)} | ${l.batchSize} | ${n(l.samplesSeen)} | ${l.lr} | ${l.warmup} | ${l.timesteps ? `m ${l.timesteps.m}, s ${l.timesteps.s}` : 'default'} | ${l.negatives ? `${l.negatives.swaps}, weight ${l.negatives.weight}` : '—'} | ${l.seed} | ${hours(l.stepSeconds)} | ${l.loss.smoothed.toFixed(4)} |`,
           ),
+          ...(legs.some((l) => l.negatives)
+            ? ['', 'Hard negatives (`--negatives`): each caption with those words swapped is also denoised, and a smooth hinge asks it to do worse than the true caption; the final loss of those legs includes the weighted hinge.']
+            : []),
           '',
           ...(input.notes ? [input.notes.trim(), ''] : []),
         ]

@@ -58,6 +58,8 @@ export interface TrainingSummary {
   reproduce: { data: string | null; train: string };
   /** The training timesteps' logit-normal when the run set one (else the objective's default). */
   timesteps: { m: number; s: number } | null;
+  /** Hard-negative captions (`--negatives`), when the run trained with them; its loss then includes their weighted hinge. */
+  negatives: { swaps: string; weight: number } | null;
   /** The run this one started from (`--init`), summarised up to the step it was taken at; null for a fresh start. */
   earlier: TrainingSummary | null;
 }
@@ -112,6 +114,7 @@ export function summarizeTraining(runDir: string, step: number, options: { backe
     hardware: { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, platform: `${os.platform()} ${os.arch()}`, backend: options.backend, node: process.version },
     reproduce: { data: manifest?.source ? dataCommand(manifest.source, config.data) : null, train: trainCommand(config, runDir) },
     timesteps: config.timesteps ?? null,
+    negatives: config.negatives ? { swaps: config.negatives.swaps.map((p) => p.join('=')).join(','), weight: config.negatives.weight } : null,
     earlier: config.initFrom ? summarizeEarlierLeg(runDir, config.initFrom, options) : null,
   };
 }
