@@ -26,3 +26,13 @@ describe('parseArgs', () => {
     }
   });
 });
+
+describe('explainInternalError', () => {
+  it('names the wasm heap for a bare wasm abort, and keeps any other error\'s first line', async () => {
+    const { explainInternalError } = await import('./main.js');
+    expect(explainInternalError(new Error('Aborted(). Build with -sASSERTIONS for more info.'))).toBe(
+      'the wasm backend aborted, most likely out of its 4 GB heap: lower --batch-size (or run fewer videos at once)',
+    );
+    expect(explainInternalError(new Error('boom\nstack'))).toBe('boom');
+  });
+});

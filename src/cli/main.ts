@@ -71,8 +71,18 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`spacetime: ${err.message}`);
       return err.exitCode;
     }
-    console.error(`spacetime: internal error: ${describeError(err)}`);
+    console.error(`spacetime: internal error: ${explainInternalError(err)}`);
     if (process.env.SPACETIME_DEBUG) console.error(err);
     return 70;
   }
+}
+
+/**
+ * An unexpected error's one line. The wasm backend's abort names nothing ("Aborted(). Build with
+ * -sASSERTIONS…"); what causes it here is its heap running out, so say that and what to lower.
+ */
+export function explainInternalError(err: unknown): string {
+  const line = describeError(err);
+  if (/^Aborted\(/.test(line)) return 'the wasm backend aborted, most likely out of its 4 GB heap: lower --batch-size (or run fewer videos at once)';
+  return line;
 }

@@ -26,7 +26,9 @@ the prompt decides the layout and the motion.
 --negatives left=right,leftward=rightward: hard-negative captions. Each caption with those
 words swapped is a false description of its clip; the run also denoises each such clip with
 it and adds --negative-weight × a smooth hinge asking the swapped caption to do worse than the
-true one (metrics: negative_gap, the mean per-sample loss difference; > 0 = the words are read).
+true one (metrics: negative_gap, the mean per-sample loss difference; > 0 = the words are read;
+loss includes the weighted hinge). The forward pass then holds up to twice --batch-size clips:
+on the small preset batch 8 fits the wasm backend's heap, batch 12 ran out of it here.
 --init CHECKPOINT: a new run that starts from that checkpoint's weights and EMA (same preset),
 with a fresh optimizer and its own schedule: a second leg with new settings.`;
 
