@@ -96,3 +96,21 @@ describe('objectives', () => {
     expect(() => createObjective('x-prediction', { m: 0, s: 0 })).toThrow(/positive std/);
   });
 });
+
+describe('per-sample loss', () => {
+  it('is each sample\'s own loss, and its mean is the batch loss', () => {
+    const rng = Rng.from('sample-loss');
+    const [x0, eps, output] = [gaussian([3, 2, 4], rng), gaussian([3, 2, 4], rng), gaussian([3, 2, 4], rng)];
+    const times = [0.02, 0.5, 0.97]; // x-prediction clips the first at X_PREDICTION_MIN_T in both
+    for (const objective of [rectifiedFlow(), vPrediction(), xPrediction()]) {
+      const xt = objective.noisy(x0, eps, times);
+      const perSample = Array.from(objective.sampleLoss(output, x0, eps, xt, times).dataSync());
+      expect(perSample).toHaveLength(3);
+      const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+      expect(relative(perSample.reduce((a, b) => a + b, 0) / 3, objective.loss(output, x0, eps, xt, times).dataSync()[0])).toBeLessThan(1e-6);
+      const slice = (x: tf.Tensor) => tf.slice(x, [1, 0, 0], [1, 2, 4]);
+      expect(relative(perSample[1], objective.loss(slice(output), slice(x0), slice(eps), slice(xt), [times[1]]).dataSync()[0])).toBeLessThan(1e-6);
+      expect(new Set(perSample.map((v) => v.toFixed(6))).size).toBe(3); // really per sample
+    }
+  });
+});
