@@ -54,7 +54,6 @@ export function generate<C extends Condition<C>>(options: GenerateOptions<C>): t
   const { model, cond, uncond, shape, steps, guidance, sampler, shift = 1, objective = rectifiedFlow(), onStep } = options;
   if (!Number.isInteger(steps) || steps < 1) throw new UserError(`steps must be a positive integer, got ${steps}`);
   if (!Number.isFinite(guidance)) throw new UserError(`guidance must be a finite number, got ${guidance}`);
-  if (!(Number.isFinite(shift) && shift > 0)) throw new UserError(`time shift must be a positive number, got ${shift}`);
   if (shape.length < 1 || !shape.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`bad sample shape [${shape.join(', ')}]`);
   const B = shape[0];
   const seeds = typeof options.seed === 'number' ? Array.from({ length: B }, (_, b) => (options.seed as number) + b) : [...options.seed];

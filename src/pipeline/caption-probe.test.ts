@@ -9,7 +9,8 @@ import { parseSelection } from '../../datasets/selection.js';
 import { WorldDataset } from '../../datasets/shards.js';
 import { useBackend } from '../compute/backend.js';
 import { train } from '../train/trainer.js';
-import { formatProbe, parseSwaps, runCaptionProbe, swapWords } from './caption-probe.js';
+import { parseSwaps, swapWords } from '../text/swaps.js';
+import { formatProbe, runCaptionProbe } from './caption-probe.js';
 import { loadPipeline } from './text-to-video.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-probe-'));

@@ -24,8 +24,6 @@ import { framesToChannelsFirst } from '../train/batches.js';
 import { swapWords } from '../text/swaps.js';
 import type { Pipeline } from './text-to-video.js';
 
-export { parseSwaps, swapWords } from '../text/swaps.js';
-
 export const PROBE_DEFAULTS = { n: 32, times: [0.2, 0.5, 0.8, 0.95, 1], seed: 0, batch: 8 };
 
 export interface ProbeOptions {

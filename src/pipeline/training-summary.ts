@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { CHECKPOINTS_DIR, checkpointName } from '../train/checkpoint.js';
+import { formatSwaps } from '../text/swaps.js';
 import { TRAIN_DEFAULTS, type StepMetrics, type TrainConfig } from '../train/trainer.js';
 
 /** Steps at which the card reports the (smoothed) loss, where the run reached them. */
@@ -114,7 +115,7 @@ export function summarizeTraining(runDir: string, step: number, options: { backe
     hardware: { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, platform: `${os.platform()} ${os.arch()}`, backend: options.backend, node: process.version },
     reproduce: { data: manifest?.source ? dataCommand(manifest.source, config.data) : null, train: trainCommand(config, runDir) },
     timesteps: config.timesteps ?? null,
-    negatives: config.negatives ? { swaps: config.negatives.swaps.map((p) => p.join('=')).join(','), weight: config.negatives.weight } : null,
+    negatives: config.negatives ? { swaps: formatSwaps(config.negatives.swaps), weight: config.negatives.weight } : null,
     earlier: config.initFrom ? summarizeEarlierLeg(runDir, config.initFrom, options) : null,
   };
 }
@@ -150,7 +151,7 @@ export function trainCommand(config: TrainConfig, out: string): string {
   if (config.objective !== TRAIN_DEFAULTS.objective) args.splice(1, 0, `--objective ${config.objective}`);
   if (config.initFrom) args.push(`--init ${config.initFrom.checkpoint}`);
   if (config.timesteps) args.push(`--logit-mean ${config.timesteps.m} --logit-std ${config.timesteps.s}`);
-  if (config.negatives) args.push(`--negatives ${config.negatives.swaps.map((p) => p.join('=')).join(',')} --negative-weight ${config.negatives.weight}`);
+  if (config.negatives) args.push(`--negatives ${formatSwaps(config.negatives.swaps)} --negative-weight ${config.negatives.weight}`);
   const flags: [string, number][] = [
     ['batch-size', config.batchSize],
     ['lr', config.lr],

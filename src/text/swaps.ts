@@ -17,6 +17,11 @@ export function swapWords(caption: string, swaps: readonly [string, string][]): 
   return caption.replace(/[a-z-]+/gi, (word) => partner.get(word.toLowerCase()) ?? word);
 }
 
+/** Pairs back to "left=right,leftward=rightward" (what parseSwaps reads). */
+export function formatSwaps(swaps: readonly [string, string][]): string {
+  return swaps.map((pair) => pair.join('=')).join(',');
+}
+
 /** Parse "left=right,leftward=rightward" into pairs; `flag` names the option in the error. */
 export function parseSwaps(spec: string, flag = '--swap'): [string, string][] {
   const pairs = spec.split(',').map((p) => p.trim().toLowerCase().split('='));

@@ -217,7 +217,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const eps = gaussian(video.shape, rng);
       const lr = warmupCosine(step, { peak: config.lr, warmup: config.warmup, total: config.steps });
       // Hard negatives: the samples (not dropped) whose caption a swap changes, with the swapped caption.
-      const swappable = config.negatives ? captions.flatMap((c, b) => (!drop[b] && swapWords(c, config.negatives!.swaps) !== c ? [b] : [])) : [];
+      const swapped = config.negatives ? captions.map((c) => swapWords(c, config.negatives!.swaps)) : [];
+      const swappable = swapped.flatMap((c, b) => (!drop[b] && c !== captions[b] ? [b] : []));
       let gap: tf.Scalar | null = null;
       const { value, grads } = tf.variableGrads(() => {
         const xt = objective.noisy(video, eps, times) as tf.Tensor5D; // [B, C, T, H, W]
@@ -229,17 +230,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         // One pass over B + S samples: every clip with its caption, then the S swappable ones with the swapped caption.
         const S = swappable.length;
         const idx = tf.tensor1d(swappable, 'int32');
-        const text = net.encoder.encode([...captions, ...swappable.map((b) => swapWords(captions[b], config.negatives!.swaps))], {
+        const [videoS, epsS, xtS] = [video, eps, xt].map((x) => tf.gather(x, idx)); // 3 × [S, C, T, H, W]
+        const timesS = swappable.map((b) => times[b]);
+        const text = net.encoder.encode([...captions, ...swappable.map((b) => swapped[b])], {
           unconditional: [...drop, ...swappable.map(() => false)],
         });
-        const allTimes = Float32Array.from([...times, ...swappable.map((b) => times[b])]);
-        const out = net.dit.forward(tf.concat([xt, tf.gather(xt, idx)]) as tf.Tensor5D, objective.modelTime(allTimes), text); // [B + S, C, T, H, W]
+        const out = net.dit.forward(tf.concat([xt, xtS]) as tf.Tensor5D, objective.modelTime([...times, ...timesS]), text); // [B + S, C, T, H, W]
         const [outTrue, outSwapped] = tf.split(out, [B, S], 0);
         const loss = objective.loss(outTrue, video, eps, xt, times);
-        const sub = (x: tf.Tensor) => tf.gather(x, idx);
-        const subTimes = swappable.map((b) => times[b]);
-        const eTrue = objective.sampleLoss(sub(outTrue), sub(video), sub(eps), sub(xt), subTimes); // [S]
-        const eSwapped = objective.sampleLoss(outSwapped, sub(video), sub(eps), sub(xt), subTimes); // [S]
+        const eTrue = objective.sampleLoss(tf.gather(outTrue, idx), videoS, epsS, xtS, timesS); // [S]
+        const eSwapped = objective.sampleLoss(outSwapped, videoS, epsS, xtS, timesS); // [S]
         gap = tf.keep(tf.mean(tf.sub(eSwapped, eTrue)) as tf.Scalar);
         return tf.add(loss, tf.mul(negativeLoss(eTrue, eSwapped), config.negatives!.weight * (S / B))) as tf.Scalar;
       }, trainable);

@@ -10,6 +10,7 @@
  *   sampler.reset();
  */
 import type * as tf from '@tensorflow/tfjs';
+import { UserError } from '../../errors.js';
 
 /** What the model says at (x, t), read both ways a sampler may want. */
 export interface Prediction {
@@ -46,7 +47,7 @@ export interface Sampler {
  * s = 1 returns the times unchanged.
  */
 export function shiftTimesteps(times: readonly number[], shift: number): number[] {
-  if (!(Number.isFinite(shift) && shift > 0)) throw new RangeError(`time shift must be a positive number, got ${shift}`);
+  if (!(Number.isFinite(shift) && shift > 0)) throw new UserError(`time shift must be a positive number, got ${shift}`);
   if (shift === 1) return [...times];
   return times.map((t) => (t === 0 || t === 1 ? t : (shift * t) / (1 + (shift - 1) * t)));
 }
