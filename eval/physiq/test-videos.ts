@@ -35,9 +35,11 @@ export type FixtureClip =
 
 /** The clips: world renders (truth, second take, another scene as the "generated" video), random videos of awkward sizes, one longer than 5 s. */
 export const FIXTURE_CLIPS: FixtureClip[] = [
-  ...(['bounce', 'collision', 'occlusion'] as const).flatMap((family, k) =>
-    (['truth', 'second'] as const).map((take) => ({ name: `${family}-${take}`, kind: 'world' as const, family, index: k, take, size: 32 }))
-      .concat([{ name: `${family}-other`, kind: 'world' as const, family, index: k + 10, take: 'sample' as const, size: 32 }])),
+  ...(['bounce', 'collision', 'occlusion'] as const).flatMap((family, k): FixtureClip[] => [
+    { name: `${family}-truth`, kind: 'world', family, index: k, take: 'truth', size: 32 },
+    { name: `${family}-second`, kind: 'world', family, index: k, take: 'second', size: 32 },
+    { name: `${family}-other`, kind: 'world', family, index: k + 10, take: 'sample', size: 32 },
+  ]),
   { name: 'bounce64-truth', kind: 'world', family: 'bounce', index: 3, take: 'truth', size: 64 },
   { name: 'bounce64-second', kind: 'world', family: 'bounce', index: 3, take: 'second', size: 64 },
   ...[[32, 32], [64, 48], [30, 22], [70, 11]].flatMap(([width, height], k) => [0, 1].map((r) => ({ name: `random${width}x${height}-${r}`, kind: 'random' as const, seed: 1000 * k + r + 1, width, height, frames: 8, fps: 10 }))),
