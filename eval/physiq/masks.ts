@@ -4,7 +4,8 @@
  * rounded to 8 bits; 5×5 Gaussian blur with OpenCV's fixed kernel [1 4 6 4 1]/16 and
  * reflect-101 borders, rounded; running background A_0 = G_0, A_t = 0.7·A_{t−1} + 0.3·G_t
  * (updated before the difference); M_t = round(|G_t − A_t|) > 10; then a 5×5 opening and a
- * 5×5 closing (pixels outside the image are ignored); the first mask is empty.
+ * 5×5 closing (pixels outside the image are ignored); the first mask is empty. The `official`
+ * conventions swap in OpenCV's own grey and background rounding (see PhysiqConventions).
  *
  * How it is computed (every step exact, so the masks equal the plain definition bit for bit;
  * masks.test.ts checks this against a direct implementation on random videos):
