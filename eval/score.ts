@@ -23,6 +23,7 @@ import { constancyMetrics } from './physics/constancy.js';
 import { lawMetrics } from './physics/laws.js';
 import { permanenceMetrics } from './physics/permanence.js';
 import { truthMetrics } from './physics/truth-metrics.js';
+import type { PhysiqConventions } from './physiq/masks.js';
 import { physiqMetrics, physiqReference, physiqScore, type PhysiqMetrics, type PhysiqReference } from './physiq/metrics.js';
 import { renderTruth, secondTake } from './physiq/takes.js';
 import { dynamicDegree, motionSmoothness, stepDifferences, stutterCount, temporalFlickering } from './pixel/vbench.js';
@@ -40,6 +41,11 @@ export interface ScoreOptions {
    * take, the costliest part); default true. Only possible with ground truth.
    */
   physicsIq?: boolean;
+  /**
+   * Physics-IQ's arithmetic: `exact` (default, the definition) or `official` (DeepMind's code's
+   * 8-bit resize, OpenCV grey and float32 MSE: eval/physiq/official.ts).
+   */
+  physiq?: PhysiqConventions;
   /**
    * The colours to parse with; default the world's palette. With a palette estimated from the
    * videos (eval/parse/palette.ts `estimatePalette`), whose colours are named `cluster-k`,
@@ -59,9 +65,9 @@ interface PhysiqTruth {
   variance: PhysiqMetrics;
 }
 
-function physiqTruth(truth: StateFile): PhysiqTruth {
-  const reference = physiqReference(renderTruth(truth));
-  return { reference, variance: physiqMetrics(secondTake(truth), reference) };
+function physiqTruth(truth: StateFile, conventions: PhysiqConventions = 'exact'): PhysiqTruth {
+  const reference = physiqReference(renderTruth(truth), conventions);
+  return { reference, variance: physiqMetrics(secondTake(truth), reference, true) };
 }
 
 /** Ground truths a session keeps (the seeds of one prompt come together, so a few suffice). */
@@ -84,7 +90,7 @@ export function createScorer(options: ScoreOptions = {}): (input: VideoInput) =>
     if (hit) {
       kept.delete(truth); // the most recently used goes last
     } else {
-      hit = physiqTruth(truth);
+      hit = physiqTruth(truth, options.physiq);
       if (kept.size >= SESSION_TRUTHS) kept.delete(kept.keys().next().value!);
     }
     kept.set(truth, hit);
@@ -95,7 +101,7 @@ export function createScorer(options: ScoreOptions = {}): (input: VideoInput) =>
 
 /** Score one video (see the module comment). For many videos sharing truths, `createScorer` avoids repeated work. */
 export function scoreVideo(input: VideoInput, options: ScoreOptions = {}): VideoScore {
-  return scoreWith(input, options, physiqTruth);
+  return scoreWith(input, options, (truth) => physiqTruth(truth, options.physiq));
 }
 
 function scoreWith(input: VideoInput, options: ScoreOptions, truthPart: (truth: StateFile) => PhysiqTruth): VideoScore {
@@ -174,7 +180,7 @@ function scoreWith(input: VideoInput, options: ScoreOptions, truthPart: (truth: 
     set('physiq_spatiotemporal_iou', m.spatiotemporalIou, '');
     set('physiq_weighted_spatial_iou', m.weightedSpatialIou, '');
     set('physiq_mse', m.mse, '');
-    set('physiq_score', physiqScore(m, variance), '');
+    set('physiq_score', physiqScore(m, variance, reference.conventions), 'an IoU of the physical variance is 0, and the official formula divides by it');
   } else {
     for (const n of physiqNames) skipped[n] = truth ? 'Physics-IQ switched off' : noTruth;
   }

@@ -36,6 +36,7 @@ describe('spacetime eval --videos', () => {
     const run = readJson('runs', 'truth', 'run.json');
     expect(run).toMatchObject({ format: 'spacetime-eval/v1', name: 'truth', suite: null, source: { kind: 'videos', path: 'truth-folder', config: null, generate: null }, seeds: [0], bad_inputs: [] });
     expect(run.code.version).toBe('0.1.0');
+    expect(run.scoring).toEqual({ physics_iq: true, physiq: 'exact', palette: 'world' });
     expect(run.code.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(Object.keys(run.timings).sort()).toEqual(['generate_s', 'read_s', 'score_s', 'total_s']);
     expect(run.headline).toMatchObject({ videos: 6, abnormal_rate: 0 });
@@ -84,6 +85,27 @@ describe('spacetime eval --videos', () => {
     }
   });
 
+  it('--physiq official: recorded in run.json and the report, Physics-IQ figures in the official arithmetic', () => {
+    const r = spacetime('eval', '--videos', 'truth-folder', '--out', 'runs/official', '--physiq', 'official', '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const run = readJson('runs', 'official', 'run.json');
+    expect(run.scoring).toEqual({ physics_iq: true, physiq: 'official', palette: 'world' });
+    type Row = { id: string; physiq_mse: number; physiq_spatiotemporal_iou: number; position_ade: number };
+    const exact = new Map((readJson('runs', 'truth', 'videos.json').rows as Row[]).map((v) => [v.id, v]));
+    const rows = readJson('runs', 'official', 'videos.json').rows as Row[];
+    expect(rows).toHaveLength(6);
+    let differ = 0;
+    for (const v of rows) {
+      const e = exact.get(v.id)!;
+      expect(v.position_ade).toBe(e.position_ade); // only Physics-IQ changes
+      expect(Number.isFinite(v.physiq_mse) && Number.isFinite(v.physiq_spatiotemporal_iou)).toBe(true);
+      if (v.physiq_mse !== e.physiq_mse || v.physiq_spatiotemporal_iou !== e.physiq_spatiotemporal_iou) differ++;
+    }
+    expect(differ).toBeGreaterThan(0); // the MP4 round trip's sub-level differences vanish or grow under 8-bit rounding
+    expect(spacetime('report', 'runs/official').code).toBe(0);
+    expect(fs.readFileSync(path.join(tmp, 'runs', 'official', 'report.md'), 'utf8')).toMatch(/\| scoring \| Physics-IQ official conventions; world palette \|/);
+  });
+
   it('lists bad rows (missing file, malformed row, wrong size, mismatched state) and scores the rest: exit 2', () => {
     const dir = path.join(tmp, 'damaged');
     fs.cpSync(path.join(tmp, 'truth-folder'), dir, { recursive: true });
@@ -120,6 +142,7 @@ describe('spacetime eval --videos', () => {
       [['--videos', 'truth-folder', '--suite', 'wobble-id'], /unknown suite "wobble-id"/],
       [['--videos', 'truth-folder', '--seeds', '2'], /--seeds applies to --checkpoint only/],
       [['--videos', 'truth-folder', '--palette', 'rainbow'], /--palette must be world or estimate, got "rainbow"/],
+      [['--videos', 'truth-folder', '--physiq', 'opencv'], /--physiq must be exact or official, got "opencv"/],
     ] as const) {
       const r = spacetime('eval', ...args, '--out', 'runs/never');
       expect(r.code, r.stderr).toBe(1);

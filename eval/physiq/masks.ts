@@ -4,7 +4,8 @@
  * rounded to 8 bits; 5×5 Gaussian blur with OpenCV's fixed kernel [1 4 6 4 1]/16 and
  * reflect-101 borders, rounded; running background A_0 = G_0, A_t = 0.7·A_{t−1} + 0.3·G_t
  * (updated before the difference); M_t = round(|G_t − A_t|) > 10; then a 5×5 opening and a
- * 5×5 closing (pixels outside the image are ignored); the first mask is empty.
+ * 5×5 closing (pixels outside the image are ignored); the first mask is empty. The `official`
+ * conventions swap in OpenCV's own grey and background rounding (see PhysiqConventions).
  *
  * How it is computed (every step exact, so the masks equal the plain definition bit for bit;
  * masks.test.ts checks this against a direct implementation on random videos):
@@ -19,6 +20,17 @@
  *   a 9×9 neighbour needs lies inside it), so three passes instead of four.
  */
 import type { Video } from '../../src/video/video.js';
+import { cvRound, grayFixedPoint } from './opencv.js';
+
+/**
+ * Which arithmetic the masks (and metrics.ts) follow: `exact`, the definition in real numbers
+ * (grey rounded from 0.299R + 0.587G + 0.114B, a float32 background, round(|G − A|) > 10);
+ * `official`, what DeepMind's Physics-IQ code computes through OpenCV (fixed-point grey, a
+ * float64 background rounded half-to-even before the difference: |G − cvRound(A)| > 10), plus
+ * its 8-bit resize and float32 MSE in metrics (official.ts).
+ */
+export type PhysiqConventions = 'exact' | 'official';
+export const PHYSIQ_CONVENTIONS: readonly PhysiqConventions[] = ['exact', 'official'];
 
 const THRESHOLD = 10;
 const ALPHA = 0.3;
@@ -55,8 +67,8 @@ export class MotionMasker {
   private readonly rows: Int32Array;
   /** Blurred grey G_t, integers 0..255. */
   readonly blurred: Int32Array;
-  /** Running background A_t: float32, as the definition stores it. */
-  private readonly background: Float32Array;
+  /** Running background A_t: float32 as the definition stores it (exact), float64 as the official code does. */
+  private readonly background: Float32Array | Float64Array;
   private readonly raw: Int32Array;
   private readonly a: Int32Array;
   private readonly b: Int32Array;
@@ -68,6 +80,7 @@ export class MotionMasker {
   constructor(
     readonly width: number,
     readonly height: number,
+    readonly conventions: PhysiqConventions = 'exact',
   ) {
     const n = width * height;
     this.words = Math.ceil(width / 32);
@@ -75,7 +88,7 @@ export class MotionMasker {
     this.line = new Int32Array(width + 4);
     this.rows = new Int32Array(n);
     this.blurred = new Int32Array(n);
-    this.background = new Float32Array(n);
+    this.background = conventions === 'official' ? new Float64Array(n) : new Float32Array(n);
     const packed = this.words * height;
     this.raw = new Int32Array(packed);
     this.a = new Int32Array(packed);
@@ -102,15 +115,22 @@ export class MotionMasker {
       return this.mask;
     }
     let any = 0;
+    const official = this.conventions === 'official';
     for (let j = 0; j < H; j++) {
       for (let w = 0; w < words; w++) {
         let bits = 0;
         const end = Math.min(W, 32 * w + 32);
         for (let i = 32 * w, p = j * W + i; i < end; i++, p++) {
           const g = blurred[p];
-          background[p] = (1 - ALPHA) * background[p] + ALPHA * g;
-          // round(|G − A|) > THRESHOLD  ⇔  |G − A| ≥ THRESHOLD + 0.5
-          if (Math.abs(g - background[p]) >= THRESHOLD + 0.5) bits |= 1 << (i & 31);
+          if (official) {
+            // cv2.accumulateWeighted (dst·(1 − α) + src·α in doubles), convertScaleAbs, absdiff, threshold.
+            const a = (background[p] = background[p] * (1 - ALPHA) + g * ALPHA);
+            if (Math.abs(g - cvRound(a)) > THRESHOLD) bits |= 1 << (i & 31);
+          } else {
+            background[p] = (1 - ALPHA) * background[p] + ALPHA * g;
+            // round(|G − A|) > THRESHOLD  ⇔  |G − A| ≥ THRESHOLD + 0.5
+            if (Math.abs(g - background[p]) >= THRESHOLD + 0.5) bits |= 1 << (i & 31);
+          }
         }
         raw[j * words + w] = bits;
         any |= bits;
@@ -135,10 +155,13 @@ export class MotionMasker {
   /** Grey, then the 5×5 blur in integers: G = round(Σ kᵢkⱼ·grey / 256). */
   private blur(frames: Uint8Array, t: number): void {
     const { width: W, height: H, line, rows, blurred, ty } = this;
+    const official = this.conventions === 'official';
     let o = t * W * H * 3;
     for (let j = 0; j < H; j++) {
       // One grey row, padded by two reflect-101 pixels each side, then the horizontal taps.
-      for (let i = 0; i < W; i++, o += 3) line[i + 2] = Math.round(0.299 * frames[o] + 0.587 * frames[o + 1] + 0.114 * frames[o + 2]);
+      for (let i = 0; i < W; i++, o += 3) {
+        line[i + 2] = official ? grayFixedPoint(frames[o], frames[o + 1], frames[o + 2]) : Math.round(0.299 * frames[o] + 0.587 * frames[o + 1] + 0.114 * frames[o + 2]);
+      }
       line[0] = line[2 + reflect(-2, W)];
       line[1] = line[2 + reflect(-1, W)];
       line[W + 2] = line[2 + reflect(W, W)];
@@ -210,8 +233,8 @@ export class MotionMasker {
 }
 
 /** Blurred grayscale of every frame, [T][H·W], 8-bit values. */
-export function blurredGray(video: Video): Float32Array[] {
-  const masker = new MotionMasker(video.width, video.height);
+export function blurredGray(video: Video, conventions: PhysiqConventions = 'exact'): Float32Array[] {
+  const masker = new MotionMasker(video.width, video.height, conventions);
   const out: Float32Array[] = [];
   for (let t = 0; t < video.numFrames; t++) {
     masker.next(video.frames, t);
@@ -221,9 +244,9 @@ export function blurredGray(video: Video): Float32Array[] {
 }
 
 /** Binary motion masks [T][H·W] (0/1), unpacked. */
-export function motionMasks(video: Video): Uint8Array[] {
+export function motionMasks(video: Video, conventions: PhysiqConventions = 'exact'): Uint8Array[] {
   const { width: W, height: H } = video;
-  const masker = new MotionMasker(W, H);
+  const masker = new MotionMasker(W, H, conventions);
   const masks: Uint8Array[] = [];
   for (let t = 0; t < video.numFrames; t++) {
     const packed = masker.next(video.frames, t);

@@ -6,7 +6,8 @@
  * and height (linear resize; masks re-binarised at 0.5) and RGB is divided by 255.
  */
 import type { Video } from '../../src/video/video.js';
-import { MotionMasker } from './masks.js';
+import { MotionMasker, type PhysiqConventions } from './masks.js';
+import { OFFICIAL_SECONDS, officialMetrics, prepareOfficial, type OfficialPrepared } from './official.js';
 
 export interface PhysiqMetrics {
   spatialIou: number;
@@ -97,24 +98,34 @@ function iou(a: ArrayLike<number>, b: ArrayLike<number>, n = a.length, oa = 0, o
   return union === 0 ? 1 : inter / union;
 }
 
-/** A reference video prepared once for several comparisons (the generated video, the second take). */
-export interface PhysiqReference {
-  video: Video;
-  prepared: Prepared;
-  w: number;
-  h: number;
-}
+/**
+ * A reference video prepared once for several comparisons (the generated video, the second
+ * take), under one set of conventions (exact by default; `official`: official.ts).
+ */
+export type PhysiqReference = { video: Video; w: number; h: number } & (
+  | { conventions: 'exact'; prepared: Prepared }
+  | { conventions: 'official'; prepared: OfficialPrepared; maxFrames: number }
+);
 
-export function physiqReference(reference: Video): PhysiqReference {
+export function physiqReference(reference: Video, conventions: PhysiqConventions = 'exact'): PhysiqReference {
   const w = Math.max(1, Math.floor(reference.width / 4));
   const h = Math.max(1, Math.floor(reference.height / 4));
-  return { video: reference, prepared: prepare(reference, w, h), w, h };
+  if (conventions === 'official') {
+    const maxFrames = Math.round(reference.fps) * OFFICIAL_SECONDS;
+    return { video: reference, conventions, prepared: prepareOfficial(reference, w, h, maxFrames), maxFrames, w, h };
+  }
+  return { video: reference, conventions, prepared: prepare(reference, w, h), w, h };
 }
 
-/** The four Physics-IQ metrics of `generated` against `reference` (compared over their common frames). */
-export function physiqMetrics(generated: Video, reference: Video | PhysiqReference): PhysiqMetrics {
+/**
+ * The four Physics-IQ metrics of `generated` against `reference` (exact: over their common
+ * frames; official: the first 5 s, equal lengths). `variance`: this is the physical-variance
+ * comparison (a second take), which the official code computes slightly differently.
+ */
+export function physiqMetrics(generated: Video, reference: Video | PhysiqReference, variance = false): PhysiqMetrics {
   const ref = 'prepared' in reference ? reference : physiqReference(reference);
   const { w, h } = ref;
+  if (ref.conventions === 'official') return officialMetrics(prepareOfficial(generated, w, h, ref.maxFrames), ref.prepared, w * h, variance);
   const n = w * h;
   const T = Math.min(generated.numFrames, ref.video.numFrames);
   const g = prepare(generated, w, h);
@@ -138,9 +149,15 @@ export function physiqMetrics(generated: Video, reference: Video | PhysiqReferen
   return { spatialIou: iou(maxG, maxR), spatiotemporalIou: st / T, weightedSpatialIou: iou(sumG, sumR), mse: mse / T };
 }
 
-/** Physics-IQ score of `m` given the physical variance `v` (the metrics between two real takes). */
-export function physiqScore(m: PhysiqMetrics, v: PhysiqMetrics): number {
-  const eps = 1e-6;
-  const ratio = (m.spatiotemporalIou / Math.max(v.spatiotemporalIou, eps) + m.spatialIou / Math.max(v.spatialIou, eps) + m.weightedSpatialIou / Math.max(v.weightedSpatialIou, eps)) / 3;
+/**
+ * Physics-IQ score of `m` given the physical variance `v` (the metrics between two real takes).
+ * Exact guards each division with a floor of 1e-6; the official code divides as is (a zero
+ * variance gives a non-finite score, which scoring reports as skipped).
+ */
+export function physiqScore(m: PhysiqMetrics, v: PhysiqMetrics, conventions: PhysiqConventions = 'exact'): number {
+  const eps = conventions === 'official' ? 0 : 1e-6;
+  const div = (a: number, b: number) => (eps ? a / Math.max(b, eps) : a / b);
+  const ratio = (div(m.spatiotemporalIou, v.spatiotemporalIou) + div(m.spatialIou, v.spatialIou) + div(m.weightedSpatialIou, v.weightedSpatialIou)) / 3;
+  if (!Number.isFinite(ratio)) return NaN;
   return 100 * Math.min(1, Math.max(0, ratio - (m.mse - v.mse)));
 }

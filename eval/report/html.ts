@@ -12,7 +12,7 @@ import type { Track } from '../types.js';
 import type { VideoRow } from '../run/tables.js';
 import { loadTracks, type LoadedRun } from './load.js';
 import { GALLERY_SIZE } from './markdown.js';
-import { formatValue, presentMetrics, splitTables, worstVideos, type SplitTable } from './summary.js';
+import { formatValue, presentMetrics, scoringText, splitTables, worstVideos, type SplitTable } from './summary.js';
 
 const GALLERY_STYLE = `.gallery{display:flex;flex-direction:column;gap:18px}.gallery .item{display:flex;gap:16px;align-items:flex-start;border-top:1px solid #ddd;padding-top:12px}
 .gallery video{image-rendering:pixelated;width:160px;height:160px;background:#1c1e26}.gallery .label{font-size:12px;color:#555}.gallery .bad{color:#a00}`;
@@ -132,6 +132,7 @@ export function reportHtml(runs: readonly LoadedRun[]): string {
     ['source', `${run.source.kind}: ${run.source.path}${run.source.step !== undefined ? ` (step ${run.source.step})` : ''}`],
     ['generation', run.source.generate ? `${run.source.generate.sampler}, ${run.source.generate.steps} steps, time shift ${run.source.generate.shift ?? 1}, guidance ${run.source.generate.guidance}` : '—'],
     ['seeds', run.seeds.join(', ')],
+    ['scoring', scoringText(run.scoring)],
     ['code', `${run.code.version}${run.code.commit ? ` @ ${run.code.commit}${run.code.dirty ? ' (uncommitted changes)' : ''}` : ' (no git commit)'}`],
     ['timings (s)', Object.entries(run.timings).map(([k, v]) => `${k} ${v}`).join(', ')],
   ];

@@ -1,6 +1,6 @@
 /** report.md: the same tables as report.html, as Markdown, with links to the run's videos. */
 import type { LoadedRun } from './load.js';
-import { formatValue, presentMetrics, splitTables, worstVideos, type SplitTable } from './summary.js';
+import { formatValue, presentMetrics, scoringText, splitTables, worstVideos, type SplitTable } from './summary.js';
 
 const table = (header: string[], rows: string[][]) =>
   [`| ${header.join(' | ')} |`, `|${header.map(() => ' --- |').join('')}`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -66,6 +66,7 @@ export function reportMarkdown(runs: readonly LoadedRun[]): string {
     ['source', `${run.source.kind}: ${run.source.path}${run.source.step !== undefined ? ` (step ${run.source.step})` : ''}`],
     ['generation', run.source.generate ? `${run.source.generate.sampler}, ${run.source.generate.steps} steps, time shift ${run.source.generate.shift ?? 1}, guidance ${run.source.generate.guidance}` : '—'],
     ['seeds', run.seeds.join(', ')],
+    ['scoring', scoringText(run.scoring)],
     ['code', `${run.code.version}${run.code.commit ? ` @ ${run.code.commit.slice(0, 12)}${run.code.dirty ? ' (uncommitted changes)' : ''}` : ' (no git commit)'}`],
     ['created', run.created],
     ['timings', Object.entries(run.timings).map(([k, v]) => `${k} ${v}`).join(', ')],

@@ -5,6 +5,7 @@
  */
 import type { CategoryRow, VideoRow } from '../run/tables.js';
 import type { LoadedRun } from './load.js';
+import type { RunJson } from '../run/run.js';
 
 /**
  * Metrics a report puts in its tables, in this order, when a run has them: ground-truth
@@ -136,4 +137,12 @@ export function errorBreakdown(videos: readonly VideoRow[]): ErrorBreakdownRow[]
         correct_rate: share((r) => r.joint_correct === 1),
       };
     });
+}
+
+/** run.json `scoring` in words, e.g. "Physics-IQ official conventions; world palette" (runs before --physiq were exact). */
+export function scoringText(scoring: RunJson['scoring'] | undefined): string {
+  if (!scoring) return '—';
+  const physiq = scoring.physics_iq ? `Physics-IQ ${scoring.physiq ?? 'exact'} conventions` : 'Physics-IQ off';
+  const palette = scoring.palette === 'world' ? 'world palette' : `palette estimated from the videos (${scoring.palette.colors.length} colours)`;
+  return `${physiq}; ${palette}`;
 }

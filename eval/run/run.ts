@@ -21,6 +21,7 @@ import { frechetWithInterval, type FrechetResult } from '../frechet/frechet.js';
 import { motionFeatures } from '../frechet/motion-features.js';
 import { createScorer, METRIC_NAMES } from '../score.js';
 import { estimatePalette } from '../parse/palette.js';
+import { PHYSIQ_CONVENTIONS, type PhysiqConventions } from '../physiq/masks.js';
 import { resolveSuite, type Suite } from '../suites/suites.js';
 import type { VideoInput, VideoScore } from '../types.js';
 import { generateSuiteInputs, resolveGenerateSettings, type GenerateSettings } from './generate.js';
@@ -59,6 +60,8 @@ export interface EvalOptions {
    * every video and dominate scoring time (seconds per video against ~0.1 s for the rest).
    */
   physicsIq?: boolean;
+  /** Physics-IQ's arithmetic: `exact` (default) or `official` (DeepMind's code's conventions, eval/physiq/official.ts). */
+  physiq?: PhysiqConventions;
   /**
    * The colours to parse with: the world's palette (default), or one estimated by colour
    * clustering from the videos themselves (eval/parse/palette.ts) — for generators that draw
@@ -82,8 +85,11 @@ export interface RunJson {
   source: { kind: 'checkpoint' | 'videos'; path: string; config: unknown; step?: number; generate: GenerateSettings | null };
   seeds: number[];
   code: CodeVersion;
-  /** How the videos were scored: Physics-IQ metrics on or off; the world's palette or the one estimated from the videos. */
-  scoring: { physics_iq: boolean; palette: 'world' | { background: readonly number[]; colors: { name: string; rgb: readonly number[]; occluder: boolean }[] } };
+  /**
+   * How the videos were scored: Physics-IQ metrics on or off and their conventions (absent in
+   * runs made before `--physiq`, which were exact); the world's palette or the one estimated.
+   */
+  scoring: { physics_iq: boolean; physiq?: PhysiqConventions; palette: 'world' | { background: readonly number[]; colors: { name: string; rgb: readonly number[]; occluder: boolean }[] } };
   created: string;
   /** generate_s: generating (checkpoint); read_s: decoding the folder and rendering its truth (videos). */
   timings: { generate_s: number; read_s: number; score_s: number; total_s: number };
@@ -122,6 +128,9 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
   if (options.palette !== undefined && options.palette !== 'world' && options.palette !== 'estimate') {
     throw new UserError(`--palette must be world or estimate, got "${String(options.palette)}"`, 1);
   }
+  if (options.physiq !== undefined && !PHYSIQ_CONVENTIONS.includes(options.physiq)) {
+    throw new UserError(`--physiq must be ${PHYSIQ_CONVENTIONS.join(' or ')}, got "${String(options.physiq)}"`, 1);
+  }
   checkOut(options.out);
   const suite: Suite | null = options.suite ? resolveSuite(options.suite, { limit: options.limit }) : null;
   if (!suite && options.limit !== undefined) throw new UserError('--limit needs --suite', 1);
@@ -152,10 +161,11 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
   // ---- scores
   const tScore = performance.now();
   const physicsIq = options.physicsIq ?? true;
+  const physiq = options.physiq ?? 'exact';
   const palette = options.palette ?? 'world';
   const colors = palette === 'estimate' && inputs.length ? estimatePalette(inputs.map((i) => i.video)).colors : undefined;
   // One session: the seeds of a prompt share its truth's render and second take.
-  const scorer = options.scorer ?? createScorer({ physicsIq, colors });
+  const scorer = options.scorer ?? createScorer({ physicsIq, physiq, colors });
   const scored: { input: EvalInput; score: VideoScore }[] = [];
   inputs.forEach((input, k) => {
     try {
@@ -191,6 +201,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
     code: codeVersion(),
     scoring: {
       physics_iq: physicsIq,
+      physiq,
       palette: colors ? { background: colors.background, colors: colors.rays.map((r) => ({ name: r.name, rgb: r.rgb, occluder: r.occluder })) } : 'world',
     },
     created: new Date().toISOString(),

@@ -5,6 +5,7 @@ import { UserError } from '../errors.js';
 import { DEFAULT_MODEL_DIR, defaultModelDir } from '../pipeline/model-folder.js';
 import { GENERATE_DEFAULTS } from '../pipeline/text-to-video.js';
 import { runEvaluation } from '../../eval/run/run.js';
+import type { PhysiqConventions } from '../../eval/physiq/masks.js';
 import { parseSelection } from '../../datasets/selection.js';
 import { exportSuite } from '../../eval/suites/export.js';
 import { resolveSuite, suiteNames } from '../../eval/suites/suites.js';
@@ -12,7 +13,7 @@ import { parseArgs } from './args.js';
 import { Progress } from './progress.js';
 
 const HELP = `spacetime eval --suite NAME (--checkpoint PATH | --videos DIR) --out DIR
-    [--seeds K] [--limit N] [--skip-physics-iq] [--palette world|estimate] [--steps S] [--guidance G] [--sampler heun|euler|dpm-solver-2m] [--shift S] [--backend NAME] [--quiet]
+    [--seeds K] [--limit N] [--skip-physics-iq] [--physiq exact|official] [--palette world|estimate] [--steps S] [--guidance G] [--sampler heun|euler|dpm-solver-2m] [--shift S] [--backend NAME] [--quiet]
 
 Scores videos against the world's ground truth and writes one run folder (eval/FORMAT.md):
 run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
@@ -26,6 +27,9 @@ run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
                      default: the shipped model's own settings, else ${GENERATE_DEFAULTS.steps} steps, guidance ${GENERATE_DEFAULTS.guidance}, ${GENERATE_DEFAULTS.sampler}, shift ${GENERATE_DEFAULTS.shift}
   --limit N          at most N prompts per category
   --skip-physics-iq  leave out the Physics-IQ metrics (most of the scoring time)
+  --physiq official  Physics-IQ with the official code's conventions (OpenCV grey, 8-bit
+                     resize before the MSE, first 5 s), bit for bit; default exact (the
+                     definition in real numbers). Recorded in run.json scoring.physiq
   --palette estimate parse with colours clustered from the videos themselves instead of the
                      world's palette (a generator with colours of its own); tracks are matched
                      to the true objects, the colour attribute is not judged
@@ -56,6 +60,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
       backend: 'string',
       export: 'string',
       'skip-physics-iq': 'boolean',
+      physiq: 'string',
       palette: 'string',
       size: 'int',
       frames: 'int',
@@ -98,6 +103,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
     out: flags.out,
     seeds: flags.seeds,
     physicsIq: !flags['skip-physics-iq'],
+    physiq: flags.physiq as PhysiqConventions | undefined,
     palette: flags.palette as 'world' | 'estimate' | undefined,
     generate: { steps: flags.steps, guidance: flags.guidance, sampler: flags.sampler, shift: flags.shift },
     onProgress: (stage, done, total) => {
