@@ -11,11 +11,12 @@
 import crypto from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { resolveInside } from './files.js';
+import { openInside } from './files.js';
 import { HttpError } from './http-error.js';
 import { leaderboard, OUTCOMES, type Outcome, type Standing } from './ranking.js';
 import { RUN_ID, type RunIndex } from './runs.js';
-import { parse, sendFile } from './routes-runs.js';
+import { parse } from './routes-runs.js';
+import { sendFile } from './send-file.js';
 import type { VoteStore } from './votes.js';
 
 const pairBody = z
@@ -52,7 +53,7 @@ export function blindRouter(runs: RunIndex, votes: VoteStore): Router {
     const row = runs.table(run.id).byId.get(pair.videoId);
     if (!row?.video) throw new HttpError(404, 'the video of this pair is gone');
     res.setHeader('Cache-Control', 'no-store');
-    sendFile(res, resolveInside(run.dir, row.video));
+    sendFile(req, res, openInside(run.dir, row.video));
   });
 
   router.post('/api/blind/pairs/:token/vote', (req, res) => {

@@ -1,0 +1,163 @@
+// Attacks on the comparison server that the adversarial pass of issue 18 found: a file
+// swapped for a symlink while it is served, symlinked and FIFO run files, and malformed
+// HTTP (two Host headers, an over-long request line, a huge declared body).
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from './app.js';
+import { openedPathInside } from './files.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-serve-hardening-'));
+const runsDir = path.join(tmp, 'evals');
+const SECRET = 'SECRET outside the runs folder';
+const secretFile = path.join(tmp, 'secret.txt');
+let server: RunningServer;
+let base: string;
+const children: ChildProcess[] = [];
+
+/** A minimal run folder: run.json, videos.json with the given rows. */
+function writeRun(name: string, rows: Record<string, unknown>[] = [{ id: 'bounce-000-s1', category: 'bounce', position_ade: 0.5 }]): string {
+  const dir = path.join(runsDir, name);
+  fs.mkdirSync(path.join(dir, 'videos'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ format: 'spacetime-eval/v1', suite: null }));
+  fs.writeFileSync(path.join(dir, 'videos.json'), JSON.stringify({ rows }));
+  return dir;
+}
+
+beforeAll(async () => {
+  fs.mkdirSync(runsDir);
+  fs.writeFileSync(secretFile, SECRET);
+  writeRun('plain');
+  server = await startServer({ runsDir, port: 0, rescanMs: 0, generator: async () => {}, checkpoints: [] });
+  base = server.url.replace(/\/$/, '');
+});
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await server?.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('files raced against a symlink swap', () => {
+  // Before the fix (check the real path, then let sendFile open the path again): 23 and 43 of 600 leaked in two runs.
+  it('never serves the outside file while videos/x.txt flips between a regular file and a symlink out', async () => {
+    const dir = writeRun('race');
+    const target = path.join(dir, 'videos', 'x.txt');
+    const inside = 'inside the run';
+    fs.writeFileSync(target, inside);
+    // The swapper runs in its own process, so a flip can land between any two system calls of the server.
+    const swapper = spawn(process.execPath, [
+      '-e',
+      `const fs = require('fs'); const [t, secret, inside] = process.argv.slice(1);
+       for (let i = 0; ; i++) {
+         const tmp = t + '.' + (i % 2);
+         try { fs.rmSync(tmp, { force: true }); if (i % 2) fs.symlinkSync(secret, tmp); else fs.writeFileSync(tmp, inside); fs.renameSync(tmp, t); } catch {}
+       }`,
+      target,
+      secretFile,
+      inside,
+    ]);
+    children.push(swapper);
+    const REQUESTS = 600;
+    const PARALLEL = 8;
+    const counts = { inside: 0, leaked: 0, refused: 0, aborted: 0 };
+    let sent = 0;
+    try {
+      await Promise.all(
+        Array.from({ length: PARALLEL }, async () => {
+          while (sent < REQUESTS) {
+            sent++;
+            let res: Response;
+            let body: string;
+            try {
+              res = await fetch(`${base}/files/race/videos/x.txt`);
+              body = await res.text();
+            } catch {
+              counts.aborted++; // the connection was cut mid-answer
+              continue;
+            }
+            if (body.includes('SECRET')) counts.leaked++;
+            else if (res.status === 200 && body === inside) counts.inside++;
+            else counts.refused++;
+          }
+        }),
+      );
+    } finally {
+      swapper.kill('SIGKILL');
+    }
+    expect(counts.leaked, JSON.stringify(counts)).toBe(0);
+    // Both states were seen, so the race was really run.
+    expect(counts.inside, JSON.stringify(counts)).toBeGreaterThan(0);
+    expect(counts.refused, JSON.stringify(counts)).toBeGreaterThan(0);
+  }, 60_000);
+
+  // A folder on the path swapped for a symlink between realpath and open: too narrow a window to hit
+  // from outside, so the check after the open is given the handle of an outside file directly.
+  it('refuses a handle that turns out to lie outside the run, with /proc and without', () => {
+    const dir = writeRun('handles');
+    const insideFile = path.join(dir, 'videos', 'x.txt');
+    fs.writeFileSync(insideFile, 'inside the run');
+    const check = (opened: string, claimed: string, procFds?: string) => {
+      const fd = fs.openSync(opened, 'r');
+      try {
+        return openedPathInside(fd, fs.fstatSync(fd), fs.realpathSync(dir), fs.realpathSync(claimed), procFds);
+      } finally {
+        fs.closeSync(fd);
+      }
+    };
+    for (const procFds of [undefined, path.join(tmp, 'no-proc')]) {
+      expect(check(insideFile, insideFile, procFds)).toBe(true);
+      expect(check(secretFile, insideFile, procFds)).toBe(false);
+    }
+    // Without /proc: the inside path must still name the very file opened.
+    const other = path.join(dir, 'videos', 'y.txt');
+    fs.writeFileSync(other, 'another inside file');
+    expect(check(other, insideFile, path.join(tmp, 'no-proc'))).toBe(false);
+  });
+});
+
+describe('files served from the open handle', () => {
+  it('keeps what sendFile gave: type, validators, 304, 412, ranges, 416, HEAD', async () => {
+    const dir = writeRun('headers');
+    const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
+    fs.writeFileSync(path.join(dir, 'videos', 'v.mp4'), bytes);
+    const url = `${base}/files/headers/videos/v.mp4`;
+    const whole = await fetch(url);
+    expect(whole.status).toBe(200);
+    expect(Buffer.from(await whole.arrayBuffer()).equals(bytes)).toBe(true);
+    const etag = whole.headers.get('etag')!;
+    const modified = whole.headers.get('last-modified')!;
+    expect(etag).toMatch(/^W\/"3e8-[0-9a-f]+"$/);
+    expect(Object.fromEntries(['content-type', 'content-length', 'accept-ranges', 'cache-control'].map((h) => [h, whole.headers.get(h)]))).toEqual({
+      'content-type': 'video/mp4',
+      'content-length': '1000',
+      'accept-ranges': 'bytes',
+      'cache-control': 'no-cache',
+    });
+    expect(whole.headers.get('content-security-policy')).toMatch(/^sandbox/);
+
+    // fetch adds `Cache-Control: no-cache` to a conditional request (which forbids a 304) unless told otherwise.
+    expect((await fetch(url, { headers: { 'If-None-Match': etag, 'Cache-Control': 'max-age=0' } })).status).toBe(304);
+    expect((await fetch(url, { headers: { 'If-Modified-Since': modified, 'Cache-Control': 'max-age=0' } })).status).toBe(304);
+    expect((await fetch(url, { headers: { 'If-Match': '"other"' } })).status).toBe(412);
+    expect((await fetch(url, { headers: { 'If-Match': etag } })).status).toBe(200);
+
+    const part = await fetch(url, { headers: { Range: 'bytes=-10' } });
+    expect([part.status, part.headers.get('content-range')]).toEqual([206, 'bytes 990-999/1000']);
+    expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(990))).toBe(true);
+    const beyond = await fetch(url, { headers: { Range: 'bytes=5000-' } });
+    expect([beyond.status, beyond.headers.get('content-range')]).toEqual([416, 'bytes */1000']);
+    expect((await beyond.json()).error).toMatch(/range/i);
+    // Several ranges, a stale If-Range, another unit or a malformed range: the whole file, as send did.
+    for (const headers of [{ Range: 'bytes=0-1,500-501' }, { Range: 'bytes=0-1', 'If-Range': '"stale"' }, { Range: 'items=0-1' }, { Range: 'bytes=zz' }]) {
+      const r = await fetch(url, { headers });
+      expect(r.status, JSON.stringify(headers)).toBe(200);
+      expect((await r.arrayBuffer()).byteLength).toBe(1000);
+    }
+    const head = await fetch(url, { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-length'), (await head.arrayBuffer()).byteLength]).toEqual([200, '1000', 0]);
+    expect((await fetch(`${base}/files/headers/videos`)).status).toBe(404);
+  });
+});
