@@ -17,9 +17,11 @@ const secretFile = path.join(tmp, 'secret.txt');
 let server: RunningServer;
 let base: string;
 const children: ChildProcess[] = [];
+/** When the FIFO test's late writers write (a server blocked on a FIFO answers only then). */
+const WRITER_DELAY_MS = 4000;
 
 /** A minimal run folder: run.json, videos.json with the given rows. */
-function writeRun(name: string, rows: Record<string, unknown>[] = [{ id: 'bounce-000-s1', category: 'bounce', position_ade: 0.5 }]): string {
+function writeRun(name: string, rows: Record<string, unknown>[] = [{ id: 'bounce-000-s1', category: 'bounce', video: 'videos/bounce-000-s1.mp4', position_ade: 0.5 }]): string {
   const dir = path.join(runsDir, name);
   fs.mkdirSync(path.join(dir, 'videos'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ format: 'spacetime-eval/v1', suite: null }));
@@ -151,7 +153,7 @@ describe('files served from the open handle', () => {
     expect([beyond.status, beyond.headers.get('content-range')]).toEqual([416, 'bytes */1000']);
     expect((await beyond.json()).error).toMatch(/range/i);
     // Several ranges, a stale If-Range, another unit or a malformed range: the whole file, as send did.
-    for (const headers of [{ Range: 'bytes=0-1,500-501' }, { Range: 'bytes=0-1', 'If-Range': '"stale"' }, { Range: 'items=0-1' }, { Range: 'bytes=zz' }]) {
+    for (const headers of [{ Range: 'bytes=0-1,500-501' } as Record<string, string>, { Range: 'bytes=0-1', 'If-Range': '"stale"' }, { Range: 'items=0-1' }, { Range: 'bytes=zz' }]) {
       const r = await fetch(url, { headers });
       expect(r.status, JSON.stringify(headers)).toBe(200);
       expect((await r.arrayBuffer()).byteLength).toBe(1000);
@@ -159,5 +161,69 @@ describe('files served from the open handle', () => {
     const head = await fetch(url, { method: 'HEAD' });
     expect([head.status, head.headers.get('content-length'), (await head.arrayBuffer()).byteLength]).toEqual([200, '1000', 0]);
     expect((await fetch(`${base}/files/headers/videos`)).status).toBe(404);
+  });
+});
+
+describe('run files the server reads itself', () => {
+  it('refuses a categories.json or videos.json symlinked out of the run, and says so', async () => {
+    fs.writeFileSync(path.join(tmp, 'secret-categories.json'), JSON.stringify({ rows: [{ category: SECRET }] }));
+    fs.writeFileSync(path.join(tmp, 'secret-videos.json'), JSON.stringify({ rows: [{ id: 'bounce-000-s1', caption: SECRET }] }));
+    const categories = writeRun('link-categories');
+    fs.symlinkSync(path.join(tmp, 'secret-categories.json'), path.join(categories, 'categories.json'));
+    const videos = writeRun('link-videos');
+    fs.rmSync(path.join(videos, 'videos.json'));
+    fs.symlinkSync(path.join(tmp, 'secret-videos.json'), path.join(videos, 'videos.json'));
+    for (const [url, file] of [
+      ['/api/runs/link-categories', 'categories.json'],
+      ['/api/runs/link-videos', 'videos.json'],
+      ['/api/compare?runs=plain,link-videos', 'videos.json'],
+      ['/api/videos/bounce-000-s1?runs=link-videos', 'videos.json'],
+    ]) {
+      const res = await fetch(base + url);
+      const body = await res.text();
+      expect(body, url).not.toContain('SECRET');
+      expect(res.status, url).toBe(409);
+      expect(JSON.parse(body).error, url).toBe(`run "${url.includes('categories') ? 'link-categories' : 'link-videos'}" is unreadable: refused path ${file}: it leads outside the run folder`);
+    }
+    // A symlink that stays inside the run is read.
+    const inside = writeRun('link-inside');
+    fs.writeFileSync(path.join(inside, 'categories-v2.json'), JSON.stringify({ rows: [{ category: 'bounce' }] }));
+    fs.symlinkSync('categories-v2.json', path.join(inside, 'categories.json'));
+    const ok = await fetch(`${base}/api/runs/link-inside`);
+    expect(ok.status).toBe(200);
+    expect((await ok.json()).categories).toEqual([{ category: 'bounce' }]);
+    // Blind pairs are still drawn among the readable runs.
+    const pair = await fetch(`${base}/api/blind/pairs`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    expect(pair.status).toBe(201);
+  });
+
+  it('answers at once, reporting a FIFO categories.json, videos.json or tracks file as unreadable', async () => {
+    const dir = writeRun('fifo');
+    const tracksRun = writeRun('fifo-tracks');
+    fs.mkdirSync(path.join(tracksRun, 'tracks'));
+    const fifos = [path.join(dir, 'categories.json'), path.join(tracksRun, 'tracks', 'bounce-000-s1.json')];
+    const videosRun = writeRun('fifo-videos');
+    fs.rmSync(path.join(videosRun, 'videos.json'));
+    fifos.push(path.join(videosRun, 'videos.json'));
+    for (const fifo of fifos) {
+      execFileSync('mkfifo', [fifo]);
+      // A late writer, so a server that blocks on the FIFO answers after WRITER_DELAY_MS (and the
+      // test fails on time) instead of hanging the test process for good.
+      children.push(spawn('sh', ['-c', `sleep ${WRITER_DELAY_MS / 1000}; echo '{"rows": []}' > "$1"`, 'sh', fifo], { stdio: 'ignore' }));
+    }
+    const started = performance.now();
+    const [categories, videos, tracks, list] = await Promise.all(
+      ['/api/runs/fifo', '/api/compare?runs=fifo-videos', '/api/videos/bounce-000-s1?runs=fifo-tracks', '/api/runs'].map(async (url) => {
+        const res = await fetch(base + url);
+        return { status: res.status, body: await res.json(), ms: performance.now() - started };
+      }),
+    );
+    for (const answer of [categories, videos, tracks, list]) expect(answer.ms).toBeLessThan(WRITER_DELAY_MS / 2);
+    expect([categories.status, categories.body.error]).toEqual([409, 'run "fifo" is unreadable: categories.json is not a regular file']);
+    expect([videos.status, videos.body.error]).toEqual([409, 'run "fifo-videos" is unreadable: videos.json is not a regular file']);
+    expect(tracks.status).toBe(200);
+    expect(tracks.body.cells[0].tracks).toBeNull();
+    expect(list.status).toBe(200);
+    expect(list.body.runs.map((r: { id: string }) => r.id)).toContain('fifo');
   });
 });

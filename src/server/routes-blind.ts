@@ -89,6 +89,17 @@ function common(runs: RunIndex, a: string, b: string): string[] {
   return ta.rows.filter((r) => r.video && tb.byId.get(r.id)?.video).map((r) => r.id);
 }
 
+/** Whether the run's videos.json reads (one unreadable run must not stop blind pairs among the others). */
+function readable(runs: RunIndex, id: string): boolean {
+  try {
+    runs.table(id);
+    return true;
+  } catch (err) {
+    if (err instanceof HttpError) return false;
+    throw err;
+  }
+}
+
 function pickVideo(runs: RunIndex, a: string, b: string): [string, string, string] {
   const ids = common(runs, a, b);
   if (ids.length === 0) throw new HttpError(409, `runs "${a}" and "${b}" share no video (same prompt and seed)`);
@@ -97,7 +108,7 @@ function pickVideo(runs: RunIndex, a: string, b: string): [string, string, strin
 
 /** Two random runs of the same suite (or both without one) that share videos, and one of those videos. */
 function pickPair(runs: RunIndex): [string, string, string] {
-  const usable = runs.list().filter((r) => r.run);
+  const usable = runs.list().filter((r) => r.run && readable(runs, r.id));
   const pairs: [string, string][] = [];
   for (let i = 0; i < usable.length; i++)
     for (let j = i + 1; j < usable.length; j++)

@@ -83,7 +83,7 @@ function preconditionFailed(req: Request, res: Response): boolean {
 
 /** Whether If-Range (an ETag or a date), when present, still matches the file. */
 function rangeFresh(req: Request, res: Response): boolean {
-  const ifRange = req.headers['if-range'];
+  const ifRange = req.get('If-Range');
   if (!ifRange) return true;
   if (ifRange.includes('"')) return ifRange.includes(String(res.getHeader('ETag')));
   return Date.parse(String(res.getHeader('Last-Modified'))) <= Date.parse(ifRange);
