@@ -227,3 +227,84 @@ describe('run files the server reads itself', () => {
     expect(list.body.runs.map((r: { id: string }) => r.id)).toContain('fifo');
   });
 });
+
+/** Send `request` as written on a fresh connection; the bytes that come back, and whether the server closed it within `waitMs`. */
+function rawExchange(request: string | Buffer, waitMs = 3000) {
+  return new Promise<{ text: string; status: number; closed: boolean; ms: number }>((resolve, reject) => {
+    const { hostname, port } = new URL(base);
+    const started = performance.now();
+    const socket = net.connect(Number(port), hostname);
+    let text = '';
+    const finish = (closed: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ text, status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), closed, ms: performance.now() - started });
+    };
+    const timer = setTimeout(() => finish(false), waitMs);
+    socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+    socket.on('end', () => finish(true));
+    socket.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'ECONNRESET' ? finish(true) : reject(err)));
+    socket.write(request);
+  });
+}
+const bodyOf = (text: string) => JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4));
+
+describe('malformed HTTP', () => {
+  it('answers two Host headers, or a malformed one, with 400 (RFC 9112 §3.2)', async () => {
+    const host = new URL(base).host;
+    const two = await rawExchange(`GET /api/runs HTTP/1.1\r\nHost: ${host}\r\nHost: evil.example\r\nConnection: close\r\n\r\n`);
+    expect(two.status).toBe(400);
+    expect(bodyOf(two.text).error).toMatch(/2 Host headers/);
+    const same = await rawExchange(`GET /api/runs HTTP/1.1\r\nHost: ${host}\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    expect(same.status).toBe(400);
+    const malformed = await rawExchange(`GET /api/runs HTTP/1.1\r\nHost: localhost, evil.example\r\nConnection: close\r\n\r\n`);
+    expect(malformed.status).toBe(400);
+    expect(bodyOf(malformed.text).error).toMatch(/malformed Host/);
+    const none = await rawExchange('GET /api/runs HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(none.status).toBe(400);
+    const one = await rawExchange(`GET /api/runs HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    expect(one.status).toBe(200);
+  });
+
+  it('answers a 100 kB request-target with 414 and over-long headers with 431, each with a reason', async () => {
+    const host = new URL(base).host;
+    const longUrl = await rawExchange(`GET /api/runs/${'a'.repeat(100_000)} HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    expect(longUrl.status).toBe(414);
+    expect(longUrl.closed).toBe(true);
+    expect(bodyOf(longUrl.text).error).toMatch(/request-target longer than 16384 bytes/);
+    const longHeader = await rawExchange(`GET /api/runs HTTP/1.1\r\nHost: ${host}\r\nX-Filler: ${'b'.repeat(100_000)}\r\n\r\n`);
+    expect(longHeader.status).toBe(431);
+    expect(bodyOf(longHeader.text).error).toMatch(/header fields longer than 16384 bytes/);
+    const garbage = await rawExchange('NOT HTTP AT ALL\r\n\r\n');
+    expect(garbage.status).toBe(400);
+    expect(bodyOf(garbage.text).error).toMatch(/malformed HTTP request/);
+  });
+
+  it('refuses a declared 1e11-byte body with 413 from the headers alone, on every route, and a chunked one once past the limit', async () => {
+    const host = new URL(base).host;
+    for (const url of ['/api/blind/pairs', `/api/blind/pairs/${'0'.repeat(32)}/vote`, '/api/jobs', '/api/runs']) {
+      const headers = `POST ${url} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: 100000000000\r\n\r\n`;
+      // Only the start of the body is ever sent: the answer must not wait for the rest.
+      const answer = await rawExchange(`${headers}{"runs": [`, 5000);
+      expect(answer.status, url).toBe(413);
+      expect(answer.closed, url).toBe(true);
+      expect(answer.ms, url).toBeLessThan(2000);
+      expect(bodyOf(answer.text).error, url).toBe('body too large: 100000000000 bytes declared, at most 16384');
+    }
+    // A chunked body is refused once it passes the limit, not when (if ever) it ends.
+    const chunk = 'x'.repeat(20_000);
+    const chunked = await rawExchange(
+      `POST /api/jobs HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n`,
+      5000,
+    );
+    expect([chunked.status, chunked.closed]).toEqual([413, true]);
+    expect(chunked.ms).toBeLessThan(2000);
+    expect(bodyOf(chunked.text).error).toBe('body too large: more than 16384 bytes sent');
+    // A body within the limit is read as before (the vote reaches the store, which knows no such pair).
+    const vote = '{"choice": "left"}';
+    const small = await rawExchange(
+      `POST /api/blind/pairs/${'0'.repeat(32)}/vote HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${vote.length}\r\nConnection: close\r\n\r\n${vote}`,
+    );
+    expect([small.status, bodyOf(small.text).error]).toEqual([404, expect.stringMatching(/no such pair/)]);
+  });
+});
