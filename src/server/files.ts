@@ -57,7 +57,14 @@ export function openInside(dir: string, relative: string | string[]): OpenedFile
   }
   if (!isInside(dir, real)) throw outside();
   // A FIFO or device is refused before it is opened (opening one can have effects of its own).
-  if (!fs.lstatSync(real, { throwIfNoEntry: false })?.isFile()) throw notRegular();
+  let before: fs.Stats | undefined;
+  try {
+    before = fs.lstatSync(real, { throwIfNoEntry: false });
+  } catch {
+    before = undefined; // unreadable on the way: as missing
+  }
+  if (!before) throw new HttpError(404, `no file ${joined}`);
+  if (!before.isFile()) throw notRegular();
   let fd: number;
   try {
     fd = fs.openSync(real, OPEN_FLAGS);

@@ -128,6 +128,7 @@ export function answerClientError(err: Error & { code?: string; rawPacket?: Buff
   socket.end(
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    () => socket.destroy(), // flushed: close both ways, whatever the client keeps sending
   );
 }
 
