@@ -27,7 +27,7 @@ import { blindRouter } from './routes-blind.js';
 import { generateRouter } from './routes-generate.js';
 import { runsRouter } from './routes-runs.js';
 import { RunIndex } from './runs.js';
-import { hostCheck, jsonOnly, securityHeaders } from './security.js';
+import { answerClientError, bodyLimit, hostCheck, jsonOnly, securityHeaders, singleHost } from './security.js';
 import { VoteStore } from './votes.js';
 
 export interface AppOptions {
@@ -56,7 +56,7 @@ export interface ServerApp {
 }
 
 /** Largest JSON body accepted (votes and prompts are tiny). */
-export const MAX_BODY = '16kb';
+export const MAX_BODY_BYTES = 16 * 1024;
 export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 const PAGES: Record<string, string> = { '/': 'index.html', '/compare': 'compare.html', '/blind': 'blind.html', '/leaderboard': 'leaderboard.html', '/generate': 'generate.html' };
 
@@ -73,9 +73,11 @@ export function createApp(options: AppOptions): ServerApp {
   app.disable('x-powered-by');
   app.set('etag', 'strong');
   app.use(securityHeaders);
+  app.use(singleHost);
   if (options.allowedHosts !== 'any') app.use(hostCheck(options.allowedHosts ?? LOOPBACK_HOSTS));
   app.use(jsonOnly);
-  app.use(express.json({ limit: MAX_BODY, strict: true }));
+  app.use(bodyLimit(MAX_BODY_BYTES));
+  app.use(express.json({ limit: MAX_BODY_BYTES, strict: true }));
 
   for (const [route, file] of Object.entries(PAGES)) app.get(route, (_req, res) => res.sendFile(path.join(publicDir, file), { dotfiles: 'allow' }));
   app.use('/static', express.static(publicDir, { index: false, dotfiles: 'deny', fallthrough: false }));
@@ -110,7 +112,7 @@ function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunc
   let message: string;
   if (err instanceof HttpError) message = err.message;
   else if (status === 400 && (err as { type?: string }).type === 'entity.parse.failed') message = 'malformed JSON body';
-  else if (status === 413) message = `body too large (at most ${MAX_BODY})`;
+  else if (status === 413) message = `body too large (at most ${MAX_BODY_BYTES} bytes)`;
   else if (status >= 400 && status < 500) message = (err as Error).message?.split('\n')[0] ?? 'bad request';
   else {
     message = 'internal error';
@@ -162,6 +164,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const s = served.app.listen(options.port ?? 8080, host, (err?: Error) => (err ? reject(err) : resolve(s)));
     s.once('error', reject);
   });
+  server.on('clientError', answerClientError);
   const { port } = server.address() as AddressInfo;
   const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   return {

@@ -11,11 +11,12 @@
 import crypto from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { resolveInside } from './files.js';
+import { openInside } from './files.js';
 import { HttpError } from './http-error.js';
 import { leaderboard, OUTCOMES, type Outcome, type Standing } from './ranking.js';
 import { RUN_ID, type RunIndex } from './runs.js';
-import { parse, sendFile } from './routes-runs.js';
+import { parse } from './routes-runs.js';
+import { sendFile } from './send-file.js';
 import type { VoteStore } from './votes.js';
 
 const pairBody = z
@@ -52,7 +53,7 @@ export function blindRouter(runs: RunIndex, votes: VoteStore): Router {
     const row = runs.table(run.id).byId.get(pair.videoId);
     if (!row?.video) throw new HttpError(404, 'the video of this pair is gone');
     res.setHeader('Cache-Control', 'no-store');
-    sendFile(res, resolveInside(run.dir, row.video));
+    sendFile(req, res, openInside(run.dir, row.video));
   });
 
   router.post('/api/blind/pairs/:token/vote', (req, res) => {
@@ -88,6 +89,17 @@ function common(runs: RunIndex, a: string, b: string): string[] {
   return ta.rows.filter((r) => r.video && tb.byId.get(r.id)?.video).map((r) => r.id);
 }
 
+/** Whether the run's videos.json reads (one unreadable run must not stop blind pairs among the others). */
+function readable(runs: RunIndex, id: string): boolean {
+  try {
+    runs.table(id);
+    return true;
+  } catch (err) {
+    if (err instanceof HttpError) return false;
+    throw err;
+  }
+}
+
 function pickVideo(runs: RunIndex, a: string, b: string): [string, string, string] {
   const ids = common(runs, a, b);
   if (ids.length === 0) throw new HttpError(409, `runs "${a}" and "${b}" share no video (same prompt and seed)`);
@@ -96,7 +108,7 @@ function pickVideo(runs: RunIndex, a: string, b: string): [string, string, strin
 
 /** Two random runs of the same suite (or both without one) that share videos, and one of those videos. */
 function pickPair(runs: RunIndex): [string, string, string] {
-  const usable = runs.list().filter((r) => r.run);
+  const usable = runs.list().filter((r) => r.run && readable(runs, r.id));
   const pairs: [string, string][] = [];
   for (let i = 0; i < usable.length; i++)
     for (let j = i + 1; j < usable.length; j++)

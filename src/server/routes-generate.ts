@@ -12,7 +12,9 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { HttpError } from './http-error.js';
 import type { GenerationQueue } from './queue.js';
-import { parse, sendFile } from './routes-runs.js';
+import { openFile } from './files.js';
+import { parse } from './routes-runs.js';
+import { sendFile } from './send-file.js';
 
 export const MAX_PROMPT_CHARS = 300;
 
@@ -50,7 +52,7 @@ export function generateRouter(queue: GenerationQueue): Router {
   router.get('/api/jobs/:id/:file', (req, res) => {
     const match = /^(\d)\.mp4$/.exec(req.params.file);
     if (!match) throw new HttpError(404, 'expected K.mp4');
-    sendFile(res, queue.file(req.params.id, Number(match[1])));
+    sendFile(req, res, openFile(queue.file(req.params.id, Number(match[1]))));
   });
 
   return router;

@@ -8,16 +8,14 @@
  *   GET /api/videos/:id?runs=a,b               rows, video URLs and tracks of one video in each run, and the truth
  *   GET /files/:run/*path                      a file inside the run's folder (run ids with `/` are URL-encoded)
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { compareRows } from './compare.js';
-import { CONTENT_TYPES, resolveInside } from './files.js';
+import { openInside, readInside } from './files.js';
 import { HttpError } from './http-error.js';
 import { ResponseMemo } from './memo.js';
 import { RUN_ID, VIDEO_ID, type RunIndex, type VideoRow } from './runs.js';
-import { FILE_CSP } from './security.js';
+import { sendFile } from './send-file.js';
 
 /** At most this many runs side by side. */
 export const MAX_COMPARE = 4;
@@ -112,8 +110,7 @@ export function runsRouter(runs: RunIndex): Router {
   router.get('/files/:run/*path', (req, res) => {
     const run = runs.get(req.params.run);
     const segments = (req.params as unknown as { path: string[] }).path;
-    const file = resolveInside(run.dir, segments);
-    sendFile(res, file);
+    sendFile(req, res, openInside(run.dir, segments));
   });
 
   return router;
@@ -143,26 +140,10 @@ function cellView(row: VideoRow) {
 }
 
 function readTracks(dir: string, id: string): { generated: unknown; truth: unknown } | null {
-  let file: string;
   try {
-    file = resolveInside(dir, ['tracks', `${id}.json`]);
+    const parsed = JSON.parse(readInside(dir, ['tracks', `${id}.json`], MAX_TRACKS_BYTES).toString('utf8')) as { generated?: unknown; truth?: unknown };
+    return { generated: parsed?.generated ?? null, truth: parsed?.truth ?? null };
   } catch {
-    return null;
+    return null; // missing, outside the run, not a regular file, too large or not JSON: the page shows no trajectories
   }
-  if (fs.statSync(file).size > MAX_TRACKS_BYTES) return null;
-  try {
-    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { generated?: unknown; truth?: unknown };
-    return { generated: parsed.generated ?? null, truth: parsed.truth ?? null };
-  } catch {
-    return null; // an unreadable tracks file: the page shows no trajectories
-  }
-}
-
-/** Send a file (ranges, ETag, Last-Modified), with a type from its extension and the sandboxing CSP. */
-export function sendFile(res: Response, file: string): void {
-  const type = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-  res.sendFile(file, {
-    dotfiles: 'allow', // the path was checked by resolveInside; the runs root itself may sit under a dot-folder
-    headers: { 'Content-Type': type, 'Content-Security-Policy': FILE_CSP, 'Cache-Control': 'no-cache' },
-  });
 }

@@ -9,11 +9,15 @@
  *   runs.videos('guidance-1')[0].id     // 'gravity-003-s1'
  *
  * A run's id is its folder relative to the root, with `/` between levels. Symbolic links are
- * not followed while scanning, so a run is always a real folder inside the root.
+ * not followed while scanning, so a run is always a real folder inside the root; the files
+ * read from a run are opened as `/files` opens them (files.ts `readInside`): regular files
+ * inside the run only, so a symlink out of it or a FIFO (which would block the whole server
+ * on a read) is reported as unreadable instead.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { readInside } from './files.js';
 import { HttpError } from './http-error.js';
 
 export const RUN_FORMAT = 'spacetime-eval/v1';
@@ -21,6 +25,8 @@ export const RUN_FORMAT = 'spacetime-eval/v1';
 export const MAX_RUN_DEPTH = 3;
 /** A run id: folder names of `[A-Za-z0-9._-]` joined by `/`, none of them `.` or `..`. */
 export const RUN_ID = /^(?!\.{1,2}(?:\/|$))[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}(?:\/(?!\.{1,2}(?:\/|$))[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}){0,2}$/;
+/** Largest run.json, videos.json or categories.json read (a 10,000-video run's videos.json is a few MB). */
+export const MAX_RUN_FILE_BYTES = 64 * 1024 * 1024;
 /** A video id (`<promptId>-s<seed>`), as FORMAT.md allows: `[A-Za-z0-9._-]`. */
 export const VIDEO_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;
 
@@ -86,6 +92,18 @@ export interface RunSummary {
   error: string | null;
 }
 
+/** A run file's rows, or why it could not be read (a missing file is no rows, not an error). */
+interface Table {
+  rows: VideoRow[];
+  byId: Map<string, VideoRow>;
+  metrics: string[];
+  error: string | null;
+}
+interface Categories {
+  rows: Record<string, unknown>[];
+  error: string | null;
+}
+
 interface Cached<T> {
   /** The file's size and mtime when read. */
   key: string;
@@ -98,7 +116,8 @@ export class RunIndex {
   readonly root: string;
   private runs = new Map<string, Run>();
   private runJson = new Map<string, Cached<{ run: RunJson | null; error: string | null }>>();
-  private rows = new Map<string, Cached<{ rows: VideoRow[]; byId: Map<string, VideoRow>; metrics: string[] }>>();
+  private rows = new Map<string, Cached<Table>>();
+  private categoryRows = new Map<string, Cached<Categories>>();
   private scannedAt = -Infinity;
 
   constructor(
@@ -152,27 +171,30 @@ export class RunIndex {
     };
   }
 
-  /** The run's per-video rows (videos.json), with the metric names in column order. */
-  table(id: string): { rows: VideoRow[]; byId: Map<string, VideoRow>; metrics: string[] } {
+  /** The run's per-video rows (videos.json), with the metric names in column order; an unreadable file is a 409. */
+  table(id: string): Table {
     const run = this.usable(id);
-    const file = path.join(run.dir, 'videos.json');
-    return this.cached(this.rows, file, () => {
-      const parsed = readJson(file) as { rows?: unknown };
-      if (!parsed || !Array.isArray(parsed.rows)) throw new HttpError(409, `run "${id}": videos.json has no "rows" array`);
+    const table = this.cached(this.rows, run.dir, 'videos.json', () => {
+      const parsed = readRunJson(run.dir, 'videos.json') as { rows?: unknown };
+      if (!parsed || !Array.isArray(parsed.rows)) throw new Error('no "rows" array');
       const rows = parsed.rows.map(toVideoRow).filter((r): r is VideoRow => r !== null);
       const metrics: string[] = [];
       for (const r of rows) for (const m of Object.keys(r.metrics)) if (!metrics.includes(m)) metrics.push(m);
-      return { rows, byId: new Map(rows.map((r) => [r.id, r])), metrics };
-    }, () => ({ rows: [], byId: new Map(), metrics: [] }));
+      return { rows, byId: new Map(rows.map((r) => [r.id, r])), metrics, error: null };
+    }, (error) => ({ rows: [], byId: new Map(), metrics: [], error }));
+    if (table.error) throw new HttpError(409, `run "${id}" is unreadable: ${table.error}`);
+    return table;
   }
 
-  /** categories.json rows, or [] when the run has none. */
+  /** categories.json rows, or [] when the run has none; an unreadable file is a 409. */
   categories(id: string): Record<string, unknown>[] {
     const run = this.usable(id);
-    const file = path.join(run.dir, 'categories.json');
-    if (!fs.existsSync(file)) return [];
-    const parsed = readJson(file) as { rows?: unknown };
-    return Array.isArray(parsed?.rows) ? (parsed.rows as Record<string, unknown>[]) : [];
+    const categories = this.cached(this.categoryRows, run.dir, 'categories.json', () => {
+      const parsed = readRunJson(run.dir, 'categories.json') as { rows?: unknown };
+      return { rows: Array.isArray(parsed?.rows) ? (parsed.rows as Record<string, unknown>[]) : [], error: null };
+    }, (error) => ({ rows: [], error }));
+    if (categories.error) throw new HttpError(409, `run "${id}" is unreadable: ${categories.error}`);
+    return categories.rows;
   }
 
   private scan(): void {
@@ -200,32 +222,37 @@ export class RunIndex {
   }
 
   private loadRun(id: string, dir: string): Run {
-    const { run, error } = this.cached(this.runJson, path.join(dir, 'run.json'), () => {
-      const parsed = runJsonSchema.safeParse(readJson(path.join(dir, 'run.json')));
+    const { run, error } = this.cached(this.runJson, dir, 'run.json', () => {
+      const parsed = runJsonSchema.safeParse(readRunJson(dir, 'run.json'));
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         return { run: null, error: `run.json: ${issue.path.join('.') || 'file'}: ${issue.message}` };
       }
       return { run: parsed.data, error: null };
-    }, (message) => ({ run: null, error: message }));
+    }, (message) => ({ run: null, error: message ?? 'run.json is missing' }));
     const previous = this.runs.get(id);
     if (previous && previous.dir === dir && previous.run === run && previous.error === error) return previous;
     return { id, dir, run, error };
   }
 
-  /** Read through a cache keyed by the file's size and mtime; `onError` turns a bad file into a value. */
-  private cached<T>(cache: Map<string, Cached<T>>, file: string, read: () => T, onMissing: (message: string) => T): T {
+  /**
+   * Read `name` in the run folder `dir` through a cache keyed by the file's size and mtime.
+   * `onError` turns a missing file (null) or an unreadable one (why, naming the file) into a
+   * value, cached like any other so a bad file is not re-read on every request.
+   */
+  private cached<T>(cache: Map<string, Cached<T>>, dir: string, name: string, read: () => T, onError: (message: string | null) => T): T {
+    const file = path.join(dir, name);
     const now = performance.now();
     const hit = cache.get(file);
     // Within one rescan interval a value is trusted without a stat (the hot path under load).
     if (hit && now - hit.checkedAt < (this.options.rescanMs ?? 1000)) return hit.value;
     let key: string;
     try {
-      const st = fs.statSync(file);
+      const st = fs.statSync(file); // a stat never blocks, even on a FIFO
       key = `${st.size}:${st.mtimeMs}`;
     } catch {
       cache.delete(file);
-      return onMissing(`${path.basename(file)} is missing`);
+      return onError(null);
     }
     if (hit && hit.key === key) {
       hit.checkedAt = now;
@@ -235,16 +262,17 @@ export class RunIndex {
     try {
       value = read();
     } catch (err) {
-      if (err instanceof HttpError) throw err;
-      value = onMissing(`${path.basename(file)}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      value = onError(err instanceof HttpError ? message : `${name}: ${message}`);
     }
     cache.set(file, { key, value, checkedAt: now });
     return value;
   }
 }
 
-function readJson(file: string): unknown {
-  return JSON.parse(fs.readFileSync(file, 'utf8'));
+/** A JSON file of a run folder, read as files.ts reads run files (regular, inside, bounded). */
+function readRunJson(dir: string, name: string): unknown {
+  return JSON.parse(readInside(dir, [name], MAX_RUN_FILE_BYTES).toString('utf8'));
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
