@@ -50,4 +50,14 @@ describe('GenerationQueue with processGenerator', () => {
     expect(queue.get(bad.id).error).toMatch(/missing/);
     expect(queue.get(good.id).status).toBe('done');
   }, 300_000);
+
+  it('a full queue refuses more jobs with 429 (too many requests), not a server error', async () => {
+    const never: Generator = (_task, _onStep, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+    const queue = new GenerationQueue(never, path.join(tmp, 'jobs3'), [{ id: 'tiny', label: 'runs/tiny', path: path.join(tmp, 'runs', 'tiny') }], { maxWaiting: 2 });
+    const request = { prompt: 'a red ball', checkpoints: ['tiny'], seed: 0, steps: 1, guidance: 3 };
+    for (let i = 0; i < 3; i++) queue.submit(request); // one running, two waiting
+    expect(() => queue.submit(request)).toThrow(expect.objectContaining({ status: 429 }));
+    queue.close();
+    await queue.idle();
+  });
 });

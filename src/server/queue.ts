@@ -78,7 +78,7 @@ export class GenerationQueue {
     for (const id of request.checkpoints) {
       if (!this.checkpoints.some((c) => c.id === id)) throw new HttpError(400, `unknown checkpoint "${id}" (available: ${this.checkpoints.map((c) => c.id).join(', ') || 'none'})`);
     }
-    if (this.waiting.length >= (this.options.maxWaiting ?? 8)) throw new HttpError(503, 'the generation queue is full; try again when a job has finished');
+    if (this.waiting.length >= (this.options.maxWaiting ?? 8)) throw new HttpError(429, 'the generation queue is full; try again when a job has finished'); // the client's load, not a server fault (RFC 6585 §4)
     const job: Job = {
       ...request,
       id: crypto.randomBytes(8).toString('hex'),
