@@ -151,7 +151,9 @@ describe('resuming after a crash or damage', () => {
     const message = await refusal(train({ ...base, steps: 6, out: run, resume: true }));
     expect(message).toContain(`corrupt checkpoint file ${file}: sha256 does not match`);
     expect(message).toContain(`train --resume-from 3 continues from it`);
-    await expect(train({ ...base, steps: 6, out: run, resumeFrom: '6' })).rejects.toThrow(`corrupt checkpoint file ${file}`); // never loaded
+    expect(await refusal(train({ ...base, steps: 6, out: run, resumeFrom: '6' }))).toBe(
+      `corrupt checkpoint file ${file}: sha256 does not match manifest.json (damaged after it was saved); good checkpoints of this run: steps 3 (--resume-from STEP)`,
+    ); // never loaded
     await train({ ...base, steps: 6, out: run, resumeFrom: '3' });
     expect(weights(run).equals(weights(straight()))).toBe(true);
     expect(fs.readFileSync(path.join(run, 'checkpoints', 'latest'), 'utf8')).toBe(`${checkpointName(6)}\n`);
@@ -231,6 +233,13 @@ describe('resuming after a crash or damage', () => {
       expect(await resume()).toBe(`${path.join(checkpoint, 'state.json')}: ${problem}`);
     }
     expect(fs.readFileSync(config, 'utf8')).toBe(good); // nothing was written
+
+    // --init from a checkpoint whose saved model config is garbage: refused before the new run is written.
+    const step3 = path.join(run, 'checkpoints', checkpointName(3));
+    rewriteState(step3, (state) => ({ ...state, config: { ...(state.config as TrainConfig), model: { ...(state.config as TrainConfig).model, hidden: 'x' } } }));
+    const out = path.join(tmp, 'init-garbage');
+    expect(await refusal(train({ ...base, steps: 1, out, init: step3 }))).toBe(`--init: ${path.join(step3, 'state.json')}: model config "hidden" must be a number, got "x"`);
+    expect(fs.existsSync(out)).toBe(false);
   });
 });
 

@@ -19,13 +19,13 @@ import { UserError } from '../errors.js';
 import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
 import { createObjective, type LogitNormal, type ObjectiveName } from '../diffusion/objective.js';
 import { gaussian } from '../diffusion/noise.js';
-import { resolveConfig, type DiTConfig } from '../model/config.js';
+import { resolveConfig, validateConfig, type DiTConfig } from '../model/config.js';
 import { buildTextToVideo } from '../model/text-to-video.js';
-import { resolveTextEncoderConfig, type TextEncoderConfig } from '../text/config.js';
+import { resolveTextEncoderConfig, validateTextEncoderConfig, type TextEncoderConfig } from '../text/config.js';
 import { swapWords } from '../text/swaps.js';
 import { AdamW } from './adamw.js';
 import { BatchStream, type BatchCursor } from './batches.js';
-import { latestCheckpoint, loadCheckpoint, pickCheckpoint, pointLatestAt, restoreVariables, saveCheckpoint } from './checkpoint.js';
+import { latestCheckpoint, listCheckpoints, loadCheckpoint, pickCheckpoint, pointLatestAt, restoreVariables, saveCheckpoint, verifyCheckpoint } from './checkpoint.js';
 import { clipByGlobalNorm } from './clip.js';
 import { Ema } from './ema.js';
 import { warmupCosine } from './schedule.js';
@@ -136,7 +136,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (resuming) {
     config = { ...readRunConfig(runDir, TRAIN_DEFAULTS), steps: options.steps };
     const from = options.resumeFrom !== undefined ? pickCheckpoint(runDir, options.resumeFrom) : latestCheckpoint(runDir, note);
-    if (from) {
+    if (from && options.resumeFrom !== undefined) {
+      resumed = loadPickedCheckpoint(runDir, from);
+    } else if (from) {
       resumed = loadCheckpoint(from);
     } else {
       // Killed before its first checkpoint: the same run from step 0 (bit-identical to a fresh start).
@@ -313,8 +315,36 @@ function loadInitCheckpoint(from: string, preset: string, step?: number): Return
   const config = ck.config as TrainConfig;
   if (!config?.model || !config?.text) throw new UserError(`--init: ${ck.path} has no model config (state.json): not a spacetime checkpoint`);
   if (config.preset !== preset) throw new UserError(`--init: ${ck.path} is a ${config.preset} model, not --preset ${preset}`);
+  try {
+    validateConfig(config.model as unknown as Record<string, unknown>);
+    validateTextEncoderConfig(config.text as unknown as Record<string, unknown>);
+  } catch (err) {
+    if (err instanceof UserError) throw new UserError(`--init: ${path.join(ck.path, 'state.json')}: ${err.message}`);
+    throw err;
+  }
   if (step !== undefined && ck.step !== step) throw new UserError(`the run started from ${from} at step ${step}, which now holds step ${ck.step}`);
   return ck;
+}
+
+/** A checkpoint picked with --resume-from; when it is damaged, the error also lists the run's good ones. */
+function loadPickedCheckpoint(runDir: string, dir: string): ReturnType<typeof loadCheckpoint> {
+  try {
+    return loadCheckpoint(dir);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    const good = listCheckpoints(runDir).filter((c) => c.path !== dir && isIntact(c.path)).map((c) => c.step);
+    throw new UserError(`${err.message}; ${good.length ? `good checkpoints of this run: steps ${good.join(', ')} (--resume-from STEP)` : 'this run has no other good checkpoint'}`);
+  }
+}
+
+function isIntact(checkpointDir: string): boolean {
+  try {
+    verifyCheckpoint(checkpointDir);
+    return true;
+  } catch (err) {
+    if (err instanceof UserError) return false;
+    throw err;
+  }
 }
 
 /** The step of one metrics.jsonl line; Infinity for a blank or torn line (a kill mid-write), which is dropped. */
