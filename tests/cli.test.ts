@@ -1,5 +1,5 @@
 // The `spacetime` CLI end to end: real processes, exit codes, one-line errors, no debris.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -79,5 +79,67 @@ describe('spacetime CLI', () => {
     fs.rmSync(path.join(tmp, 'ex', 'videos', 'id-bounce-000001.mp4'));
     expectOneLineError(spacetime('data', 'import', '--from', 'ex', '--out', 'bad4'), /line 3: video videos\/id-bounce-000001\.mp4 not found/);
     expect(fs.existsSync(path.join(tmp, 'bad4'))).toBe(false);
+  });
+});
+
+describe('spacetime train', () => {
+  const train = (...args: string[]) => spacetime('train', '--preset', 'tiny', '--data', 'train-ds', '--steps', '8', '--batch-size', '2', '--sample-every', '0', '--quiet', ...args);
+  const weights = (run: string) => fs.readFileSync(path.join(tmp, run, 'checkpoints', 'step-00000008', 'model.safetensors'));
+  const made = () => {
+    if (!fs.existsSync(path.join(tmp, 'train-ds'))) {
+      expect(spacetime('data', 'make', '--families', 'uniform,bounce', '--n', '4', '--size', '16', '--frames', '4', '--out', 'train-ds', '--quiet').code).toBe(0);
+    }
+  };
+
+  it('refuses out-of-range flags with a usage error naming the flag and its range, writing nothing', () => {
+    made();
+    for (const [flags, message] of [
+      [['--batch-size', '0'], '--batch-size must be an integer ≥ 1, got 0'],
+      [['--batch-size', '-4'], '--batch-size must be an integer ≥ 1, got -4'],
+      [['--lr', '-1'], '--lr must be a finite number > 0, got -1'],
+      [['--checkpoint-every', '0'], '--checkpoint-every must be an integer ≥ 1, got 0'],
+      [['--caption-dropout', '2'], '--caption-dropout must be a number from 0 to 1, got 2'],
+    ]) {
+      const r = train('--out', 'bad-train', ...flags);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`spacetime: ${message}`); // before the backend starts: one line
+      expect(fs.existsSync(path.join(tmp, 'bad-train'))).toBe(false);
+    }
+    // Checked against the dataset once it is open, still before anything is written.
+    const r = train('--out', 'bad-train', '--batch-size', '100000');
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n').at(-1)).toBe('spacetime: --batch-size must be an integer from 1 to 4 (the clips in train-ds), got 100000');
+    expect(fs.existsSync(path.join(tmp, 'bad-train'))).toBe(false);
+  });
+
+  it('kill -9 before the first checkpoint: --resume starts over from step 0, bit-identically', async () => {
+    made();
+    expect(train('--out', 'straight-run', '--checkpoint-every', '100').code).toBe(0);
+    // Asked for 200 steps so the kill surely lands mid-run; the resume's --steps 8 then sets the schedule as the straight run's did.
+    const child = spawn(process.execPath, [path.join(root, 'bin', 'spacetime.js'), 'train', '--preset', 'tiny', '--data', 'train-ds', '--steps', '200', '--batch-size', '2', '--sample-every', '0', '--quiet', '--checkpoint-every', '100', '--out', 'killed-run'], { cwd: tmp, stdio: 'ignore' });
+    const metrics = path.join(tmp, 'killed-run', 'metrics.jsonl');
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    while (!(fs.existsSync(metrics) && fs.readFileSync(metrics, 'utf8').split('\n').length > 2)) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGKILL');
+    expect(await exited).toBe(null); // killed, not finished
+    expect(fs.existsSync(path.join(tmp, 'killed-run', 'checkpoints'))).toBe(false);
+    expect(train('--out', 'killed-run').stderr).toMatch(/already holds a run; pass --resume to continue it/);
+    const r = train('--out', 'killed-run', '--resume');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('note: killed-run has no checkpoint yet: starting it from step 0 with its config.json');
+    expect(weights('killed-run').equals(weights('straight-run'))).toBe(true);
+  });
+
+  it('a garbage config.json in the run being resumed is named', () => {
+    made();
+    fs.mkdirSync(path.join(tmp, 'garbage-run'));
+    fs.writeFileSync(path.join(tmp, 'garbage-run', 'config.json'), '{"preset": "tiny", ');
+    const r = train('--out', 'garbage-run', '--resume');
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n').at(-1)).toMatch(/^spacetime: cannot read the run's garbage-run\/config\.json: /);
+  });
+
+  it('documents --resume-from in --help', () => {
+    expect(spacetime('train', '--help').stdout).toMatch(/--resume-from STEP\|CHECKPOINT: the same from a checkpoint picked by hand/);
   });
 });

@@ -2,12 +2,14 @@
 import { useBackend } from '../compute/backend.js';
 import type { LogitNormal } from '../diffusion/objective.js';
 import { UserError } from '../errors.js';
+import { checkSettings, checkTimesteps, MAX_SEED } from '../train/train-config.js';
 import { train, TRAIN_DEFAULTS, type TrainOptions } from '../train/trainer.js';
 import { parseSwaps } from '../text/swaps.js';
 import { parseArgs, required } from './args.js';
 import { Progress } from './progress.js';
 
-const HELP = `spacetime train --preset tiny|small|base|bench --data DIR --steps N --out runs/NAME [--resume | --init CHECKPOINT]
+const HELP = `spacetime train --preset tiny|small|base|bench --data DIR --steps N --out runs/NAME
+    [--resume | --resume-from STEP|CHECKPOINT | --init CHECKPOINT]
     [--batch-size ${TRAIN_DEFAULTS.batchSize}] [--lr ${TRAIN_DEFAULTS.lr}] [--warmup ${TRAIN_DEFAULTS.warmup}] [--seed 0]
     [--caption-dropout ${TRAIN_DEFAULTS.captionDropout}] [--checkpoint-every ${TRAIN_DEFAULTS.checkpointEvery}]
     [--sample-every ${TRAIN_DEFAULTS.sampleEvery}] [--objective rectified-flow|x-prediction|v-prediction]
@@ -16,7 +18,17 @@ const HELP = `spacetime train --preset tiny|small|base|bench --data DIR --steps 
 Trains the text-conditioned diffusion transformer on a dataset from \`spacetime data make\`.
 Writes runs/NAME/config.json, metrics.jsonl (one line per step), checkpoints/ (atomic), and
 every --sample-every steps samples/step-N.mp4 (EMA samples of two captions) and loss.html;
---resume continues the run from its latest checkpoint, bit-identically on the same backend.
+--resume continues the run from its latest checkpoint, bit-identically on the same backend (a
+run killed before its first checkpoint starts over from step 0 with its config.json). It uses
+the run's saved settings: the other flags but --steps are checked and then ignored.
+--resume-from STEP|CHECKPOINT: the same from a checkpoint picked by hand, a step number or a
+folder RUN/checkpoints/step-N of the run (e.g. when the latest is damaged); it becomes the
+run's latest. A damaged checkpoint is never loaded: the error names the file and the previous
+good checkpoint. If the checkpoint \`latest\` names is deleted, --resume takes the newest good
+one before it and says so.
+Ranges: --batch-size 1 to the dataset's clip count, --lr > 0, --warmup ≥ 0, --seed 0 to
+${MAX_SEED}, --caption-dropout 0 to 1, --checkpoint-every ≥ 1, --sample-every ≥ 0 (0 = never),
+--logit-std > 0, --negative-weight > 0; a value out of range is refused before anything is written.
 --objective: rectified flow predicting the velocity (default), the same flow with the network
 predicting the clean video (x-prediction: trains much faster with big tubelets such as the
 small preset's 4×4×4; the shipped model uses it), or v-prediction on the cosine schedule.
@@ -47,6 +59,7 @@ function negativesFlag(spec: string | undefined, weight: number | undefined): Tr
 function timestepsFlag(m: number | undefined, s: number | undefined): LogitNormal | undefined {
   if (m === undefined && s === undefined) return undefined;
   if (m === undefined || s === undefined) throw new UserError('--logit-mean and --logit-std go together: pass both');
+  checkTimesteps({ m, s });
   return { m, s };
 }
 
@@ -57,6 +70,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     steps: 'int',
     out: 'string',
     resume: 'boolean',
+    'resume-from': 'string',
     init: 'string',
     'batch-size': 'int',
     lr: 'number',
@@ -78,18 +92,10 @@ export async function runTrain(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const choice = await useBackend({ requested: flags.backend });
-  console.error(choice.summary);
+  // Every flag is checked before the backend starts or anything is written.
   const steps = required(flags.steps, 'steps');
-  const progress = new Progress(steps, 'train', 'steps', flags.quiet);
-  let first = true;
-  const result = await train({
-    preset: flags.preset ?? 'small',
-    data: required(flags.data, 'data'),
+  const settings = {
     steps,
-    out: required(flags.out, 'out'),
-    resume: flags.resume,
-    init: flags.init,
     batchSize: flags['batch-size'],
     lr: flags.lr,
     warmup: flags.warmup,
@@ -97,9 +103,27 @@ export async function runTrain(argv: string[]): Promise<number> {
     captionDropout: flags['caption-dropout'],
     checkpointEvery: flags['checkpoint-every'],
     sampleEvery: flags['sample-every'],
+  };
+  checkSettings(settings);
+  const options: TrainOptions = {
+    ...settings,
+    preset: flags.preset ?? 'small',
+    data: required(flags.data, 'data'),
+    out: required(flags.out, 'out'),
+    resume: flags.resume,
+    resumeFrom: flags['resume-from'],
+    init: flags.init,
     objective: flags.objective as TrainOptions['objective'],
     timesteps: timestepsFlag(flags['logit-mean'], flags['logit-std']),
     negatives: negativesFlag(flags.negatives, flags['negative-weight']),
+    note: (line) => console.error(`note: ${line}`),
+  };
+  const choice = await useBackend({ requested: flags.backend });
+  console.error(choice.summary);
+  const progress = new Progress(steps, 'train', 'steps', flags.quiet);
+  let first = true;
+  const result = await train({
+    ...options,
     onStep: (m) => {
       if (first) progress.update(m.step - 1);
       first = false;

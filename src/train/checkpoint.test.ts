@@ -10,7 +10,7 @@ import { UserError } from '../errors.js';
 import { resolveConfig } from '../model/config.js';
 import { DiT } from '../model/dit.js';
 import { AdamW } from './adamw.js';
-import { checkpointName, latestCheckpoint, listCheckpoints, loadCheckpoint, restoreVariables, saveCheckpoint, type CheckpointInput, type LoadedTensor } from './checkpoint.js';
+import { checkpointName, latestCheckpoint, listCheckpoints, loadCheckpoint, pickCheckpoint, restoreVariables, saveCheckpoint, type CheckpointInput, type LoadedTensor } from './checkpoint.js';
 
 await tf.setBackend('cpu');
 
@@ -171,8 +171,13 @@ describe('checkpoint refusals', () => {
     expect(refusal(() => loadCheckpoint(bad))).toBe(`corrupt checkpoint file ${file}: sha256 does not match manifest.json (damaged after it was saved)`);
     const message = refusal(() => latestCheckpoint(run));
     expect(message).toContain(`latest checkpoint is unusable: corrupt checkpoint file ${file}`);
-    expect(message).toContain(`the previous good checkpoint is ${good}`);
+    expect(message).toContain(`the previous good checkpoint is ${good}: train --resume-from 100 continues from it, --checkpoint ${good} loads it`);
     expect(refusal(() => loadCheckpoint(run))).toBe(message);
+    // The other advice works too: without the damaged folder, latest falls back to the good one.
+    fs.rmSync(bad, { recursive: true });
+    const notes: string[] = [];
+    expect(latestCheckpoint(run, (l) => notes.push(l))).toBe(good);
+    expect(notes).toEqual([`${path.join(run, 'checkpoints', 'latest')} names step-00000200, which is gone: using ${good}, the newest good checkpoint before it`]);
     expect(loadCheckpoint(good).step).toBe(100); // kept and intact
     expectSame(loadCheckpoint(good).params, m.model.params);
   });
@@ -207,7 +212,9 @@ describe('checkpoint refusals', () => {
     expect(refusal(() => loadCheckpoint(at))).toBe(`corrupt checkpoint file ${path.join(at, 'ema.safetensors')}: missing (listed in manifest.json)`);
     reset();
     fs.writeFileSync(path.join(run, 'checkpoints', 'latest'), '../../etc\n');
-    expect(refusal(() => latestCheckpoint(run))).toMatch(/^corrupt checkpoint pointer .*latest: expected a folder name like step-00000000/);
+    expect(refusal(() => latestCheckpoint(run))).toMatch(/^corrupt checkpoint pointer .*latest: expected a folder name like step-00000000, got "..\/..\/etc"; delete it to use the newest complete checkpoint$/);
+    fs.rmSync(path.join(run, 'checkpoints', 'latest'));
+    expect(latestCheckpoint(run)).toBe(at);
     expect(loadCheckpoint(at).step).toBe(1);
   });
 
@@ -272,6 +279,42 @@ describe('checkpoint housekeeping', () => {
     saveCheckpoint(run, { ...small(3), params: { w: tf.fill([2], 42) } });
     expect(Array.from(loadCheckpoint(run).params.w.data)).toEqual([42, 42]);
     expect(fs.readdirSync(path.join(run, 'checkpoints')).sort()).toEqual(['latest', 'step-00000003']);
+  });
+
+  it('when the folder latest names is gone, takes the newest good one before it (skipping damaged ones), with a note', () => {
+    const run = newRun();
+    for (const step of [1, 2, 3, 9]) saveCheckpoint(run, small(step));
+    saveCheckpoint(run, small(4)); // latest; 9 is from an abandoned branch
+    fs.rmSync(path.join(run, 'checkpoints', checkpointName(4)), { recursive: true });
+    fs.writeFileSync(path.join(run, 'checkpoints', checkpointName(3), 'state.json'), '{}'); // damaged: never used
+    const notes: string[] = [];
+    expect(latestCheckpoint(run, (l) => notes.push(l))).toBe(path.join(run, 'checkpoints', checkpointName(2)));
+    expect(notes).toEqual([`${path.join(run, 'checkpoints', 'latest')} names step-00000004, which is gone: using ${path.join(run, 'checkpoints', checkpointName(2))}, the newest good checkpoint before it`]);
+    for (const step of [1, 2]) fs.rmSync(path.join(run, 'checkpoints', checkpointName(step)), { recursive: true });
+    expect(latestCheckpoint(run, (l) => notes.push(l))).toBeNull();
+    expect(notes[1]).toMatch(/names step-00000004, which is gone: no good checkpoint before it$/);
+  });
+
+  it('the only checkpoint damaged: the advice is to delete it and start over', () => {
+    const run = newRun();
+    const at = saveCheckpoint(run, small(5));
+    fs.writeFileSync(path.join(at, 'state.json'), '{}');
+    expect(refusal(() => latestCheckpoint(run))).toMatch(
+      new RegExp(`; no earlier good checkpoint in this run: delete ${at}, and train --resume starts it over from step 0$`),
+    );
+  });
+
+  it('picks a checkpoint of the run by step or by path, and nothing else', () => {
+    const run = newRun();
+    const at = saveCheckpoint(run, small(3));
+    saveCheckpoint(run, small(6));
+    expect(pickCheckpoint(run, '3')).toBe(at);
+    expect(pickCheckpoint(run, at)).toBe(at);
+    expect(refusal(() => pickCheckpoint(run, '4'))).toBe(`--resume-from 4: ${run} has no checkpoint at step 4 (it has steps 3, 6)`);
+    expect(refusal(() => pickCheckpoint(run, path.join(run, 'nope')))).toBe(`--resume-from ${path.join(run, 'nope')}: no such checkpoint folder`);
+    const other = saveCheckpoint(newRun(), small(3));
+    expect(refusal(() => pickCheckpoint(run, other))).toMatch(/: not a checkpoint of .* \(it has steps 3, 6\); to start a new run from another run's weights use --init$/);
+    expect(refusal(() => pickCheckpoint(run, path.join(run, 'checkpoints')))).toMatch(/not a checkpoint of/);
   });
 
   it('without a latest pointer (a crash before the first one was written) takes the newest complete folder', () => {

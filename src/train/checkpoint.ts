@@ -220,20 +220,32 @@ export function listCheckpoints(runDir: string): { step: number; path: string }[
     .sort((a, b) => a.step - b.step);
 }
 
+/** Where a run's one-line notes go unless the caller says otherwise. */
+const noteOnStderr = (line: string) => console.error(`note: ${line}`);
+
 /**
  * The checkpoint `latest` points at, verified (checksums), or null when the run has none.
- * When it is damaged this throws a UserError saying why and naming the previous good one.
- * Without a `latest` file (a crash before the first pointer was written) it takes the
- * newest complete folder.
+ * When it is damaged this throws a UserError naming the damaged file and the previous good
+ * checkpoint, with the flags that use it. When the folder it names is gone (deleted by hand),
+ * it falls back to the newest good checkpoint before that step, saying so in a one-line
+ * `note`. Without a `latest` file (a crash before the first pointer was written) it takes
+ * the newest complete folder.
  */
-export function latestCheckpoint(runDir: string): string | null {
+export function latestCheckpoint(runDir: string, note: (line: string) => void = noteOnStderr): string | null {
   const checkpointsDir = path.join(runDir, CHECKPOINTS_DIR);
   const pointer = path.join(checkpointsDir, LATEST_FILE);
   let target: string;
   if (fs.existsSync(pointer)) {
     const name = fs.readFileSync(pointer, 'utf8').trim();
-    if (!STEP_FOLDER.test(name)) throw new UserError(`corrupt checkpoint pointer ${pointer}: expected a folder name like ${checkpointName(0)}, got ${JSON.stringify(name.slice(0, 40))}`);
+    if (!STEP_FOLDER.test(name)) {
+      throw new UserError(`corrupt checkpoint pointer ${pointer}: expected a folder name like ${checkpointName(0)}, got ${JSON.stringify(name.slice(0, 40))}; delete it to use the newest complete checkpoint`);
+    }
     target = path.join(checkpointsDir, name);
+    if (!fs.existsSync(target)) {
+      const fallback = previousGoodCheckpoint(runDir, target);
+      note(`${pointer} names ${name}, which is gone: ${fallback ? `using ${fallback}, the newest good checkpoint before it` : 'no good checkpoint before it'}`);
+      return fallback;
+    }
   } else {
     const all = listCheckpoints(runDir);
     if (all.length === 0) return null;
@@ -244,14 +256,23 @@ export function latestCheckpoint(runDir: string): string | null {
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     const previous = previousGoodCheckpoint(runDir, target);
-    const advice = previous ? `the previous good checkpoint is ${previous}; pass it explicitly or delete ${target}` : 'no earlier good checkpoint in this run';
+    const advice = previous
+      ? `the previous good checkpoint is ${previous}: train --resume-from ${stepOf(previous)} continues from it, --checkpoint ${previous} loads it`
+      : `no earlier good checkpoint in this run: delete ${target}, and train --resume starts it over from step 0`;
     throw new UserError(`latest checkpoint is unusable: ${err.message}; ${advice}`);
   }
   return target;
 }
 
+/** The step a checkpoint folder's name says (step-00000123 → 123), or null for another name. */
+export function stepOf(checkpointDir: string): number | null {
+  const match = STEP_FOLDER.exec(path.basename(checkpointDir));
+  return match ? Number(match[1]) : null;
+}
+
+/** The newest checkpoint before `bad`'s step that passes its checksums, or null. */
 function previousGoodCheckpoint(runDir: string, bad: string): string | null {
-  const badStep = Number(STEP_FOLDER.exec(path.basename(bad))?.[1] ?? Infinity);
+  const badStep = stepOf(bad) ?? Infinity;
   const earlier = listCheckpoints(runDir).filter((c) => c.step < badStep);
   for (const c of earlier.reverse()) {
     try {
@@ -262,6 +283,34 @@ function previousGoodCheckpoint(runDir: string, bad: string): string | null {
     }
   }
   return null;
+}
+
+/**
+ * A checkpoint of this run picked by hand (`train --resume-from`): a step number, or the
+ * path of one of RUN/checkpoints/step-N. Returns its folder (not yet verified: loading does).
+ */
+export function pickCheckpoint(runDir: string, stepOrPath: string): string {
+  const checkpointsDir = path.join(runDir, CHECKPOINTS_DIR);
+  const have = () => {
+    const steps = listCheckpoints(runDir).map((c) => c.step);
+    return steps.length ? `it has steps ${steps.join(', ')}` : 'it has no checkpoint';
+  };
+  if (/^\d+$/.test(stepOrPath)) {
+    const dir = path.join(checkpointsDir, checkpointName(Number(stepOrPath)));
+    if (!fs.existsSync(dir)) throw new UserError(`--resume-from ${stepOrPath}: ${runDir} has no checkpoint at step ${Number(stepOrPath)} (${have()})`);
+    return dir;
+  }
+  const real = (p: string) => (fs.existsSync(p) ? fs.realpathSync(p) : path.resolve(p));
+  if (!fs.existsSync(stepOrPath)) throw new UserError(`--resume-from ${stepOrPath}: no such checkpoint folder`);
+  if (stepOf(stepOrPath) === null || real(path.dirname(stepOrPath)) !== real(checkpointsDir)) {
+    throw new UserError(`--resume-from ${stepOrPath}: not a checkpoint of ${runDir} (${have()}); to start a new run from another run's weights use --init`);
+  }
+  return stepOrPath;
+}
+
+/** Point `latest` at `checkpointDir` (one of the run's own), atomically. */
+export function pointLatestAt(runDir: string, checkpointDir: string): void {
+  writeFileAtomic(path.join(runDir, CHECKPOINTS_DIR, LATEST_FILE), `${path.basename(checkpointDir)}\n`);
 }
 
 // ---------------------------------------------------------------- loading

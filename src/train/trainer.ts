@@ -19,17 +19,18 @@ import { UserError } from '../errors.js';
 import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
 import { createObjective, type LogitNormal, type ObjectiveName } from '../diffusion/objective.js';
 import { gaussian } from '../diffusion/noise.js';
-import { resolveConfig, type DiTConfig } from '../model/config.js';
+import { resolveConfig, validateConfig, type DiTConfig } from '../model/config.js';
 import { buildTextToVideo } from '../model/text-to-video.js';
-import { resolveTextEncoderConfig, type TextEncoderConfig } from '../text/config.js';
+import { resolveTextEncoderConfig, validateTextEncoderConfig, type TextEncoderConfig } from '../text/config.js';
 import { swapWords } from '../text/swaps.js';
 import { AdamW } from './adamw.js';
 import { BatchStream, type BatchCursor } from './batches.js';
-import { latestCheckpoint, loadCheckpoint, restoreVariables, saveCheckpoint } from './checkpoint.js';
+import { latestCheckpoint, listCheckpoints, loadCheckpoint, pickCheckpoint, pointLatestAt, restoreVariables, saveCheckpoint, verifyCheckpoint } from './checkpoint.js';
 import { clipByGlobalNorm } from './clip.js';
 import { Ema } from './ema.js';
 import { warmupCosine } from './schedule.js';
 import { writeLossPlot, writeSamples } from './progress-artifacts.js';
+import { checkCursor, checkSettings, checkTimesteps, readRunConfig } from './train-config.js';
 
 /** Everything that defines a run; saved as the run's config.json and in every checkpoint. */
 export interface TrainConfig {
@@ -69,7 +70,10 @@ export interface TrainOptions extends Partial<Omit<TrainConfig, 'model' | 'text'
   data: string;
   steps: number;
   out: string;
+  /** Continue the run in `out` from its latest checkpoint (from step 0 when it has none yet). */
   resume?: boolean;
+  /** Continue the run in `out` from this checkpoint: a step number or one of RUN/checkpoints/step-N (implies resume). */
+  resumeFrom?: string;
   /**
    * Start from this checkpoint's weights and EMA (a fine-tune or a second leg with new
    * settings) with a fresh optimizer, step 0 and this run's schedule; its model and text
@@ -78,6 +82,8 @@ export interface TrainOptions extends Partial<Omit<TrainConfig, 'model' | 'text'
   init?: string;
   /** Called after every step with its metrics. */
   onStep?: (metrics: StepMetrics) => void;
+  /** One-line notes (resuming from step 0, a missing checkpoint replaced by an earlier one); default: stderr. */
+  note?: (line: string) => void;
 }
 
 export interface StepMetrics {
@@ -115,25 +121,32 @@ export interface TrainResult {
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const runDir = options.out;
-  const resuming = Boolean(options.resume);
+  const resuming = Boolean(options.resume) || options.resumeFrom !== undefined;
+  const note = options.note ?? ((line: string) => console.error(`note: ${line}`));
   const existing = fs.existsSync(path.join(runDir, 'config.json'));
   if (existing && !resuming) throw new UserError(`${runDir} already holds a run; pass --resume to continue it, or choose another --out`);
   if (resuming && !existing) throw new UserError(`--resume: no run in ${runDir} (missing config.json)`);
-  if (!Number.isInteger(options.steps) || options.steps < 1) throw new UserError(`--steps must be a positive integer, got ${options.steps}`);
+  if (resuming && options.init) throw new UserError('--init starts a new run and --resume continues one: pass one of them');
+  checkSettings(options);
+  checkTimesteps(options.timesteps);
 
   let config: TrainConfig;
   let initial: ReturnType<typeof loadCheckpoint> | undefined;
-  if (resuming && options.init) throw new UserError('--init starts a new run and --resume continues one: pass one of them');
+  let resumed: ReturnType<typeof loadCheckpoint> | undefined;
   if (resuming) {
-    config = { ...(JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')) as TrainConfig), steps: options.steps };
-  } else {
-    if (options.init) {
-      const ck = loadCheckpoint(options.init);
-      const from = ck.config as TrainConfig;
-      if (!from?.model || !from?.text) throw new UserError(`--init: ${ck.path} has no model config (state.json): not a spacetime checkpoint`);
-      if (from.preset !== options.preset) throw new UserError(`--init: ${ck.path} is a ${from.preset} model, not --preset ${options.preset}`);
-      initial = ck;
+    config = { ...readRunConfig(runDir, TRAIN_DEFAULTS), steps: options.steps };
+    const from = options.resumeFrom !== undefined ? pickCheckpoint(runDir, options.resumeFrom) : latestCheckpoint(runDir, note);
+    if (from && options.resumeFrom !== undefined) {
+      resumed = loadPickedCheckpoint(runDir, from);
+    } else if (from) {
+      resumed = loadCheckpoint(from);
+    } else {
+      // Killed before its first checkpoint: the same run from step 0 (bit-identical to a fresh start).
+      note(`${runDir} has no checkpoint yet: starting it from step 0 with its config.json`);
+      if (config.initFrom) initial = loadInitCheckpoint(config.initFrom.checkpoint, config.preset, config.initFrom.step);
     }
+  } else {
+    if (options.init) initial = loadInitCheckpoint(options.init, options.preset);
     config = {
       ...TRAIN_DEFAULTS,
       ...stripUndefined(options),
@@ -144,46 +157,52 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       steps: options.steps,
       ...(initial ? { initFrom: { checkpoint: initial.path, step: initial.step } } : {}),
     } as TrainConfig;
-    for (const key of ['onStep', 'out', 'resume', 'init'] as const) delete (config as unknown as Record<string, unknown>)[key];
+    for (const key of ['onStep', 'note', 'out', 'resume', 'resumeFrom', 'init'] as const) delete (config as unknown as Record<string, unknown>)[key];
   }
   const objective = createObjective(config.objective, config.timesteps); // an unknown name fails before anything is written
   const dataset = new WorldDataset(config.data);
-  const [T, H, W] = dataset.shape;
-  if (T % config.model.patch[0] || H % config.model.patch[1] || W % config.model.patch[2]) {
-    throw new UserError(`dataset clips ${T}×${H}×${W} are not divisible by the model's patch ${config.model.patch.join('×')}`);
+  let cursor: BatchCursor | undefined;
+  try {
+    const [T, H, W] = dataset.shape;
+    if (T % config.model.patch[0] || H % config.model.patch[1] || W % config.model.patch[2]) {
+      throw new UserError(`dataset clips ${T}×${H}×${W} are not divisible by the model's patch ${config.model.patch.join('×')}`);
+    }
+    if (config.batchSize > dataset.length) {
+      // A bigger batch would hold the same clip twice; it also bounds the memory a typo can ask for.
+      throw new UserError(`--batch-size must be an integer from 1 to ${dataset.length} (the clips in ${config.data}), got ${config.batchSize}`);
+    }
+    if (resumed) cursor = checkCursor(resumed.state.cursor, path.join(resumed.path, 'state.json'), dataset.length);
+  } catch (err) {
+    dataset.close();
+    throw err;
   }
   ensureWritableDir(runDir);
   writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  // Continuing from a checkpoint picked by hand makes it the run's latest (a later --resume starts there too).
+  if (resumed && options.resumeFrom !== undefined) pointLatestAt(runDir, resumed.path);
 
   const net = buildTextToVideo(config.model, config.text, config.seed);
   const opt = new AdamW(net.params, { lr: config.lr, weightDecay: config.weightDecay });
   const ema = new Ema(net.params, config.emaDecay);
   let step = 0;
-  let cursor: BatchCursor | undefined;
   if (initial) {
     restoreVariables(net.params, initial.params, 'model');
     restoreVariables(ema.shadow, initial.ema ?? initial.params, 'EMA');
   }
-  if (resuming) {
-    const ckPath = latestCheckpoint(runDir);
-    if (!ckPath) throw new UserError(`--resume: ${runDir} has no checkpoint yet`);
-    const ck = loadCheckpoint(ckPath);
-    restoreVariables(net.params, ck.params, 'model');
-    if (ck.ema) restoreVariables(ema.shadow, ck.ema, 'EMA');
-    if (ck.optimizer) {
-      restoreVariables(opt.m, ck.optimizer.m, 'optimizer m');
-      restoreVariables(opt.v, ck.optimizer.v, 'optimizer v');
-      opt.step_ = ck.optimizer.step;
+  if (resumed) {
+    restoreVariables(net.params, resumed.params, 'model');
+    if (resumed.ema) restoreVariables(ema.shadow, resumed.ema, 'EMA');
+    if (resumed.optimizer) {
+      restoreVariables(opt.m, resumed.optimizer.m, 'optimizer m');
+      restoreVariables(opt.v, resumed.optimizer.v, 'optimizer v');
+      opt.step_ = resumed.optimizer.step;
     }
-    step = ck.step;
-    cursor = ck.state.cursor as BatchCursor;
+    step = resumed.step;
   }
   const batches = new BatchStream(dataset, { batchSize: config.batchSize, seed: config.seed, cursor });
   const metricsFile = path.join(runDir, 'metrics.jsonl');
   // Metrics after the resumed step are rewritten: keep only lines up to it.
-  const kept = fs.existsSync(metricsFile)
-    ? fs.readFileSync(metricsFile, 'utf8').split('\n').filter((l) => l && (JSON.parse(l) as StepMetrics).step <= step)
-    : [];
+  const kept = fs.existsSync(metricsFile) ? fs.readFileSync(metricsFile, 'utf8').split('\n').filter((l) => metricsStep(l) <= step) : [];
   writeFileAtomic(metricsFile, kept.map((l) => l + '\n').join(''));
   const metricsFd = fs.openSync(metricsFile, 'a');
 
@@ -191,7 +210,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // Preview captions: the first two distinct captions of the dataset.
   const previewPrompts = [...new Set(Array.from({ length: Math.min(dataset.length, 8) }, (_, i) => dataset.meta(i).caption))].slice(0, 2);
   let lastLoss = NaN;
-  let checkpoint = resuming ? (latestCheckpoint(runDir) as string) : '';
+  let checkpoint = resumed?.path ?? '';
   const save = () =>
     saveCheckpoint(
       runDir,
@@ -285,6 +304,57 @@ export const NEGATIVE_TEMPERATURE = 0.005;
  */
 export function negativeLoss(eTrue: tf.Tensor1D, eSwapped: tf.Tensor1D, temperature = NEGATIVE_TEMPERATURE): tf.Scalar {
   return tf.tidy(() => tf.mul(tf.mean(tf.softplus(tf.div(tf.sub(eTrue, eSwapped), temperature))), temperature) as tf.Scalar);
+}
+
+/**
+ * A checkpoint to start a new run from (--init), or the one a run killed before its first
+ * checkpoint started from (its config's initFrom, at `step`): same preset, a spacetime model.
+ */
+function loadInitCheckpoint(from: string, preset: string, step?: number): ReturnType<typeof loadCheckpoint> {
+  const ck = loadCheckpoint(from);
+  const config = ck.config as TrainConfig;
+  if (!config?.model || !config?.text) throw new UserError(`--init: ${ck.path} has no model config (state.json): not a spacetime checkpoint`);
+  if (config.preset !== preset) throw new UserError(`--init: ${ck.path} is a ${config.preset} model, not --preset ${preset}`);
+  try {
+    validateConfig(config.model as unknown as Record<string, unknown>);
+    validateTextEncoderConfig(config.text as unknown as Record<string, unknown>);
+  } catch (err) {
+    if (err instanceof UserError) throw new UserError(`--init: ${path.join(ck.path, 'state.json')}: ${err.message}`);
+    throw err;
+  }
+  if (step !== undefined && ck.step !== step) throw new UserError(`the run started from ${from} at step ${step}, which now holds step ${ck.step}`);
+  return ck;
+}
+
+/** A checkpoint picked with --resume-from; when it is damaged, the error also lists the run's good ones. */
+function loadPickedCheckpoint(runDir: string, dir: string): ReturnType<typeof loadCheckpoint> {
+  try {
+    return loadCheckpoint(dir);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    const good = listCheckpoints(runDir).filter((c) => c.path !== dir && isIntact(c.path)).map((c) => c.step);
+    throw new UserError(`${err.message}; ${good.length ? `good checkpoints of this run: steps ${good.join(', ')} (--resume-from STEP)` : 'this run has no other good checkpoint'}`);
+  }
+}
+
+function isIntact(checkpointDir: string): boolean {
+  try {
+    verifyCheckpoint(checkpointDir);
+    return true;
+  } catch (err) {
+    if (err instanceof UserError) return false;
+    throw err;
+  }
+}
+
+/** The step of one metrics.jsonl line; Infinity for a blank or torn line (a kill mid-write), which is dropped. */
+function metricsStep(line: string): number {
+  try {
+    const step = (JSON.parse(line) as StepMetrics).step;
+    return typeof step === 'number' ? step : Infinity;
+  } catch {
+    return Infinity;
+  }
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
