@@ -18,7 +18,7 @@ import { serializeSafetensors, type SafeTensor } from '../io/safetensors.js';
 import { validateConfig } from '../model/config.js';
 import { validateTextEncoderConfig } from '../text/config.js';
 import { loadCheckpoint, type LoadedTensor } from '../train/checkpoint.js';
-import type { TrainConfig } from '../train/trainer.js';
+import type { TrainConfig } from '../train/train-config.js';
 import { modelCard } from './model-card.js';
 import { MODEL_FILES, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFolderConfig } from './model-folder.js';
 import { CHECK_DEFAULTS, assertHeldOut, runQualityCheck, type CheckOptions, type QualityCheckResult } from './quality-check.js';

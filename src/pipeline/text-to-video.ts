@@ -16,7 +16,7 @@ import { createSampler } from '../diffusion/samplers/index.js';
 import { channelsFirstToFrames } from '../train/batches.js';
 import { loadCheckpoint, restoreVariables } from '../train/checkpoint.js';
 import { buildTextToVideo, type TextToVideo } from '../model/text-to-video.js';
-import type { TrainConfig } from '../train/trainer.js';
+import type { TrainConfig } from '../train/train-config.js';
 import { isModelFolder, readModelFolder, type GenerationDefaults } from './model-folder.js';
 import { unknownWordsWarning } from '../text/tokenizer.js';
 import type { Video } from '../video/index.js';

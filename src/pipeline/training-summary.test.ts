@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../model/config.js';
 import { resolveTextEncoderConfig } from '../text/config.js';
-import { TRAIN_DEFAULTS, type TrainConfig } from '../train/trainer.js';
+import { TRAIN_DEFAULTS, type TrainConfig } from '../train/train-config.js';
 import { dataCommand, trainCommand } from './training-summary.js';
 
 const config: TrainConfig = {

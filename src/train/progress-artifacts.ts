@@ -13,7 +13,7 @@ import { generateVideos, videoGrid } from '../pipeline/text-to-video.js';
 import { writeMp4 } from '../video/index.js';
 import type { Ema } from './ema.js';
 import type { TextToVideo } from '../model/text-to-video.js';
-import type { TrainConfig } from './trainer.js';
+import type { TrainConfig } from './train-config.js';
 
 /** Sampling settings for the previews: cheap, so they do not slow training much. */
 const PREVIEW = { steps: 12, guidance: 3, sampler: 'heun', seed: 0 };

@@ -10,12 +10,59 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { OBJECTIVE_NAMES } from '../diffusion/objective.js';
+import { OBJECTIVE_NAMES, type LogitNormal, type ObjectiveName } from '../diffusion/objective.js';
 import { UserError } from '../errors.js';
-import { validateConfig } from '../model/config.js';
-import { validateTextEncoderConfig } from '../text/config.js';
+import { validateConfig, type DiTConfig } from '../model/config.js';
+import { validateTextEncoderConfig, type TextEncoderConfig } from '../text/config.js';
 import type { BatchCursor } from './batches.js';
-import type { TrainConfig } from './trainer.js';
+
+/** Everything that defines a run; saved as the run's config.json and in every checkpoint. */
+export interface TrainConfig {
+  preset: string;
+  model: DiTConfig;
+  text: TextEncoderConfig;
+  objective: ObjectiveName;
+  data: string;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  warmup: number;
+  weightDecay: number;
+  clipNorm: number;
+  emaDecay: number;
+  /** Share of captions replaced by the null caption (classifier-free guidance). */
+  captionDropout: number;
+  seed: number;
+  checkpointEvery: number;
+  keepCheckpoints: number;
+  /** Every this many steps, sample videos and a loss plot into the run folder (0 = never). */
+  sampleEvery: number;
+  /** Training timesteps' logit-normal (absent: the objective's default). */
+  timesteps?: LogitNormal;
+  /**
+   * Hard-negative captions: each caption with these word pairs swapped ("left" ↔ "right") is
+   * a false description of its clip, and the model is trained to denoise the clip worse with
+   * it than with the true caption (see negativeLoss). Absent: off.
+   */
+  negatives?: { swaps: [string, string][]; weight: number };
+  /** The checkpoint whose weights (and EMA) this run started from, instead of a fresh initialisation. */
+  initFrom?: { checkpoint: string; step: number };
+}
+
+export const TRAIN_DEFAULTS = {
+  objective: 'rectified-flow' as ObjectiveName,
+  batchSize: 8,
+  lr: 3e-4,
+  warmup: 100,
+  weightDecay: 0,
+  clipNorm: 1,
+  emaDecay: 0.999,
+  captionDropout: 0.1,
+  seed: 0,
+  checkpointEvery: 200,
+  keepCheckpoints: 3,
+  sampleEvery: 500,
+};
 
 /** Seeds feed `seed · 7919 + k` into TensorFlow's seeded initialisers: kept well inside 2^53. */
 export const MAX_SEED = 2 ** 32 - 1;

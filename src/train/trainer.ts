@@ -30,40 +30,7 @@ import { clipByGlobalNorm } from './clip.js';
 import { Ema } from './ema.js';
 import { warmupCosine } from './schedule.js';
 import { writeLossPlot, writeSamples } from './progress-artifacts.js';
-import { checkCursor, checkSettings, checkTimesteps, readRunConfig } from './train-config.js';
-
-/** Everything that defines a run; saved as the run's config.json and in every checkpoint. */
-export interface TrainConfig {
-  preset: string;
-  model: DiTConfig;
-  text: TextEncoderConfig;
-  objective: ObjectiveName;
-  data: string;
-  steps: number;
-  batchSize: number;
-  lr: number;
-  warmup: number;
-  weightDecay: number;
-  clipNorm: number;
-  emaDecay: number;
-  /** Share of captions replaced by the null caption (classifier-free guidance). */
-  captionDropout: number;
-  seed: number;
-  checkpointEvery: number;
-  keepCheckpoints: number;
-  /** Every this many steps, sample videos and a loss plot into the run folder (0 = never). */
-  sampleEvery: number;
-  /** Training timesteps' logit-normal (absent: the objective's default). */
-  timesteps?: LogitNormal;
-  /**
-   * Hard-negative captions: each caption with these word pairs swapped ("left" ↔ "right") is
-   * a false description of its clip, and the model is trained to denoise the clip worse with
-   * it than with the true caption (see negativeLoss). Absent: off.
-   */
-  negatives?: { swaps: [string, string][]; weight: number };
-  /** The checkpoint whose weights (and EMA) this run started from, instead of a fresh initialisation. */
-  initFrom?: { checkpoint: string; step: number };
-}
+import { checkCursor, checkSettings, checkTimesteps, readRunConfig, TRAIN_DEFAULTS, type TrainConfig } from './train-config.js';
 
 export interface TrainOptions extends Partial<Omit<TrainConfig, 'model' | 'text'>> {
   preset: string;
@@ -97,20 +64,6 @@ export interface StepMetrics {
   seconds: number;
 }
 
-export const TRAIN_DEFAULTS = {
-  objective: 'rectified-flow' as ObjectiveName,
-  batchSize: 8,
-  lr: 3e-4,
-  warmup: 100,
-  weightDecay: 0,
-  clipNorm: 1,
-  emaDecay: 0.999,
-  captionDropout: 0.1,
-  seed: 0,
-  checkpointEvery: 200,
-  keepCheckpoints: 3,
-  sampleEvery: 500,
-};
 
 export interface TrainResult {
   runDir: string;
