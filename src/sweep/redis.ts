@@ -54,7 +54,8 @@ export async function connectRedis(raw: string, options: { role: 'worker' | 'cli
   } catch (err) {
     throw new UserError(`cannot reach Redis at ${shown}: ${describeError(cause ?? err) || 'connection failed'}`);
   } finally {
-    probe.disconnect();
+    // A refused connection has ended already; disconnect() then arms a 2 s timer for nothing.
+    if (probe.status !== 'end') probe.disconnect();
   }
   const opts: RedisOptions = {
     connectTimeout: CONNECT_TIMEOUT_MS,
