@@ -43,6 +43,11 @@ describe('sweep file', () => {
     expect(problem({ jobs: [{ name: 'a', command: ['eval', '--export', 'x'] }] })).toMatch(/must not pass --export/);
   });
 
+  it('accepts the shipped example, the shipped model over guidance 1–5', () => {
+    const sweep = readSweepFile(path.join(__dirname, '..', '..', 'sweeps', 'guidance-smoke.json'));
+    expect(sweep.jobs.map((j) => j.command[j.command.indexOf('--guidance') + 1])).toEqual(['1', '2', '3', '4', '5']);
+  });
+
   it('reads a file, naming it when it is not JSON or missing', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sweep-file-'));
     const file = path.join(dir, 'bad.json');
