@@ -121,6 +121,9 @@ describe.skipIf(!REDIS_SERVER)('sweeps on Redis', () => {
         const p = (await queue.getJob(slow.id!))?.progress as Partial<Heartbeat> | undefined;
         return typeof p === 'object' && p.pid ? p : null;
       });
+      const running = (await sweepStatus(out)).jobs.find((j) => j.name === 'slow')!;
+      expect(running.state).toBe('running');
+      expect(running.detail).toMatch(new RegExp(`^on [^ ]+:${doomed.child.pid}, heartbeat \\d+s ago$`));
       await until('half of slow written', () => fs.existsSync(path.join(out, 'slow', 'manifest.json')) && fs.readdirSync(path.join(out, 'slow')).length > 3);
       doomed.child.kill('SIGKILL');
       // Its command dies with it (pdeathsig), so nothing keeps writing into slow/.
