@@ -201,20 +201,27 @@ describe.skipIf(!REDIS_SERVER)('sweeps on Redis', () => {
     expect(again.stdout).toContain('1 queued, 1 already finished');
   });
 
-  it('lists the eval jobs of a sweep folder as runs of the comparison server', async () => {
+  it('runs each kind of command, and the server lists the eval jobs as runs', async () => {
     if (!workers.some((w) => w.child.exitCode === null)) startWorker();
     const videos = path.join(tmp, 'videos');
     expect(spacetime('data', 'export', '--families', 'bounce', '--n', '2', '--out', videos, '--quiet').code).toBe(0);
+    const dataset = path.join(tmp, 'dataset');
+    expect(spacetime('data', 'make', '--families', 'bounce', '--n', '4', '--out', dataset, '--quiet').code).toBe(0);
     const sweepFile = path.join(tmp, 'evals.json');
     const jobs = [
       { name: 'truth-a', command: ['eval', '--videos', videos, '--skip-physics-iq', '--quiet'] },
       { name: 'data-b', command: ['data', 'make', '--families', 'bounce', '--n', '2', '--quiet'] },
+      { name: 'video-c', command: ['generate', 'a red ball bounces on the floor', '--steps', '2'] },
+      { name: 'train-d', command: ['train', '--preset', 'tiny', '--data', dataset, '--steps', '1', '--batch-size', '2', '--quiet'] },
     ];
     fs.writeFileSync(sweepFile, JSON.stringify({ jobs }));
     const out = path.join(tmp, 'evals');
     const r = spacetime('sweep', sweepFile, '--redis', url, '--out', out, '--wait');
     expect(r.stderr).not.toContain('failed');
     expect(r.code).toBe(0);
+    expect(fs.statSync(path.join(out, 'video-c', 'video.mp4')).size).toBeGreaterThan(1000);
+    expect(fs.existsSync(path.join(out, 'train-d', 'checkpoints', 'latest'))).toBe(true);
+    // Only the eval job's folder is a run; the others, and .sweep, are not.
     const runs = new RunIndex(out, { rescanMs: 0 });
     expect(runs.list().map((run) => run.id)).toEqual(['truth-a']);
     expect(runs.summary(runs.list()[0]).headline.joint_accuracy).toBe(1); // the ground truth scores itself perfectly

@@ -168,7 +168,7 @@ async function runJob(job: Job<SweepJobData>, ctx: RunContext): Promise<{ second
 }
 
 /** Deal with output a killed attempt left, and return the argv to run now. */
-async function prepareOutput(data: SweepJobData): Promise<string[]> {
+export async function prepareOutput(data: SweepJobData): Promise<string[]> {
   const out = jobOutputDir(data.dir, data.name);
   // eval builds its folder under a hidden temporary name beside it: a dead attempt's is litter.
   for (const entry of safeReaddir(data.dir)) if (entry.startsWith(`.${data.name}.tmp-`)) fs.rmSync(path.join(data.dir, entry), { recursive: true, force: true });
