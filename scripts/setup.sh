@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up spacetime-lab on a fresh Debian machine with Node 20 (run as root, or with sudo):
 #   1. system packages the tests need (Jupyter for the notebooks, Chromium for the
-#      comparison server's browser test), from Debian, and
+#      comparison server's browser test, redis-server for the sweep tests), from Debian, and
 #      Python's safetensors where pip can reach it;
 #   2. the npm dependencies, exactly as locked (npm ci), skipped when already in place;
 #   3. the native CPU kernels (node-gyp, offline) when their sources are present: a failed
@@ -22,7 +22,7 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 # 1. System packages (Debian).
-APT_PACKAGES=(jupyter-nbconvert jupyter-client python3-nbconvert python3-ipykernel chromium)
+APT_PACKAGES=(jupyter-nbconvert jupyter-client python3-nbconvert python3-ipykernel chromium redis-server)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

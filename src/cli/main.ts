@@ -42,6 +42,14 @@ const commands: Record<string, Command> = {
     summary: 'write report.html and report.md for evaluation runs',
     run: async (argv) => (await import('./report.js')).runReport(argv),
   },
+  sweep: {
+    summary: 'submit a sweep of independent jobs to Redis (--wait for them), or show its status',
+    run: async (argv) => (await import('./sweep.js')).runSweep(argv),
+  },
+  worker: {
+    summary: 'run sweep jobs from Redis, here; start one on each machine',
+    run: async (argv) => (await import('./worker.js')).runWorkerCommand(argv),
+  },
 };
 
 function usage(): string {
