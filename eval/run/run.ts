@@ -14,7 +14,9 @@ import path from 'node:path';
 import { UserError } from '../../src/errors.js';
 import { fsyncDir, writeFileSynced } from '../../src/io/atomic.js';
 import { loadPipeline } from '../../src/pipeline/text-to-video.js';
-import { encodeMp4, type Video } from '../../src/video/index.js';
+import { encodeMp4, probeVideo, type Video } from '../../src/video/index.js';
+import { formatCsv } from '../../src/io/csv.js';
+import { CAPTIONS_HEADER } from '../../datasets/interchange.js';
 import { pixelFeatures } from '../encoder/pixel-features.js';
 import { ENCODER_CLIP, ENCODER_VERSION, ENCODER_WEIGHTS_FILE, ensureEncoderBackend, loadVideoEncoder } from '../encoder/video-encoder.js';
 import { frechetWithInterval, type FrechetResult } from '../frechet/frechet.js';
@@ -137,7 +139,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
     const pipe = loadPipeline(options.checkpoint);
     const settings = resolveGenerateSettings(pipe, options.generate);
     seeds = Array.from({ length: seedsK }, (_, k) => k + 1);
-    inputs = generateSuiteInputs(pipe, suite!, seeds, settings, (d, n) => options.onProgress?.('generate', d, n));
+    inputs = await generateSuiteInputs(pipe, suite!, seeds, settings, (d, n) => options.onProgress?.('generate', d, n));
     pipe.net.dit.dispose();
     pipe.net.encoder.dispose();
     // A shipped model folder has no step (-1): say so rather than record a fake one.
@@ -280,9 +282,15 @@ async function writeRunFolder(
     for (const sub of ['videos', 'truth', 'tracks']) fs.mkdirSync(path.join(tmp, sub));
     const write = (rel: string, data: string | Uint8Array) => writeFileSynced(path.join(tmp, rel), data);
     const truthBytes = new Map<string, Uint8Array>(); // one encode per prompt: its seeds share the truth
+    const captionRows: (string | number)[][] = []; // the run's videos in the interchange layout
     for (let k = 0; k < scored.length; k++) {
       const { input, score } = scored[k];
-      write(`videos/${input.id}.mp4`, input.sourceFile ? fs.readFileSync(input.sourceFile) : await encodeMp4(input.video));
+      // The scored frames were decoded from exactly these bytes (inputs.ts `EvalInput`).
+      const stored = input.sourceFile ? fs.readFileSync(input.sourceFile) : input.mp4;
+      if (!stored) throw new Error(`input ${input.id} has no stored video to write`);
+      write(`videos/${input.id}.mp4`, stored);
+      const size = await probeVideo(path.join(tmp, 'videos', `${input.id}.mp4`));
+      captionRows.push([`videos/${input.id}.mp4`, input.caption, input.video.numFrames, size.height, size.width, input.video.fps]);
       if (input.truth) {
         const key = `${input.promptId}/${input.truth.video.numFrames}x${input.truth.video.height}x${input.truth.video.width}`;
         if (!truthBytes.has(key)) truthBytes.set(key, await encodeMp4(input.truth.video));
@@ -293,6 +301,9 @@ async function writeRunFolder(
     }
     const videoColumns = [...VIDEO_ID_COLUMNS, ...metrics, ...VIDEO_FLAG_COLUMNS];
     const categoryColumns = ['category', 'split', 'videos', ...metrics, 'abnormal_rate', 'joint_accuracy'];
+    // With it the run folder is itself a --videos folder: `eval --suite S --videos DIR` re-scores
+    // exactly what was scored.
+    write('captions.csv', formatCsv(CAPTIONS_HEADER, captionRows));
     write('videos.csv', toCsv(videos, videoColumns));
     write('videos.json', JSON.stringify({ rows: videos }, null, 1) + '\n');
     write('categories.csv', toCsv(categories, categoryColumns));
