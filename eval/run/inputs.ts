@@ -38,6 +38,8 @@ export interface EvalInput {
    */
   sourceFile: string | null;
   mp4: Uint8Array | null;
+  /** Its captions.csv line (a --videos folder). */
+  row?: number;
   truth: { state: StateFile; video: Video } | null;
 }
 
@@ -86,7 +88,8 @@ export interface FolderRow {
 }
 
 /**
- * A --videos folder's rows, each checked on its own without decoding (columns, numbers, a
+ * A --videos folder's rows (captions.csv, videos, optional states/NAME.json), each checked on
+ * its own without decoding (columns, numbers, a
  * video inside the folder, a caption, a suite prompt, one video per id): what reading it
  * will cost is known, and a bad row is listed at once. Holds only the rows' text.
  */
@@ -143,7 +146,7 @@ export async function loadFolderInput(folder: InterchangeFolder, listed: FolderR
   } catch (err) {
     return { file, row: row.line, reason: describeError(err) };
   }
-  const common = { id: listed.id, promptId: listed.promptId, seed: listed.seed, caption: row.text, video, sourceFile: row.file, mp4: null };
+  const common = { id: listed.id, promptId: listed.promptId, seed: listed.seed, caption: row.text, video, sourceFile: row.file, mp4: null, row: row.line };
   if (item) {
     const truth = suiteTruth(item, { width: video.width, height: video.height, numFrames: video.numFrames, fps: video.fps });
     return { ...common, category: item.category, split: item.split, family: item.family, truth };
@@ -159,37 +162,6 @@ export async function loadFolderInput(folder: InterchangeFolder, listed: FolderR
     family: spec?.family ?? '',
     truth,
   };
-}
-
-/**
- * Read a --videos folder: captions.csv, videos, optional states/NAME.json. With a suite,
- * each row is matched to a suite prompt by file name (`PROMPT` or `PROMPT-sN`) or else by
- * its caption, and its ground truth is the suite's; a row matching no prompt is a bad input.
- */
-export async function readVideoFolder(dir: string, suite: Suite | null): Promise<{ inputs: EvalInput[]; bad: BadInput[] }> {
-  const { folder, rows, bad } = listVideoFolder(dir, suite);
-  const candidates: EvalInput[] = [];
-  const rowOf = new Map<EvalInput, number>();
-  for (const listed of rows) {
-    const loaded = await loadFolderInput(folder!, listed);
-    if ('reason' in loaded) bad.push(loaded);
-    else {
-      candidates.push(loaded);
-      rowOf.set(loaded, listed.row.line);
-    }
-  }
-  // One run compares like with like: every video the size and length most of them have.
-  const shape = (v: Video) => `${v.numFrames}×${v.height}×${v.width}`;
-  const counts = new Map<string, number>();
-  for (const c of candidates) counts.set(shape(c.video), (counts.get(shape(c.video)) ?? 0) + 1);
-  const common = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-  const inputs = candidates.filter((c) => {
-    if (shape(c.video) === common) return true;
-    bad.push({ file: c.sourceFile ?? '', row: rowOf.get(c), reason: `is ${shape(c.video)} (frames×height×width) but most videos of the folder are ${common}` });
-    return false;
-  });
-  bad.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
-  return { inputs, bad };
 }
 
 function matchSuiteItem(suite: Suite, promptId: string, caption: string): SuiteItem | undefined {
