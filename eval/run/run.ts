@@ -1,9 +1,11 @@
 /**
  * One evaluation run: inputs (a suite's prompts through a checkpoint, or a folder of
  * anyone's videos) → per-video scores → tables, Fréchet distances and provenance, written
- * as one folder in the `spacetime-eval/v1` layout (eval/FORMAT.md). The folder is built
- * under a temporary name beside DIR and renamed into place, so a failed run never leaves a
- * half-written run.json.
+ * as one folder in the `spacetime-eval/v1` layout (eval/FORMAT.md). Inputs come one video at
+ * a time: each is decoded (or generated and round-tripped through its MP4), scored, written
+ * and let go before the next, so memory does not grow with the folder. The folder is built
+ * under a temporary name beside DIR and renamed into place (run-folder.ts), so a failed run
+ * never leaves a half-written run.json.
  *
  *   const result = await runEvaluation({ suite: 'gravity-id', checkpoint: 'models/default', out: 'evals/gravity-id' });
  *   const result = await runEvaluation({ videos: 'exports/ood', out: 'evals/ood-truth' });
