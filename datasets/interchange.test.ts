@@ -124,6 +124,14 @@ describe('import', () => {
     }
   });
 
+  it('refuses an --out that holds other files, leaving them alone', async () => {
+    const out = path.join(tmp, 'occupied');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'notes.txt'), 'mine');
+    await expect(importFolder(exported, { out })).rejects.toThrow(`--out ${out} exists and is not an empty folder; use another --out`);
+    expect(fs.readdirSync(out)).toEqual(['notes.txt']);
+  });
+
   it('accepts a captions.csv saved with a UTF-8 byte-order mark', async () => {
     const dir = copyExport('bom');
     const csvFile = path.join(dir, 'captions.csv');
