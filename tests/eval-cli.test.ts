@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../src/io/csv.js';
 import { METRIC_NAMES } from '../eval/score.js';
 import { BACKGROUND } from '../datasets/world/palette.js';
+import { ffmpegPath } from '../src/video/index.js';
 
 const root = path.resolve(__dirname, '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-eval-cli-'));
@@ -31,7 +32,7 @@ describe('spacetime eval --videos', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/wrote runs\/truth: 6 videos scored in [\d.]+s; abnormal 0\.0%/);
     const dir = path.join(tmp, 'runs', 'truth');
-    expect(fs.readdirSync(dir).sort()).toEqual(['categories.csv', 'categories.json', 'run.json', 'tracks', 'truth', 'videos', 'videos.csv', 'videos.json']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['captions.csv', 'categories.csv', 'categories.json', 'run.json', 'tracks', 'truth', 'videos', 'videos.csv', 'videos.json']);
 
     const run = readJson('runs', 'truth', 'run.json');
     expect(run).toMatchObject({ format: 'spacetime-eval/v1', name: 'truth', suite: null, source: { kind: 'videos', path: 'truth-folder', config: null, generate: null }, seeds: [0], bad_inputs: [] });
@@ -116,7 +117,7 @@ describe('spacetime eval --videos', () => {
     const state4 = path.join(dir, 'states', `${path.basename(lines[3].split(',')[0], '.mp4')}.json`);
     fs.writeFileSync(state4, JSON.stringify({ ...JSON.parse(fs.readFileSync(state4, 'utf8')), width: 16 }));
     // line 5 says 8 frames, the video has 16.
-    lines[4] = lines[4].replace(',16,32,32,', ',8,32,32,');
+    lines[4] = lines[4].replace(',16,64,64,', ',8,64,64,');
     fs.writeFileSync(path.join(dir, 'captions.csv'), lines.join('\n') + '\n');
 
     const r = spacetime('eval', '--videos', 'damaged', '--out', 'runs/damaged', '--quiet');
@@ -127,11 +128,67 @@ describe('spacetime eval --videos', () => {
     expect(bad[0].reason).toMatch(/video videos\/missing-.*\.mp4 not found/);
     expect(bad[1].reason).toBe('expected 6 columns, got 2');
     expect(bad[2]).toMatchObject({ file: path.relative(tmp, state4) });
-    expect(bad[2].reason).toMatch(/is for 16×32 but the video is 32×32: it does not match its video/);
-    expect(bad[3].reason).toMatch(/decodes to 16×32×32 .* the row says 8×32×32/);
+    expect(bad[2].reason).toMatch(/is for 16×64 \(a 8×32 clip at 2×\) but the video is 32×32: it does not match its video/);
+    expect(bad[3].reason).toMatch(/decodes to 16×32×32 \(frames×height×width\), the row says 8×64×64/);
     for (const b of bad) expect(r.stderr).toContain(`line ${b.row}: ${b.reason}`);
     expect(readJson('runs', 'damaged', 'videos.json').rows).toHaveLength(2);
   });
+
+  it('lists, without reading them, links leaving the folder, invalid state files and a mislabelled 4096² video; accepts a BOM', () => {
+    const dir = path.join(tmp, 'hostile');
+    fs.cpSync(path.join(tmp, 'truth-folder'), dir, { recursive: true });
+    const csvFile = path.join(dir, 'captions.csv');
+    const lines = fs.readFileSync(csvFile, 'utf8').trim().split('\n');
+    const name = (k: number) => path.basename(lines[k].split(',')[0], '.mp4');
+    // line 2: its video is a link to a file outside the folder.
+    const outside = path.join(tmp, 'outside.mp4');
+    fs.renameSync(path.join(dir, 'videos', `${name(1)}.mp4`), outside);
+    fs.symlinkSync(outside, path.join(dir, 'videos', `${name(1)}.mp4`));
+    // line 3: a state without objects; line 4: a position of 1e308; line 5: an empty spec.
+    const edit = (k: number, f: (s: Record<string, unknown> & { objects: { track: Record<string, unknown>[] }[] }) => void) => {
+      const file = path.join(dir, 'states', `${name(k)}.json`);
+      const state = JSON.parse(fs.readFileSync(file, 'utf8'));
+      f(state);
+      fs.writeFileSync(file, JSON.stringify(state));
+    };
+    edit(2, (st) => delete (st as Partial<typeof st>).objects);
+    edit(3, (st) => (st.objects[0].track[1].x = 1e308));
+    edit(4, (st) => (st.spec = {}));
+    // line 6: 4096² frames listed as 64×64.
+    const big = path.join(dir, 'videos', `${name(5)}.mp4`);
+    expect(spawnSync(ffmpegPath(), ['-y', '-f', 'lavfi', '-i', 'color=c=red:s=4096x4096:r=10:d=1.6', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-threads', '1', big]).status).toBe(0);
+    // line 8 (added): a second row for line 7's video — refused before decoding.
+    fs.writeFileSync(csvFile, '\uFEFF' + [...lines, lines[6]].join('\n') + '\n');
+
+    const r = spacetime('eval', '--videos', 'hostile', '--out', 'runs/hostile', '--skip-physics-iq', '--quiet');
+    expect(r.code, r.stderr).toBe(2);
+    const bad = readJson('runs', 'hostile', 'run.json').bad_inputs as { file: string; row: number; reason: string }[];
+    expect(bad.map((b) => b.row)).toEqual([2, 3, 4, 5, 6, 8]);
+    expect(bad[0].reason).toMatch(new RegExp(`videos/${name(1)}\\.mp4 is a link to .*outside\\.mp4, outside the folder`));
+    expect(bad[1]).toMatchObject({ file: `hostile/states/${name(2)}.json`, reason: 'objects: Invalid input: expected array, received undefined' });
+    expect(bad[2].reason).toBe('objects.0.track.1.x: Too big: expected number to be <=10000');
+    expect(bad[3].reason).toMatch(/^spec\.family: Invalid option/);
+    expect(bad[4].reason).toMatch(/its frames are 4096x4096, the row says 64x64; not decoded/);
+    expect(bad[5].reason).toMatch(/a second video for /);
+    expect(readJson('runs', 'hostile', 'videos.json').rows).toHaveLength(1);
+    expect(fs.readdirSync(path.join(tmp, 'runs')).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('a 100,000-row captions.csv naming one video: one decode, the rest listed at once', () => {
+    const dir = path.join(tmp, 'many-rows');
+    fs.cpSync(path.join(tmp, 'truth-folder'), dir, { recursive: true });
+    const csvFile = path.join(dir, 'captions.csv');
+    const [header, first] = fs.readFileSync(csvFile, 'utf8').trim().split('\n');
+    fs.writeFileSync(csvFile, [header, ...Array.from({ length: 100_000 }, () => first)].join('\n') + '\n');
+    const t0 = performance.now();
+    const r = spacetime('eval', '--videos', 'many-rows', '--out', 'runs/many-rows', '--skip-physics-iq', '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/1 videos scored, 99999 skipped/);
+    expect(r.stderr.split('\n').length).toBeLessThanOrEqual(51); // the first 50 named, the rest counted
+    expect(r.stderr).toMatch(/skipped: 99949 more, listed in runs\/many-rows\/run\.json bad_inputs/);
+    // 16 s measured (2 busy cores); it ran past 120 s when every row was decoded before duplicates were found.
+    expect(performance.now() - t0).toBeLessThan(60_000);
+  }, 120_000);
 
   it('an empty folder, a folder without captions.csv and usage errors: exit 1, one line, nothing written', () => {
     fs.mkdirSync(path.join(tmp, 'empty'));
@@ -191,6 +248,24 @@ describe('spacetime eval --suite', () => {
     expect(run.timings.generate_s).toBeGreaterThan(0);
     const ids = readJson('evals', 'tiny-id', 'videos.json').rows.map((v: { id: string }) => v.id);
     expect(ids.slice(0, 2)).toEqual(['gravity-000-s1', 'gravity-000-s2']);
+
+    // What was scored is what was stored: the run folder, re-scored as a --videos folder
+    // (its captions.csv), gives the same figures. (They differed when the frames held in
+    // memory were scored instead of the MP4s written.)
+    const captions = csv('evals', 'tiny-id', 'captions.csv');
+    expect(captions[0]).toEqual(['path', 'text', 'num_frames', 'height', 'width', 'fps']);
+    expect(captions[1].slice(2)).toEqual(['4', '32', '32', '10']); // the stored file: the 16×16 clip at 2×
+    const again = spacetime('eval', '--suite', 'all-id', '--limit', '1', '--videos', 'evals/tiny-id', '--out', 'evals/tiny-id-rescored', '--quiet');
+    expect(again.code, again.stderr).toBe(0);
+    const rescored = readJson('evals', 'tiny-id-rescored', 'run.json');
+    expect(rescored.headline).toEqual(run.headline);
+    expect(rescored.frechet).toEqual(run.frechet);
+    expect(rescored.skipped_metrics).toEqual(run.skipped_metrics);
+    expect(readJson('evals', 'tiny-id-rescored', 'videos.json')).toEqual(readJson('evals', 'tiny-id', 'videos.json'));
+    for (const id of ids) {
+      const bytes = (dir: string) => fs.readFileSync(path.join(tmp, 'evals', dir, 'videos', `${id}.mp4`));
+      expect(bytes('tiny-id-rescored').equals(bytes('tiny-id'))).toBe(true);
+    }
 
     const rep = spacetime('report', 'evals/tiny-id');
     expect(rep.code, rep.stderr).toBe(0);

@@ -1,9 +1,11 @@
 /**
  * One evaluation run: inputs (a suite's prompts through a checkpoint, or a folder of
  * anyone's videos) → per-video scores → tables, Fréchet distances and provenance, written
- * as one folder in the `spacetime-eval/v1` layout (eval/FORMAT.md). The folder is built
- * under a temporary name beside DIR and renamed into place, so a failed run never leaves a
- * half-written run.json.
+ * as one folder in the `spacetime-eval/v1` layout (eval/FORMAT.md). Inputs come one video at
+ * a time: each is decoded (or generated and round-tripped through its MP4), scored, written
+ * and let go before the next, so memory does not grow with the folder. The folder is built
+ * under a temporary name beside DIR and renamed into place (run-folder.ts), so a failed run
+ * never leaves a half-written run.json.
  *
  *   const result = await runEvaluation({ suite: 'gravity-id', checkpoint: 'models/default', out: 'evals/gravity-id' });
  *   const result = await runEvaluation({ videos: 'exports/ood', out: 'evals/ood-truth' });
@@ -12,21 +14,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../src/errors.js';
-import { fsyncDir, writeFileSynced } from '../../src/io/atomic.js';
 import { loadPipeline } from '../../src/pipeline/text-to-video.js';
-import { encodeMp4, type Video } from '../../src/video/index.js';
-import { pixelFeatures } from '../encoder/pixel-features.js';
-import { ENCODER_CLIP, ENCODER_VERSION, ENCODER_WEIGHTS_FILE, ensureEncoderBackend, loadVideoEncoder } from '../encoder/video-encoder.js';
-import { frechetWithInterval, type FrechetResult } from '../frechet/frechet.js';
-import { motionFeatures } from '../frechet/motion-features.js';
-import { createScorer, METRIC_NAMES } from '../score.js';
 import { estimatePalette } from '../parse/palette.js';
 import { PHYSIQ_CONVENTIONS, type PhysiqConventions } from '../physiq/masks.js';
+import { createScorer, METRIC_NAMES } from '../score.js';
 import { resolveSuite, type Suite } from '../suites/suites.js';
 import type { VideoInput, VideoScore } from '../types.js';
+import { FrechetCollector, type FrechetSummary, type VideoFeatures } from './frechet-features.js';
 import { generateSuiteInputs, resolveGenerateSettings, type GenerateSettings } from './generate.js';
-import { readVideoFolder, type BadInput, type EvalInput } from './inputs.js';
+import { listVideoFolder, loadFolderInput, type BadInput, type EvalInput } from './inputs.js';
 import { codeVersion, type CodeVersion } from './provenance.js';
+import { RunFolder } from './run-folder.js';
 import {
   VIDEO_FLAG_COLUMNS,
   VIDEO_ID_COLUMNS,
@@ -37,12 +35,19 @@ import {
   toCsv,
   videoRow,
   type CategoryRow,
+  type RowInput,
   type VideoRow,
 } from './tables.js';
 
+export { FRECHET_RESAMPLES, type FrechetSummary } from './frechet-features.js';
+
 export const RUN_FORMAT = 'spacetime-eval/v1';
-/** Bootstrap resamples of each Fréchet interval. */
-export const FRECHET_RESAMPLES = 200;
+/**
+ * Videos the `--palette estimate` colours are clustered from: the run's first ones (held until
+ * then). Enough pixels to find every colour of a suite many times over; bounded, so a folder
+ * of any size is still read one video at a time.
+ */
+export const PALETTE_SAMPLE = 256;
 
 export interface EvalOptions {
   /** Suite name (eval/suites); required with a checkpoint, optional with a folder of videos. */
@@ -72,10 +77,6 @@ export interface EvalOptions {
   scorer?: (input: VideoInput) => VideoScore;
   /** Progress lines (stage, done, total). */
   onProgress?: (stage: 'generate' | 'score' | 'write', done: number, total: number) => void;
-}
-
-export interface FrechetSummary extends FrechetResult {
-  features: string;
 }
 
 export interface RunJson {
@@ -135,198 +136,174 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
   const suite: Suite | null = options.suite ? resolveSuite(options.suite, { limit: options.limit }) : null;
   if (!suite && options.limit !== undefined) throw new UserError('--limit needs --suite', 1);
 
-  // ---- inputs
-  let inputs: EvalInput[];
-  let bad: BadInput[] = [];
-  let source: RunJson['source'];
-  let seeds: number[];
+  // ---- inputs: a source that hands over one video (or bad row) at a time, so a folder of any
+  // size is read, scored and written one video after another (memory: about one video).
+  let source: AsyncIterable<EvalInput | BadInput>;
+  let total: number;
+  let runSource: RunJson['source'];
+  let seeds: number[] | null = null;
+  const readBad: BadInput[] = [];
+  let readSeconds = 0;
   const tGenerate = performance.now();
   if (options.checkpoint) {
     if (!fs.existsSync(options.checkpoint)) throw new UserError(`checkpoint ${options.checkpoint} not found`, 1);
     const pipe = loadPipeline(options.checkpoint);
     const settings = resolveGenerateSettings(pipe, options.generate);
     seeds = Array.from({ length: seedsK }, (_, k) => k + 1);
-    inputs = generateSuiteInputs(pipe, suite!, seeds, settings, (d, n) => options.onProgress?.('generate', d, n));
+    const generated: (EvalInput | null)[] = await generateSuiteInputs(pipe, suite!, seeds, settings, (d, n) => options.onProgress?.('generate', d, n));
     pipe.net.dit.dispose();
     pipe.net.encoder.dispose();
     // A shipped model folder has no step (-1): say so rather than record a fake one.
-    source = { kind: 'checkpoint', path: options.checkpoint, config: pipe.config, ...(pipe.step >= 0 ? { step: pipe.step } : {}), generate: settings };
+    runSource = { kind: 'checkpoint', path: options.checkpoint, config: pipe.config, ...(pipe.step >= 0 ? { step: pipe.step } : {}), generate: settings };
+    total = generated.length;
+    source = (async function* () {
+      for (let k = 0; k < generated.length; k++) {
+        yield generated[k]!;
+        generated[k] = null; // scored and written: let it go
+      }
+    })();
   } else {
-    ({ inputs, bad } = await readVideoFolder(options.videos!, suite));
-    seeds = [...new Set(inputs.map((i) => i.seed))].sort((a, b) => a - b);
-    source = { kind: 'videos', path: options.videos!, config: null, generate: null };
+    const listed = listVideoFolder(options.videos!, suite);
+    readBad.push(...listed.bad);
+    runSource = { kind: 'videos', path: options.videos!, config: null, generate: null };
+    total = listed.rows.length;
+    source = (async function* () {
+      for (const row of listed.rows) {
+        const t = performance.now();
+        const loaded = await loadFolderInput(listed.folder!, row);
+        readSeconds += (performance.now() - t) / 1000;
+        yield loaded;
+      }
+    })();
   }
-  const generateSeconds = (performance.now() - tGenerate) / 1000;
+  const generateSeconds = options.checkpoint ? (performance.now() - tGenerate) / 1000 : 0;
 
-  // ---- scores
-  const tScore = performance.now();
+  // ---- palette: the world's, or one estimated from the first PALETTE_SAMPLE videos (held until then)
   const physicsIq = options.physicsIq ?? true;
   const physiq = options.physiq ?? 'exact';
   const palette = options.palette ?? 'world';
-  const colors = palette === 'estimate' && inputs.length ? estimatePalette(inputs.map((i) => i.video)).colors : undefined;
+  const first: (EvalInput | BadInput)[] = [];
+  let colors: ReturnType<typeof estimatePalette>['colors'] | undefined;
+  if (palette === 'estimate') {
+    const iterator = source[Symbol.asyncIterator]();
+    const sample: EvalInput[] = [];
+    while (sample.length < PALETTE_SAMPLE) {
+      const next = await iterator.next();
+      if (next.done) break;
+      first.push(next.value);
+      if (!('reason' in next.value)) sample.push(next.value);
+    }
+    if (sample.length > 0) colors = estimatePalette(sample.map((i) => i.video)).colors;
+    source = { [Symbol.asyncIterator]: () => iterator };
+  }
+
+  // ---- scores, written as they come
+  const tScore = performance.now();
   // One session: the seeds of a prompt share its truth's render and second take.
   const scorer = options.scorer ?? createScorer({ physicsIq, physiq, colors });
-  const scored: { input: EvalInput; score: VideoScore }[] = [];
-  inputs.forEach((input, k) => {
-    try {
-      scored.push({ input, score: scorer({ video: input.video, caption: input.caption, truth: input.truth?.state ?? null }) });
-    } catch (err) {
-      if (!(err instanceof UserError || err instanceof RangeError)) throw err;
-      bad.push({ file: input.sourceFile ?? input.id, reason: `cannot be scored: ${err.message}` });
-    }
-    options.onProgress?.('score', k + 1, inputs.length);
-  });
-  if (scored.length === 0) {
-    const first = bad[0];
-    const where = first ? `${first.file}${first.row ? ` line ${first.row}` : ''}: ${first.reason}` : 'no videos';
-    throw new UserError(`nothing to evaluate: ${where}${bad.length > 1 ? ` (and ${bad.length - 1} more bad inputs)` : ''}`, 1);
-  }
-  const metrics = metricColumns(METRIC_NAMES, scored.map((s) => s.score));
-  const videos = scored.map(({ input, score }) => videoRow(input, score, metrics));
-  const categories = categoryRows(videos, metrics);
-  const frechet = await frechetSummaries(scored, suite?.name ?? path.basename(path.resolve(options.out)));
-  const skipped = { ...skippedMetrics(scored.map((s) => s.score), metrics), ...frechet.skipped };
-  const scoreSeconds = (performance.now() - tScore) / 1000;
-
-  const head = headline(videos, metrics);
-  for (const [name, r] of Object.entries(frechet.results)) head[name] = r.fd;
-  const run: RunJson = {
-    format: RUN_FORMAT,
-    name: path.basename(path.resolve(options.out)),
-    suite: suite
-      ? { name: suite.name, version: suite.version, split: suite.split, categories: suite.categories, prompts: suite.items.length, limit: options.limit ?? null }
-      : null,
-    source,
-    seeds,
-    code: codeVersion(),
-    scoring: {
-      physics_iq: physicsIq,
-      physiq,
-      palette: colors ? { background: colors.background, colors: colors.rays.map((r) => ({ name: r.name, rgb: r.rgb, occluder: r.occluder })) } : 'world',
-    },
-    created: new Date().toISOString(),
-    timings: { generate_s: options.checkpoint ? round(generateSeconds) : 0, read_s: options.checkpoint ? 0 : round(generateSeconds), score_s: round(scoreSeconds), total_s: 0 },
-    headline: head,
-    frechet: frechet.results,
-    skipped_metrics: skipped,
-    bad_inputs: bad,
-  };
-  await writeRunFolder(options.out, run, scored, videos, categories, metrics, (d, n) => options.onProgress?.('write', d, n), t0);
-  return { out: options.out, run, videos, categories, exitCode: bad.length > 0 ? 2 : 0 };
-}
-
-/**
- * Fréchet distances of the run's videos against their ground truth: `fd_encoder` on the
- * trained video encoder's features (eval/encoder/video-encoder.ts; 32×32×16 clips only),
- * `fd_pixel` on the fixed pixel features (eval/encoder/pixel-features.ts: kept because it is
- * bit-identical on every backend and machine and reads any clip size), `fvmd` on track
- * velocity/acceleration histograms. Each needs at least two prompts with ground truth;
- * otherwise it is listed as skipped, with why.
- */
-async function frechetSummaries(scored: { input: EvalInput; score: VideoScore }[], seed: string): Promise<{ results: Record<string, FrechetSummary>; skipped: Record<string, string> }> {
-  const results: Record<string, FrechetSummary> = {};
-  const skipped: Record<string, string> = {};
-  const withTruth = scored.filter((s) => s.input.truth);
-  // Truth renders are shared by the seeds of a prompt: count each once. The bootstrap
-  // resamples prompts, taking a prompt's generated videos and its truth together.
-  const unique = new Map(withTruth.map((s) => [s.input.promptId, s.input.truth!.video]));
-  const groups = { a: withTruth.map((s) => s.input.promptId), b: [...unique.keys()] };
-  const options = (name: string) => ({ seed: `${seed}/${name}`, resamples: FRECHET_RESAMPLES, groups });
-  if (withTruth.length < 2) {
-    for (const name of ['fd_encoder', 'fd_pixel', 'fvmd']) skipped[name] = 'needs ground truth for at least two videos';
-    return { results, skipped };
-  }
-  if (unique.size < 2) {
-    for (const name of ['fd_encoder', 'fd_pixel']) skipped[name] = 'needs ground truth for at least two prompts';
-  } else {
-    const odd = [...withTruth.map((s) => s.input.video), ...unique.values()].find((v) => !isEncoderClip(v));
-    if (odd) {
-      skipped.fd_encoder = `the video encoder reads ${ENCODER_CLIP.width}×${ENCODER_CLIP.height} clips of ${ENCODER_CLIP.numFrames} frames; this run has ${odd.width}×${odd.height} with ${odd.numFrames} frames`;
-    } else {
-      const backend = await ensureEncoderBackend();
-      const encoder = loadVideoEncoder();
-      try {
-        const generated = encoder.features(withTruth.map((s) => s.input.video));
-        const reference = encoder.features([...unique.values()]);
-        const features = `${ENCODER_VERSION} (${ENCODER_WEIGHTS_FILE} sha256:${encoder.sha256.slice(0, 12)}, ${encoder.config.featureDim}-d, backend ${backend})`;
-        results.fd_encoder = { features, ...frechetWithInterval(generated, reference, options('encoder')) };
-      } finally {
-        encoder.dispose();
-      }
-    }
-    const generated = withTruth.map((s) => pixelFeatures(s.input.video));
-    const reference = [...unique.values()].map((v) => pixelFeatures(v));
-    results.fd_pixel = { features: 'pixel-features/v1 (eval/encoder/pixel-features.ts)', ...frechetWithInterval(generated, reference, options('pixel')) };
-  }
-  const tracked = withTruth.filter((s) => s.score.truthTracks);
-  if (tracked.length >= 2) {
-    const fps = (s: (typeof tracked)[number]) => s.input.video.fps;
-    const gen = tracked.map((s) => motionFeatures(s.score.tracks, fps(s)));
-    const uniqueTracks = new Map(tracked.map((s) => [s.input.promptId, motionFeatures(s.score.truthTracks!, fps(s))]));
-    const trackGroups = { a: tracked.map((s) => s.input.promptId), b: [...uniqueTracks.keys()] };
-    if (uniqueTracks.size >= 2) {
-      results.fvmd = { features: 'motion-histograms/v1 (eval/frechet/motion-features.ts)', ...frechetWithInterval(gen, [...uniqueTracks.values()], { ...options('motion'), groups: trackGroups }) };
-    } else skipped.fvmd = 'needs true tracks for at least two prompts';
-  } else skipped.fvmd = 'needs true tracks (from the scorer) for at least two videos';
-  return { results, skipped };
-}
-
-const isEncoderClip = (v: Video) => v.numFrames === ENCODER_CLIP.numFrames && v.height === ENCODER_CLIP.height && v.width === ENCODER_CLIP.width;
-
-async function writeRunFolder(
-  out: string,
-  run: RunJson,
-  scored: { input: EvalInput; score: VideoScore }[],
-  videos: VideoRow[],
-  categories: CategoryRow[],
-  metrics: string[],
-  onFile: (done: number, total: number) => void,
-  t0: number,
-): Promise<void> {
-  const parent = path.dirname(path.resolve(out));
-  fs.mkdirSync(parent, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(path.resolve(out))}.tmp-`));
+  const folder = new RunFolder(options.out);
+  const collector = new FrechetCollector();
   try {
-    fs.chmodSync(tmp, 0o755); // mkdtemp makes it private; a run folder is an ordinary one
-    for (const sub of ['videos', 'truth', 'tracks']) fs.mkdirSync(path.join(tmp, sub));
-    const write = (rel: string, data: string | Uint8Array) => writeFileSynced(path.join(tmp, rel), data);
-    const truthBytes = new Map<string, Uint8Array>(); // one encode per prompt: its seeds share the truth
-    for (let k = 0; k < scored.length; k++) {
-      const { input, score } = scored[k];
-      write(`videos/${input.id}.mp4`, input.sourceFile ? fs.readFileSync(input.sourceFile) : await encodeMp4(input.video));
-      if (input.truth) {
-        const key = `${input.promptId}/${input.truth.video.numFrames}x${input.truth.video.height}x${input.truth.video.width}`;
-        if (!truthBytes.has(key)) truthBytes.set(key, await encodeMp4(input.truth.video));
-        write(`truth/${input.id}.mp4`, truthBytes.get(key)!);
+    const kept: { input: RowInput; sourceFile: string | null; score: VideoScore; shape: string; row: number | undefined; features: VideoFeatures }[] = [];
+    const scoreBad: BadInput[] = [];
+    let done = 0;
+    const take = async (input: EvalInput) => {
+      let score: VideoScore;
+      try {
+        score = scorer({ video: input.video, caption: input.caption, truth: input.truth?.state ?? null });
+      } catch (err) {
+        if (!(err instanceof UserError || err instanceof RangeError)) throw err;
+        scoreBad.push({ file: input.sourceFile ?? input.id, reason: `cannot be scored: ${err.message}` });
+        return;
       }
-      write(`tracks/${input.id}.json`, JSON.stringify({ generated: score.tracks, truth: score.truthTracks }) + '\n');
-      onFile(k + 1, scored.length);
+      const shape = `${input.video.numFrames}×${input.video.height}×${input.video.width}`;
+      await folder.writeInput(input, score, suite ? `${input.promptId}/${shape}` : input.id);
+      const features = await collector.add(input, score);
+      // Written to tracks/ID.json and summarised in `features`: the run need not hold them.
+      score.tracks = [];
+      score.truthTracks = null;
+      // Keep what the tables need, not the frames or the state.
+      const { id, promptId, seed, category, split, family, caption } = input;
+      kept.push({ input: { id, promptId, seed, category, split, family, caption, hasTruth: !!input.truth }, sourceFile: input.sourceFile, score, shape, row: input.row, features });
+    };
+    for (const item of first) {
+      if ('reason' in item) readBad.push(item);
+      else await take(item);
+      options.onProgress?.('score', ++done, total);
     }
+    first.length = 0;
+    for await (const item of source) {
+      if ('reason' in item) readBad.push(item);
+      else await take(item);
+      options.onProgress?.('score', ++done, total);
+    }
+    // One run compares like with like: every video the size and length most of them have.
+    const counts = new Map<string, number>();
+    for (const k of kept) counts.set(k.shape, (counts.get(k.shape) ?? 0) + 1);
+    const common = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+    const scored = kept.filter((k) => {
+      if (k.shape === common) return true;
+      readBad.push({ file: k.sourceFile ?? '', row: k.row, reason: `is ${k.shape} (frames×height×width) but most videos of the folder are ${common}` });
+      folder.removeInput(k.input.id);
+      return false;
+    });
+    readBad.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+    const bad = [...readBad, ...scoreBad];
+    if (scored.length === 0) {
+      const firstBad = bad[0];
+      const where = firstBad ? `${firstBad.file}${firstBad.row ? ` line ${firstBad.row}` : ''}: ${firstBad.reason}` : 'no videos';
+      throw new UserError(`nothing to evaluate: ${where}${bad.length > 1 ? ` (and ${bad.length - 1} more bad inputs)` : ''}`, 1);
+    }
+    seeds ??= [...new Set(scored.map((k) => k.input.seed))].sort((a, b) => a - b);
+    const metrics = metricColumns(METRIC_NAMES, scored.map((k) => k.score));
+    const videos = scored.map(({ input, score }) => videoRow(input, score, metrics));
+    const categories = categoryRows(videos, metrics);
+    const frechet = await collector.summaries(scored.map((k) => k.features), suite?.name ?? path.basename(path.resolve(options.out)));
+    const skipped = { ...skippedMetrics(scored.map((k) => k.score), metrics), ...frechet.skipped };
+    const scoreSeconds = (performance.now() - tScore) / 1000 - readSeconds;
+
+    const head = headline(videos, metrics);
+    for (const [name, r] of Object.entries(frechet.results)) head[name] = r.fd;
+    const run: RunJson = {
+      format: RUN_FORMAT,
+      name: path.basename(path.resolve(options.out)),
+      suite: suite
+        ? { name: suite.name, version: suite.version, split: suite.split, categories: suite.categories, prompts: suite.items.length, limit: options.limit ?? null }
+        : null,
+      source: runSource,
+      seeds,
+      code: codeVersion(),
+      scoring: {
+        physics_iq: physicsIq,
+        physiq,
+        palette: colors ? { background: colors.background, colors: colors.rays.map((r) => ({ name: r.name, rgb: r.rgb, occluder: r.occluder })) } : 'world',
+      },
+      created: new Date().toISOString(),
+      timings: { generate_s: round(generateSeconds), read_s: round(readSeconds), score_s: round(scoreSeconds), total_s: 0 },
+      headline: head,
+      frechet: frechet.results,
+      skipped_metrics: skipped,
+      bad_inputs: bad,
+    };
     const videoColumns = [...VIDEO_ID_COLUMNS, ...metrics, ...VIDEO_FLAG_COLUMNS];
     const categoryColumns = ['category', 'split', 'videos', ...metrics, 'abnormal_rate', 'joint_accuracy'];
-    write('videos.csv', toCsv(videos, videoColumns));
-    write('videos.json', JSON.stringify({ rows: videos }, null, 1) + '\n');
-    write('categories.csv', toCsv(categories, categoryColumns));
-    write('categories.json', JSON.stringify({ rows: categories }, null, 1) + '\n');
-    run.timings.total_s = round((performance.now() - t0) / 1000);
-    write('run.json', JSON.stringify(run, null, 2) + '\n'); // last: a folder with run.json is complete
-    fsyncDir(tmp);
-    replaceFolder(tmp, out);
+    folder.commit([
+      ['videos.csv', () => toCsv(videos, videoColumns)],
+      ['videos.json', () => JSON.stringify({ rows: videos }, null, 1) + '\n'],
+      ['categories.csv', () => toCsv(categories, categoryColumns)],
+      ['categories.json', () => JSON.stringify({ rows: categories }, null, 1) + '\n'],
+      ['run.json', () => {
+        run.timings.total_s = round((performance.now() - t0) / 1000);
+        return JSON.stringify(run, null, 2) + '\n';
+      }],
+    ]);
+    return { out: options.out, run, videos, categories, exitCode: bad.length > 0 ? 2 : 0 };
   } catch (err) {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    folder.abort();
     throw err;
+  } finally {
+    collector.dispose();
   }
-}
-
-/** Move a finished folder to `out`, replacing an earlier run there (never a half-state under `out`). */
-function replaceFolder(tmp: string, out: string): void {
-  if (fs.existsSync(out)) {
-    const old = `${tmp}.old`;
-    fs.renameSync(out, old);
-    fs.renameSync(tmp, out);
-    fs.rmSync(old, { recursive: true, force: true });
-  } else fs.renameSync(tmp, out);
-  fsyncDir(path.dirname(path.resolve(out)));
 }
 
 const round = (s: number) => Math.round(s * 1000) / 1000;

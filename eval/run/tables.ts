@@ -23,7 +23,10 @@ export function metricColumns(names: readonly string[], scores: readonly VideoSc
 
 const finite = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-export function videoRow(input: EvalInput, score: VideoScore, metrics: readonly string[]): VideoRow {
+/** What a table row needs of an input (not its frames or ground truth). */
+export type RowInput = Pick<EvalInput, 'id' | 'promptId' | 'seed' | 'category' | 'split' | 'family' | 'caption'> & { hasTruth: boolean };
+
+export function videoRow(input: RowInput, score: VideoScore, metrics: readonly string[]): VideoRow {
   const row: VideoRow = {
     id: input.id,
     prompt_id: input.promptId,
@@ -33,7 +36,7 @@ export function videoRow(input: EvalInput, score: VideoScore, metrics: readonly 
     family: input.family,
     caption: input.caption,
     video: `videos/${input.id}.mp4`,
-    truth: input.truth ? `truth/${input.id}.mp4` : '',
+    truth: input.hasTruth ? `truth/${input.id}.mp4` : '',
   };
   for (const m of metrics) row[m] = finite(score.metrics[m]);
   row.abnormal = score.abnormal ? 1 : 0;

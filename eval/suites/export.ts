@@ -8,11 +8,10 @@
  *   await exportSuite(resolveSuite('gravity-id'), 'exports/gravity-id');
  */
 import path from 'node:path';
-import { CAPTIONS_HEADER } from '../../datasets/interchange.js';
+import { CAPTIONS_HEADER, writeInterchangeItem } from '../../datasets/interchange.js';
 import { DEFAULT_CLIP, type ClipConfig } from '../../datasets/world/sample.js';
 import { ensureWritableDir, writeFileAtomic } from '../../src/io/atomic.js';
 import { formatCsv } from '../../src/io/csv.js';
-import { writeMp4 } from '../../src/video/index.js';
 import { suiteTruth, type Suite } from './suites.js';
 
 export async function exportSuite(suite: Suite, out: string, clip: Partial<ClipConfig> = {}): Promise<number> {
@@ -22,9 +21,7 @@ export async function exportSuite(suite: Suite, out: string, clip: Partial<ClipC
   const rows: (string | number)[][] = [];
   for (const item of suite.items) {
     const { video, state } = suiteTruth(item, c);
-    await writeMp4(video, path.join(out, 'videos', `${item.promptId}.mp4`));
-    writeFileAtomic(path.join(out, 'states', `${item.promptId}.json`), JSON.stringify(state) + '\n');
-    rows.push([`videos/${item.promptId}.mp4`, item.caption, video.numFrames, video.height, video.width, video.fps]);
+    rows.push(await writeInterchangeItem(out, item.promptId, video, state));
   }
   writeFileAtomic(path.join(out, 'captions.csv'), formatCsv(CAPTIONS_HEADER, rows));
   const { items, ...about } = suite;

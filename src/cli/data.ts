@@ -38,9 +38,12 @@ const HELP = `spacetime data — the synthetic physics world
 
   spacetime data export (same selection flags) --out DIR
       Interchange layout: DIR/videos/NAME.mp4, DIR/captions.csv, DIR/states/NAME.json.
+      MP4s are stored at 2× (64×64 for a 32×32 clip); captions.csv and the states give
+      the stored size and pixels, and the states record "pixel_scale": 2.
 
   spacetime data import --from DIR --out DATASET
-      Any folder in the interchange layout (MP4s + captions.csv, states optional) → dataset.
+      Any folder in the interchange layout (MP4s + captions.csv, states optional) → dataset,
+      one video at a time; nothing is written if any row is bad.
 
   spacetime data sample [--family F] [--split S] [--seed S] [--index I] [--out DIR]
       Render one sample: an MP4, a GIF, a contact-sheet PNG and its ground-truth JSON.

@@ -43,6 +43,9 @@ Suites: CATEGORY-SPLIT, all-SPLIT, smoke (one prompt per category):
 Exit status: 0 every input scored; 2 some inputs skipped (listed in run.json bad_inputs);
 1 nothing usable, or a usage error.`;
 
+/** Skipped inputs named on stderr; the rest are only in run.json (a 100k-row folder of bad rows). */
+const MAX_SKIPPED_LINES = 50;
+
 export async function runEvalCommand(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -113,7 +116,8 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
     },
   });
   const { run } = result;
-  for (const b of run.bad_inputs) console.error(`skipped: ${b.file}${b.row ? ` line ${b.row}` : ''}: ${b.reason}`);
+  for (const b of run.bad_inputs.slice(0, MAX_SKIPPED_LINES)) console.error(`skipped: ${b.file}${b.row ? ` line ${b.row}` : ''}: ${b.reason}`);
+  if (run.bad_inputs.length > MAX_SKIPPED_LINES) console.error(`skipped: ${run.bad_inputs.length - MAX_SKIPPED_LINES} more, listed in ${result.out}/run.json bad_inputs`);
   const h = run.headline;
   const fd = (name: string) => (run.frechet[name] ? `${name} ${run.frechet[name].fd.toFixed(3)} [${run.frechet[name].ci95.map((v) => v.toFixed(3)).join(', ')}]` : null);
   console.log(

@@ -17,6 +17,11 @@ describe('csv', () => {
     expect(parseCsv('a,b\r\n1,2\r\n\r\n3,4').map((r) => r.cells)).toEqual([['a', 'b'], ['1', '2'], ['3', '4']]);
   });
 
+  it('drops a leading UTF-8 byte-order mark (spreadsheets save CSV with one)', () => {
+    const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('path,text\nvideos/a.mp4,a red ball\n')]).toString('utf8');
+    expect(parseCsv(withBom).map((r) => r.cells)).toEqual([['path', 'text'], ['videos/a.mp4', 'a red ball']]);
+  });
+
   it('reports an unclosed quote with its line', () => {
     expect(() => parseCsv('a,b\n1,"oops\n')).toThrow(/unclosed quote starting on line 2/);
   });

@@ -17,8 +17,15 @@ export interface CsvRow {
   cells: string[];
 }
 
-/** Parse CSV text into rows of cells; throws with the line number on an unclosed quote. */
+/** The byte-order mark spreadsheets (Excel's "CSV UTF-8") put before the first cell. */
+const UTF8_BOM = '\uFEFF';
+
+/**
+ * Parse CSV text into rows of cells; throws with the line number on an unclosed quote.
+ * A leading UTF-8 byte-order mark is dropped, so the first header cell reads as written.
+ */
 export function parseCsv(text: string): CsvRow[] {
+  if (text.startsWith(UTF8_BOM)) text = text.slice(UTF8_BOM.length);
   const rows: CsvRow[] = [];
   let cells: string[] = [];
   let cell = '';

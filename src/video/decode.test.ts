@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
-import { parseInputFps, parsePpmStream, readVideo } from './decode.js';
+import { DECODE_SLACK_BYTES, parseInputFps, parseInputSize, parsePpmStream, probeVideo, readVideo } from './decode.js';
 import { writeMp4 } from './encode.js';
 import { runFfmpeg } from './ffmpeg.js';
 import { movingDiscs } from './test-fixtures.js';
@@ -88,6 +88,47 @@ describe('readVideo', () => {
 
   it('fails on a folder', async () => {
     expect(await readError(dir)).toMatch(/not a regular file/);
+  });
+});
+
+describe('probeVideo and a stated shape', () => {
+  it('reads the stored size and our tag from the header alone', async () => {
+    expect(await probeVideo(goodMp4)).toEqual({ width: 64, height: 64, fps: 10, tag: { scale: 2, width: 32, height: 32 } });
+  });
+
+  it('accepts the stored size or the tagged clip size, and returns the clip', async () => {
+    for (const size of [32, 64]) {
+      const back = await readVideo(goodMp4, { numFrames: 16, height: size, width: size });
+      expect([back.numFrames, back.height, back.width]).toEqual([16, 32, 32]);
+    }
+  });
+
+  it('refuses, before decoding, a file far larger than its row says', async () => {
+    // 0.7 MB of 4096² frames listed as 32×32 drove decoding past 5 GB.
+    const big = path.join(dir, 'big.mp4');
+    const r = await runFfmpeg(['-y', '-f', 'lavfi', '-i', 'color=c=red:s=4096x4096:r=10:d=0.3', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-threads', '1', big]);
+    expect(r.code).toBe(0);
+    const rss = process.memoryUsage().rss;
+    const err = await readVideo(big, { numFrames: 16, height: 32, width: 32 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toBe(`cannot decode video ${big}: its frames are 4096x4096, the row says 32x32; not decoded`);
+    expect(process.memoryUsage().rss - rss).toBeLessThan(100 * 2 ** 20); // three decoded frames alone are 150 MB
+  });
+
+  it('stops decoding a little past the stated number of frames', async () => {
+    const long = path.join(dir, 'long.mp4');
+    const r = await runFfmpeg(['-y', '-f', 'lavfi', '-i', 'testsrc=s=256x256:r=25:d=20', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-threads', '1', long]);
+    expect(r.code).toBe(0);
+    const cap = 10 + Math.floor(DECODE_SLACK_BYTES / (256 * 256 * 3)); // 351 of its 500 frames
+    await expect(readVideo(long, { numFrames: 10, height: 256, width: 256 })).rejects.toThrow(`has more than ${cap - 1} frames, the row says 10`);
+    expect((await readVideo(long, { numFrames: 500, height: 256, width: 256 })).numFrames).toBe(500);
+  });
+});
+
+describe('parseInputSize', () => {
+  it('reads WxH from the video stream line, not codec tags', () => {
+    expect(parseInputSize("Input #0, mov:\n    Stream #0:0(und): Video: h264 (High) (avc1 / 0x31637661), yuv420p(tv, bt709), 64x48 [SAR 1:1 DAR 4:3], 12 kb/s, 10 fps\n")).toEqual({ width: 64, height: 48 });
+    expect(parseInputSize("Input #0, wav:\n    Stream #0:0: Audio: pcm_s16le, 44100 Hz\n")).toBeUndefined();
   });
 });
 

@@ -10,5 +10,5 @@
 export { makeVideo, frameView, frameBytes, psnr, assertVideoShape, type Video } from './video.js';
 export { ffmpegPath, runFfmpeg, ffmpegReason, fileArg, FFMPEG_ENV, type FfmpegResult } from './ffmpeg.js';
 export { writeMp4, encodeMp4, writeGif, DEFAULT_CRF, DEFAULT_PIXEL_SCALE, DEFAULT_PRESET, type Mp4Options } from './encode.js';
-export { readVideo } from './decode.js';
+export { readVideo, probeVideo, DECODE_SLACK_BYTES, type VideoProbe, type StatedShape } from './decode.js';
 export { encodePng, writePng, contactSheet, writeContactSheet, crc32, SHEET_GREY, type ContactSheetOptions } from './png.js';
