@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../src/errors.js';
-import { fsyncDir, writeFileSynced } from '../../src/io/atomic.js';
+import { checkWritableFile, ensureWritableDir, fsyncDir, writeFileSynced } from '../../src/io/atomic.js';
 import { loadPipeline } from '../../src/pipeline/text-to-video.js';
 import { encodeMp4, type Video } from '../../src/video/index.js';
 import { pixelFeatures } from '../encoder/pixel-features.js';
@@ -104,7 +104,14 @@ export interface EvalResult {
 
 /** Refuse early (before any work) an --out that is a file or a folder of something else. */
 function checkOut(out: string): void {
-  if (!fs.existsSync(out)) return;
+  if (!fs.existsSync(out)) {
+    try {
+      checkWritableFile(out); // its folder can be made: no file in the way (renamed into place like a file)
+    } catch (err) {
+      throw err instanceof UserError ? new UserError(err.message, 1) : err;
+    }
+    return;
+  }
   if (!fs.statSync(out).isDirectory()) throw new UserError(`--out ${out} is a file, not a folder`, 1);
   const entries = fs.readdirSync(out);
   if (entries.length > 0 && !entries.includes('run.json')) {
@@ -273,7 +280,7 @@ async function writeRunFolder(
   t0: number,
 ): Promise<void> {
   const parent = path.dirname(path.resolve(out));
-  fs.mkdirSync(parent, { recursive: true });
+  ensureWritableDir(parent); // one-line error for a file in the way (or procfs), not ENOTDIR / a spin
   const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(path.resolve(out))}.tmp-`));
   try {
     fs.chmodSync(tmp, 0o755); // mkdtemp makes it private; a run folder is an ordinary one
