@@ -2,9 +2,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
-import { makeDataset } from './make.js';
+import { MAX_SAMPLES, makeDataset } from './make.js';
 import { parseSelection, requestAt } from './selection.js';
 import { WorldDataset } from './shards.js';
 import { makeSample } from './world/sample.js';
@@ -33,6 +34,28 @@ describe('makeDataset', () => {
     expect(makeDataset(sel, { out: dir, shardSize: 10 })).toMatchObject({ made: 10, skipped: 13 });
     const after = files(dir);
     for (const f of Object.keys(before)) expect(after[f].equals(before[f]), f).toBe(true);
+  });
+
+  it('removes the temporary files a killed run left, and finishes the dataset', () => {
+    const dir = path.join(tmp, 'killed');
+    makeDataset({ ...sel, n: 3 }, { out: dir, shardSize: 2 });
+    const exited = spawnSync(process.execPath, ['-e', '0']).pid; // a run that was killed mid-write
+    fs.rmSync(path.join(dir, 'shard-00001.bin'));
+    const stale = [`.shard-00001.bin.tmp-${exited}-4`, `.manifest.json.tmp-${exited}-5`];
+    for (const name of stale) fs.writeFileSync(path.join(dir, name), 'half');
+    expect(makeDataset({ ...sel, n: 3 }, { out: dir, shardSize: 2 })).toMatchObject({ made: 1, skipped: 2 });
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('refuses an --n beyond MAX_SAMPLES or the free disk space at once, writing nothing', () => {
+    const t0 = performance.now();
+    const out = path.join(tmp, 'huge');
+    expect(() => makeDataset({ ...sel, n: 1e12 }, { out })).toThrow(/^--n must be at most 10,000,000 for one dataset, got 1,000,000,000,000$/);
+    // 1000 frames of 1024×1024 are 3.1 GB a sample: ten million of them fit no disk.
+    const big = parseSelection({ n: MAX_SAMPLES, size: 1024, frames: 1000 });
+    expect(() => makeDataset(big, { out })).toThrow(/^--n 10,000,000 makes 31,500 TB of frames \(3,145,728,000 bytes a sample\), more than the .* free in /);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(performance.now() - t0).toBeLessThan(2000); // was 50 s and 4.5 GB before failing
   });
 
   it('refuses a folder made with other arguments', () => {

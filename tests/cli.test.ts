@@ -63,6 +63,39 @@ describe('spacetime CLI', () => {
     expectOneLineError(spacetime('data', 'export', '--n', '2', '--out', 'a-file/ex'), /cannot write to folder/);
   });
 
+  it('refuses eval --out under a file (a usage error, exit 1) and data make --out under /proc (no spin) in one line', () => {
+    fs.writeFileSync(path.join(tmp, 'plain'), 'x');
+    expect(spacetime('eval', '--suite', 'bounce-ood', '--limit', '1', '--export', 'truth-1').code).toBe(0);
+    const r = spacetime('eval', '--suite', 'bounce-ood', '--limit', '1', '--videos', 'truth-1', '--out', 'plain/run', '--skip-physics-iq', '--quiet');
+    expectOneLineError(r, /cannot write to folder plain \(ENOTDIR: .*plain is not a folder\)/);
+    expect(r.code).toBe(1); // was 70
+    expect(fs.readFileSync(path.join(tmp, 'plain'), 'utf8')).toBe('x');
+    if (fs.existsSync('/proc/self')) {
+      // Node's recursive mkdir spun forever here; the timeout kills it (signal set, status null).
+      const spin = spawnSync(process.execPath, [path.join(root, 'bin', 'spacetime.js'), 'data', 'make', '--n', '2', '--out', '/proc/spacetime-none/ds'], { cwd: tmp, encoding: 'utf8', timeout: 30_000 });
+      expect(spin.signal).toBeNull();
+      expectOneLineError({ code: spin.status, stdout: spin.stdout, stderr: spin.stderr.trim() }, /cannot write to folder \/proc\/spacetime-none\/ds \(ENOENT: cannot make \/proc\/spacetime-none\)/);
+    }
+  }, 60_000);
+
+  it('refuses stray positional arguments for every command, naming the first', () => {
+    for (const args of [
+      ['data', 'make', '--n', '2', '--out', 'stray', 'extra'],
+      ['data', 'export', 'extra', '--out', 'stray'],
+      ['data', 'import', '--from', 'ex', '--out', 'stray', 'extra'],
+      ['data', 'sample', 'extra'],
+      ['train', 'extra'],
+      ['model', 'info', 'extra'],
+      ['backend', 'extra'],
+      ['eval', 'extra'],
+      ['serve', 'extra'],
+    ]) {
+      expectOneLineError(spacetime(...args), /unexpected argument "extra"/);
+    }
+    expect(fs.existsSync(path.join(tmp, 'stray'))).toBe(false);
+    expectOneLineError(spacetime('generate', 'a red ball', 'bounces'), /unexpected argument "bounces" \(expected one PROMPT in quotes\)/);
+  });
+
   it('refuses unknown flags and commands', () => {
     expectOneLineError(spacetime('data', 'make', '--count', '3'), /unknown flag --count/);
     expectOneLineError(spacetime('frobnicate'), /unknown command "frobnicate"/);

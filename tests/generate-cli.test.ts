@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { useBackend } from '../src/compute/backend.js';
+import { generateVideos, loadPipeline } from '../src/pipeline/text-to-video.js';
 import { readVideo } from '../src/video/index.js';
 import { spacetimeIn } from './spacetime-cli.js';
 
@@ -27,6 +30,61 @@ describe('spacetime generate', () => {
     expect(spacetime(...args, '--seed', '1', '--n', '4', '--out', 'grid.mp4').code).toBe(0);
     const grid = await readVideo(path.join(tmp, 'grid.mp4'));
     expect([grid.numFrames, grid.height, grid.width]).toEqual([4, 33, 33]); // 2×2 of 16×16 with a 1-pixel gap
+  });
+
+  it('writes a GIF for --out .gif, and refuses other extensions, a folder and a FIFO without touching them', () => {
+    const args = ['generate', 'a red ball bounces on the floor', '--checkpoint', 'runs/tiny', '--steps', '1'];
+    expect(spacetime(...args, '--out', 'c.gif').code).toBe(0);
+    expect(fs.readFileSync(path.join(tmp, 'c.gif')).subarray(0, 6).toString('latin1')).toBe('GIF89a'); // was MP4 bytes
+    fs.mkdirSync(path.join(tmp, 'folder.mp4'));
+    expect(spawnSync('mkfifo', [path.join(tmp, 'fifo.mp4')]).status).toBe(0); // stands in for /dev/null
+    for (const [out, message] of [
+      ['c.avi', /^spacetime: cannot write c\.avi: the name must end in \.mp4 or \.gif, not \.avi$/],
+      ['folder.mp4', /^spacetime: cannot write folder\.mp4: it exists and is a folder, not a regular file$/],
+      ['fifo.mp4', /^spacetime: cannot write fifo\.mp4: it exists and is a FIFO, not a regular file$/],
+    ] as const) {
+      const r = spacetime(...args, '--out', out);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    expect(fs.statSync(path.join(tmp, 'fifo.mp4')).isFIFO()).toBe(true);
+    expect(fs.readdirSync(path.join(tmp, 'folder.mp4'))).toEqual([]);
+  });
+
+  it('refuses steps, sizes and frame counts out of range with usage errors naming the range', () => {
+    const args = ['generate', 'a red ball', '--checkpoint', 'runs/tiny', '--out', 'never.mp4'];
+    for (const [flags, message] of [
+      [['--steps', '1e9'], /^spacetime: --steps must be an integer in \[1, 1000\], got 1000000000$/],
+      [['--steps', '0'], /--steps must be an integer in \[1, 1000\], got 0/],
+      [['--size', '0'], /^spacetime: --size must be a positive multiple of 2 \(the model's patch is 2×2×2\), got 0$/],
+      [['--frames', '0'], /--frames must be a positive multiple of 2 .*got 0/],
+      [['--frames', '3'], /--frames must be a positive multiple of 2 .*got 3/],
+      [['--size', '4096'], /^spacetime: --frames 4 --size 4096×4096 needs about .* for one video, over the 3\.22 GB that fit .*\(at 4 frames --size up to \d+; no frame count at size 4096\)$/],
+      [['--frames', '100000'], /--frames 100000 --size 16×16 needs about .*\(no size at 100000 frames; at size 16 --frames up to \d+\)$/],
+    ] as const) {
+      const t0 = performance.now();
+      const r = spacetime(...args, ...flags);
+      expect(r.code, r.stderr).toBe(2); // was 70 or a V8 heap dump
+      expect(r.stderr.split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+      expect(performance.now() - t0).toBeLessThan(30_000); // refused before allocating (was minutes and 4–5 GB)
+    }
+    expect(fs.existsSync(path.join(tmp, 'never.mp4'))).toBe(false);
+  });
+
+  it('generates many seeds in groups, each video identical to one generated alone', async () => {
+    await useBackend(); // the one the CLI picks (native where built)
+    const pipe = loadPipeline(path.join(tmp, 'runs', 'tiny'));
+    const request = { prompt: 'a blue square slides', seeds: [3, 4, 5], steps: 2 };
+    const steps: string[] = [];
+    const onePass = generateVideos(pipe, request);
+    const inTwos = generateVideos(pipe, { ...request, maxVideosPerPass: 2, onStep: (i, n) => steps.push(`${i}/${n}`) });
+    const alone = request.seeds.map((seed) => generateVideos(pipe, { ...request, seeds: [seed] })[0]);
+    for (let k = 0; k < request.seeds.length; k++) {
+      expect(Buffer.from(inTwos[k].frames).equals(Buffer.from(onePass[k].frames)), `seed ${request.seeds[k]}`).toBe(true);
+      expect(Buffer.from(alone[k].frames).equals(Buffer.from(onePass[k].frames)), `seed ${request.seeds[k]}`).toBe(true);
+    }
+    expect(steps).toEqual(['1/4', '2/4', '3/4', '4/4']); // two groups (2 videos, then 1) of two steps
   });
 
   it('refuses an empty prompt, a missing checkpoint and a bad --n in one line', () => {

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CAPTIONS_HEADER } from '../../datasets/interchange.js';
-import { fsyncDir, writeFileSynced } from '../../src/io/atomic.js';
+import { ensureWritableDir, fsyncDir, writeFileSynced } from '../../src/io/atomic.js';
 import { formatCsv } from '../../src/io/csv.js';
 import { encodeMp4, probeVideo } from '../../src/video/index.js';
 import type { VideoScore } from '../types.js';
@@ -32,7 +32,7 @@ export class RunFolder {
   private folder(): string {
     if (this.tmp) return this.tmp;
     const parent = path.dirname(path.resolve(this.out));
-    fs.mkdirSync(parent, { recursive: true });
+    ensureWritableDir(parent); // one-line error for a file in the way (or procfs), not ENOTDIR / a spin
     this.tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(path.resolve(this.out))}.tmp-`));
     fs.chmodSync(this.tmp, 0o755); // mkdtemp makes it private; a run folder is an ordinary one
     for (const sub of ['videos', 'truth', 'tracks']) fs.mkdirSync(path.join(this.tmp, sub));

@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../src/errors.js';
+import { checkWritableFile } from '../../src/io/atomic.js';
 import { loadPipeline } from '../../src/pipeline/text-to-video.js';
 import { estimatePalette } from '../parse/palette.js';
 import { PHYSIQ_CONVENTIONS, type PhysiqConventions } from '../physiq/masks.js';
@@ -111,7 +112,14 @@ export interface EvalResult {
 
 /** Refuse early (before any work) an --out that is a file or a folder of something else. */
 function checkOut(out: string): void {
-  if (!fs.existsSync(out)) return;
+  if (!fs.existsSync(out)) {
+    try {
+      checkWritableFile(out); // its folder can be made: no file in the way (renamed into place like a file)
+    } catch (err) {
+      throw err instanceof UserError ? new UserError(err.message, 1) : err;
+    }
+    return;
+  }
   if (!fs.statSync(out).isDirectory()) throw new UserError(`--out ${out} is a file, not a folder`, 1);
   const entries = fs.readdirSync(out);
   if (entries.length > 0 && !entries.includes('run.json')) {

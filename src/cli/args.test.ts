@@ -6,9 +6,19 @@ const spec = { n: 'int', rate: 'number', out: 'string', resume: 'boolean' } as c
 
 describe('parseArgs', () => {
   it('parses typed flags, --name=value and positionals', () => {
-    const a = parseArgs(['make', '--n', '5', '--rate=0.5', '--out', 'x y', '--resume', 'extra'], spec);
+    const a = parseArgs(['make', '--n', '5', '--rate=0.5', '--out', 'x y', '--resume', 'extra'], spec, { max: 2 });
     expect(a.flags).toEqual({ n: 5, rate: 0.5, out: 'x y', resume: true });
     expect(a.positional).toEqual(['make', 'extra']);
+    expect(parseArgs(['--n', '1', '--', '--not-a-flag'], spec, { max: 1 }).positional).toEqual(['--not-a-flag']);
+  });
+
+  it('refuses positional arguments beyond what the command takes, naming the first stray one', () => {
+    expect(() => parseArgs(['--n', '5', 'extra'], spec)).toThrow(/^unexpected argument "extra" \(this command takes only --flags\)$/);
+    expect(() => parseArgs(['-n', '5'], spec)).toThrow(/unexpected argument "-n"/);
+    expect(() => parseArgs(['a red ball', 'bounces'], spec, { max: 1, usage: 'one PROMPT in quotes' })).toThrow(
+      /^unexpected argument "bounces" \(expected one PROMPT in quotes\)$/,
+    );
+    expect(() => parseArgs(['--', 'a', 'b'], spec, { max: 1 })).toThrow(UserError);
   });
 
   it('rejects unknown flags, missing values and malformed numbers', () => {

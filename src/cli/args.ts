@@ -1,9 +1,13 @@
 /**
- * A small, strict flag parser for the CLI. Every command declares its flags; an unknown
- * flag, a missing value or a malformed number is a one-line UserError.
+ * A small, strict flag parser for the CLI. Every command declares its flags and how many
+ * positional arguments it takes (none unless it says); an unknown flag, a missing value, a
+ * malformed number or a stray argument is a one-line UserError. After `--` every token is
+ * positional (a prompt that starts with --).
  *
  *   const a = parseArgs(argv, { n: 'int', out: 'string', resume: 'boolean' });
  *   a.flags.n // number | undefined
+ *   const g = parseArgs(argv, { seed: 'int' }, { max: 1, usage: 'one PROMPT in quotes' });
+ *   g.positional // [] or ['a red ball bounces']
  */
 import { UserError } from '../errors.js';
 
@@ -17,13 +21,34 @@ export interface ParsedArgs<S extends FlagSpec> {
   positional: string[];
 }
 
-export function parseArgs<S extends FlagSpec>(argv: string[], spec: S): ParsedArgs<S> {
+/** How many positional arguments a command takes, and how its help names them. */
+export interface PositionalSpec {
+  max: number;
+  /** e.g. "one PROMPT in quotes"; shown when there are too many. */
+  usage?: string;
+}
+
+/** Most commands take flags only. */
+const FLAGS_ONLY: PositionalSpec = { max: 0 };
+
+export function parseArgs<S extends FlagSpec>(argv: string[], spec: S, positionals: PositionalSpec = FLAGS_ONLY): ParsedArgs<S> {
   const flags: Record<string, unknown> = {};
   const positional: string[] = [];
+  const addPositional = (token: string) => {
+    if (positional.length >= positionals.max) {
+      const expected = positionals.usage ? `expected ${positionals.usage}` : 'this command takes only --flags';
+      throw new UserError(`unexpected argument "${token}" (${expected})`);
+    }
+    positional.push(token);
+  };
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i];
-    if (!token.startsWith('--') || token === '--') {
-      positional.push(token);
+    if (token === '--') {
+      argv.slice(i + 1).forEach(addPositional);
+      break;
+    }
+    if (!token.startsWith('--')) {
+      addPositional(token);
       continue;
     }
     let name = token.slice(2);

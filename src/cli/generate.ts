@@ -1,19 +1,28 @@
-/** `spacetime generate "PROMPT"`: thin — flags → loadPipeline() + generateVideos() → MP4. */
+/** `spacetime generate "PROMPT"`: thin — flags → loadPipeline() + generateVideos() → MP4 or GIF. */
 import fs from 'node:fs';
 import { useBackend } from '../compute/backend.js';
 import { UserError } from '../errors.js';
 import { DEFAULT_MODEL_DIR, defaultModelDir } from '../pipeline/model-folder.js';
 import { GENERATE_DEFAULTS, generateVideos, loadPipeline, videoGrid } from '../pipeline/text-to-video.js';
-import { writeMp4 } from '../video/index.js';
+import { checkWritableFile } from '../io/atomic.js';
+import { MAX_STEPS } from '../pipeline/generation-limits.js';
+import { videoWriterFor } from '../video/index.js';
 import { parseArgs } from './args.js';
 
-const HELP = `spacetime generate "a red ball bounces on the floor" --seed 1 --out out.mp4
+const MAX_VIDEOS = 64;
+
+const HELP = `spacetime generate "a red ball bounces on the floor" --seed 1 --out out.mp4|out.gif
     [--steps ${GENERATE_DEFAULTS.steps}] [--guidance ${GENERATE_DEFAULTS.guidance}] [--sampler heun|euler|dpm-solver-2m]
     [--shift S] [--checkpoint PATH] [--frames F --size S] [--n K] [--backend NAME]
 
 Generates a video from a prompt. Without --checkpoint it uses the shipped default model
 (${DEFAULT_MODEL_DIR}/ in the repository, from any working folder); --checkpoint takes a model
-folder, a run folder (its latest checkpoint) or one checkpoint folder. --n K writes K seeds (seed, seed+1, …) as one grid video. The same prompt,
+folder, a run folder (its latest checkpoint) or one checkpoint folder. --n K (1–${MAX_VIDEOS}) writes K seeds
+(seed, seed+1, …) as one grid video; they go through the model in groups that fit memory, each
+video the same as made alone. --out ends in .mp4 (H.264) or .gif. --steps is 1–${MAX_STEPS}; --frames
+and --size are multiples of the model's patch, up to what one video's pass fits in memory (the
+error names the largest that fit: 16 frames up to 124×124 for the default model on native,
+100×100 on wasm). The same prompt,
 seed, checkpoint and backend give a byte-identical video. --shift S warps the sampler's time
 grid toward noise (SD3's t ↦ S·t / (1 + (S − 1)·t)); default: the model's own (1 when it
 names none).`;
@@ -32,14 +41,17 @@ export async function runGenerate(argv: string[]): Promise<number> {
     n: 'int',
     backend: 'string',
     help: 'boolean',
-  });
+  }, { max: 1, usage: 'one PROMPT in quotes' });
   if (flags.help) {
     console.log(HELP);
     return 0;
   }
   if (positional.length !== 1) throw new UserError(`expected one prompt in quotes, got ${positional.length} arguments`);
   const n = flags.n ?? 1;
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UserError(`--n must be an integer in [1, 64], got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_VIDEOS) throw new UserError(`--n must be an integer in [1, ${MAX_VIDEOS}], got ${n}`);
+  const out = flags.out ?? 'out.mp4';
+  const writeVideo = videoWriterFor(out);
+  checkWritableFile(out); // before minutes of sampling
   const checkpoint = flags.checkpoint ?? defaultModelDir();
   if (!fs.existsSync(checkpoint)) {
     throw new UserError(
@@ -48,7 +60,6 @@ export async function runGenerate(argv: string[]): Promise<number> {
         : `no shipped default model at ${checkpoint}; pass --checkpoint runs/NAME (from \`spacetime train\`) or ship one with \`spacetime model ship\``,
     );
   }
-  const out = flags.out ?? 'out.mp4';
   const t0 = performance.now();
   const choice = await useBackend({ requested: flags.backend });
   const pipe = loadPipeline(checkpoint);
@@ -65,7 +76,7 @@ export async function runGenerate(argv: string[]): Promise<number> {
     width: flags.size,
     warn: (line) => console.error(`warning: ${line}`),
   });
-  await writeMp4(n === 1 ? videos[0] : videoGrid(videos), out);
+  await writeVideo(n === 1 ? videos[0] : videoGrid(videos), out);
   const seconds = (performance.now() - t0) / 1000;
   console.log(`wrote ${out} (${n} video${n > 1 ? 's' : ''}, ${videos[0].numFrames} frames ${videos[0].width}×${videos[0].height}) in ${seconds.toFixed(1)}s on ${choice.name}`);
   return 0;

@@ -14,7 +14,7 @@ parent folder), or the folders given after DIR.`;
 export async function runReport(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs(argv, { help: 'boolean' });
+    parsed = parseArgs(argv, { help: 'boolean' }, { max: Infinity });
   } catch (err) {
     if (err instanceof UserError) throw new UserError(err.message, 1);
     throw err;

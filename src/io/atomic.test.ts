@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
-import { ensureWritableDir, writeFileAtomic } from './atomic.js';
+import { assertReplaceableFile, checkWritableFile, commitTempFile, ensureWritableDir, removeStaleTempFiles, tempPathFor, writeFileAtomic } from './atomic.js';
 
 describe('writeFileAtomic', () => {
   it('replaces a file whole and leaves no temporary files', () => {
@@ -20,8 +21,78 @@ describe('writeFileAtomic', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-atomic-'));
     fs.writeFileSync(path.join(dir, 'file'), 'x');
     expect(() => ensureWritableDir(path.join(dir, 'file', 'sub'))).toThrow(UserError);
-    expect(() => writeFileAtomic(path.join(dir, 'file', 'sub', 'a.json'), 'x')).toThrow(/cannot write to folder .*file\/sub \(ENOTDIR\)/);
+    expect(() => writeFileAtomic(path.join(dir, 'file', 'sub', 'a.json'), 'x')).toThrow(/cannot write to folder .*file\/sub \(ENOTDIR: .*file is not a folder\)/);
     expect(fs.readdirSync(dir)).toEqual(['file']);
+    fs.rmSync(dir, { recursive: true });
+  });
+});
+
+const mkfifo = (file: string) => spawnSync('mkfifo', [file]).status === 0;
+
+describe('non-regular targets', () => {
+  it('refuses to replace a FIFO or a folder, leaves it as it was and no temporary file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-atomic-'));
+    const fifo = path.join(dir, 'out.json');
+    expect(mkfifo(fifo)).toBe(true);
+    fs.mkdirSync(path.join(dir, 'folder.json'));
+    expect(() => writeFileAtomic(fifo, 'x')).toThrow(/^cannot write .*out\.json: it exists and is a FIFO, not a regular file$/);
+    expect(() => writeFileAtomic(path.join(dir, 'folder.json'), 'x')).toThrow(/it exists and is a folder, not a regular file/);
+    expect(() => checkWritableFile(fifo)).toThrow(UserError);
+    const tmp = tempPathFor(fifo);
+    fs.writeFileSync(tmp, 'made by a tool');
+    expect(() => commitTempFile(tmp, fifo)).toThrow(/is a FIFO/);
+    expect(fs.statSync(fifo).isFIFO()).toBe(true);
+    fs.rmSync(tmp);
+    expect(fs.readdirSync(dir).sort()).toEqual(['folder.json', 'out.json']);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('accepts an absent path or a regular file (through a symlink too), and names a device', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-atomic-'));
+    expect(() => assertReplaceableFile(path.join(dir, 'new.json'))).not.toThrow();
+    fs.writeFileSync(path.join(dir, 'old.json'), 'x');
+    fs.symlinkSync(path.join(dir, 'old.json'), path.join(dir, 'link.json'));
+    expect(() => assertReplaceableFile(path.join(dir, 'link.json'))).not.toThrow();
+    // Only stat'ed, never written: a symlink to the null device reads as a device.
+    fs.symlinkSync('/dev/null', path.join(dir, 'null.json'));
+    expect(() => assertReplaceableFile(path.join(dir, 'null.json'))).toThrow(/it exists and is a device/);
+    fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('ensureWritableDir', () => {
+  it('makes missing parents one by one', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-atomic-'));
+    ensureWritableDir(path.join(dir, 'a', 'b', 'c'));
+    expect(fs.statSync(path.join(dir, 'a', 'b', 'c')).isDirectory()).toBe(true);
+    ensureWritableDir(path.join(dir, 'a', 'b', 'c')); // already there
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  // Node's recursive mkdir loops forever on procfs (mkdir answers ENOENT while the parent exists).
+  // A synchronous spin cannot be timed out inside the test worker, so it runs in a child process.
+  it.skipIf(!fs.existsSync('/proc/self'))('fails at once, in one line, under /proc with a missing parent', () => {
+    const script = `import { ensureWritableDir } from ${JSON.stringify(path.join(__dirname, 'atomic.ts'))};
+      try { ensureWritableDir('/proc/spacetime-no-such/sub'); } catch (err) { console.log(err.message); }`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 15_000 });
+    expect(r.signal, 'still spinning after 15 s').toBeNull();
+    expect(r.stdout.trim()).toBe('cannot write to folder /proc/spacetime-no-such/sub (ENOENT: cannot make /proc/spacetime-no-such)');
+  }, 20_000);
+});
+
+describe('removeStaleTempFiles', () => {
+  it('removes temporary files of processes that have exited, and keeps live ones and everything else', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-atomic-'));
+    const exited = spawnSync(process.execPath, ['-e', '0']).pid; // ran and exited: its pid is free
+    const files = {
+      stale: `.shard-00000.bin.tmp-${exited}-0`,
+      mine: path.basename(tempPathFor(path.join(dir, 'manifest.json'))),
+      kept: 'shard-00000.bin',
+      lookalike: 'notes.tmp-1-2',
+    };
+    for (const name of Object.values(files)) fs.writeFileSync(path.join(dir, name), 'x');
+    expect(removeStaleTempFiles(dir)).toEqual([files.stale]);
+    expect(fs.readdirSync(dir).sort()).toEqual([files.mine, files.kept, files.lookalike].sort());
     fs.rmSync(dir, { recursive: true });
   });
 });

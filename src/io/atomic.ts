@@ -15,15 +15,128 @@ export function tempPathFor(file: string): string {
   return path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${counter++}`);
 }
 
-/** Create `dir` (and parents), or fail with a one-line error naming it. */
+/**
+ * Create `dir` (and parents), or fail with a one-line error naming it. Parents are made one
+ * at a time from the nearest existing ancestor, which must be a writable folder: Node's
+ * recursive mkdir retries forever where mkdir answers ENOENT for a folder whose parent exists
+ * (procfs does, e.g. /proc/nope/sub), and a file in the way is named in the error.
+ *
+ *   ensureWritableDir('runs/small/checkpoints'); // makes runs/, runs/small/, runs/small/checkpoints/
+ */
 export function ensureWritableDir(dir: string): void {
+  const fail = (code: string, detail?: string): never => {
+    throw new UserError(`cannot write to folder ${dir} (${code}${detail ? `: ${detail}` : ''})`);
+  };
+  const { ancestor, missing } = nearestExisting(dir, fail);
+  if (!ancestor.stats.isDirectory()) fail('ENOTDIR', `${ancestor.path} is not a folder`);
+  for (const folder of missing) {
+    try {
+      fs.mkdirSync(folder);
+    } catch (err) {
+      const code = errorCode(err);
+      if (code !== 'EEXIST' || !fs.statSync(folder).isDirectory()) fail(code, `cannot make ${folder}`);
+    }
+  }
   try {
-    fs.mkdirSync(dir, { recursive: true });
     fs.accessSync(dir, fs.constants.W_OK);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new UserError(`cannot write to folder ${dir} (${code})`);
+    fail(errorCode(err));
   }
+}
+
+/**
+ * Check, without creating anything, that `file` could be written by `writeFileAtomic`: its
+ * folder exists as a writable folder or could be made under its nearest existing ancestor,
+ * and `file` itself is absent or a regular file. For commands that compute for minutes before
+ * they write (generate), so a bad --out fails first.
+ */
+export function checkWritableFile(file: string): void {
+  assertReplaceableFile(file);
+  const dir = path.dirname(file);
+  const fail = (code: string, detail?: string): never => {
+    throw new UserError(`cannot write to folder ${dir} (${code}${detail ? `: ${detail}` : ''})`);
+  };
+  const { ancestor } = nearestExisting(dir, fail);
+  if (!ancestor.stats.isDirectory()) fail('ENOTDIR', `${ancestor.path} is not a folder`);
+  try {
+    fs.accessSync(ancestor.path, fs.constants.W_OK);
+  } catch (err) {
+    fail(errorCode(err));
+  }
+}
+
+/**
+ * Refuse to replace `file` unless it is absent or a regular file (symlinks followed): a rename
+ * over a device, FIFO or socket would swap it for a regular file (as root, `--out /dev/null`
+ * replaced the device), and one over a folder fails.
+ */
+export function assertReplaceableFile(file: string): void {
+  let stats: fs.Stats | undefined;
+  try {
+    stats = fs.statSync(file, { throwIfNoEntry: false });
+  } catch (err) {
+    const code = errorCode(err);
+    if (code === 'ENOTDIR') return; // a file in the folder's path: the folder check names it
+    throw new UserError(`cannot write ${file} (${code})`);
+  }
+  if (stats && !stats.isFile()) throw new UserError(`cannot write ${file}: it exists and is ${describeKind(stats)}, not a regular file`);
+}
+
+/** Remove temporary files (`tempPathFor` names) in `dir` left by processes no longer running. */
+export function removeStaleTempFiles(dir: string): string[] {
+  const removed: string[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    const match = TEMP_NAME.exec(name);
+    if (!match || processIsRunning(Number(match[1]))) continue;
+    fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** `.NAME.tmp-PID-COUNTER`, as `tempPathFor` makes them. */
+const TEMP_NAME = /^\..+\.tmp-(\d+)-\d+$/;
+
+function processIsRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0); // signal 0: only checks that the process exists
+    return true;
+  } catch (err) {
+    return errorCode(err) === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+/** The nearest existing ancestor of `dir` (or `dir` itself) and the folders below it to make, top down. */
+function nearestExisting(dir: string, fail: (code: string, detail?: string) => never): { ancestor: { path: string; stats: fs.Stats }; missing: string[] } {
+  const missing: string[] = [];
+  let current = path.resolve(dir);
+  for (;;) {
+    let stats: fs.Stats | undefined;
+    try {
+      stats = fs.statSync(current, { throwIfNoEntry: false });
+    } catch (err) {
+      const code = errorCode(err);
+      if (code !== 'ENOTDIR') fail(code, `cannot read ${current}`); // ENOTDIR: a file higher up, found next
+    }
+    if (stats) return { ancestor: { path: current, stats }, missing };
+    missing.unshift(current);
+    const parent = path.dirname(current);
+    if (parent === current) fail('ENOENT');
+    current = parent;
+  }
+}
+
+function describeKind(stats: fs.Stats): string {
+  if (stats.isDirectory()) return 'a folder';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a file';
+}
+
+function errorCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? 'error';
 }
 
 /** fsync a folder so a rename inside it is durable (best effort: some filesystems refuse). */
@@ -51,23 +164,29 @@ export function writeFileSynced(file: string, data: string | Uint8Array, flag: '
   }
 }
 
-/** Write `data` to `file` atomically (temp file, fsync, rename). */
+/**
+ * Write `data` to `file` atomically (temp file, fsync, rename). Refuses a `file` that exists
+ * and is not a regular file (a device, FIFO, socket or folder) with a one-line error.
+ */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   ensureWritableDir(path.dirname(file));
+  assertReplaceableFile(file);
   const tmp = tempPathFor(file);
   try {
     writeFileSynced(tmp, data);
+    assertReplaceableFile(file); // again: it may have changed while we wrote
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw err;
+    throw asUserError(err, file);
   }
   fsyncDir(path.dirname(file));
 }
 
 /**
  * Move an already-written temporary file into place (fsync, then rename). Use it when
- * a tool (ffmpeg) wrote the temporary file itself.
+ * a tool (ffmpeg) wrote the temporary file itself. Refuses a non-regular `file` like
+ * `writeFileAtomic`; the caller removes `tmp` on failure.
  */
 export function commitTempFile(tmp: string, file: string): void {
   const fd = fs.openSync(tmp, 'r+');
@@ -76,6 +195,14 @@ export function commitTempFile(tmp: string, file: string): void {
   } finally {
     fs.closeSync(fd);
   }
+  assertReplaceableFile(file);
   fs.renameSync(tmp, file);
   fsyncDir(path.dirname(file));
+}
+
+/** A file-system refusal (no space, read-only, no permission) as a one-line UserError naming `file`. */
+function asUserError(err: unknown, file: string): unknown {
+  if (err instanceof UserError) return err;
+  const code = (err as NodeJS.ErrnoException).code;
+  return code && /^E[A-Z]+$/.test(code) ? new UserError(`cannot write ${file} (${code})`) : err; // errno codes, not ERR_* bugs
 }

@@ -20,6 +20,7 @@ import type { TrainConfig } from '../train/train-config.js';
 import { isModelFolder, readModelFolder, type GenerationDefaults } from './model-folder.js';
 import { unknownWordsWarning } from '../text/tokenizer.js';
 import type { Video } from '../video/index.js';
+import { checkGenerationSize, checkSteps, videosPerPass } from './generation-limits.js';
 
 /** What generation needs of a run's config (a TrainConfig has it; so does a model folder's). */
 export type PipelineConfig = Pick<TrainConfig, 'model' | 'text' | 'objective'>;
@@ -71,6 +72,8 @@ export interface GenerateRequest {
   fps?: number;
   /** Called with a warning line (unknown words). */
   warn?: (line: string) => void;
+  /** At most this many videos through the model at once (default: as many as fit, `videosPerPass`). */
+  maxVideosPerPass?: number;
   onStep?: (step: number, steps: number) => void;
 }
 
@@ -89,9 +92,10 @@ export interface BatchRequest extends Omit<GenerateRequest, 'prompt'> {
 }
 
 /**
- * Videos for several prompts as one batch (prompts[b] with seeds[b]). A seed's noise does
- * not depend on the batch, so each video is the one `generateVideos` makes for its prompt
- * and seed (bit-identical on the backends we have).
+ * Videos for several prompts (prompts[b] with seeds[b]). They go through the model in groups
+ * that fit memory (`videosPerPass`); a seed's noise does not depend on the group, so each
+ * video is the one `generateVideos` makes for its prompt and seed alone (bit-identical on the
+ * backends we have). Steps and clip size are checked first (generation-limits.ts).
  */
 export function generateBatch(pipe: Pipeline, request: BatchRequest): Video[] {
   const { model } = pipe.config;
@@ -99,11 +103,29 @@ export function generateBatch(pipe: Pipeline, request: BatchRequest): Video[] {
   const T = request.frames ?? model.frames;
   const H = request.height ?? model.height;
   const W = request.width ?? model.width;
-  const [pt, ph, pw] = model.patch;
-  if (T % pt || H % ph || W % pw) throw new UserError(`--frames ${T} and --size ${H}×${W} must be divisible by the patch ${pt}×${ph}×${pw}`);
   if (request.prompts.length !== request.seeds.length) throw new Error(`${request.prompts.length} prompts for ${request.seeds.length} seeds`);
   const steps = request.steps ?? defaults.steps;
   const guidance = request.guidance ?? defaults.guidance;
+  checkSteps(steps);
+  checkGenerationSize(model, T, H, W, guidance !== 1);
+  const cap = request.maxVideosPerPass ?? Infinity;
+  if (!(cap >= 1)) throw new Error(`maxVideosPerPass must be at least 1, got ${cap}`);
+  const group = Math.floor(Math.min(videosPerPass(model, T, H, W, guidance !== 1), cap));
+  const videos: Video[] = [];
+  for (let first = 0; first < request.seeds.length; first += group) {
+    const last = Math.min(first + group, request.seeds.length);
+    const pass = { prompts: request.prompts.slice(first, last), seeds: request.seeds.slice(first, last) };
+    // Progress counts every group's steps: group k's step i is overall step k·steps + i.
+    const onStep = request.onStep && ((i: number) => request.onStep!((first / group) * steps + i, Math.ceil(request.seeds.length / group) * steps));
+    videos.push(...generateGroup(pipe, { ...request, ...pass, steps, guidance, frames: T, height: H, width: W, onStep }));
+  }
+  return videos;
+}
+
+/** One group of videos through the sampler as one batch (sizes already checked). */
+function generateGroup(pipe: Pipeline, request: BatchRequest & { steps: number; guidance: number; frames: number; height: number; width: number }): Video[] {
+  const defaults = pipe.generation ?? GENERATE_DEFAULTS;
+  const { frames: T, height: H, width: W } = request;
   const B = request.seeds.length;
   const text = pipe.net.encoder.encode(request.prompts);
   const warning = unknownWordsWarning(text.unknown);
@@ -111,12 +133,13 @@ export function generateBatch(pipe: Pipeline, request: BatchRequest): Video[] {
   const uncond = pipe.net.encoder.encodeUnconditional(B);
   const objective = createObjective(pipe.config.objective);
   const x = generate({
-    model: (xt, t, cond) => pipe.net.dit.forward(xt as tf.Tensor5D, t, cond),
+    // Each pass in its own tidy: its activations are freed as soon as it returns (half the peak memory with heun).
+    model: (xt, t, cond) => tf.tidy(() => pipe.net.dit.forward(xt as tf.Tensor5D, t, cond)),
     cond: { pooled: text.pooled, tokens: text.tokens, mask: text.mask },
     uncond: { pooled: uncond.pooled, tokens: uncond.tokens, mask: uncond.mask },
     shape: [B, 3, T, H, W],
-    steps,
-    guidance,
+    steps: request.steps,
+    guidance: request.guidance,
     sampler: createSampler(request.sampler ?? defaults.sampler),
     shift: request.shift ?? defaults.shift ?? 1,
     objective,

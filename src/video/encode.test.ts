@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import { readVideo } from './decode.js';
-import { encodeMp4, writeGif, writeMp4 } from './encode.js';
+import { encodeMp4, videoWriterFor, writeGif, writeMp4, writeVideo } from './encode.js';
 import { runFfmpeg } from './ffmpeg.js';
 import { movingDiscs } from './test-fixtures.js';
 import { psnr } from './video.js';
@@ -145,5 +146,30 @@ describe('atomic writes', () => {
     fs.writeFileSync(target, 'old');
     await writeMp4(movingDiscs({ numFrames: 2 }), target);
     expect(fs.readFileSync(target).subarray(4, 8).toString('latin1')).toBe('ftyp');
+  });
+});
+
+describe('writeVideo', () => {
+  it('writes a GIF for .gif and an MP4 for .mp4 (any case), and refuses other names in one line', async () => {
+    await writeVideo(clip, path.join(dir, 'by-ext.gif'));
+    await writeVideo(clip, path.join(dir, 'by-ext.MP4'));
+    expect(fs.readFileSync(path.join(dir, 'by-ext.gif')).subarray(0, 6).toString('latin1')).toBe('GIF89a');
+    expect(fs.readFileSync(path.join(dir, 'by-ext.MP4')).subarray(4, 8).toString('latin1')).toBe('ftyp');
+    expect(() => videoWriterFor('c.avi')).toThrow(/^cannot write c\.avi: the name must end in \.mp4 or \.gif, not \.avi$/);
+    expect(() => videoWriterFor('clip')).toThrow(/^cannot write clip: the name must end in \.mp4 or \.gif$/);
+    expect(() => videoWriterFor('c.avi')).toThrow(UserError);
+  });
+
+  it('refuses a FIFO target without replacing it (as root, --out /dev/null replaced the device)', async () => {
+    const root = fs.mkdtempSync(path.join(dir, 'fifo-'));
+    const fifo = path.join(root, 'out.mp4');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    for (const write of [writeMp4, writeGif]) {
+      const err = await write(clip, fifo).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UserError);
+      expect((err as Error).message).toMatch(/out\.mp4: it exists and is a FIFO, not a regular file/);
+    }
+    expect(fs.statSync(fifo).isFIFO()).toBe(true);
+    expect(fs.readdirSync(root)).toEqual(['out.mp4']);
   });
 });

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { commitTempFile, ensureWritableDir, tempPathFor } from '../io/atomic.js';
+import { assertReplaceableFile, commitTempFile, ensureWritableDir, tempPathFor } from '../io/atomic.js';
 import { ffmpegReason, fileArg, runFfmpeg } from './ffmpeg.js';
 import { formatPixelTag, padForScale, type PixelTag } from './pixel-scale.js';
 import { assertVideoShape, type Video } from './video.js';
@@ -98,11 +98,13 @@ function rawInputArgs(video: Video): string[] {
 }
 
 /**
- * Run ffmpeg to write `target` through a temporary file beside it: check the folder,
- * encode into the temp path, rename on success, delete the temp file on any failure.
+ * Run ffmpeg to write `target` through a temporary file beside it: check the folder and
+ * that `target` is absent or a regular file, encode into the temp path, rename on success,
+ * delete the temp file on any failure.
  */
 async function encodeAtomically(target: string, video: Video, outputArgs: string[], what: string): Promise<void> {
   ensureWritableDir(path.dirname(target));
+  assertReplaceableFile(target); // before encoding, and again before the rename
   const tmp = tempPathFor(target);
   try {
     const output = fileArg(tmp);
@@ -191,4 +193,28 @@ export async function writeGif(video: Video, file: string): Promise<void> {
     '-loop', '0',
     '-f', 'gif',
   ], 'GIF');
+}
+
+/** The file types `writeVideo` picks by extension, and their writers. */
+export const VIDEO_WRITERS = { '.mp4': writeMp4, '.gif': writeGif } as const;
+
+/**
+ * The writer for `file`'s extension (case-insensitive), or a one-line UserError naming the
+ * ones we write; call it before spending time on the video, then write with it.
+ *
+ *   const write = videoWriterFor('out/clip.gif'); // writeGif
+ */
+export function videoWriterFor(file: string): (video: Video, file: string) => Promise<void> {
+  const ext = path.extname(file).toLowerCase();
+  const writer = VIDEO_WRITERS[ext as keyof typeof VIDEO_WRITERS];
+  if (!writer) {
+    const known = Object.keys(VIDEO_WRITERS).join(' or ');
+    throw new UserError(`cannot write ${file}: the name must end in ${known}${ext ? `, not ${ext}` : ''}`);
+  }
+  return (video, target) => writer(video, target);
+}
+
+/** Write `video` as an MP4 or a GIF, by `file`'s extension (default options). */
+export async function writeVideo(video: Video, file: string): Promise<void> {
+  await videoWriterFor(file)(video, file);
 }
