@@ -45,6 +45,9 @@ describe('spacetime CLI', () => {
       expect(fs.statSync(file).size).toBeGreaterThan(100);
       expect(r.stdout).toContain(`id-collision-000000.${ext}`);
     }
+    // The stdout states each file's own size: the MP4 stores the 32×32 clip at 2×.
+    expect(r.stdout).toMatch(/mp4 +\(64×64 stored: each pixel of the 32×32 clip as a 2×2 block/);
+    expect(r.stdout).toMatch(/gif +\(32×32\)/);
   });
 
   it('refuses an unknown family', () => {

@@ -10,7 +10,7 @@ import { parseSelection } from '../../datasets/selection.js';
 import { makeSample } from '../../datasets/world/sample.js';
 import { UserError } from '../errors.js';
 import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
-import { writeContactSheet, writeGif, writeMp4, type Video } from '../video/index.js';
+import { DEFAULT_PIXEL_SCALE, writeContactSheet, writeGif, writeMp4, type Video } from '../video/index.js';
 import { parseArgs, required, type FlagSpec } from './args.js';
 import { Progress } from './progress.js';
 
@@ -135,10 +135,11 @@ async function sample(argv: string[]): Promise<number> {
   writeContactSheet(video, `${base}.png`);
   writeFileAtomic(`${base}.json`, JSON.stringify(toStateFile(meta), null, 2) + '\n');
   console.log(`caption: "${meta.caption}"`);
-  console.log(`video:   ${base}.mp4  (${meta.width}×${meta.height}, ${meta.numFrames} frames at ${meta.fps} fps)`);
-  console.log(`gif:     ${base}.gif`);
+  const s = DEFAULT_PIXEL_SCALE;
+  console.log(`video:   ${base}.mp4  (${meta.width * s}×${meta.height * s} stored: each pixel of the ${meta.width}×${meta.height} clip as a ${s}×${s} block; ${meta.numFrames} frames at ${meta.fps} fps)`);
+  console.log(`gif:     ${base}.gif  (${meta.width}×${meta.height})`);
   console.log(`sheet:   ${base}.png`);
-  console.log(`truth:   ${base}.json`);
+  console.log(`truth:   ${base}.json  (positions in the ${meta.width}×${meta.height} clip's pixels, as the GIF and the sheet)`);
   return 0;
 }
 
