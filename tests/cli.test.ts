@@ -28,6 +28,14 @@ describe('spacetime CLI', () => {
     expect(r.stdout).toMatch(/data\s+make, export, import/);
   });
 
+  it('finds its own package (native addon) when run from another folder', () => {
+    const addon = path.join(root, 'kernels', 'native', 'build', 'Release', 'spacetime_native.node');
+    if (!fs.existsSync(addon)) return; // no native build here: nothing to find (the backend suites say so)
+    const r = spacetime('backend'); // cwd: a temp folder outside the repository
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^backend: native/);
+  });
+
   it('makes a dataset, then skips it on a re-run', () => {
     const args = ['data', 'make', '--families', 'uniform,slide', '--split', 'ood', '--n', '6', '--seed', '2', '--out', 'ds', '--quiet'];
     const first = spacetime(...args);

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { type GemmArgs, resolveGemmArgs } from '../gemm.args.js';
 
@@ -83,8 +84,14 @@ const REQUIRED_FUNCTIONS = ['gemm', 'binary', 'unary', 'sum', 'isa', 'setIsa', '
 
 let cached: { addon: NativeAddon | null; reason: string | null; path: string | null } | undefined;
 
-/** The spacetime-lab package root at or above `start`, or null. */
-export function findPackageRoot(start: string = process.cwd()): string | null {
+/** This module's folder: the package it belongs to is found from here, wherever the command runs. */
+const MODULE_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * The spacetime-lab package root at or above `start` (default: the package this code belongs
+ * to, so a command run from another folder still finds its addon and shipped model), or null.
+ */
+export function findPackageRoot(start: string = MODULE_DIR): string | null {
   for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
     try {
       const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown };
@@ -101,7 +108,7 @@ function tryLoad(): { addon: NativeAddon | null; reason: string | null; path: st
   const root = findPackageRoot();
   const addonPath = fromEnv ? path.resolve(fromEnv) : root ? path.join(root, ADDON_RELATIVE) : null;
   if (!addonPath) {
-    return { addon: null, path: null, reason: `no ${PACKAGE_NAME} package.json above ${process.cwd()} and SPACETIME_NATIVE_ADDON unset` };
+    return { addon: null, path: null, reason: `no ${PACKAGE_NAME} package.json above ${MODULE_DIR} and SPACETIME_NATIVE_ADDON unset` };
   }
   if (!fs.existsSync(addonPath)) {
     return { addon: null, path: addonPath, reason: `${addonPath} not found (build it: npx node-gyp rebuild --directory kernels/native)` };
