@@ -8,7 +8,6 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { type GemmArgs, resolveGemmArgs } from '../gemm.args.js';
 
@@ -84,14 +83,26 @@ const REQUIRED_FUNCTIONS = ['gemm', 'binary', 'unary', 'sum', 'isa', 'setIsa', '
 
 let cached: { addon: NativeAddon | null; reason: string | null; path: string | null } | undefined;
 
-/** This module's folder: the package it belongs to is found from here, wherever the command runs. */
-const MODULE_DIR = path.dirname(fileURLToPath(import.meta.url));
-
 /**
- * The spacetime-lab package root at or above `start` (default: the package this code belongs
- * to, so a command run from another folder still finds its addon and shipped model), or null.
+ * Where to look for the package when no start is given: the running script's folder (the CLI's
+ * bin/, a test runner inside node_modules), this module's folder when the loader defines
+ * `__dirname` (`import.meta` is off limits: tslab compiles library code to CommonJS), then the
+ * working folder — so a command run from another folder still finds its addon and shipped model.
  */
-export function findPackageRoot(start: string = MODULE_DIR): string | null {
+function defaultStarts(): string[] {
+  const starts = [process.argv[1] ? path.dirname(path.resolve(process.argv[1])) : null, typeof __dirname === 'string' ? __dirname : null, process.cwd()];
+  return starts.filter((s): s is string => s !== null);
+}
+
+/** The spacetime-lab package root at or above `start` (default: see defaultStarts), or null. */
+export function findPackageRoot(start?: string): string | null {
+  if (start === undefined) {
+    for (const s of defaultStarts()) {
+      const root = findPackageRoot(s);
+      if (root) return root;
+    }
+    return null;
+  }
   for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
     try {
       const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown };
@@ -108,7 +119,7 @@ function tryLoad(): { addon: NativeAddon | null; reason: string | null; path: st
   const root = findPackageRoot();
   const addonPath = fromEnv ? path.resolve(fromEnv) : root ? path.join(root, ADDON_RELATIVE) : null;
   if (!addonPath) {
-    return { addon: null, path: null, reason: `no ${PACKAGE_NAME} package.json above ${MODULE_DIR} and SPACETIME_NATIVE_ADDON unset` };
+    return { addon: null, path: null, reason: `no ${PACKAGE_NAME} package.json above ${defaultStarts().join(', ')} and SPACETIME_NATIVE_ADDON unset` };
   }
   if (!fs.existsSync(addonPath)) {
     return { addon: null, path: addonPath, reason: `${addonPath} not found (build it: npx node-gyp rebuild --directory kernels/native)` };
