@@ -91,6 +91,19 @@ describe('provenance of generated files', () => {
     }
   }, 300_000);
 
+  it('eval stores each generated video with its provenance, signed', async () => {
+    const r = spacetime('eval', '--suite', 'all-id', '--limit', '1', '--checkpoint', 'runs/tiny', '--seeds', '1', '--steps', '2', '--skip-physics-iq', '--out', 'evals/tiny', '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const [video] = fs.readdirSync(at('evals/tiny/videos'));
+    const file = path.join('evals/tiny/videos', video);
+    const tags = await readProvenanceTags(at(file));
+    expect(tags).toMatchObject({ ai_generated: 'true', model: 'tiny/step-00000002', steps: '2', sampler: 'heun', given_frames: 'none' });
+    const row = fs.readFileSync(at('evals/tiny/captions.csv'), 'utf8').split('\n').find((line) => line.startsWith(`videos/${video},`));
+    expect(row).toContain(`,${tags.prompt},`); // the prompt this very video was generated from
+    const ok = spacetime('verify', file);
+    expect(ok.code, ok.stderr).toBe(0);
+  }, 600_000);
+
   it('a missing key fails in one line naming it, before sampling, writing nothing', () => {
     const r = spacetime(...GENERATE, '--out', 'never.mp4', '--sign-key', 'missing.pem', '--sign-cert', 'missing-chain.pem');
     expect(r.code).toBe(2);
