@@ -39,7 +39,7 @@ describe('spacetime generate', () => {
     fs.mkdirSync(path.join(tmp, 'folder.mp4'));
     expect(spawnSync('mkfifo', [path.join(tmp, 'fifo.mp4')]).status).toBe(0); // stands in for /dev/null
     for (const [out, message] of [
-      ['c.avi', /^spacetime: cannot write c\.avi: the name must end in \.mp4 or \.gif, not \.avi$/],
+      ['c.avi', /^spacetime: cannot write c\.avi: the name must end in \.mp4, \.gif or \.png, not \.avi$/],
       ['folder.mp4', /^spacetime: cannot write folder\.mp4: it exists and is a folder, not a regular file$/],
       ['fifo.mp4', /^spacetime: cannot write fifo\.mp4: it exists and is a FIFO, not a regular file$/],
     ] as const) {

@@ -12,7 +12,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GENERATE_DEFAULTS, generateBatch, type Pipeline } from '../../src/pipeline/text-to-video.js';
-import { readVideo, writeMp4, type Video } from '../../src/video/index.js';
+import { resolveSigningKey } from '../../src/provenance/keys.js';
+import { generationRecord } from '../../src/provenance/record.js';
+import { GENERATED_WRITERS, type Provenance } from '../../src/provenance/write.js';
+import { readVideo, type Video } from '../../src/video/index.js';
 import { suiteTruth, type Suite } from '../suites/suites.js';
 import { inputId, type EvalInput } from './inputs.js';
 
@@ -50,11 +53,13 @@ export async function generateSuiteInputs(
   const jobs = suite.items.flatMap((item) => seeds.map((seed) => ({ item, seed })));
   const truths = new Map(suite.items.map((item) => [item.promptId, suiteTruth(item, { width, height, numFrames: frames, fps })]));
   const inputs: EvalInput[] = [];
+  const key = await resolveSigningKey({});
+  const runRecord = generationRecord(pipe, { prompt: '', seeds: [], ...settings }); // code version looked up once
   for (let start = 0; start < jobs.length; start += GENERATE_BATCH) {
     const batch = jobs.slice(start, start + GENERATE_BATCH);
     const videos = generateBatch(pipe, { prompts: batch.map((j) => j.item.caption), seeds: batch.map((j) => j.seed), ...settings, fps });
     for (const [b, { item, seed }] of batch.entries()) {
-      const stored = await storeAndDecode(videos[b]);
+      const stored = await storeAndDecode(videos[b], { record: { ...runRecord, prompt: item.caption, seeds: [seed] }, key });
       inputs.push({
         id: inputId(item.promptId, seed),
         promptId: item.promptId,
@@ -75,14 +80,14 @@ export async function generateSuiteInputs(
 }
 
 /**
- * `video` as the run stores it: the MP4 bytes `writeMp4` writes, and the frames `readVideo`
- * decodes from them (through a private temporary folder, always removed).
+ * `video` as the run stores it: the MP4 bytes `spacetime generate` writes (with `provenance`),
+ * and the frames `readVideo` decodes from them (through a private temporary folder, always removed).
  */
-export async function storeAndDecode(video: Video): Promise<{ mp4: Uint8Array; video: Video }> {
+export async function storeAndDecode(video: Video, provenance: Provenance): Promise<{ mp4: Uint8Array; video: Video }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-eval-mp4-'));
   try {
     const file = path.join(dir, 'video.mp4');
-    await writeMp4(video, file);
+    await GENERATED_WRITERS['.mp4'](video, file, provenance);
     return { mp4: new Uint8Array(fs.readFileSync(file)), video: await readVideo(file) };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

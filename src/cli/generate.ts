@@ -6,20 +6,27 @@ import { DEFAULT_MODEL_DIR, defaultModelDir } from '../pipeline/model-folder.js'
 import { GENERATE_DEFAULTS, generateVideos, loadPipeline, videoGrid } from '../pipeline/text-to-video.js';
 import { checkWritableFile } from '../io/atomic.js';
 import { MAX_STEPS } from '../pipeline/generation-limits.js';
-import { videoWriterFor } from '../video/index.js';
+import { resolveSigningKey } from '../provenance/keys.js';
+import { generationRecord } from '../provenance/record.js';
+import { generatedWriterFor } from '../provenance/write.js';
 import { parseArgs } from './args.js';
 
 const MAX_VIDEOS = 64;
 
-const HELP = `spacetime generate "a red ball bounces on the floor" --seed 1 --out out.mp4|out.gif
+const HELP = `spacetime generate "a red ball bounces on the floor" --seed 1 --out out.mp4|out.gif|out.png
     [--steps ${GENERATE_DEFAULTS.steps}] [--guidance ${GENERATE_DEFAULTS.guidance}] [--sampler heun|euler|dpm-solver-2m]
     [--shift S] [--checkpoint PATH] [--frames F --size S] [--n K] [--backend NAME]
+    [--sign-key KEY.pem --sign-cert CHAIN.pem]
 
 Generates a video from a prompt. Without --checkpoint it uses the shipped default model
 (${DEFAULT_MODEL_DIR}/ in the repository, from any working folder); --checkpoint takes a model
 folder, a run folder (its latest checkpoint) or one checkpoint folder. --n K (1–${MAX_VIDEOS}) writes K seeds
 (seed, seed+1, …) as one grid video; they go through the model in groups that fit memory, each
-video the same as made alone. --out ends in .mp4 (H.264) or .gif. --steps is 1–${MAX_STEPS}; --frames
+video the same as made alone. --out ends in .mp4 (H.264), .gif or .png (a contact sheet of the frames).
+Every file says it is AI-generated and how it was made (model and weights sha256, prompt, seeds,
+sampler settings, code version) in its tags; MP4 and PNG also carry a C2PA manifest signed with
+--sign-key/--sign-cert (or $SPACETIME_C2PA_KEY/$SPACETIME_C2PA_CERT), else a local test key
+(see \`spacetime verify\`). --steps is 1–${MAX_STEPS}; --frames
 and --size are multiples of the model's patch, up to what one video's pass fits in memory (the
 error names the largest that fit: 16 frames up to 124×124 for the default model on native,
 100×100 on wasm). The same prompt,
@@ -40,6 +47,8 @@ export async function runGenerate(argv: string[]): Promise<number> {
     size: 'int',
     n: 'int',
     backend: 'string',
+    'sign-key': 'string',
+    'sign-cert': 'string',
     help: 'boolean',
   }, { max: 1, usage: 'one PROMPT in quotes' });
   if (flags.help) {
@@ -50,8 +59,9 @@ export async function runGenerate(argv: string[]): Promise<number> {
   const n = flags.n ?? 1;
   if (!Number.isInteger(n) || n < 1 || n > MAX_VIDEOS) throw new UserError(`--n must be an integer in [1, ${MAX_VIDEOS}], got ${n}`);
   const out = flags.out ?? 'out.mp4';
-  const writeVideo = videoWriterFor(out);
+  const writeVideo = generatedWriterFor(out);
   checkWritableFile(out); // before minutes of sampling
+  const key = await resolveSigningKey({ keyFile: flags['sign-key'], certFile: flags['sign-cert'] }); // a bad key fails first too
   const checkpoint = flags.checkpoint ?? defaultModelDir();
   if (!fs.existsSync(checkpoint)) {
     throw new UserError(
@@ -64,19 +74,22 @@ export async function runGenerate(argv: string[]): Promise<number> {
   const choice = await useBackend({ requested: flags.backend });
   const pipe = loadPipeline(checkpoint);
   const seed = flags.seed ?? 0;
-  const videos = generateVideos(pipe, {
+  const settings = {
     prompt: positional[0],
     seeds: Array.from({ length: n }, (_, k) => seed + k),
     steps: flags.steps,
     guidance: flags.guidance,
     sampler: flags.sampler,
     shift: flags.shift,
+  };
+  const videos = generateVideos(pipe, {
+    ...settings,
     frames: flags.frames,
     height: flags.size,
     width: flags.size,
     warn: (line) => console.error(`warning: ${line}`),
   });
-  await writeVideo(n === 1 ? videos[0] : videoGrid(videos), out);
+  await writeVideo(n === 1 ? videos[0] : videoGrid(videos), out, { record: generationRecord(pipe, settings), key });
   const seconds = (performance.now() - t0) / 1000;
   console.log(`wrote ${out} (${n} video${n > 1 ? 's' : ''}, ${videos[0].numFrames} frames ${videos[0].width}×${videos[0].height}) in ${seconds.toFixed(1)}s on ${choice.name}`);
   return 0;

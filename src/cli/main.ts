@@ -46,6 +46,10 @@ const commands: Record<string, Command> = {
     summary: 'submit a sweep of independent jobs to Redis (--wait for them), or show its status',
     run: async (argv) => (await import('./sweep.js')).runSweep(argv),
   },
+  verify: {
+    summary: "check a generated file's signed C2PA manifest and print its provenance",
+    run: async (argv) => (await import('./verify.js')).runVerify(argv),
+  },
   worker: {
     summary: 'run sweep jobs from Redis, here; start one on each machine',
     run: async (argv) => (await import('./worker.js')).runWorkerCommand(argv),

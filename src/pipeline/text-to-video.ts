@@ -8,13 +8,16 @@
  *   const videos = generateVideos(pipe, { prompt: 'a red ball bounces on the floor', seeds: [1] });
  *   const more = generateBatch(pipe, { prompts: ['a red ball …', 'a blue square …'], seeds: [1, 1] });
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { sha256 } from '../io/hash.js';
 import { UserError } from '../errors.js';
 import { generate } from '../diffusion/generate.js';
 import { createObjective } from '../diffusion/objective.js';
 import { createSampler } from '../diffusion/samplers/index.js';
 import { channelsFirstToFrames } from '../train/batches.js';
-import { loadCheckpoint, restoreVariables } from '../train/checkpoint.js';
+import { EMA_FILE, loadCheckpoint, MODEL_FILE, restoreVariables } from '../train/checkpoint.js';
 import { buildTextToVideo, type TextToVideo } from '../model/text-to-video.js';
 import type { TrainConfig } from '../train/train-config.js';
 import { isModelFolder, readModelFolder, type GenerationDefaults } from './model-folder.js';
@@ -30,6 +33,10 @@ export interface Pipeline {
   config: PipelineConfig;
   /** The folder the weights came from. */
   checkpoint: string;
+  /** What generated files name the model by: the model folder's name, or RUN/step-N (never a full path). */
+  name?: string;
+  /** sha256 of the weights file the weights came from (recorded in every generated file); absent for weights built in memory. */
+  weightsSha256?: string;
   step: number;
   /** A shipped model's recommended sampling settings (GENERATE_DEFAULTS when absent). */
   generation?: GenerationDefaults;
@@ -45,15 +52,18 @@ export function loadPipeline(modelOrCheckpoint: string, options: { ema?: boolean
     const { config, weights } = readModelFolder(modelOrCheckpoint);
     const net = buildTextToVideo(config.model, config.text, 0);
     restoreVariables(net.params, weights, 'model weights');
-    return { net, config, checkpoint: modelOrCheckpoint, step: -1, generation: config.generation };
+    const name = path.basename(path.resolve(modelOrCheckpoint));
+    return { net, config, checkpoint: modelOrCheckpoint, name, weightsSha256: config.weights.sha256, step: -1, generation: config.generation };
   }
   const ck = loadCheckpoint(modelOrCheckpoint);
   const config = ck.config as TrainConfig;
   if (!config?.model || !config?.text) throw new UserError(`${ck.path} has no model config (state.json): not a spacetime checkpoint`);
   const net = buildTextToVideo(config.model, config.text, 0);
-  const weights = options.ema !== false && ck.ema ? ck.ema : ck.params;
-  restoreVariables(net.params, weights, options.ema !== false && ck.ema ? 'EMA weights' : 'weights');
-  return { net, config, checkpoint: ck.path, step: ck.step };
+  const useEma = options.ema !== false && ck.ema !== undefined;
+  restoreVariables(net.params, useEma ? ck.ema! : ck.params, useEma ? 'EMA weights' : 'weights');
+  const name = `${path.basename(path.dirname(path.dirname(path.resolve(ck.path))))}/${path.basename(ck.path)}`; // RUN/step-N
+  const weightsSha256 = sha256(fs.readFileSync(path.join(ck.path, useEma ? EMA_FILE : MODEL_FILE)));
+  return { net, config, checkpoint: ck.path, name, weightsSha256, step: ck.step };
 }
 
 export interface GenerateRequest {

@@ -92,6 +92,8 @@ const VERSION = 1;
 const TEMP_PREFIX = '.tmp-';
 const MODEL = 'model.safetensors';
 const EMA = 'ema.safetensors';
+/** The weights files of a checkpoint (the raw weights, their EMA). */
+export { MODEL as MODEL_FILE, EMA as EMA_FILE };
 const OPTIMIZER = 'optimizer.safetensors';
 const STATE = 'state.json';
 const MANIFEST = 'manifest.json';

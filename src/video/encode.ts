@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { assertReplaceableFile, commitTempFile, ensureWritableDir, tempPathFor } from '../io/atomic.js';
+import { assertReplaceableFile, commitTempFile, ensureWritableDir, tempPathFor, writeFileSynced } from '../io/atomic.js';
+import { insertGifComment } from './gif-comment.js';
 import { ffmpegReason, fileArg, runFfmpeg } from './ffmpeg.js';
 import { formatPixelTag, padForScale, type PixelTag } from './pixel-scale.js';
 import { assertVideoShape, type Video } from './video.js';
@@ -33,6 +34,26 @@ export interface Mp4Options {
   preset?: string;
   /** x264 `-tune` (e.g. `psnr`, `animation`); default none. */
   tune?: string;
+  /** Container tags (`ffprobe -show_format` shows them), e.g. provenance; keys are `[a-z0-9_]+`. */
+  metadata?: ContainerTags;
+  /** Rewrites the encoded bytes before they are renamed into place (e.g. embeds a signed manifest). */
+  finish?: FinishBytes;
+}
+
+/** Tags written into a file's container, in order: `{ description: 'AI-generated …', seed: '1' }`. */
+export type ContainerTags = Record<string, string>;
+
+/**
+ * A last step on the encoded file's bytes, run on the temporary file before the rename, so a
+ * failure in it leaves nothing under the final name.
+ */
+export type FinishBytes = (bytes: Uint8Array) => Promise<Uint8Array>;
+
+/** Tag keys ffmpeg and every container here store as they are. */
+const TAG_KEY = /^[a-z0-9_]+$/;
+
+function checkTagKeys(tags: ContainerTags): void {
+  for (const key of Object.keys(tags)) if (!TAG_KEY.test(key)) throw new Error(`container tag key "${key}" must match ${TAG_KEY}`);
 }
 
 /**
@@ -57,7 +78,11 @@ export const DEFAULT_PRESET = 'slow';
  *
  *   mp4OutputArgs({ scale: 2, width: 32, height: 32 }, 14, 'slow') // ['-vf', 'scale=w=iw*2:…', …, '-f', 'mp4']
  */
-export function mp4OutputArgs(tag: PixelTag, crf: number, preset: string, tune?: string): string[] {
+export function mp4OutputArgs(tag: PixelTag, crf: number, preset: string, tune?: string, metadata: ContainerTags = {}): string[] {
+  checkTagKeys(metadata);
+  // Custom keys need use_metadata_tags (an mdta key list in moov/udta/meta); without tags the
+  // arguments, and so the bytes, are what they were before tags existed.
+  const tags = Object.entries(metadata).flatMap(([key, value]) => ['-metadata', `${key}=${value}`]);
   const s = tag.scale;
   // At 1× the chroma is subsampled, so average it (area); at 2× and up chroma has a
   // sample per source pixel and nearest neighbour keeps it exact.
@@ -80,9 +105,10 @@ export function mp4OutputArgs(tag: PixelTag, crf: number, preset: string, tune?:
     '-threads', '1',
     '-map_metadata', '-1',
     '-metadata', `comment=${formatPixelTag(tag)}`,
+    ...tags,
     '-fflags', '+bitexact',
     '-flags:v', '+bitexact',
-    '-movflags', '+faststart',
+    '-movflags', tags.length > 0 ? '+faststart+use_metadata_tags' : '+faststart',
     '-f', 'mp4',
   ];
 }
@@ -99,10 +125,10 @@ function rawInputArgs(video: Video): string[] {
 
 /**
  * Run ffmpeg to write `target` through a temporary file beside it: check the folder and
- * that `target` is absent or a regular file, encode into the temp path, rename on success,
- * delete the temp file on any failure.
+ * that `target` is absent or a regular file, encode into the temp path, let `finish` rewrite
+ * the bytes, rename on success, delete the temp file on any failure.
  */
-async function encodeAtomically(target: string, video: Video, outputArgs: string[], what: string): Promise<void> {
+async function encodeAtomically(target: string, video: Video, outputArgs: string[], what: string, finish?: FinishBytes): Promise<void> {
   ensureWritableDir(path.dirname(target));
   assertReplaceableFile(target); // before encoding, and again before the rename
   const tmp = tempPathFor(target);
@@ -112,6 +138,7 @@ async function encodeAtomically(target: string, video: Video, outputArgs: string
     if (result.code !== 0) {
       throw new UserError(`cannot write ${what} ${target}: ${ffmpegReason(result.stderr, output)}`);
     }
+    if (finish) writeFileSynced(tmp, await finish(new Uint8Array(fs.readFileSync(tmp))), 'w');
     commitTempFile(tmp, target);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
@@ -139,7 +166,8 @@ export async function writeMp4(video: Video, file: string, opts: Mp4Options = {}
   const scale = opts.pixelScale ?? DEFAULT_PIXEL_SCALE;
   if (![1, 2, 4].includes(scale)) throw new UserError(`pixelScale must be 1, 2 or 4, got ${scale}`);
   const tag = { scale, width: video.width, height: video.height };
-  await encodeAtomically(file, padForScale(video, scale), mp4OutputArgs(tag, crf, opts.preset ?? DEFAULT_PRESET, opts.tune), 'video');
+  const args = mp4OutputArgs(tag, crf, opts.preset ?? DEFAULT_PRESET, opts.tune, opts.metadata);
+  await encodeAtomically(file, padForScale(video, scale), args, 'video', opts.finish);
 }
 
 /**
@@ -175,15 +203,30 @@ function checkCrf(crf: number): number {
  */
 export const GIF_FILTER = '[0:v]split[a][b];[a]palettegen=stats_mode=full:reserve_transparent=0[p];[b][p]paletteuse=dither=bayer:bayer_scale=3';
 
+export interface GifOptions {
+  /** Written as one GIF comment extension of `key=value` lines (see gif-comment.ts). */
+  metadata?: ContainerTags;
+  /** As for `writeMp4`. */
+  finish?: FinishBytes;
+}
+
 /**
  * Write `video` as a looping GIF with a palette computed from the whole clip.
  * Deterministic and atomic like `writeMp4`. GIF frame delays are in hundredths of a
  * second, so fps that do not divide 100 are rounded by players (30 fps → 33.3).
+ * ffmpeg's GIF muxer writes no comments, so `metadata` is inserted after it.
  *
  *   await writeGif(clip, 'out/clip.gif');
  */
-export async function writeGif(video: Video, file: string): Promise<void> {
+export async function writeGif(video: Video, file: string, opts: GifOptions = {}): Promise<void> {
   assertVideoShape(video);
+  const metadata = opts.metadata ?? {};
+  checkTagKeys(metadata);
+  const comment = Object.keys(metadata).length > 0 ? formatTagLines(metadata) : null;
+  const finish = async (bytes: Uint8Array) => {
+    const tagged = comment === null ? bytes : insertGifComment(bytes, comment);
+    return opts.finish ? opts.finish(tagged) : tagged;
+  };
   await encodeAtomically(file, video, [
     '-filter_complex', GIF_FILTER,
     '-threads', '1',
@@ -192,7 +235,28 @@ export async function writeGif(video: Video, file: string): Promise<void> {
     '-flags:v', '+bitexact',
     '-loop', '0',
     '-f', 'gif',
-  ], 'GIF');
+  ], 'GIF', finish);
+}
+
+/**
+ * Tags as `key=value` lines, with backslashes and newlines in values escaped (`\\\\`, `\\n`) so each tag
+ * stays one line; `parseTagLines` reads them back.
+ *
+ *   formatTagLines({ seed: '1', prompt: 'a\nb' }) // 'seed=1\nprompt=a\\nb\n'
+ */
+export function formatTagLines(tags: ContainerTags): string {
+  return Object.entries(tags).map(([k, v]) => `${k}=${v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n`).join('');
+}
+
+/** The tags of `formatTagLines` text (lines without `=` are skipped). */
+export function parseTagLines(text: string): ContainerTags {
+  const tags: ContainerTags = {};
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    tags[line.slice(0, eq)] = line.slice(eq + 1).replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+  }
+  return tags;
 }
 
 /** The file types `writeVideo` picks by extension, and their writers. */

@@ -45,6 +45,54 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
+export interface PngOptions {
+  /** Text chunks (iTXt, UTF-8), keyword → text, written before the image data; `readPngText` reads them. */
+  text?: Record<string, string>;
+}
+
+/** PNG keywords are 1–79 Latin-1 printable characters; ours are plain ASCII words. */
+const KEYWORD = /^[A-Za-z0-9_ ]{1,79}$/;
+
+/** An iTXt chunk's data: keyword, NUL, uncompressed (0, 0), no language tag, no translated keyword, UTF-8 text. */
+function internationalText(keyword: string, text: string): Uint8Array {
+  if (!KEYWORD.test(keyword)) throw new RangeError(`PNG text keyword "${keyword}" must be 1–79 letters, digits, _ or spaces`);
+  const encoder = new TextEncoder();
+  const head = encoder.encode(keyword);
+  const body = encoder.encode(text);
+  const out = new Uint8Array(head.length + 5 + body.length);
+  out.set(head, 0); // followed by: NUL, compression flag 0, method 0, empty language NUL, empty translation NUL
+  out.set(body, head.length + 5);
+  return out;
+}
+
+/**
+ * The text chunks of a PNG file (iTXt uncompressed and tEXt), keyword → text; later ones win.
+ * Throws on a file that is not a PNG or whose chunks run past its end.
+ *
+ *   readPngText(encodePng(rgb, 1, 1, { text: { seed: '1' } })) // { seed: '1' }
+ */
+export function readPngText(png: Uint8Array): Record<string, string> {
+  if (png.length < PNG_SIGNATURE.length || PNG_SIGNATURE.some((b, i) => png[i] !== b)) throw new Error('not a PNG file');
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  const text: Record<string, string> = {};
+  for (let pos = PNG_SIGNATURE.length; pos + 8 <= png.length; ) {
+    const length = view.getUint32(pos);
+    const type = String.fromCharCode(...png.subarray(pos + 4, pos + 8));
+    const data = png.subarray(pos + 8, pos + 8 + length);
+    if (data.length !== length) throw new Error(`PNG chunk ${type} runs past the end of the file`);
+    const nul = data.indexOf(0);
+    if (type === 'tEXt' && nul > 0) text[new TextDecoder('latin1').decode(data.subarray(0, nul))] = new TextDecoder('latin1').decode(data.subarray(nul + 1));
+    if (type === 'iTXt' && nul > 0 && data[nul + 1] === 0) {
+      const language = data.indexOf(0, nul + 3);
+      const translated = language < 0 ? -1 : data.indexOf(0, language + 1);
+      if (translated >= 0) text[new TextDecoder('latin1').decode(data.subarray(0, nul))] = new TextDecoder().decode(data.subarray(translated + 1));
+    }
+    if (type === 'IEND') break;
+    pos += 12 + length;
+  }
+  return text;
+}
+
 /**
  * Encode `rgb` (`[height][width][3]` bytes) as a PNG file image. Rows use filter 0
  * (none): deflate already finds the repeats in upscaled contact sheets, and the
@@ -52,7 +100,7 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
  *
  *   const png = encodePng(frameView(clip, 0), clip.width, clip.height);
  */
-export function encodePng(rgb: Uint8Array, width: number, height: number): Uint8Array {
+export function encodePng(rgb: Uint8Array, width: number, height: number, opts: PngOptions = {}): Uint8Array {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new RangeError(`PNG size must be positive integers, got ${width}x${height}`);
   }
@@ -75,7 +123,8 @@ export function encodePng(rgb: Uint8Array, width: number, height: number): Uint8
   }
   const idat = zlib.deflateSync(raw, { level: 9 });
 
-  const parts = [PNG_SIGNATURE, chunk('IHDR', header), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))];
+  const text = Object.entries(opts.text ?? {}).map(([key, value]) => chunk('iTXt', internationalText(key, value)));
+  const parts = [PNG_SIGNATURE, chunk('IHDR', header), ...text, chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const p of parts) {
@@ -90,8 +139,8 @@ export function encodePng(rgb: Uint8Array, width: number, height: number): Uint8
  *
  *   writePng('out/frame0.png', frameView(clip, 0), clip.width, clip.height);
  */
-export function writePng(file: string, rgb: Uint8Array, width: number, height: number): void {
-  writeFileAtomic(file, encodePng(rgb, width, height));
+export function writePng(file: string, rgb: Uint8Array, width: number, height: number, opts: PngOptions = {}): void {
+  writeFileAtomic(file, encodePng(rgb, width, height, opts));
 }
 
 export interface ContactSheetOptions {

@@ -1,0 +1,139 @@
+// Provenance in written files: tags in MP4/GIF/PNG, a signed C2PA manifest in MP4/PNG that a
+// changed byte breaks, byte-identical repeats, and one-line errors for bad keys.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserError } from '../errors.js';
+import { formatTagLines, insertGifComment, makeVideo, parseTagLines, readGifComments, readVideo, writeMp4, type Video } from '../video/index.js';
+import { readC2pa, NoManifestError } from './c2pa.js';
+import { localTestKey, resolveSigningKey, TEST_CERT_FILE, TEST_KEY_FILE, type SigningKey } from './keys.js';
+import { formatCodeVersion, parseFfmetadata, provenanceFromTags, readProvenanceTags, type ProvenanceRecord } from './tags.js';
+import { GENERATED_WRITERS, generatedWriterFor } from './write.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-provenance-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const at = (name: string) => path.join(tmp, name);
+
+const record: ProvenanceRecord = {
+  aiGenerated: true,
+  generator: { version: '0.1.0', commit: 'c'.repeat(40), dirty: false },
+  model: { name: 'tiny/step-00000004', weightsSha256: 'ab'.repeat(32) },
+  prompt: 'a red ball = "bounces";\nsecond line #1 \\ ünïcode',
+  seeds: [7],
+  sampler: 'heun',
+  steps: 2,
+  guidance: 3,
+  shift: 1,
+  givenFrames: null,
+};
+
+function clip(): Video {
+  const v = makeVideo(4, 16, 16, 10);
+  for (let i = 0; i < v.frames.length; i++) v.frames[i] = (i * 37) % 251;
+  return v;
+}
+
+let key: SigningKey;
+beforeAll(async () => {
+  key = await localTestKey(at('keys'));
+});
+
+describe('container tags', () => {
+  for (const ext of ['.mp4', '.gif', '.png']) {
+    it(`${ext}: every field, read back from the file`, async () => {
+      const file = at(`tags${ext}`);
+      await GENERATED_WRITERS[ext](clip(), file, { record, key });
+      const tags = await readProvenanceTags(file);
+      expect(tags.ai_generated).toBe('true');
+      expect(tags.description).toMatch(/^AI-generated video: spacetime-lab model tiny\/step-00000004, seed 7, prompt "a red ball/);
+      expect(provenanceFromTags(tags)).toEqual({ ...record, generator: `spacetime-lab ${formatCodeVersion(record.generator)}` });
+    });
+  }
+
+  it('MP4 tags leave the pixel-scale comment that readVideo needs, and the frames unchanged', async () => {
+    await writeMp4(clip(), at('plain.mp4'));
+    await GENERATED_WRITERS['.mp4'](clip(), at('signed.mp4'), { record, key });
+    const [plain, signed] = [await readVideo(at('plain.mp4')), await readVideo(at('signed.mp4'))];
+    expect([signed.numFrames, signed.height, signed.width]).toEqual([4, 16, 16]);
+    expect(Buffer.from(signed.frames).equals(Buffer.from(plain.frames))).toBe(true);
+  });
+
+  it('GIF comments and ffmetadata escapes round-trip', () => {
+    const tags = { prompt: 'a\\b\nc=d', seed: '1' };
+    expect(parseTagLines(formatTagLines(tags))).toEqual(tags);
+    const gif = Buffer.from('R0lGODlhAQABAIAAAAAAAP///ywAAAAAAQABAAACAUwAOw==', 'base64'); // 1×1, global colour table
+    const long = 'x'.repeat(600); // more than two sub-blocks
+    expect(readGifComments(insertGifComment(new Uint8Array(gif), long))).toEqual([long]);
+    expect(parseFfmetadata(';FFMETADATA1\nprompt=a\\=b\\;c\\#d\\\\e\\\nf\nseed=1\n[STREAM]\nx=y\n')).toEqual({ prompt: 'a=b;c#d\\e\nf', seed: '1' });
+  });
+
+  it('refuses an unknown extension before any work', () => {
+    expect(() => generatedWriterFor('x.avi')).toThrow(/^cannot write x\.avi: the name must end in \.mp4, \.gif or \.png, not \.avi$/);
+  });
+});
+
+describe('C2PA manifest', () => {
+  for (const [ext, binding] of [['.mp4', 'c2pa.hash.bmff.v2'], ['.png', 'c2pa.hash.data']] as const) {
+    it(`${ext}: valid when fresh, invalid after one byte changes, byte-identical when repeated`, async () => {
+      const [a, b] = [at(`a${ext}`), at(`b${ext}`)];
+      await GENERATED_WRITERS[ext](clip(), a, { record, key });
+      await GENERATED_WRITERS[ext](clip(), b, { record, key });
+      const bytes = new Uint8Array(fs.readFileSync(a));
+      expect(Buffer.from(bytes).equals(fs.readFileSync(b))).toBe(true); // Ed25519 and no timestamp: deterministic
+
+      const report = await readC2pa(bytes);
+      expect(report.valid, report.failures.join()).toBe(true);
+      expect(report.claimGenerator).toBe('spacetime-lab 0.1.0');
+      expect(report.assertions.map((x) => x.label)).toEqual(['c2pa.actions.v2', binding]);
+      const [created] = report.assertions[0].data as { action: string; digitalSourceType: string; parameters: Record<string, unknown> }[];
+      expect(created.action).toBe('c2pa.created');
+      expect(created.digitalSourceType).toBe('http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia');
+      expect(created.parameters).toMatchObject({ prompt: record.prompt, seeds: [7], model_sha256: record.model.weightsSha256, given_frames: null, steps: 2 });
+      expect(report.signer).toMatchObject({ algorithm: 'Ed25519', testKey: true, issuedByChain: true });
+
+      const tampered = new Uint8Array(bytes);
+      tampered[tampered.length - 20] ^= 1; // inside mdat (MP4) / the IEND-adjacent image data (PNG)
+      const broken = await readC2pa(tampered);
+      expect(broken.valid).toBe(false);
+      expect(broken.failures.join()).toMatch(/Hash\.mismatch/);
+    });
+  }
+
+  it('a file without a manifest, or a GIF, is a NoManifestError', async () => {
+    await writeMp4(clip(), at('bare.mp4'));
+    await expect(readC2pa(new Uint8Array(fs.readFileSync(at('bare.mp4'))))).rejects.toThrow(NoManifestError);
+    await GENERATED_WRITERS['.gif'](clip(), at('c.gif'), { record, key });
+    await expect(readC2pa(new Uint8Array(fs.readFileSync(at('c.gif'))))).rejects.toThrow(/GIF/);
+  });
+});
+
+describe('signing keys', () => {
+  it('the test key is made once and reused', async () => {
+    const again = await localTestKey(at('keys'));
+    expect(again.signer.certificate.serialNumber).toBe(key.signer.certificate.serialNumber);
+    expect(fs.readdirSync(at('keys')).sort()).toEqual(['README.txt', TEST_CERT_FILE, TEST_KEY_FILE].sort());
+  });
+
+  it('a missing, unreadable, unpaired or mismatched key is a one-line error naming the file', async () => {
+    const cert = path.join(at('keys'), TEST_CERT_FILE);
+    await expect(resolveSigningKey({ keyFile: at('nope.pem'), certFile: cert })).rejects.toThrow(new UserError(`cannot read signing key ${at('nope.pem')} (ENOENT)`));
+    fs.writeFileSync(at('junk.pem'), 'not a key');
+    await expect(resolveSigningKey({ keyFile: at('junk.pem'), certFile: cert })).rejects.toThrow(`signing key ${at('junk.pem')} is not a PEM private key`);
+    await expect(resolveSigningKey({ keyFile: at('junk.pem') })).rejects.toThrow(/needs its pair: set --sign-cert or SPACETIME_C2PA_CERT too/);
+    const other = crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' });
+    fs.writeFileSync(at('other.pem'), other);
+    await expect(resolveSigningKey({ keyFile: at('other.pem'), certFile: cert })).rejects.toThrow(`signing key ${at('other.pem')} is not the key of the first certificate in ${cert}`);
+  });
+
+  it('a user key from files signs, and a failed signing leaves no file', async () => {
+    const user = await resolveSigningKey({ keyFile: path.join(at('keys'), TEST_KEY_FILE), certFile: path.join(at('keys'), TEST_CERT_FILE) });
+    expect(user.testKey).toBe(false);
+    await GENERATED_WRITERS['.mp4'](clip(), at('user.mp4'), { record, key: user });
+    expect((await readC2pa(new Uint8Array(fs.readFileSync(at('user.mp4'))))).valid).toBe(true);
+    const failing: SigningKey = { ...user, signer: { ...user.signer, sign: async () => { throw new Error('HSM offline'); } } };
+    await expect(GENERATED_WRITERS['.mp4'](clip(), at('never.mp4'), { record, key: failing })).rejects.toThrow(/^cannot sign .*never\.mp4 with .*: HSM offline$/);
+    expect(fs.readdirSync(tmp).filter((f) => f.includes('never'))).toEqual([]);
+  });
+});

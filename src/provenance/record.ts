@@ -1,0 +1,42 @@
+/**
+ * The provenance record of a generation: which model, which prompt and seeds, which sampler
+ * settings (resolved as `generateBatch` resolves them), and which code.
+ *
+ *   const record = generationRecord(pipe, { prompt: 'a red ball bounces', seeds: [1], steps: 25 });
+ */
+import path from 'node:path';
+import { GENERATE_DEFAULTS, type Pipeline } from '../pipeline/text-to-video.js';
+import { codeVersion } from './code-version.js';
+import type { ProvenanceRecord } from './tags.js';
+
+export interface GenerationSettings {
+  prompt: string;
+  seeds: number[];
+  steps?: number;
+  guidance?: number;
+  sampler?: string;
+  shift?: number;
+}
+
+/** The record for videos `generateVideos(pipe, settings)` makes; unset settings take the model's defaults. */
+export function generationRecord(pipe: PipelineIdentity, settings: GenerationSettings): ProvenanceRecord {
+  const defaults = pipe.generation ?? GENERATE_DEFAULTS;
+  return {
+    aiGenerated: true,
+    generator: codeVersion(),
+    model: { name: pipe.name ?? path.basename(pipe.checkpoint), weightsSha256: pipe.weightsSha256 ?? UNKNOWN_WEIGHTS },
+    prompt: settings.prompt,
+    seeds: settings.seeds,
+    sampler: settings.sampler ?? defaults.sampler,
+    steps: settings.steps ?? defaults.steps,
+    guidance: settings.guidance ?? defaults.guidance,
+    shift: settings.shift ?? defaults.shift ?? 1,
+    givenFrames: null, // text-only generation; image/video prompting would name its frames here
+  };
+}
+
+/** What a record needs of a pipeline. */
+type PipelineIdentity = Pick<Pipeline, 'name' | 'weightsSha256' | 'generation' | 'checkpoint'>;
+
+/** A pipeline built in memory (a training run's progress videos) has no weights file to hash. */
+const UNKNOWN_WEIGHTS = 'unknown (weights not loaded from a file)';
