@@ -14,6 +14,7 @@ import path from 'node:path';
 import { UserError } from '../../src/errors.js';
 import { fsyncDir, writeFileSynced } from '../../src/io/atomic.js';
 import { loadPipeline } from '../../src/pipeline/text-to-video.js';
+import { onnxRuntimeFor, type RuntimeName } from '../../src/onnx/runtime.js';
 import { encodeMp4, type Video } from '../../src/video/index.js';
 import { pixelFeatures } from '../encoder/pixel-features.js';
 import { ENCODER_CLIP, ENCODER_VERSION, ENCODER_WEIGHTS_FILE, ensureEncoderBackend, loadVideoEncoder } from '../encoder/video-encoder.js';
@@ -55,6 +56,8 @@ export interface EvalOptions {
   /** Seeds 1..K per prompt (checkpoint only). */
   seeds?: number;
   generate?: Partial<GenerateSettings>;
+  /** What runs the networks: tfjs (default) or onnxruntime-node (src/onnx/runtime.ts). */
+  runtime?: RuntimeName;
   /**
    * Compute the Physics-IQ metrics (default true). They render and re-simulate the truth for
    * every video and dominate scoring time (seconds per video against ~0.1 s for the rest).
@@ -144,9 +147,12 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
   if (options.checkpoint) {
     if (!fs.existsSync(options.checkpoint)) throw new UserError(`checkpoint ${options.checkpoint} not found`, 1);
     const pipe = loadPipeline(options.checkpoint);
+    const onnx = options.runtime === 'onnx' ? onnxRuntimeFor(pipe) : undefined;
+    pipe.runtime = onnx;
     const settings = resolveGenerateSettings(pipe, options.generate);
     seeds = Array.from({ length: seedsK }, (_, k) => k + 1);
     inputs = generateSuiteInputs(pipe, suite!, seeds, settings, (d, n) => options.onProgress?.('generate', d, n));
+    onnx?.dispose();
     pipe.net.dit.dispose();
     pipe.net.encoder.dispose();
     // A shipped model folder has no step (-1): say so rather than record a fake one.

@@ -10,12 +10,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
-import { generate } from '../diffusion/generate.js';
+import { generate, type DenoisingModel } from '../diffusion/generate.js';
 import { createObjective } from '../diffusion/objective.js';
 import { createSampler } from '../diffusion/samplers/index.js';
 import { channelsFirstToFrames } from '../train/batches.js';
 import { loadCheckpoint, restoreVariables } from '../train/checkpoint.js';
 import { buildTextToVideo, type TextToVideo } from '../model/text-to-video.js';
+import type { TextCondition } from '../model/dit.js';
+import type { TextEncoder } from '../text/encoder.js';
 import type { TrainConfig } from '../train/train-config.js';
 import { isModelFolder, readModelFolder, type GenerationDefaults } from './model-folder.js';
 import { unknownWordsWarning } from '../text/tokenizer.js';
@@ -32,6 +34,13 @@ export interface Pipeline {
   step: number;
   /** A shipped model's recommended sampling settings (GENERATE_DEFAULTS when absent). */
   generation?: GenerationDefaults;
+  /** The same networks run by another runtime (src/onnx/runtime.ts), used instead of `net` when set. */
+  runtime?: NetworkRuntime;
+}
+
+/** What generation calls of the networks: the text encoder's two methods and the DiT's forward pass. */
+export interface NetworkRuntime extends Pick<TextEncoder, 'encode' | 'encodeUnconditional'> {
+  denoise: DenoisingModel<TextCondition>;
 }
 
 /**
@@ -105,13 +114,14 @@ export function generateBatch(pipe: Pipeline, request: BatchRequest): Video[] {
   const steps = request.steps ?? defaults.steps;
   const guidance = request.guidance ?? defaults.guidance;
   const B = request.seeds.length;
-  const text = pipe.net.encoder.encode(request.prompts);
+  const encoder = pipe.runtime ?? pipe.net.encoder;
+  const text = encoder.encode(request.prompts);
   const warning = unknownWordsWarning(text.unknown);
   if (warning) request.warn?.(warning);
-  const uncond = pipe.net.encoder.encodeUnconditional(B);
+  const uncond = encoder.encodeUnconditional(B);
   const objective = createObjective(pipe.config.objective);
   const x = generate({
-    model: (xt, t, cond) => pipe.net.dit.forward(xt as tf.Tensor5D, t, cond),
+    model: pipe.runtime?.denoise ?? ((xt, t, cond) => pipe.net.dit.forward(xt as tf.Tensor5D, t, cond)),
     cond: { pooled: text.pooled, tokens: text.tokens, mask: text.mask },
     uncond: { pooled: uncond.pooled, tokens: uncond.tokens, mask: uncond.mask },
     shape: [B, 3, T, H, W],
