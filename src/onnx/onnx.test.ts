@@ -21,6 +21,7 @@ import { runGenerate } from '../cli/generate.js';
 import { exportNetworks, readOnnxFolder, writeOnnxFolder, type NetworkName } from './export.js';
 import { decodeModel, ONNX_OPSET } from './proto.js';
 import { OnnxTextToVideo, onnxRuntimeFor, parseRuntime } from './runtime.js';
+import { SyncSessions } from './sync-sessions.js';
 
 // Native where the addon is built (the reference the issue names); otherwise the fastest there is.
 const backend = await useBackend({}).then((c) => c.name);
@@ -211,6 +212,18 @@ describe('--runtime onnx', () => {
     const uncond = [onnx.encodeUnconditional(2), net.encoder.encodeUnconditional(2)];
     expect(relativeError(uncond[0].tokens.dataSync(), uncond[1].tokens.dataSync())).toBeLessThan(TOLERANCE);
     onnx.dispose();
+    net.dit.dispose();
+    net.encoder.dispose();
+  });
+
+  it('reports an onnxruntime failure as an error from the blocking call (no hang), and refuses calls once closed', () => {
+    const net = tinyNetwork();
+    const sessions = new SyncSessions();
+    sessions.load('text', exportNetworks(net, { objective: 'rectified-flow', source: 'test' })['text-encoder'].bytes);
+    expect(() => sessions.run('text', { nonsense: { type: 'float32', data: new Float32Array(1), dims: [1] } })).toThrow(/^onnxruntime: /);
+    expect(() => sessions.run('missing', {})).toThrow(/no ONNX session "missing"/);
+    sessions.close();
+    expect(() => sessions.run('text', {})).toThrow(/closed/);
     net.dit.dispose();
     net.encoder.dispose();
   });

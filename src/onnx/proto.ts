@@ -1,11 +1,11 @@
 /**
- * ONNX files as bytes: the model messages of onnx-subset.proto (ONNX's own names and field
+ * ONNX files as bytes: the model messages of onnx-schema.ts (ONNX's own names and field
  * numbers) encoded by protobufjs. graph.ts builds the plain objects typed here.
  *
  *   const bytes = encodeModel({ irVersion: ONNX_IR_VERSION, opsetImport: [{ domain: '', version: ONNX_OPSET }], graph });
  */
-import fs from 'node:fs';
 import protobuf from 'protobufjs';
+import { ONNX_SCHEMA } from './onnx-schema.js';
 
 /** IR version 8 (ONNX 1.12+) is the one that goes with opset 17. */
 export const ONNX_IR_VERSION = 8;
@@ -73,12 +73,11 @@ export interface ModelMessage {
   metadataProps?: { key: string; value: string }[];
 }
 
-const SCHEMA = new URL('./onnx-subset.proto', import.meta.url);
 let modelType: protobuf.Type | undefined;
 
-/** The ModelProto type, parsed once from the schema beside this file. */
+/** The ModelProto type, parsed once. */
 function modelProto(): protobuf.Type {
-  modelType ??= protobuf.parse(fs.readFileSync(SCHEMA, 'utf8')).root.lookupType('onnx.ModelProto');
+  modelType ??= protobuf.parse(ONNX_SCHEMA).root.lookupType('onnx.ModelProto');
   return modelType;
 }
 

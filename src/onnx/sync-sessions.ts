@@ -2,7 +2,7 @@
  * onnxruntime-node sessions called synchronously. The sampling loop
  * (src/diffusion/generate.ts) calls its model as a plain function, but
  * InferenceSession.run returns a Promise; so the sessions live on a worker thread
- * (session-worker.mjs) and each call blocks this thread until the worker answers
+ * (session-worker.ts) and each call blocks this thread until the worker answers
  * (Atomics.wait on a shared counter, then receiveMessageOnPort). Inputs and outputs are
  * copied across once per call.
  *
@@ -11,7 +11,11 @@
  *   const { prediction } = sessions.run('dit', { x: { type: 'float32', data, dims: [2, 3, 16, 32, 32] }, … });
  *   sessions.close();
  */
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { UserError } from '../errors.js';
+import { SESSION_WORKER_SOURCE } from './session-worker.js';
 
 export interface FeedTensor {
   type: 'float32' | 'int32';
@@ -26,7 +30,26 @@ export interface OutputTensor {
 
 /** How long one call may take before the worker is taken for dead. */
 const CALL_TIMEOUT_MS = 10 * 60 * 1000;
-const WORKER = new URL('./session-worker.mjs', import.meta.url);
+const ONNXRUNTIME = 'onnxruntime-node';
+
+/**
+ * Where onnxruntime-node is, for the worker to require: resolved from the working folder,
+ * then the main script, then this module's folder when compiled to CommonJS (as
+ * src/notebook/plotly.ts finds plotly; import.meta is off limits).
+ */
+function onnxruntimePath(): string {
+  const bases = [path.join(process.cwd(), 'index.js')];
+  if (process.argv[1]) bases.push(path.resolve(process.argv[1]));
+  if (typeof __dirname === 'string') bases.push(path.join(__dirname, 'index.js'));
+  for (const base of bases) {
+    try {
+      return createRequire(base).resolve(ONNXRUNTIME);
+    } catch {
+      // not reachable from this base; try the next
+    }
+  }
+  throw new UserError(`cannot find ${ONNXRUNTIME} from ${process.cwd()}: run \`npm install\` in the repository`);
+}
 
 export interface SessionOptions {
   /** Threads within one operator (onnxruntime's intraOpNumThreads); default: onnxruntime's (all cores). */
@@ -43,7 +66,7 @@ export class SyncSessions {
   constructor() {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    this.worker = new Worker(WORKER, { workerData: { port: port2, signal: this.signal }, transferList: [port2] });
+    this.worker = new Worker(SESSION_WORKER_SOURCE, { eval: true, workerData: { port: port2, signal: this.signal, onnxruntimePath: onnxruntimePath() }, transferList: [port2] });
     this.worker.unref(); // an open session does not keep the process alive
   }
 

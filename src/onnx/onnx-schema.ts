@@ -1,9 +1,12 @@
-// The part of ONNX's model format (onnx.proto, IR version 8) that this project's exporter
-// writes: a model, its graph, nodes with attributes, tensors and typed inputs/outputs.
-// Message and field names and numbers are ONNX's own, so any ONNX reader (onnxruntime,
-// netron, Python's onnx) parses the files; fields we never write are simply left out,
-// which protobuf allows (unknown-to-us fields are not needed to write a valid model).
-syntax = "proto2";
+/**
+ * The part of ONNX's model format (onnx.proto, IR version 8) that the exporter writes: a
+ * model, its graph, nodes with attributes, tensors and typed inputs/outputs. Message and
+ * field names and numbers are ONNX's own, so any ONNX reader (onnxruntime, netron, Python's
+ * onnx) parses the files; the fields we never write are left out of the schema, which
+ * protobuf allows. Kept as text here (not a .proto file beside it) so it needs no file
+ * lookup: library code avoids import.meta (see README, Development notes).
+ */
+export const ONNX_SCHEMA = `syntax = "proto2";
 
 package onnx;
 
@@ -121,3 +124,4 @@ message OperatorSetIdProto {
   optional string domain = 1;
   optional int64 version = 2;
 }
+`;
