@@ -41,6 +41,9 @@ describe('spacetime model ship / check', () => {
     const viaOnnx = spacetime('generate', 'a red ball moves to the left', '--checkpoint', 'models/tiny', '--steps', '2', '--seed', '1', '--runtime', 'onnx', '--out', 'b.mp4');
     expect(viaOnnx.code, viaOnnx.stderr).toBe(0);
     expect(viaOnnx.stdout).toMatch(/wrote b\.mp4 \(1 video, 4 frames 16×16\) in \d+\.\ds on onnxruntime-node/);
+    const evaluated = spacetime('eval', '--suite', 'smoke', '--checkpoint', 'models/tiny', '--steps', '2', '--skip-physics-iq', '--runtime', 'onnx', '--out', 'eval-onnx', '--quiet');
+    expect(evaluated.code === 0 || evaluated.code === 2, evaluated.stderr).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, 'eval-onnx', 'run.json'), 'utf8')).source).toMatchObject({ kind: 'checkpoint', path: 'models/tiny', runtime: 'onnx' });
 
     const check = spacetime('model', 'check', '--checkpoint', 'models/tiny', '--n', '2', '--steps', '2', '--out', 'check.json', '--quiet');
     const result = JSON.parse(fs.readFileSync(path.join(tmp, 'check.json'), 'utf8'));

@@ -85,7 +85,8 @@ export interface RunJson {
   format: typeof RUN_FORMAT;
   name: string;
   suite: { name: string; version: number; split: string; categories: string[]; prompts: number; limit: number | null } | null;
-  source: { kind: 'checkpoint' | 'videos'; path: string; config: unknown; step?: number; generate: GenerateSettings | null };
+  /** runtime: present ('onnx') only when onnxruntime-node ran the networks instead of tfjs. */
+  source: { kind: 'checkpoint' | 'videos'; path: string; config: unknown; step?: number; generate: GenerateSettings | null; runtime?: 'onnx' };
   seeds: number[];
   code: CodeVersion;
   /**
@@ -156,7 +157,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
     pipe.net.dit.dispose();
     pipe.net.encoder.dispose();
     // A shipped model folder has no step (-1): say so rather than record a fake one.
-    source = { kind: 'checkpoint', path: options.checkpoint, config: pipe.config, ...(pipe.step >= 0 ? { step: pipe.step } : {}), generate: settings };
+    source = { kind: 'checkpoint', path: options.checkpoint, config: pipe.config, ...(pipe.step >= 0 ? { step: pipe.step } : {}), generate: settings, ...(onnx ? { runtime: 'onnx' as const } : {}) };
   } else {
     ({ inputs, bad } = await readVideoFolder(options.videos!, suite));
     seeds = [...new Set(inputs.map((i) => i.seed))].sort((a, b) => a - b);

@@ -46,7 +46,11 @@ export function onnxRuntimeFor(loaded: LoadedNetwork, clip?: Clip, options: Sess
   return OnnxTextToVideo.fromNetwork(loaded.net, { objective: loaded.config.objective, source: loaded.checkpoint, clip }, options);
 }
 
-const feed = (t: tf.Tensor): FeedTensor => ({ type: 'float32', data: t.dataSync() as Float32Array, dims: t.shape });
+/** A tensor's values for the worker; a view into a larger buffer is copied first (posting a view clones its whole buffer). */
+function feed(t: tf.Tensor): FeedTensor {
+  const data = t.dataSync() as Float32Array;
+  return { type: 'float32', data: data.byteLength === data.buffer.byteLength ? data : data.slice(), dims: t.shape };
+}
 
 export class OnnxTextToVideo {
   /** The clip size [T, H, W] the DiT was exported for. */
