@@ -7,6 +7,7 @@
  *
  *   npx tsx scripts/bench.ts [--quick] [--only NAME[,NAME]] [--backends B[,B]] [--pytorch-iters N]
  *   npx tsx scripts/bench.ts --only model,pytorch > bench.jsonl
+ *   npx tsx scripts/bench.ts --only onnx      # onnxruntime-node vs native (src/onnx/onnx.bench.ts)
  *
  * Runs every `*.bench.ts` under kernels/ and src/ and `datasets/make.bench.ts`
  * (BENCH_DATA_N=700 with --quick), then PyTorch (when `/usr/bin/python3 -c 'import torch'` works;

@@ -1,4 +1,5 @@
-// `spacetime model ship`, `spacetime model check` and `spacetime generate` without --checkpoint,
+// `spacetime model ship`, `spacetime model check`, `spacetime model export-onnx` with
+// `generate --runtime onnx`, and `spacetime generate` without --checkpoint,
 // as processes run from a folder outside the repository.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -34,6 +35,16 @@ describe('spacetime model ship / check', () => {
     const gen = spacetime('generate', 'a red ball moves to the left', '--checkpoint', 'models/tiny', '--steps', '2', '--seed', '1', '--out', 'a.mp4');
     expect(gen.stdout).toMatch(/wrote a\.mp4 \(1 video, 4 frames 16×16\) in \d+\.\ds on \w+/);
 
+    const exported = spacetime('model', 'export-onnx', '--checkpoint', 'models/tiny', '--out', 'onnx-tiny');
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(fs.readdirSync(path.join(tmp, 'onnx-tiny')).sort()).toEqual(['dit.json', 'dit.onnx', 'text-encoder.json', 'text-encoder.onnx']);
+    const viaOnnx = spacetime('generate', 'a red ball moves to the left', '--checkpoint', 'models/tiny', '--steps', '2', '--seed', '1', '--runtime', 'onnx', '--out', 'b.mp4');
+    expect(viaOnnx.code, viaOnnx.stderr).toBe(0);
+    expect(viaOnnx.stdout).toMatch(/wrote b\.mp4 \(1 video, 4 frames 16×16\) in \d+\.\ds on onnxruntime-node/);
+    const evaluated = spacetime('eval', '--suite', 'smoke', '--checkpoint', 'models/tiny', '--steps', '2', '--skip-physics-iq', '--runtime', 'onnx', '--out', 'eval-onnx', '--quiet');
+    expect(evaluated.code === 0 || evaluated.code === 2, evaluated.stderr).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, 'eval-onnx', 'run.json'), 'utf8')).source).toMatchObject({ kind: 'checkpoint', path: 'models/tiny', runtime: 'onnx' });
+
     const check = spacetime('model', 'check', '--checkpoint', 'models/tiny', '--n', '2', '--steps', '2', '--out', 'check.json', '--quiet');
     const result = JSON.parse(fs.readFileSync(path.join(tmp, 'check.json'), 'utf8'));
     expect(result).toMatchObject({ format: 'spacetime-model-check', model: 'models/tiny', settings: { n: 2, seed: 1, steps: 2, guidance: 3, sampler: 'heun' } });
@@ -48,7 +59,10 @@ describe('spacetime model ship / check', () => {
       [['model', 'ship', '--run', 'runs/none', '--out', 'models/x'], /runs\/none is not a run folder \(no config\.json\)/],
       [['model', 'ship', '--out', 'models/x'], /missing required flag --run/],
       [['model', 'check', '--checkpoint', 'models/none'], /checkpoint models\/none not found/],
-      [['model', 'frobnicate'], /unknown model command "frobnicate" \(expected: info, ship, check, probe\)/],
+      [['model', 'frobnicate'], /unknown model command "frobnicate" \(expected: info, ship, check, probe, export-onnx\)/],
+      [['model', 'export-onnx', '--checkpoint', 'data', '--out', 'onnx'], /export-onnx: data is not a model \(a model folder, run or checkpoint\)/],
+      [['model', 'export-onnx', '--checkpoint', 'models/none', '--out', 'onnx'], /checkpoint models\/none not found/],
+      [['generate', 'a red ball', '--runtime', 'tensorrt'], /unknown --runtime "tensorrt" \(expected one of: tfjs, onnx\)/],
       [['model', 'probe', '--data', 'data/none', '--swap', 'left=right'], /no dataset in data\/none/],
       [['model', 'probe', '--data', 'data/none', '--swap', 'left'], /--swap: "left" is not a pair of two different words A=B/],
       [['model', 'probe', '--data', 'data/none'], /missing required flag --swap/],

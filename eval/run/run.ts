@@ -16,6 +16,7 @@ import path from 'node:path';
 import { UserError } from '../../src/errors.js';
 import { checkWritableFile } from '../../src/io/atomic.js';
 import { loadPipeline } from '../../src/pipeline/text-to-video.js';
+import { onnxRuntimeFor, type RuntimeName } from '../../src/onnx/runtime.js';
 import { estimatePalette } from '../parse/palette.js';
 import { PHYSIQ_CONVENTIONS, type PhysiqConventions } from '../physiq/masks.js';
 import { createScorer, METRIC_NAMES } from '../score.js';
@@ -61,6 +62,8 @@ export interface EvalOptions {
   /** Seeds 1..K per prompt (checkpoint only). */
   seeds?: number;
   generate?: Partial<GenerateSettings>;
+  /** What runs the networks: tfjs (default) or onnxruntime-node (src/onnx/runtime.ts). */
+  runtime?: RuntimeName;
   /**
    * Compute the Physics-IQ metrics (default true). They render and re-simulate the truth for
    * every video and dominate scoring time (seconds per video against ~0.1 s for the rest).
@@ -84,7 +87,8 @@ export interface RunJson {
   format: typeof RUN_FORMAT;
   name: string;
   suite: { name: string; version: number; split: string; categories: string[]; prompts: number; limit: number | null } | null;
-  source: { kind: 'checkpoint' | 'videos'; path: string; config: unknown; step?: number; generate: GenerateSettings | null };
+  /** runtime: present ('onnx') only when onnxruntime-node ran the networks instead of tfjs. */
+  source: { kind: 'checkpoint' | 'videos'; path: string; config: unknown; step?: number; generate: GenerateSettings | null; runtime?: 'onnx' };
   seeds: number[];
   code: CodeVersion;
   /**
@@ -156,13 +160,16 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
   if (options.checkpoint) {
     if (!fs.existsSync(options.checkpoint)) throw new UserError(`checkpoint ${options.checkpoint} not found`, 1);
     const pipe = loadPipeline(options.checkpoint);
+    const onnx = options.runtime === 'onnx' ? onnxRuntimeFor(pipe) : undefined;
+    pipe.runtime = onnx;
     const settings = resolveGenerateSettings(pipe, options.generate);
     seeds = Array.from({ length: seedsK }, (_, k) => k + 1);
     const generated: (EvalInput | null)[] = await generateSuiteInputs(pipe, suite!, seeds, settings, (d, n) => options.onProgress?.('generate', d, n));
+    onnx?.dispose();
     pipe.net.dit.dispose();
     pipe.net.encoder.dispose();
     // A shipped model folder has no step (-1): say so rather than record a fake one.
-    runSource = { kind: 'checkpoint', path: options.checkpoint, config: pipe.config, ...(pipe.step >= 0 ? { step: pipe.step } : {}), generate: settings };
+    runSource = { kind: 'checkpoint', path: options.checkpoint, config: pipe.config, ...(pipe.step >= 0 ? { step: pipe.step } : {}), generate: settings, ...(onnx ? { runtime: 'onnx' as const } : {}) };
     total = generated.length;
     source = (async function* () {
       for (let k = 0; k < generated.length; k++) {

@@ -9,11 +9,12 @@ import type { PhysiqConventions } from '../../eval/physiq/masks.js';
 import { parseSelection } from '../../datasets/selection.js';
 import { exportSuite } from '../../eval/suites/export.js';
 import { resolveSuite, suiteNames } from '../../eval/suites/suites.js';
+import { parseRuntime } from '../onnx/runtime.js';
 import { parseArgs } from './args.js';
 import { Progress } from './progress.js';
 
 const HELP = `spacetime eval --suite NAME (--checkpoint PATH | --videos DIR) --out DIR
-    [--seeds K] [--limit N] [--skip-physics-iq] [--physiq exact|official] [--palette world|estimate] [--steps S] [--guidance G] [--sampler heun|euler|dpm-solver-2m] [--shift S] [--backend NAME] [--quiet]
+    [--seeds K] [--limit N] [--skip-physics-iq] [--physiq exact|official] [--palette world|estimate] [--steps S] [--guidance G] [--sampler heun|euler|dpm-solver-2m] [--shift S] [--backend NAME] [--runtime tfjs|onnx] [--quiet]
 
 Scores videos against the world's ground truth and writes one run folder (eval/FORMAT.md):
 run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
@@ -25,6 +26,7 @@ run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
                      are matched to the suite's prompts (file name PROMPT-sN, or the caption)
   --steps, --guidance, --sampler, --shift
                      default: the shipped model's own settings, else ${GENERATE_DEFAULTS.steps} steps, guidance ${GENERATE_DEFAULTS.guidance}, ${GENERATE_DEFAULTS.sampler}, shift ${GENERATE_DEFAULTS.shift}
+  --runtime onnx     run the text encoder and DiT on onnxruntime-node (CPU) instead of tfjs
   --limit N          at most N prompts per category
   --skip-physics-iq  leave out the Physics-IQ metrics (most of the scoring time)
   --physiq official  Physics-IQ with the official code's conventions (OpenCV grey, 8-bit
@@ -61,6 +63,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
       sampler: 'string',
       shift: 'number',
       backend: 'string',
+      runtime: 'string',
       export: 'string',
       'skip-physics-iq': 'boolean',
       physiq: 'string',
@@ -89,6 +92,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
     console.log(`wrote ${n} prompts of suite ${suite.name} with their ground truth to ${flags.export} (videos/, captions.csv, states/)`);
     return 0;
   }
+  const runtime = parseRuntime(flags.runtime, 1);
   if (flags.size !== undefined || flags.frames !== undefined) throw new UserError('--size and --frames apply to --export only', 1);
   if (!flags.out) throw new UserError('missing required flag --out', 1);
   let checkpoint = flags.checkpoint;
@@ -109,6 +113,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
     physiq: flags.physiq as PhysiqConventions | undefined,
     palette: flags.palette as 'world' | 'estimate' | undefined,
     generate: { steps: flags.steps, guidance: flags.guidance, sampler: flags.sampler, shift: flags.shift },
+    runtime,
     onProgress: (stage, done, total) => {
       const unit = 'videos';
       bars[stage] ??= new Progress(total, stage, unit, flags.quiet ?? false);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { useBackend } from '../compute/backend.js';
 import { UserError } from '../errors.js';
 import { DEFAULT_MODEL_DIR, defaultModelDir } from '../pipeline/model-folder.js';
+import { onnxRuntimeFor, parseRuntime } from '../onnx/runtime.js';
 import { GENERATE_DEFAULTS, generateVideos, loadPipeline, videoGrid } from '../pipeline/text-to-video.js';
 import { checkWritableFile } from '../io/atomic.js';
 import { MAX_STEPS } from '../pipeline/generation-limits.js';
@@ -15,7 +16,7 @@ const MAX_VIDEOS = 64;
 
 const HELP = `spacetime generate "a red ball bounces on the floor" --seed 1 --out out.mp4|out.gif|out.png
     [--steps ${GENERATE_DEFAULTS.steps}] [--guidance ${GENERATE_DEFAULTS.guidance}] [--sampler heun|euler|dpm-solver-2m]
-    [--shift S] [--checkpoint PATH] [--frames F --size S] [--n K] [--backend NAME]
+    [--shift S] [--checkpoint PATH] [--frames F --size S] [--n K] [--backend NAME] [--runtime tfjs|onnx]
     [--sign-key KEY.pem --sign-cert CHAIN.pem]
 
 Generates a video from a prompt. Without --checkpoint it uses the shipped default model
@@ -32,7 +33,9 @@ error names the largest that fit: 16 frames up to 124×124 for the default model
 100×100 on wasm). The same prompt,
 seed, checkpoint and backend give a byte-identical video. --shift S warps the sampler's time
 grid toward noise (SD3's t ↦ S·t / (1 + (S − 1)·t)); default: the model's own (1 when it
-names none).`;
+names none). --runtime onnx runs the text encoder and the DiT on onnxruntime-node (CPU),
+exported in memory from the loaded weights; the sampling loop is the same (the video is
+close to tfjs's, not bit-identical).`;
 
 export async function runGenerate(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs(argv, {
@@ -49,12 +52,14 @@ export async function runGenerate(argv: string[]): Promise<number> {
     backend: 'string',
     'sign-key': 'string',
     'sign-cert': 'string',
+    runtime: 'string',
     help: 'boolean',
   }, { max: 1, usage: 'one PROMPT in quotes' });
   if (flags.help) {
     console.log(HELP);
     return 0;
   }
+  const runtime = parseRuntime(flags.runtime);
   if (positional.length !== 1) throw new UserError(`expected one prompt in quotes, got ${positional.length} arguments`);
   const n = flags.n ?? 1;
   if (!Number.isInteger(n) || n < 1 || n > MAX_VIDEOS) throw new UserError(`--n must be an integer in [1, ${MAX_VIDEOS}], got ${n}`);
@@ -73,6 +78,9 @@ export async function runGenerate(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const choice = await useBackend({ requested: flags.backend });
   const pipe = loadPipeline(checkpoint);
+  const { model } = pipe.config;
+  const onnx = runtime === 'onnx' ? onnxRuntimeFor(pipe, { frames: flags.frames ?? model.frames, height: flags.size ?? model.height, width: flags.size ?? model.width }) : undefined;
+  pipe.runtime = onnx;
   const seed = flags.seed ?? 0;
   const settings = {
     prompt: positional[0],
@@ -89,8 +97,9 @@ export async function runGenerate(argv: string[]): Promise<number> {
     width: flags.size,
     warn: (line) => console.error(`warning: ${line}`),
   });
+  onnx?.dispose();
   await writeVideo(n === 1 ? videos[0] : videoGrid(videos), out, { record: generationRecord(pipe, settings), key });
   const seconds = (performance.now() - t0) / 1000;
-  console.log(`wrote ${out} (${n} video${n > 1 ? 's' : ''}, ${videos[0].numFrames} frames ${videos[0].width}×${videos[0].height}) in ${seconds.toFixed(1)}s on ${choice.name}`);
+  console.log(`wrote ${out} (${n} video${n > 1 ? 's' : ''}, ${videos[0].numFrames} frames ${videos[0].width}×${videos[0].height}) in ${seconds.toFixed(1)}s on ${runtime === 'onnx' ? 'onnxruntime-node' : choice.name}`);
   return 0;
 }

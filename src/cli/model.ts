@@ -5,6 +5,7 @@
  *   ship   a run's checkpoint → a model folder (F16 EMA weights, config, training summary,
  *          quality check, model card): src/pipeline/ship.ts
  *   check  the quality check of a model folder or checkpoint: src/pipeline/quality-check.ts
+ *   export-onnx  the text encoder and DiT as ONNX files: src/onnx/export.ts
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,7 @@ import { parseSwaps } from '../text/swaps.js';
 import { CHECK_DEFAULTS, assertHeldOut, formatCheck, runQualityCheck } from '../pipeline/quality-check.js';
 import { shipModel } from '../pipeline/ship.js';
 import { loadPipeline } from '../pipeline/text-to-video.js';
+import { exportNetworks, writeOnnxFolder } from '../onnx/export.js';
 import { resolveTextEncoderConfig } from '../text/config.js';
 import { textEncoderParameterCount } from '../text/encoder.js';
 import { parseArgs, required } from './args.js';
@@ -48,7 +50,13 @@ spacetime model probe --data DIR --swap A=B[,C=D…] [--checkpoint models/defaul
     does the model use these words? On the first n clips of DIR whose caption holds one, the
     clean-video error ‖x̂0 − x0‖² at each noise level t with the true caption, with the words
     swapped (A ↔ B) and with no caption, same noise for all; swap effect = (swapped − true) /
-    (null − true): 0 = the words are ignored, 1 = as bad as no caption`;
+    (null − true): 0 = the words are ignored, 1 = as bad as no caption
+
+spacetime model export-onnx [--checkpoint models/default] --out DIR
+    the text encoder and the diffusion transformer as ONNX files (opset 17, dynamic batch),
+    each with a JSON of its inputs, outputs and config: DIR/text-encoder.onnx, DIR/dit.onnx
+    (for the model's training clip size), written atomically; run by onnxruntime or
+    \`spacetime generate --runtime onnx\``;
 
 export async function runModel(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -60,7 +68,8 @@ export async function runModel(argv: string[]): Promise<number> {
   if (sub === 'ship') return ship(rest);
   if (sub === 'check') return check(rest);
   if (sub === 'probe') return probe(rest);
-  throw new UserError(`unknown model command "${sub ?? ''}" (expected: info, ship, check, probe)`);
+  if (sub === 'export-onnx') return exportOnnx(rest);
+  throw new UserError(`unknown model command "${sub ?? ''}" (expected: info, ship, check, probe, export-onnx)`);
 }
 
 function info(argv: string[]): number {
@@ -162,6 +171,27 @@ async function probe(argv: string[]): Promise<number> {
   for (const line of formatProbe(result)) console.log(line);
   if (flags.out) writeFileAtomic(flags.out, JSON.stringify(result, null, 2) + '\n');
   console.log(`${flags.out ? `wrote ${flags.out}; ` : ''}${((performance.now() - t0) / 1000).toFixed(1)}s on ${choice.name}`);
+  return 0;
+}
+
+async function exportOnnx(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, { checkpoint: 'string', out: 'string' });
+  const out = required(flags.out, 'out');
+  const model = flags.checkpoint ?? defaultModelDir();
+  if (!fs.existsSync(model)) throw new UserError(`checkpoint ${model} not found`);
+  const t0 = performance.now();
+  await useBackend({}); // the timestep frequencies are computed by the same tfjs ops as the model's (export-dit.ts)
+  let pipe;
+  try {
+    pipe = loadPipeline(model);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    throw new UserError(`export-onnx: ${model} is not a model (a model folder, run or checkpoint): ${err.message}`);
+  }
+  const networks = exportNetworks(pipe.net, { objective: pipe.config.objective, source: model });
+  writeOnnxFolder(out, networks);
+  for (const { bytes, description } of Object.values(networks)) console.log(`${path.join(out, description.file)}: ${(bytes.length / 1e6).toFixed(1)} MB, inputs ${description.inputs.map((i) => i.name).join(', ')}`);
+  console.log(`exported ${model} to ${out} in ${((performance.now() - t0) / 1000).toFixed(1)}s (opset ${networks.dit.description.opset})`);
   return 0;
 }
 

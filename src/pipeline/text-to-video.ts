@@ -13,12 +13,14 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { sha256 } from '../io/hash.js';
 import { UserError } from '../errors.js';
-import { generate } from '../diffusion/generate.js';
+import { generate, type DenoisingModel } from '../diffusion/generate.js';
 import { createObjective } from '../diffusion/objective.js';
 import { createSampler } from '../diffusion/samplers/index.js';
 import { channelsFirstToFrames } from '../train/batches.js';
 import { EMA_FILE, loadCheckpoint, MODEL_FILE, restoreVariables } from '../train/checkpoint.js';
 import { buildTextToVideo, type TextToVideo } from '../model/text-to-video.js';
+import type { TextCondition } from '../model/dit.js';
+import type { TextEncoder } from '../text/encoder.js';
 import type { TrainConfig } from '../train/train-config.js';
 import { isModelFolder, readModelFolder, type GenerationDefaults } from './model-folder.js';
 import { unknownWordsWarning } from '../text/tokenizer.js';
@@ -40,6 +42,13 @@ export interface Pipeline {
   step: number;
   /** A shipped model's recommended sampling settings (GENERATE_DEFAULTS when absent). */
   generation?: GenerationDefaults;
+  /** The same networks run by another runtime (src/onnx/runtime.ts), used instead of `net` when set. */
+  runtime?: NetworkRuntime;
+}
+
+/** What generation calls of the networks: the text encoder's two methods and the DiT's forward pass. */
+export interface NetworkRuntime extends Pick<TextEncoder, 'encode' | 'encodeUnconditional'> {
+  denoise: DenoisingModel<TextCondition>;
 }
 
 /**
@@ -137,14 +146,15 @@ function generateGroup(pipe: Pipeline, request: BatchRequest & { steps: number; 
   const defaults = pipe.generation ?? GENERATE_DEFAULTS;
   const { frames: T, height: H, width: W } = request;
   const B = request.seeds.length;
-  const text = pipe.net.encoder.encode(request.prompts);
+  const encoder = pipe.runtime ?? pipe.net.encoder;
+  const text = encoder.encode(request.prompts);
   const warning = unknownWordsWarning(text.unknown);
   if (warning) request.warn?.(warning);
-  const uncond = pipe.net.encoder.encodeUnconditional(B);
+  const uncond = encoder.encodeUnconditional(B);
   const objective = createObjective(pipe.config.objective);
   const x = generate({
     // Each pass in its own tidy: its activations are freed as soon as it returns (half the peak memory with heun).
-    model: (xt, t, cond) => tf.tidy(() => pipe.net.dit.forward(xt as tf.Tensor5D, t, cond)),
+    model: pipe.runtime?.denoise ?? ((xt, t, cond) => tf.tidy(() => pipe.net.dit.forward(xt as tf.Tensor5D, t, cond))),
     cond: { pooled: text.pooled, tokens: text.tokens, mask: text.mask },
     uncond: { pooled: uncond.pooled, tokens: uncond.tokens, mask: uncond.mask },
     shape: [B, 3, T, H, W],
