@@ -15,8 +15,26 @@ export const BACKGROUND_NOISE = 6;
  */
 export const RESIDUAL_ABSOLUTE = 10;
 export const RESIDUAL_RELATIVE = 0.06;
-/** Pixels with less coverage than this do not connect components (faint edges are ambiguous). */
-export const CONNECT_COVERAGE = 0.05;
+/**
+ * Foreground is farther from the background than max(BACKGROUND_NOISE, this × the video's
+ * background spread) (the RMS distance of near-background pixels, measured in each video: 0 on
+ * lossless renders, ~1–3 levels after H.264/VP9). The same multiple of the spread widens the
+ * colour residual: a clean codec's error scales with its noise.
+ */
+export const BACKGROUND_NOISE_SIGMAS = 3;
+/**
+ * Coverage comes from brightness when the colour's luma differs from the background's by at
+ * least this many levels (every world colour: 52–215), else from the projection on its ray.
+ */
+export const LUMA_COVERAGE_MIN = 20;
+/** A pixel labels its colour confidently (a seed for splitting touching objects) at this coverage or more. */
+export const SEED_COVERAGE = 0.5;
+/** A colour needs this many seed pixels in a component to split it off (one odd pixel is codec noise). */
+export const SPLIT_MIN_AREA = 2;
+/** The occluder's core (pixels at its full colour in the median frame) has at least this many pixels (the world's bar: ≥ 10 at 32×32). */
+export const MIN_OCCLUDER_PIXELS = 4;
+/** ... and fills this share of its box (a rectangle; a disc's core fills π/4 at most). */
+export const OCCLUDER_FILL = 0.9;
 /** Components smaller than this many px² of coverage are noise (the smallest ball is ~2.9 px²). */
 export const MIN_COMPONENT_AREA = 0.6;
 /** Coverage at or above which a pixel counts as interior (for mean colour and the box). */

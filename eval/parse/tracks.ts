@@ -10,7 +10,7 @@ import { WORLD_HEIGHT } from '../../datasets/world/sample.js';
 import type { Video } from '../../src/video/video.js';
 import { CUT_AREA_DEFICIT, MIN_TRACK_FRAMES, SQUARE_FILL_FROM } from '../thresholds.js';
 import { worldColors, type ColorSet } from './colors.js';
-import { FrameDetector, type Detection } from './detect.js';
+import { VideoDetector, type Detection, type NoiseEstimate } from './detect.js';
 
 /** One object in one frame, world units. */
 export interface ParsedPoint {
@@ -53,30 +53,25 @@ export interface ParsedVideo {
   scale: number;
   worldWidth: number;
   tracks: ParsedTrack[];
-  /** Occluder pixel boxes in world units [xMin, yMin, xMax, yMax], from the first frame that shows one. */
+  /** Static occluders' extents in world units [xMin, yMin, xMax, yMax]. */
   occluders: [number, number, number, number][];
   /** Number of (non-occluder) objects detected in each frame. */
   counts: number[];
+  /** The video's background colour and noise, as the detector measured them. */
+  noise: NoiseEstimate;
 }
 
 /** Parse every frame and link detections into tracks. */
 export function parseVideo(video: Video, colors: ColorSet = worldColors()): ParsedVideo {
   const { width: W, height: H, numFrames: T } = video;
   const scale = H / WORLD_HEIGHT;
-  const detector = new FrameDetector(W, H, colors);
+  const detector = new VideoDetector(video.frames, T, H, W, colors);
   const perFrame: ParsedPoint[][] = [];
   const colorOf: string[][] = [];
   const counts: number[] = [];
-  let occluders: ParsedVideo['occluders'] = [];
+  const occluders: ParsedVideo['occluders'] = detector.occluders.map(({ extent: [x0, y0, x1, y1] }) => [x0 / scale, (H - y1) / scale, x1 / scale, (H - y0) / scale]);
   for (let t = 0; t < T; t++) {
-    const dets = detector.detect(video.frames, t);
-    const objects = mergeSplitPieces(dets.filter((d) => !colors.rays[d.color].occluder));
-    if (occluders.length === 0) {
-      occluders = dets
-        .filter((d) => colors.rays[d.color].occluder)
-        .map((d) => d.extent!)
-        .map(([x0, y0, x1, y1]) => [x0 / scale, (H - y1) / scale, x1 / scale, (H - y0) / scale]);
-    }
+    const objects = mergeSplitPieces(detector.detect(t));
     perFrame.push(objects.map((d) => toWorld(d, H, scale)));
     colorOf.push(objects.map((d) => colors.rays[d.color].name));
     counts.push(objects.length);
@@ -86,7 +81,7 @@ export function parseVideo(video: Video, colors: ColorSet = worldColors()): Pars
   for (const tr of tracks) completeCutPoints(tr, W, H, scale);
   counts.fill(0);
   for (const tr of tracks) for (const p of tr.points) counts[p.frame]++;
-  return { numFrames: T, width: W, height: H, fps: video.fps, scale, worldWidth: W / scale, tracks, occluders, counts };
+  return { numFrames: T, width: W, height: H, fps: video.fps, scale, worldWidth: W / scale, tracks, occluders, counts, noise: detector.noise };
 }
 
 /** Pieces of one colour in one frame that both touch the occluder are one object split by it. */
