@@ -194,7 +194,8 @@ function scoreWith(input: VideoInput, options: ScoreOptions, truthPart: (truth: 
     for (const n of promptNames) skipped[n] = 'prompt not parsed (outside the world grammar)';
   }
 
-  const violations = violationsOf(metrics);
+  // The gravity and energy rules judge what the video's own noise does not explain (laws.ts).
+  const violations = violationsOf({ ...metrics, gravity_error: laws.gravityExcess, energy_drift: laws.energyExcess });
   const abnormal = violations.length > 0;
   const jointCorrect = prompt !== null && !abnormal && Object.values(attributes).every((v) => v !== false);
   return {

@@ -45,9 +45,17 @@ export const BLEND_BLOB_AREA = 2.5;
 export const MIN_TRACK_FRAMES = 2;
 /**
  * A blob at the frame edge or the occluder is cut off when its area is this far below the
- * largest area of its track (clean renders measure area to ~0.1%).
+ * whole area of its track (clean renders measure area to ~0.1%) ...
  */
 export const CUT_AREA_DEFICIT = 0.03;
+/**
+ * ... or farther below it than this many times the track's own area spread (1.4826 × the median
+ * absolute deviation of the areas of its points clear of the edge and the occluder, relative to
+ * their median): after a codec, whole areas wander by 2–6%.
+ */
+export const CUT_NOISE_SIGMAS = 3;
+/** A blob touches a frame edge when a pixel on it has at least this coverage (fainter ones are codec ringing). */
+export const EDGE_COVERAGE = 0.1;
 /** A detection within this many px of the occluder or the frame edge may be cut off. */
 export const CUT_MARGIN_PX = 1.0;
 /**
@@ -75,6 +83,18 @@ export const STANDARD_GRAVITY = 9.8;
 export const FLOOR_CONTACT_GAP = 0.25;
 /** Two objects within this many units (plus one frame of travel) may be in contact. */
 export const OBJECT_CONTACT_GAP = 0.25;
+/**
+ * Energy velocities are slopes of line fits over ±this many frames (5 frames): exact on a
+ * parabola, 2.2× less noisy than central differences; short segments use ±1.
+ */
+export const ENERGY_WINDOW = 2;
+/**
+ * The gravity and energy rules judge what exceeds this many standard errors of the video's own
+ * noise (each track's pooled free-flight fit residual, propagated to the fitted acceleration and
+ * to the windowed energies): a codec's position noise (~0.02–0.06 units) must not read as a
+ * broken law, while a real violation (reversed gravity: 2g) stands far above it.
+ */
+export const NOISE_SIGMAS = 3;
 /** Energy and momentum are divided by at least this (units²/s², units/s) so near-rest objects do not blow up. */
 export const ENERGY_FLOOR = 1.0;
 export const MOMENTUM_FLOOR = 0.5;

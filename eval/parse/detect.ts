@@ -23,6 +23,7 @@ import {
   BACKGROUND_NOISE_SIGMAS,
   BLEND_BLOB_AREA,
   CUT_MARGIN_PX,
+  EDGE_COVERAGE,
   INTERIOR_COVERAGE,
   LUMA_COVERAGE_MIN,
   MIN_COMPONENT_AREA,
@@ -406,6 +407,9 @@ export class VideoDetector {
     const byLuma = Math.abs(uY) >= LUMA_COVERAGE_MIN;
     let area = 0, sx = 0, sy = 0, peak = 0;
     let x0 = W, y0 = H, x1 = -1, y1 = -1;
+    // Frame edges touched by pixels of real coverage (a faint codec speck at the edge does not cut a blob).
+    let eL = false, eT = false, eR = false, eB = false;
+    const edgeCoverage = EDGE_COVERAGE;
     let iR = 0, iG = 0, iB = 0, iN = 0, aR = 0, aG = 0, aB = 0;
     for (const p of group) {
       const o = base + 3 * p;
@@ -423,6 +427,12 @@ export class VideoDetector {
       if (i > x1) x1 = i;
       if (j < y0) y0 = j;
       if (j > y1) y1 = j;
+      if (a >= edgeCoverage) {
+        if (i === 0) eL = true;
+        if (j === 0) eT = true;
+        if (i === W - 1) eR = true;
+        if (j === H - 1) eB = true;
+      }
       aR += frames[o]; aG += frames[o + 1]; aB += frames[o + 2];
       if (a >= INTERIOR_COVERAGE) {
         iR += frames[o]; iG += frames[o + 1]; iB += frames[o + 2];
@@ -464,7 +474,7 @@ export class VideoDetector {
       meanRgb: iN > 0 ? [iR / iN, iG / iN, iB / iN] : [aR / nPix, aG / nPix, aB / nPix],
       peak,
       nearOccluder: null,
-      edges: [x0 <= 0, y0 <= 0, x1 >= W - 1, y1 >= H - 1],
+      edges: [eL, eT, eR, eB],
       widest,
       tallest,
     };

@@ -8,7 +8,7 @@
  */
 import { WORLD_HEIGHT } from '../../datasets/world/sample.js';
 import type { Video } from '../../src/video/video.js';
-import { CUT_AREA_DEFICIT, MIN_TRACK_FRAMES, SQUARE_FILL_FROM } from '../thresholds.js';
+import { CUT_AREA_DEFICIT, CUT_NOISE_SIGMAS, MIN_TRACK_FRAMES, SQUARE_FILL_FROM } from '../thresholds.js';
 import { worldColors, type ColorSet } from './colors.js';
 import { VideoDetector, type Detection, type NoiseEstimate } from './detect.js';
 
@@ -176,14 +176,19 @@ function predict(tr: ParsedTrack, t: number): [number, number] {
  * circular segment or a square's strip. Motion across the cut stays measurable this way.
  */
 function completeCutPoints(track: ParsedTrack, W: number, H: number, scale: number): void {
-  const full = Math.max(...track.points.map((p) => p.area));
+  // The whole area: the median over points clear of edge and occluder (codec noise biases a
+  // maximum upward), with their spread; the largest area when too few are clear.
+  const clear = track.points.filter((p) => p.nearOccluder === null && !p.edges.some(Boolean)).map((p) => p.area);
+  const full = clear.length >= 3 ? median(clear) : Math.max(...track.points.map((p) => p.area));
+  const spread = clear.length >= 3 ? (1.4826 * median(clear.map((a) => Math.abs(a - full)))) / full : 0;
+  const deficit = Math.max(CUT_AREA_DEFICIT, CUT_NOISE_SIGMAS * spread);
   const square = track.points.filter((p) => p.shape === 'square').length * 2 > track.points.length;
   const size = square ? Math.sqrt(full) / 2 : Math.sqrt(full / Math.PI);
   for (const p of track.points) {
     const hiddenBy = p.nearOccluder !== null || p.edges.some(Boolean);
-    if (!hiddenBy || p.area >= (1 - CUT_AREA_DEFICIT) * full) continue;
+    if (!hiddenBy || p.area >= (1 - deficit) * full) continue;
     p.cut = true;
-    const share = p.area / full;
+    const share = Math.min(1, p.area / full);
     const d = centreDepth(share, size, square); // centre's distance past the line, on the visible side
     const [left, top, right, bottom] = p.edges;
     if (p.nearOccluder) {
@@ -215,4 +220,10 @@ function centreDepth(share: number, r: number, square: boolean): number {
     else hi = mid;
   }
   return (lo + hi) / 2;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }

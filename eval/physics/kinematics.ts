@@ -111,6 +111,10 @@ export interface QuadraticFit {
   a: number;
   /** Root-mean-square residual. */
   rms: number;
+  /** Sum of squared residuals (n − 3 degrees of freedom). */
+  ssr: number;
+  /** Standard error of `a` per unit of position noise: sd(a) = σ·aPerNoise. */
+  aPerNoise: number;
 }
 
 /** Least-squares y = y0 + v0·t + ½·a·t² (needs 3 points; t centred for conditioning). */
@@ -131,8 +135,10 @@ export function fitQuadratic(ts: number[], ys: number[]): QuadraticFit {
     const u = ts[i] - tm;
     ss += (ys[i] - (c0 + c1 * u + c2 * u * u)) ** 2;
   }
+  // var(c2) = σ²·[(XᵀX)⁻¹]₂₂, the last component of the solution for the unit vector e₂.
+  const inv22 = solve3([[s0, s1, s2], [s1, s2, s3], [s2, s3, s4]], [0, 0, 1])[2];
   // Back to t: y = c0 + c1(t − tm) + c2(t − tm)².
-  return { y0: c0 - c1 * tm + c2 * tm * tm, v0: c1 - 2 * c2 * tm, a: 2 * c2, rms: Math.sqrt(ss / n) };
+  return { y0: c0 - c1 * tm + c2 * tm * tm, v0: c1 - 2 * c2 * tm, a: 2 * c2, rms: Math.sqrt(ss / n), ssr: ss, aPerNoise: 2 * Math.sqrt(Math.max(0, inv22)) };
 }
 
 /** Least-squares y = y0 + v0·t + ½·a·t² with `a` fixed (needs 2 points). */
