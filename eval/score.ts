@@ -25,7 +25,8 @@ import { permanenceMetrics } from './physics/permanence.js';
 import { truthMetrics } from './physics/truth-metrics.js';
 import { physiqMetrics, physiqReference, physiqScore, type PhysiqMetrics, type PhysiqReference } from './physiq/metrics.js';
 import { renderTruth, secondTake } from './physiq/takes.js';
-import { dynamicDegree, motionSmoothness, stepDifferences, stutterCount, temporalFlickering } from './pixel/vbench.js';
+import { dynamicDegree, motionSmoothness, stepDifferences, temporalFlickering } from './pixel/vbench.js';
+import { stutterCount } from './physics/stutter.js';
 import { adherence } from './prompt/adherence.js';
 import { parsePrompt } from './prompt/grammar.js';
 import { ABNORMAL_LIMITS } from './thresholds.js';
@@ -163,7 +164,7 @@ function scoreWith(input: VideoInput, options: ScoreOptions, truthPart: (truth: 
   set('temporal_flickering', temporalFlickering(steps), '');
   set('motion_smoothness', motionSmoothness(video), '');
   set('dynamic_degree', dynamicDegree(parsed), '');
-  set('stutter_count', stutterCount(steps, parsed.counts), '');
+  set('stutter_count', stutterCount(parsed), '');
 
   // Physics-IQ.
   const physiqNames = ['physiq_spatial_iou', 'physiq_spatiotemporal_iou', 'physiq_weighted_spatial_iou', 'physiq_mse', 'physiq_score'];

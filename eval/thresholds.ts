@@ -109,6 +109,16 @@ export const TELEPORT_STEP = 3.0;
  * between frames, already differs by ~0.06.
  */
 export const STILL_MAE = 0.02;
+/**
+ * A frame pair is still when no object tracked whole in both frames moves more than this many
+ * px (a repeated frame: 0 exactly, ~0.01 px after a codec re-encodes it).
+ */
+export const STILL_STEP_PX = 0.05;
+/**
+ * ... and moving when some object moves at least this many px (a codec may hold a slower object
+ * still for a few frames, skipping its blocks; the slowest in-distribution motion is 0.32 px/frame at 32×32).
+ */
+export const STUTTER_STEP_PX = 0.25;
 /** A stutter is this many still pairs in a row (one can be an apex; see stutterCount). */
 export const STUTTER_MIN_PAIRS = 2;
 /** A frame pair is dynamic when some object moves at least this many px (a quarter pixel is well above parser noise). */

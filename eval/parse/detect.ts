@@ -216,14 +216,14 @@ export class VideoDetector {
       const coverage = (p: number) => Math.min(1, Math.max(0, luma(median[3 * p] - bR, median[3 * p + 1] - bG, median[3 * p + 2] - bB) / ySpan));
       for (let seed = 0; seed < n; seed++) {
         if (!core[seed]) continue;
-        let top = 0, count = 0;
+        let top = 0, size = 0;
         let x0 = W, y0 = H, x1 = -1, y1 = -1;
         this.stack[top++] = seed;
         core[seed] = 0;
         while (top > 0) {
           const p = this.stack[--top];
           const i = p % W, j = (p - i) / W;
-          count++;
+          this.pixels[size++] = p;
           x0 = Math.min(x0, i); x1 = Math.max(x1, i); y0 = Math.min(y0, j); y1 = Math.max(y1, j);
           for (const q of [i > 0 ? p - 1 : -1, i < W - 1 ? p + 1 : -1, j > 0 ? p - W : -1, j < H - 1 ? p + W : -1]) {
             if (q >= 0 && core[q]) {
@@ -231,6 +231,27 @@ export class VideoDetector {
               this.stack[top++] = q;
             }
           }
+        }
+        // Trim edge rows / columns under half full: an object passing behind blurs the bar's
+        // edge in the median frame (4:2:0 chroma, ringing), leaving that column ragged.
+        const mark = this.label; // scratch: 1 on this core's pixels
+        mark.fill(0);
+        for (let k = 0; k < size; k++) mark[this.pixels[k]] = 1;
+        const inCore = (i: number, j: number) => mark[j * W + i] === 1;
+        const lineFill = (fixed: number, horizontal: boolean) => {
+          let m = 0;
+          const [from, to] = horizontal ? [x0, x1] : [y0, y1];
+          for (let k = from; k <= to; k++) if (horizontal ? inCore(k, fixed) : inCore(fixed, k)) m++;
+          return m / (to - from + 1);
+        };
+        while (x1 > x0 && lineFill(x0, false) < 0.5) x0++;
+        while (x1 > x0 && lineFill(x1, false) < 0.5) x1--;
+        while (y1 > y0 && lineFill(y0, true) < 0.5) y0++;
+        while (y1 > y0 && lineFill(y1, true) < 0.5) y1--;
+        let count = 0;
+        for (let k = 0; k < size; k++) {
+          const i = this.pixels[k] % W, j = (this.pixels[k] - i) / W;
+          if (i >= x0 && i <= x1 && j >= y0 && j <= y1) count++;
         }
         if (count < MIN_OCCLUDER_PIXELS || count < OCCLUDER_FILL * (x1 - x0 + 1) * (y1 - y0 + 1)) continue;
         const sideCoverage = (fixed: number, horizontal: boolean) => {
