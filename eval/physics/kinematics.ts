@@ -42,11 +42,24 @@ export function massOf(track: ParsedTrack): number {
   return median(pts.map((p) => p.area));
 }
 
-/** The track's point at `frame`, if any. */
+/** Per points array: its points indexed by frame, and the length it was built at (rebuilt if points are added). */
+const frameIndex = new WeakMap<ParsedPoint[], { length: number; byFrame: (ParsedPoint | undefined)[] }>();
+
+/**
+ * The track's point at `frame`, if any: O(1) from an index by frame built once per points
+ * array (one pass), so scoring stays linear in the number of frames (a scan per lookup made
+ * it quadratic: 6.5 s at 2,000 frames, > 240 s at 10,000).
+ */
 export function pointAt(track: ParsedTrack, frame: number): ParsedPoint | undefined {
-  // Points are in frame order; tracks are at most a few dozen long.
-  for (const p of track.points) if (p.frame === frame) return p;
-  return undefined;
+  const pts = track.points;
+  let index = frameIndex.get(pts);
+  if (!index || index.length !== pts.length) {
+    const byFrame: (ParsedPoint | undefined)[] = [];
+    for (const p of pts) if (Number.isInteger(p.frame) && p.frame >= 0 && byFrame[p.frame] === undefined) byFrame[p.frame] = p;
+    index = { length: pts.length, byFrame };
+    frameIndex.set(pts, index);
+  }
+  return Number.isInteger(frame) && frame >= 0 ? index.byFrame[frame] : undefined;
 }
 
 /** Largest one-frame step of the track around `frame` (units), for contact margins. */
