@@ -102,7 +102,6 @@ export class VideoDetector {
   private readonly fg: Uint8Array;
   private readonly stack: Int32Array;
   private readonly pixels: Int32Array;
-  private readonly queue: Int32Array;
   private readonly rowSum: Float64Array;
   private readonly colSum: Float64Array;
   /** Object rays (occluder rays left out): u (colour − background), |u|², luma of u; flat, 5 per ray. */
@@ -126,7 +125,6 @@ export class VideoDetector {
     this.fg = new Uint8Array(n);
     this.stack = new Int32Array(n);
     this.pixels = new Int32Array(n);
-    this.queue = new Int32Array(n);
     this.rowSum = new Float64Array(height);
     this.colSum = new Float64Array(width);
     const median = this.medianFrame();
@@ -342,8 +340,8 @@ export class VideoDetector {
           }
         }
       }
-      for (const group of this.splitByColor(count)) {
-        const det = this.measure(group, id, t);
+      for (const { group, byProjection } of this.splitByColor(count, t)) {
+        const det = this.measure(group, id, t, byProjection);
         if (det) out.push(det);
         id++;
       }
@@ -352,11 +350,13 @@ export class VideoDetector {
   }
 
   /**
-   * The component in `pixels[0..count)` as one pixel list per colour: when confident pixels of
-   * several colours are present (objects touching), every pixel joins the nearest confident
-   * pixel's colour (breadth-first); colours with under SPLIT_MIN_AREA px² of seeds join the rest.
+   * The component in `pixels[0..count)` as one pixel list per colour. When confident pixels of
+   * several colours are present (objects touching), every pixel joins the colour, among those,
+   * whose ray explains it best (a pixel on the seam blends the two colours, not the background,
+   * so its coverage is then taken by projection: `byProjection`). Colours with fewer than
+   * SPLIT_MIN_AREA seed pixels join the rest.
    */
-  private splitByColor(count: number): Int32Array[] {
+  private splitByColor(count: number, t: number): { group: Int32Array; byProjection: boolean }[] {
     const { pixels, label } = this;
     const seedCount = new Map<number, number>();
     for (let k = 0; k < count; k++) {
@@ -364,43 +364,31 @@ export class VideoDetector {
       if (c >= 0) seedCount.set(c, (seedCount.get(c) ?? 0) + 1);
     }
     const colours = [...seedCount].filter(([, m]) => m >= SPLIT_MIN_AREA).map(([c]) => c);
-    if (colours.length <= 1) return [pixels.slice(0, count)];
-    const { width: W, height: H, comp, queue } = this;
-    // Multi-source BFS inside the component; comp holds −3 − colour for assigned pixels.
-    let head = 0, tail = 0;
+    if (colours.length <= 1) return [{ group: pixels.slice(0, count), byProjection: false }];
+    const { rayData, model, frames } = this;
+    const base = t * this.width * this.height * 3;
+    const members: number[][] = colours.map(() => []);
     for (let k = 0; k < count; k++) {
       const p = pixels[k];
-      if (colours.includes(label[p])) {
-        comp[p] = -3 - label[p];
-        queue[tail++] = p;
-      }
-    }
-    while (head < tail) {
-      const p = queue[head++];
-      const i = p % W, j = (p - i) / W;
-      for (let dj = -1; dj <= 1; dj++) {
-        const jj = j + dj;
-        if (jj < 0 || jj >= H) continue;
-        for (let di = -1; di <= 1; di++) {
-          const ii = i + di;
-          if (ii < 0 || ii >= W) continue;
-          const q = jj * W + ii;
-          if (comp[q] === -2) {
-            comp[q] = comp[p];
-            queue[tail++] = q;
-          }
+      const o = base + 3 * p;
+      const dr = frames[o] - model[3 * p], dg = frames[o + 1] - model[3 * p + 1], db = frames[o + 2] - model[3 * p + 2];
+      let best = 0, bestRes = Infinity;
+      colours.forEach((c, m) => {
+        const u0 = rayData[5 * c], u1 = rayData[5 * c + 1], u2 = rayData[5 * c + 2];
+        const a = Math.min(1, Math.max(0, (dr * u0 + dg * u1 + db * u2) / rayData[5 * c + 3]));
+        const res = (dr - a * u0) ** 2 + (dg - a * u1) ** 2 + (db - a * u2) ** 2;
+        if (res < bestRes) {
+          bestRes = res;
+          best = m;
         }
-      }
+      });
+      members[best].push(p);
     }
-    return colours.map((c) => {
-      const mine: number[] = [];
-      for (let k = 0; k < count; k++) if (comp[pixels[k]] === -3 - c) mine.push(pixels[k]);
-      return Int32Array.from(mine);
-    });
+    return members.filter((m) => m.length > 0).map((m) => ({ group: Int32Array.from(m), byProjection: true }));
   }
 
   /** Colour, coverage and shape of one blob; null when it is noise. */
-  private measure(group: Int32Array, id: number, t: number): Detection | null {
+  private measure(group: Int32Array, id: number, t: number, byProjection: boolean): Detection | null {
     const { width: W, height: H, alpha, comp, rowSum, colSum, model, frames, rayData } = this;
     const base = t * W * H * 3;
     // Colour: the ray closest in direction to the summed difference (mean chroma).
@@ -425,7 +413,7 @@ export class VideoDetector {
     if (ray < 0) return null;
     const u0 = rayData[5 * ray], u1 = rayData[5 * ray + 1], u2 = rayData[5 * ray + 2], uu = rayData[5 * ray + 3], uY = rayData[5 * ray + 4];
     // Coverage from brightness (full resolution in 4:2:0); by projection for a colour too close to the background's luma.
-    const byLuma = Math.abs(uY) >= LUMA_COVERAGE_MIN;
+    const byLuma = !byProjection && Math.abs(uY) >= LUMA_COVERAGE_MIN;
     let area = 0, sx = 0, sy = 0, peak = 0;
     let x0 = W, y0 = H, x1 = -1, y1 = -1;
     // Frame edges touched by pixels of real coverage (a faint codec speck at the edge does not cut a blob).
