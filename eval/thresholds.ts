@@ -68,6 +68,12 @@ export const SQUARE_FILL_FROM = 0.93;
  * apart (small discs reach fill 1.1), so shape is not judged.
  */
 export const SHAPE_MIN_SIZE = 0.45;
+/**
+ * A frame's shape differs from its track's only when its box fill lies this many robust
+ * spreads of the track's own fills from their median (constancy.ts): codec noise moves a small
+ * disc's fill across SQUARE_FILL_FROM, a real change moves it by ~0.2 against a spread of ~0.01.
+ */
+export const SHAPE_NOISE_SIGMAS = 3;
 
 // ---------------------------------------------------------------- physics
 
@@ -125,6 +131,12 @@ export const STUTTER_MIN_PAIRS = 2;
 export const DYNAMIC_STEP_PX = 0.25;
 /** A vanish and a spawn of another colour within this distance (units) and 1 frame are a colour change. */
 export const COLOR_CHANGE_DISTANCE = 1.0;
+/**
+ * A missing object is inside another object's blob (touching, not split) when that blob's area
+ * exceeds its own by at least this share of the missing object's area (permanence.ts): the
+ * merged blob carries both areas (~0.9 of the sum after 4:2:0 at 32×32); codec area noise is ~5%.
+ */
+export const MERGED_AREA_SHARE = 0.5;
 /** Re-emergence after occlusion is expected within this many frames of the prediction. */
 export const REEMERGE_FRAMES = 3;
 

@@ -71,6 +71,11 @@ export interface Detection {
   /** Largest row and column coverage sums, px (width and height of the blob). */
   widest: number;
   tallest: number;
+  /**
+   * Split from a component shared with another colour (objects touching): the pixels on the
+   * seam blend both colours, so its outline, and the shape read from it, are unreliable.
+   */
+  touching: boolean;
 }
 
 /** The static occluder: its pixel box (inclusive) and sub-pixel extent [x0, y0, x1, y1], px. */
@@ -340,8 +345,9 @@ export class VideoDetector {
           }
         }
       }
-      for (const { group, byProjection } of this.splitByColor(count, t)) {
-        const det = this.measure(group, id, t, byProjection);
+      const groups = this.splitByColor(count, t);
+      for (const { group, byProjection } of groups) {
+        const det = this.measure(group, id, t, byProjection, groups.length > 1);
         if (det) out.push(det);
         id++;
       }
@@ -388,7 +394,7 @@ export class VideoDetector {
   }
 
   /** Colour, coverage and shape of one blob; null when it is noise. */
-  private measure(group: Int32Array, id: number, t: number, byProjection: boolean): Detection | null {
+  private measure(group: Int32Array, id: number, t: number, byProjection: boolean, touching: boolean): Detection | null {
     const { width: W, height: H, alpha, comp, rowSum, colSum, model, frames, rayData } = this;
     const base = t * W * H * 3;
     // Colour: the ray closest in direction to the summed difference (mean chroma).
@@ -486,6 +492,7 @@ export class VideoDetector {
       edges: [eL, eT, eR, eB],
       widest,
       tallest,
+      touching,
     };
   }
 

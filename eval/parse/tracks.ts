@@ -37,6 +37,8 @@ export interface ParsedPoint {
   edges: [boolean, boolean, boolean, boolean];
   /** Pixel box [x0, y0, x1, y1] (inclusive). */
   box: [number, number, number, number];
+  /** Split from a blob shared with an object of another colour: its outline (shape) is unreliable. */
+  touching: boolean;
 }
 
 export interface ParsedTrack {
@@ -97,6 +99,7 @@ function mergeSplitPieces(dets: Detection[]): Detection[] {
     twin.cx = (twin.cx * twin.area + d.cx * d.area) / area;
     twin.cy = (twin.cy * twin.area + d.cy * d.area) / area;
     twin.area = area;
+    twin.touching ||= d.touching;
     twin.radius = Math.sqrt(area / Math.PI);
     twin.box = [Math.min(twin.box[0], d.box[0]), Math.min(twin.box[1], d.box[1]), Math.max(twin.box[2], d.box[2]), Math.max(twin.box[3], d.box[3])];
   }
@@ -120,6 +123,7 @@ function toWorld(d: Detection, H: number, scale: number): ParsedPoint {
     nearOccluder: d.nearOccluder,
     edges: d.edges,
     box: d.box,
+    touching: d.touching,
   };
 }
 

@@ -10,7 +10,7 @@ import { pointAt } from './kinematics.js';
 function point(frame: number): ParsedPoint {
   return {
     frame, x: frame, y: 0, area: 1, radius: 0.5, halfSide: 0.5, circularity: 1, fill: 0.8, shape: 'ball',
-    meanRgb: [0, 0, 0], cut: false, nearOccluder: null, edges: [false, false, false, false], box: [0, 0, 0, 0],
+    meanRgb: [0, 0, 0], cut: false, nearOccluder: null, edges: [false, false, false, false], box: [0, 0, 0, 0], touching: false,
   };
 }
 

@@ -21,10 +21,20 @@ function median(xs: number[]): number {
 
 export { median };
 
-/** The track's majority shape over whole points (all points when none is whole). */
-export function shapeOf(track: ParsedTrack): 'ball' | 'square' {
+/**
+ * The points a track's shape is read from: whole and not touching another object (a seam's
+ * blended pixels flatten the outline); whole points when fewer than two are clear, all points
+ * when none is whole.
+ */
+export function shapePoints(track: ParsedTrack): ParsedPoint[] {
   const kept = whole(track);
-  const pts = kept.length > 0 ? kept : track.points;
+  const clear = kept.filter((p) => !p.touching);
+  return clear.length >= 2 ? clear : kept.length > 0 ? kept : track.points;
+}
+
+/** The track's majority shape over its shape points (`shapePoints`). */
+export function shapeOf(track: ParsedTrack): 'ball' | 'square' {
+  const pts = shapePoints(track);
   const squares = pts.filter((p) => p.shape === 'square').length;
   return squares * 2 > pts.length ? 'square' : 'ball';
 }
