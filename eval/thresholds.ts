@@ -110,12 +110,6 @@ export const MOMENTUM_FLOOR = 0.5;
  */
 export const TELEPORT_STEP = 3.0;
 /**
- * Two frames closer than this mean RGB level are the same frame (a still): a repeated frame
- * differs by 0 (a codec adds a little); a ball at the apex of a bounce, moving 0.01 units
- * between frames, already differs by ~0.06.
- */
-export const STILL_MAE = 0.02;
-/**
  * A frame pair is still when no object tracked whole in both frames moves more than this many
  * px (a repeated frame: 0 exactly, ~0.01 px after a codec re-encodes it).
  */
@@ -125,7 +119,17 @@ export const STILL_STEP_PX = 0.05;
  * still for a few frames, skipping its blocks; the slowest in-distribution motion is 0.32 px/frame at 32×32).
  */
 export const STUTTER_STEP_PX = 0.25;
-/** A stutter is this many still pairs in a row (one can be an apex; see stutterCount). */
+/**
+ * ... or, next to moving pairs, still when at most this many px (a repeated frame re-coded by
+ * VP9 moves its blobs by up to 0.14 px measured at 32² and 64²) ...
+ */
+export const STILL_NOISE_PX = 0.15;
+/**
+ * ... and at most this share of the smaller step on either side (a frozen object lags 0.6–9 px
+ * behind and catches up; a codec skipping a slow object's block leaves steps ~half its motion).
+ */
+export const STILL_RATIO = 0.25;
+/** A stutter has this many still pairs (one can be an apex; see stutter.ts). */
 export const STUTTER_MIN_PAIRS = 2;
 /** A frame pair is dynamic when some object moves at least this many px (a quarter pixel is well above parser noise). */
 export const DYNAMIC_STEP_PX = 0.25;

@@ -1,15 +1,17 @@
 /**
- * Frozen frames from the tracks, robust to codecs: a frame pair is *still* when at least one
- * object is tracked whole in both frames and none of them moves more than STILL_STEP_PX (a
- * repeated frame re-encoded by a codec moves its blobs by hundredths of a pixel; its pixels
- * may differ by a level, so a pixel test would read codec refresh as motion), and *moving*
- * when some object moves at least STUTTER_STEP_PX (visible motion: a codec may legitimately
- * hold a slower object still for a few frames, skipping its blocks, and a static scene only
- * flickers). A stutter is a run of STUTTER_MIN_PAIRS or more still pairs with moving pairs on
- * both sides. One still pair can happen in a clean clip (a ball at the apex of its arc).
+ * Frozen frames from the tracks, robust to codecs: a frame pair is *moving* when some object
+ * tracked whole in both frames moves at least STUTTER_STEP_PX (visible motion), and *still*
+ * when none moves more than codec noise explains: STILL_STEP_PX, or, next to moving pairs, up
+ * to STILL_NOISE_PX when that is also at most STILL_RATIO of the motion on both sides. A
+ * repeated frame moves its blobs by codec noise only (0.00–0.14 px measured after VP9, which
+ * re-codes the first repeat of a frame); a codec holding a slow object still for a frame (a
+ * skipped block) leaves steps of the same order as the object's own motion, not a fraction of it.
+ * A stutter is a run of pairs no larger than STILL_NOISE_PX, moving pairs on both sides, with
+ * STUTTER_MIN_PAIRS or more still pairs in it. One still pair can happen in a clean clip (a
+ * ball at the apex of its arc).
  */
 import type { ParsedVideo } from '../parse/tracks.js';
-import { STILL_STEP_PX, STUTTER_MIN_PAIRS, STUTTER_STEP_PX } from '../thresholds.js';
+import { STILL_NOISE_PX, STILL_RATIO, STILL_STEP_PX, STUTTER_MIN_PAIRS, STUTTER_STEP_PX } from '../thresholds.js';
 
 /** Per frame pair t → t+1: the largest step of any object tracked whole in both (px), or null when none is. */
 export function largestSteps(parsed: ParsedVideo): (number | null)[] {
@@ -27,16 +29,25 @@ export function largestSteps(parsed: ParsedVideo): (number | null)[] {
 
 export function stutterCount(parsed: ParsedVideo): number {
   const steps = largestSteps(parsed);
-  let count = 0, run = 0, sawMotion = false;
-  for (const s of steps) {
-    if (s !== null && s <= STILL_STEP_PX) {
-      if (sawMotion) run++;
+  const moving = (s: number | null | undefined) => s !== null && s !== undefined && s >= STUTTER_STEP_PX;
+  const small = (s: number | null) => s !== null && s <= STILL_NOISE_PX;
+  let count = 0;
+  for (let i = 0; i < steps.length; ) {
+    if (!small(steps[i])) {
+      i++;
       continue;
     }
-    const moving = s !== null && s >= STUTTER_STEP_PX;
-    if (moving && run >= STUTTER_MIN_PAIRS) count++;
-    run = 0;
-    sawMotion = moving;
+    let j = i;
+    while (j < steps.length && small(steps[j])) j++;
+    // Pairs i..j−1 are small; judge the run when moving pairs bound it on both sides.
+    const [before, after] = [steps[i - 1], steps[j]];
+    if (moving(before) && moving(after)) {
+      const still = Math.max(STILL_STEP_PX, STILL_RATIO * Math.min(before!, after!));
+      let pairs = 0;
+      for (let k = i; k < j; k++) if (steps[k]! <= still) pairs++;
+      if (pairs >= STUTTER_MIN_PAIRS) count++;
+    }
+    i = j;
   }
   return count;
 }
