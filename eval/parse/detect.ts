@@ -422,9 +422,10 @@ export class VideoDetector {
     const byLuma = !byProjection && Math.abs(uY) >= LUMA_COVERAGE_MIN;
     let area = 0, sx = 0, sy = 0, peak = 0;
     let x0 = W, y0 = H, x1 = -1, y1 = -1;
-    // Frame edges touched by pixels of real coverage (a faint codec speck at the edge does not cut a blob).
+    // Frame edges touched by pixels of real coverage: above EDGE_COVERAGE and above what the
+    // video's noise reaches in this colour's coverage (codec ringing at the edge does not cut a blob).
     let eL = false, eT = false, eR = false, eB = false;
-    const edgeCoverage = EDGE_COVERAGE;
+    const edgeCoverage = Math.max(EDGE_COVERAGE, (BACKGROUND_NOISE_SIGMAS * this.noise.spread) / (byLuma ? Math.abs(uY) : Math.sqrt(uu)));
     let iR = 0, iG = 0, iB = 0, iN = 0, aR = 0, aG = 0, aB = 0;
     for (const p of group) {
       const o = base + 3 * p;
