@@ -35,8 +35,20 @@ export const SPLIT_MIN_AREA = 2;
 export const MIN_OCCLUDER_PIXELS = 4;
 /** ... and fills this share of its box (a rectangle; a disc's core fills π/4 at most). */
 export const OCCLUDER_FILL = 0.9;
+/**
+ * The background model takes the median frame this many px around the occluder's core: its
+ * blended edge (1 px) and a codec's ringing beside it (a 2nd px after H.264/VP9 at 64², which
+ * read as a faint 'white' blob flickering there).
+ */
+export const OCCLUDER_RING_PX = 2;
 /** Components smaller than this many px² of coverage are noise (the smallest ball is ~2.9 px²). */
 export const MIN_COMPONENT_AREA = 0.6;
+/**
+ * ... and so are components whose most covered pixel is below this: a codec's ringing beside
+ * the occluder summed to 0.65 px² at a peak of 0.09 (H.264 crf 23, 64²); the smallest ball in
+ * full view has a pixel at ≥ 0.9, and a sliver thinner than this is too thin to measure anyway.
+ */
+export const MIN_PEAK_COVERAGE = 0.25;
 /** Coverage at or above which a pixel counts as interior (for mean colour and the box). */
 export const INTERIOR_COVERAGE = 0.9;
 /** Blobs under this many px² next to a bigger blob of another colour are blended edge pixels, not objects. */

@@ -27,7 +27,9 @@ import {
   INTERIOR_COVERAGE,
   LUMA_COVERAGE_MIN,
   MIN_COMPONENT_AREA,
+  MIN_PEAK_COVERAGE,
   MIN_OCCLUDER_PIXELS,
+  OCCLUDER_RING_PX,
   OCCLUDER_FILL,
   RESIDUAL_ABSOLUTE,
   RESIDUAL_RELATIVE,
@@ -199,7 +201,8 @@ export class VideoDetector {
    * 4-connected cores; a core of MIN_OCCLUDER_PIXELS or more that fills OCCLUDER_FILL of its box
    * is a static rectangle. Its extent adds the partial coverage (by brightness) of the rows and
    * columns just outside the core; the background model takes the median frame over its box and
-   * one pixel around, so its edges blend into the background instead of becoming objects.
+   * OCCLUDER_RING_PX around, so its edges (and a codec's ringing there) blend into the
+   * background instead of becoming objects.
    */
   private findOccluders(median: Uint8Array): Occluder[] {
     const { width: W, height: H } = this;
@@ -269,8 +272,9 @@ export class VideoDetector {
           x1 + 1 + sideCoverage(x1 + 1, false),
           y1 + 1 + sideCoverage(y1 + 1, true),
         ];
-        for (let j = Math.max(0, y0 - 1); j <= Math.min(H - 1, y1 + 1); j++) {
-          for (let i = Math.max(0, x0 - 1); i <= Math.min(W - 1, x1 + 1); i++) {
+        const ring = OCCLUDER_RING_PX;
+        for (let j = Math.max(0, y0 - ring); j <= Math.min(H - 1, y1 + ring); j++) {
+          for (let i = Math.max(0, x0 - ring); i <= Math.min(W - 1, x1 + ring); i++) {
             const p = j * W + i;
             for (let c = 0; c < 3; c++) this.model[3 * p + c] = median[3 * p + c];
           }
@@ -455,7 +459,7 @@ export class VideoDetector {
         iN++;
       }
     }
-    if (area < MIN_COMPONENT_AREA) return null;
+    if (area < MIN_COMPONENT_AREA || peak < MIN_PEAK_COVERAGE) return null;
     // Row / column coverage sums and the total-variation perimeter over the box plus a margin.
     for (let j = y0; j <= y1; j++) rowSum[j] = 0;
     for (let i = x0; i <= x1; i++) colSum[i] = 0;

@@ -80,6 +80,8 @@ export function permanenceMetrics(parsed: ParsedVideo): PermanenceMetrics {
   const T = parsed.numFrames;
   const vanishes: Ending[] = [];
   const spawns: Ending[] = [];
+  /** Every track's first appearance after frame 0, explained or not. */
+  const starts: Ending[] = [];
   let reemergenceError: number | null = null;
   for (const track of parsed.tracks) {
     const r = sizeOf(track);
@@ -128,20 +130,24 @@ export function permanenceMetrics(parsed: ParsedVideo): PermanenceMetrics {
         const [vx, vy] = velocityAt(run, 'first');
         const back = (f: number): [number, number][] => [[first.x - vx * (first.frame - f), first.y - vy * (first.frame - f)]];
         // Could it have been out of sight the frame before, or inside another object's blob until now?
+        const start = { track, frame: first.frame, x: first.x, y: first.y };
+        starts.push(start);
         if (!mergedInto(parsed, track, 0, first.frame - 1, back, Math.hypot(vx, vy)) && visibleShare(parsed, first.x - vx, first.y - vy, r) >= EXPECT_VISIBLE && !first.cut) {
-          spawns.push({ track, frame: first.frame, x: first.x, y: first.y });
+          spawns.push(start);
         }
       }
     });
   }
-  // A vanish and a spawn of another colour, next frame, same place: a colour change.
+  // A vanish and a track of another colour starting next frame at the same place: a colour
+  // change (whether or not that start alone could be explained, e.g. cut by the frame edge).
   let colorChanges = 0;
   for (const v of [...vanishes]) {
-    const s = spawns.find((s) => s.track.color !== v.track.color && s.frame === v.frame + 1 && Math.hypot(s.x - v.x, s.y - v.y) <= COLOR_CHANGE_DISTANCE);
+    const s = starts.find((s) => s.track.color !== v.track.color && s.frame === v.frame + 1 && Math.hypot(s.x - v.x, s.y - v.y) <= COLOR_CHANGE_DISTANCE);
     if (!s) continue;
     colorChanges++;
+    starts.splice(starts.indexOf(s), 1);
     vanishes.splice(vanishes.indexOf(v), 1);
-    spawns.splice(spawns.indexOf(s), 1);
+    if (spawns.includes(s)) spawns.splice(spawns.indexOf(s), 1);
   }
   return { vanishCount: vanishes.length, spawnCount: spawns.length, colorChanges, reemergenceError };
 }
