@@ -27,6 +27,14 @@ export const BACKGROUND_NOISE_SIGMAS = 3;
  * least this many levels (every world colour: 52–215), else from the projection on its ray.
  */
 export const LUMA_COVERAGE_MIN = 20;
+/**
+ * A pixel is core (detect.ts splitByCores) at this share of the nearest object colour's RGB
+ * distance from the background (~100 levels for the world's colours) or farther. Faint pixels
+ * bridging two objects (4:2:0 chroma bleeding and ringing after H.264 at 32²: 50–82 levels
+ * measured) are not, so objects apart come apart; an object's interior (≥ 120 levels measured
+ * for a 1.6 px ball after crf 18) and a seam between touching objects are.
+ */
+export const CORE_DISTANCE_SHARE = 0.5;
 /** A pixel labels its colour confidently (a seed for splitting touching objects) at this coverage or more. */
 export const SEED_COVERAGE = 0.5;
 /** A colour needs this many seed pixels in a component to split it off (one odd pixel is codec noise). */

@@ -34,11 +34,14 @@ describe('stutterCount', () => {
     // VP9 32×32, a thrown ball frozen over frames 5–8 (measured); STILL_STEP_PX alone missed it.
     expect(stutterCount(parsedWithSteps([1.28, 0.94, 0.56, 0.09, 0.0, 0.0, 1.68, 1.07]))).toBe(1);
     expect(stutterCount(parsedWithSteps([1.87, 1.74, 1.87, 0.12, 0.14, 0.0, 7.52, 1.74]))).toBe(1);
+    // ... and a refresh on the last repeat (0.17 px: neither still nor moving) before the catch-up.
+    expect(stutterCount(parsedWithSteps([1.19, 1.2, 0.0, 0.0, 0.17, 5.06, 1.52]))).toBe(1);
   });
 
   it('does not count a slow object a codec held still for a frame, nor an apex, nor a stop', () => {
     // VP9 32×32, a clean uniform ball at ~0.12 px per frame: held for one pair at a time.
     expect(stutterCount(parsedWithSteps([0.14, 0.0, 0.23, 0.0, 0.26, 0.11, 0.0, 0.27, 0.12]))).toBe(0);
+    expect(stutterCount(parsedWithSteps([0.26, 0.14, 0.0, 0.23, 0.0, 0.26]))).toBe(0);
     expect(stutterCount(parsedWithSteps([1.5, 0.8, 0.02, 0.7, 1.4]))).toBe(0);
     expect(stutterCount(parsedWithSteps([1.5, 0.8, 0.3, 0.1, 0.0, 0.0, 0.0]))).toBe(0);
   });
