@@ -76,6 +76,20 @@ function mergedInto(parsed: ParsedVideo, track: ParsedTrack, from: number, to: n
   return true;
 }
 
+/**
+ * Whether a track starting at `first` overlaps another object seen the frame before: then it
+ * is that object read again in another colour (H.264 at crf 28 leaves a ball's last sliver
+ * as a static smudge beside the occluder, its summed colour drifting), not an object appearing
+ * from nowhere. An object planted in the open appears where nothing was.
+ */
+function continues(parsed: ParsedVideo, track: ParsedTrack, first: ParsedPoint): boolean {
+  return parsed.tracks.some((o) => {
+    if (o === track) return false;
+    const q = pointAt(o, first.frame - 1);
+    return q !== undefined && Math.hypot(q.x - first.x, q.y - first.y) <= sizeOf(o) + first.radius;
+  });
+}
+
 export function permanenceMetrics(parsed: ParsedVideo): PermanenceMetrics {
   const T = parsed.numFrames;
   const vanishes: Ending[] = [];
@@ -132,7 +146,8 @@ export function permanenceMetrics(parsed: ParsedVideo): PermanenceMetrics {
         // Could it have been out of sight the frame before, or inside another object's blob until now?
         const start = { track, frame: first.frame, x: first.x, y: first.y };
         starts.push(start);
-        if (!mergedInto(parsed, track, 0, first.frame - 1, back, Math.hypot(vx, vy)) && visibleShare(parsed, first.x - vx, first.y - vy, r) >= EXPECT_VISIBLE && !first.cut) {
+        const explained = mergedInto(parsed, track, 0, first.frame - 1, back, Math.hypot(vx, vy)) || continues(parsed, track, first);
+        if (!explained && visibleShare(parsed, first.x - vx, first.y - vy, r) >= EXPECT_VISIBLE && !first.cut) {
           spawns.push(start);
         }
       }
