@@ -61,7 +61,7 @@ export interface Detection {
   circularity: number;
   /** area ÷ (largest row coverage × largest column coverage): ~0.8 for discs, ~1 for squares. */
   fill: number;
-  /** Pixel box [x0, y0, x1, y1] (inclusive) of the connected pixels. */
+  /** Pixel box [x0, y0, x1, y1] (inclusive) of its pixels of real coverage (as for `edges`). */
   box: [number, number, number, number];
   /** Largest coverage of any of its pixels. */
   peak: number;
@@ -501,6 +501,9 @@ export class VideoDetector {
     let eL = false, eT = false, eR = false, eB = false;
     const edgeCoverage = Math.max(EDGE_COVERAGE, (BACKGROUND_NOISE_SIGMAS * this.noise.spread) / (byLuma ? Math.abs(uY) : Math.sqrt(uu)));
     let iR = 0, iG = 0, iB = 0, iN = 0, aR = 0, aG = 0, aB = 0;
+    // Box of the pixels of real coverage (the same test): faint ringing around a small ball can
+    // stretch the connected pixels 10 px wide, into the occluder's margin.
+    let q0 = W, q1 = H, q2 = -1, q3 = -1;
     for (const p of group) {
       const o = base + 3 * p;
       const dr = frames[o] - model[3 * p], dg = frames[o + 1] - model[3 * p + 1], db = frames[o + 2] - model[3 * p + 2];
@@ -518,6 +521,10 @@ export class VideoDetector {
       if (j < y0) y0 = j;
       if (j > y1) y1 = j;
       if (a >= edgeCoverage) {
+        if (i < q0) q0 = i;
+        if (i > q2) q2 = i;
+        if (j < q1) q1 = j;
+        if (j > q3) q3 = j;
         if (i === 0) eL = true;
         if (j === 0) eT = true;
         if (i === W - 1) eR = true;
@@ -560,7 +567,7 @@ export class VideoDetector {
       radius: Math.sqrt(area / Math.PI),
       circularity: perimeter > 0 ? (4 * Math.PI * area) / (perimeter * perimeter) : 0,
       fill: widest > 0 && tallest > 0 ? area / (widest * tallest) : 0,
-      box: [x0, y0, x1, y1],
+      box: q2 >= 0 ? [q0, q1, q2, q3] : [x0, y0, x1, y1],
       meanRgb: iN > 0 ? [iR / iN, iG / iN, iB / iN] : [aR / nPix, aG / nPix, aB / nPix],
       peak,
       nearOccluder: null,
