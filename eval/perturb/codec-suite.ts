@@ -43,14 +43,10 @@ export const CODEC_TARGET = { falseAlarmRate: 0.05, auroc: 0.99 } as const;
  * in eval/VALIDITY.md; shrink this as they are fixed, never widen it to pass.
  */
 export const CODEC_SHORTFALLS: Record<string, { falseAlarmRate?: number; auroc?: Record<string, number> }> = {
-  // At 32×32 after 4:2:0 a small ball's track can break (vanish), touching objects' seams read
-  // as shape changes, and a codec refreshing repeated frames can move blobs past STILL_STEP_PX.
-  'H.264 4:2:0 crf 18, 32×32': { auroc: { 'vanish in the open': 0.988, 'mirrored left/right relation': 0.976 } },
-  'H.264 4:2:0 crf 23, 32×32': { falseAlarmRate: 0.096, auroc: { 'vanish in the open': 0.988, 'mirrored left/right relation': 0.976 } },
-  'H.264 4:2:0 crf 28, 32×32': { falseAlarmRate: 0.12, auroc: { 'teleport': 0.958, 'vanish in the open': 0.938, 'object appears': 0.988, 'mirrored left/right relation': 0.964, 'frozen frames': 0.95, 'shuffled frames': 0.988 } },
-  'VP9 crf 31, 32×32': { falseAlarmRate: 0.096, auroc: { 'colour change': 0.958, 'vanish in the open': 0.988, 'mirrored left/right relation': 0.976, 'frozen frames': 0.7 } },
-  'H.264 4:2:0 crf 23, 64×64': { auroc: { 'vanish in the open': 0.988 } },
-  'VP9 crf 31, 64×64': { auroc: { 'frozen frames': 0.75 } },
+  // At crf 28 a teleport that lands on the other ball of a collision merges with it (4:2:0 chroma
+  // too coarse to split the touching pair at 32×32): the jump is never seen as one step, so
+  // teleport_rate stays 0 for that clip (it is still flagged abnormal: re-emergence, size drift).
+  'H.264 4:2:0 crf 28, 32×32': { auroc: { teleport: 0.958 } },
 };
 
 export interface CodecRow {
