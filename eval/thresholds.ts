@@ -35,6 +35,12 @@ export const LUMA_COVERAGE_MIN = 20;
  * for a 1.6 px ball after crf 18) and a seam between touching objects are.
  */
 export const CORE_DISTANCE_SHARE = 0.5;
+/**
+ * Faint pixels join a core at most this many steps (8-connected) away: an anti-aliased edge is
+ * 1 step from the core, codec blur adds one; ringing farther out (along the occluder's edge
+ * after H.264 crf 28 at 32², it added 20% to a ball's area) is no part of the object.
+ */
+export const FAINT_REACH_PX = 2;
 /** A pixel labels its colour confidently (a seed for splitting touching objects) at this coverage or more. */
 export const SEED_COVERAGE = 0.5;
 /** A colour needs this many seed pixels in a component to split it off (one odd pixel is codec noise). */
@@ -44,9 +50,16 @@ export const MIN_OCCLUDER_PIXELS = 4;
 /** ... and fills this share of its box (a rectangle; a disc's core fills π/4 at most). */
 export const OCCLUDER_FILL = 0.9;
 /**
+ * No pixel in or beside an occluder lies farther than this many times the occluder's own
+ * distance along its grey ray (codec overshoot at its edge: ~1.1); a white object at rest lies
+ * at 2.4, and its anti-aliased grey rim must not be read as a bar.
+ */
+export const OCCLUDER_RIM_MAX = 1.5;
+/**
  * The background model takes the median frame this many px around the occluder's core: its
  * blended edge (1 px) and a codec's ringing beside it (a 2nd px after H.264/VP9 at 64², which
- * read as a faint 'white' blob flickering there).
+ * read as a faint 'white' blob flickering there), the latter only where the pixel holds still
+ * in the sampled frames (an object passing by does not).
  */
 export const OCCLUDER_RING_PX = 2;
 /** Components smaller than this many px² of coverage are noise (the smallest ball is ~2.9 px²). */

@@ -25,11 +25,13 @@ import {
   CORE_DISTANCE_SHARE,
   CUT_MARGIN_PX,
   EDGE_COVERAGE,
+  FAINT_REACH_PX,
   INTERIOR_COVERAGE,
   LUMA_COVERAGE_MIN,
   MIN_COMPONENT_AREA,
   MIN_PEAK_COVERAGE,
   MIN_OCCLUDER_PIXELS,
+  OCCLUDER_RIM_MAX,
   OCCLUDER_RING_PX,
   OCCLUDER_FILL,
   RESIDUAL_ABSOLUTE,
@@ -118,8 +120,9 @@ export class VideoDetector {
   private readonly rayIndex: number[];
   /** Squared RGB distance from the background model at or above which a pixel is core (see splitByCores). */
   private readonly core2: number;
-  /** Scratch per pixel: which core a component's pixel belongs to (−1: none yet). */
+  /** Scratch per pixel: which core a component's pixel belongs to (−1: none yet), and how many steps from it. */
   private readonly owner: Int32Array;
+  private readonly depth: Int32Array;
 
   constructor(
     private readonly frames: Uint8Array,
@@ -162,6 +165,7 @@ export class VideoDetector {
     for (let k = 0; k < this.rayIndex.length; k++) nearest = Math.min(nearest, Math.sqrt(this.rayData[5 * k + 3]));
     this.core2 = (CORE_DISTANCE_SHARE * nearest) ** 2;
     this.owner = new Int32Array(n);
+    this.depth = new Int32Array(n);
   }
 
   /** Per-pixel median of the first, middle and last frames: moving things drop out, static ones stay. */
@@ -175,6 +179,16 @@ export class VideoDetector {
       out[i] = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
     }
     return out;
+  }
+
+  /** Whether pixel `p` differs by no more than the foreground threshold between the first, middle and last frames. */
+  private holdsStill(p: number): boolean {
+    const { numFrames: T, frames } = this;
+    const size = this.width * this.height * 3;
+    const [a, b, c] = [0, (T - 1) >> 1, T - 1].map((t) => t * size + 3 * p);
+    const d2 = (x: number, y: number) => (frames[x] - frames[y]) ** 2 + (frames[x + 1] - frames[y + 1]) ** 2 + (frames[x + 2] - frames[y + 2]) ** 2;
+    const limit = this.noise.foreground ** 2;
+    return d2(a, b) <= limit && d2(b, c) <= limit && d2(a, c) <= limit;
   }
 
   /**
@@ -269,6 +283,22 @@ export class VideoDetector {
           if (i >= x0 && i <= x1 && j >= y0 && j <= y1) count++;
         }
         if (count < MIN_OCCLUDER_PIXELS || count < OCCLUDER_FILL * (x1 - x0 + 1) * (y1 - y0 + 1)) continue;
+        // The bar's rim blends into the background only; grey pixels beside brighter ones of the
+        // same hue (farther along the grey's ray) are the anti-aliased edge of a white object at
+        // rest in the median frame, not a bar.
+        const gray = [oR - bR, oG - bG, oB - bB];
+        const gray2 = gray[0] ** 2 + gray[1] ** 2 + gray[2] ** 2;
+        let brighter = false;
+        for (let j = Math.max(0, y0 - 1); j <= Math.min(H - 1, y1 + 1) && !brighter; j++) {
+          for (let i = Math.max(0, x0 - 1); i <= Math.min(W - 1, x1 + 1); i++) {
+            const p = j * W + i;
+            const d = [median[3 * p] - bR, median[3 * p + 1] - bG, median[3 * p + 2] - bB];
+            const a = (d[0] * gray[0] + d[1] * gray[1] + d[2] * gray[2]) / gray2;
+            const off = Math.hypot(d[0] - a * gray[0], d[1] - a * gray[1], d[2] - a * gray[2]);
+            if (a > OCCLUDER_RIM_MAX && off <= limit + RESIDUAL_RELATIVE * Math.hypot(d[0], d[1], d[2])) brighter = true;
+          }
+        }
+        if (brighter) continue;
         const sideCoverage = (fixed: number, horizontal: boolean) => {
           if (fixed < 0 || fixed >= (horizontal ? H : W)) return 0;
           let s = 0, m = 0;
@@ -281,11 +311,14 @@ export class VideoDetector {
           x1 + 1 + sideCoverage(x1 + 1, false),
           y1 + 1 + sideCoverage(y1 + 1, true),
         ];
+        // The box and its blended edge (1 px) always; farther out only pixels that hold still in
+        // the three sampled frames (a codec's ringing does; an object passing by does not).
         const ring = OCCLUDER_RING_PX;
         for (let j = Math.max(0, y0 - ring); j <= Math.min(H - 1, y1 + ring); j++) {
           for (let i = Math.max(0, x0 - ring); i <= Math.min(W - 1, x1 + ring); i++) {
             const p = j * W + i;
-            for (let c = 0; c < 3; c++) this.model[3 * p + c] = median[3 * p + c];
+            const edge = i >= x0 - 1 && i <= x1 + 1 && j >= y0 - 1 && j <= y1 + 1;
+            if (edge || this.holdsStill(p)) for (let c = 0; c < 3; c++) this.model[3 * p + c] = median[3 * p + c];
           }
         }
         out.push({ box: [Math.max(0, x0 - 1), Math.max(0, y0 - 1), Math.min(W - 1, x1 + 1), Math.min(H - 1, y1 + 1)], extent });
@@ -374,9 +407,11 @@ export class VideoDetector {
   /**
    * The component in `pixels[0..count)` as one pixel list per core: its cores are the
    * 8-connected sets of pixels at least CORE_DISTANCE_SHARE of the nearest object colour away
-   * from the background, and every other pixel joins the core it is fewest steps from. Objects
-   * apart but bridged by faint pixels (a codec's ringing, 4:2:0 chroma bleeding a level or two
-   * past an edge) come apart; one object, or two touching (their seam is strong), stays whole.
+   * from the background, and every other pixel within FAINT_REACH_PX steps joins the core it is
+   * fewest steps from (farther faint pixels are dropped). Objects apart but bridged by faint
+   * pixels (a codec's ringing, 4:2:0 chroma bleeding a level or two past an edge) come apart;
+   * one object, or two touching (their seam is strong), stays whole. A component with no core
+   * (a faint sliver) is kept as it is.
    */
   private splitByCores(count: number, t: number): Int32Array[] {
     const { width: W, height: H, pixels, owner, stack, frames, model, comp, core2 } = this;
@@ -409,23 +444,28 @@ export class VideoDetector {
       }
       cores++;
     }
-    if (cores < 2) return [pixels.slice(0, count)];
-    // Breadth-first from all cores at once: each faint pixel joins the nearest.
+    if (cores === 0) return [pixels.slice(0, count)];
+    // Breadth-first from all cores at once, FAINT_REACH_PX steps out: each faint pixel joins
+    // the nearest core; fainter ones farther out are a codec's ringing, not part of any object.
+    const { depth } = this;
+    for (let r = 0; r < seeds; r++) depth[stack[r]] = 0;
     for (let r = 0, end = seeds; r < end; r++) {
       const p = stack[r];
+      if (depth[p] >= FAINT_REACH_PX) continue;
       const i = p % W, j = (p - i) / W;
       for (let jj = Math.max(0, j - 1); jj <= Math.min(H - 1, j + 1); jj++) {
         for (let ii = Math.max(0, i - 1); ii <= Math.min(W - 1, i + 1); ii++) {
           const q = jj * W + ii;
           if (comp[q] === -2 && owner[q] === -1) {
             owner[q] = owner[p];
+            depth[q] = depth[p] + 1;
             stack[end++] = q;
           }
         }
       }
     }
     const members: number[][] = Array.from({ length: cores }, () => []);
-    for (let k = 0; k < count; k++) members[owner[pixels[k]]].push(pixels[k]);
+    for (let k = 0; k < count; k++) if (owner[pixels[k]] >= 0) members[owner[pixels[k]]].push(pixels[k]);
     return members.map((m) => Int32Array.from(m));
   }
 
