@@ -449,7 +449,8 @@ export class VideoDetector {
     // the nearest core; fainter ones farther out are a codec's ringing, not part of any object.
     const { depth } = this;
     for (let r = 0; r < seeds; r++) depth[stack[r]] = 0;
-    for (let r = 0, end = seeds; r < end; r++) {
+    let end = seeds;
+    for (let r = 0; r < end; r++) {
       const p = stack[r];
       if (depth[p] >= FAINT_REACH_PX) continue;
       const i = p % W, j = (p - i) / W;
@@ -464,6 +465,7 @@ export class VideoDetector {
         }
       }
     }
+    if (cores === 1) return [stack.slice(0, end)];
     const members: number[][] = Array.from({ length: cores }, () => []);
     for (let k = 0; k < count; k++) if (owner[pixels[k]] >= 0) members[owner[pixels[k]]].push(pixels[k]);
     return members.map((m) => Int32Array.from(m));
