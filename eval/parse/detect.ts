@@ -335,6 +335,7 @@ export class VideoDetector {
     const frames = this.frames;
     const rays = rayData.length / 5;
     const fg2 = this.noise.foreground ** 2;
+    const core2 = this.core2;
     const slack = RESIDUAL_ABSOLUTE + BACKGROUND_NOISE_SIGMAS * this.noise.spread;
     const residualRelative = RESIDUAL_RELATIVE, seedCoverage = SEED_COVERAGE;
     // Foreground and confident seed colours.
@@ -347,7 +348,7 @@ export class VideoDetector {
         fg[p] = 0;
         continue;
       }
-      fg[p] = 1;
+      fg[p] = d2 >= core2 ? 2 : 1; // 2: a core pixel (splitByCores)
       let best = -1, bestRes = Infinity;
       for (let k = 0; k < rays; k++) {
         const u0 = rayData[5 * k], u1 = rayData[5 * k + 1], u2 = rayData[5 * k + 2];
@@ -391,7 +392,7 @@ export class VideoDetector {
           }
         }
       }
-      for (const piece of this.splitByCores(count, t)) {
+      for (const piece of this.splitByCores(count)) {
         pixels.set(piece);
         const groups = this.splitByColor(piece.length, t);
         for (const { group, byProjection } of groups) {
@@ -413,14 +414,10 @@ export class VideoDetector {
    * one object, or two touching (their seam is strong), stays whole. A component with no core
    * (a faint sliver) is kept as it is.
    */
-  private splitByCores(count: number, t: number): Int32Array[] {
-    const { width: W, height: H, pixels, owner, stack, frames, model, comp, core2 } = this;
-    const base = t * W * H * 3;
+  private splitByCores(count: number): Int32Array[] {
+    const { width: W, height: H, pixels, owner, stack, comp, fg } = this;
     for (let k = 0; k < count; k++) owner[pixels[k]] = -1;
-    const strong = (p: number) => {
-      const o = base + 3 * p;
-      return (frames[o] - model[3 * p]) ** 2 + (frames[o + 1] - model[3 * p + 1]) ** 2 + (frames[o + 2] - model[3 * p + 2]) ** 2 >= core2;
-    };
+    const strong = (p: number) => fg[p] === 2;
     // Label cores, collecting their pixels (in `stack`) as the seeds of the growth below.
     let cores = 0, seeds = 0;
     for (let k = 0; k < count; k++) {
