@@ -26,7 +26,8 @@ import { truthMetrics } from './physics/truth-metrics.js';
 import type { PhysiqConventions } from './physiq/masks.js';
 import { physiqMetrics, physiqReference, physiqScore, type PhysiqMetrics, type PhysiqReference } from './physiq/metrics.js';
 import { renderTruth, secondTake } from './physiq/takes.js';
-import { dynamicDegree, motionSmoothness, stepDifferences, stutterCount, temporalFlickering } from './pixel/vbench.js';
+import { dynamicDegree, motionSmoothness, stepDifferences, temporalFlickering } from './pixel/vbench.js';
+import { stutterCount } from './physics/stutter.js';
 import { adherence } from './prompt/adherence.js';
 import { parsePrompt } from './prompt/grammar.js';
 import { ABNORMAL_LIMITS } from './thresholds.js';
@@ -169,7 +170,7 @@ function scoreWith(input: VideoInput, options: ScoreOptions, truthPart: (truth: 
   set('temporal_flickering', temporalFlickering(steps), '');
   set('motion_smoothness', motionSmoothness(video), '');
   set('dynamic_degree', dynamicDegree(parsed), '');
-  set('stutter_count', stutterCount(steps, parsed.counts), '');
+  set('stutter_count', stutterCount(parsed), '');
 
   // Physics-IQ.
   const physiqNames = ['physiq_spatial_iou', 'physiq_spatiotemporal_iou', 'physiq_weighted_spatial_iou', 'physiq_mse', 'physiq_score'];
@@ -200,7 +201,8 @@ function scoreWith(input: VideoInput, options: ScoreOptions, truthPart: (truth: 
     for (const n of promptNames) skipped[n] = 'prompt not parsed (outside the world grammar)';
   }
 
-  const violations = violationsOf(metrics);
+  // The gravity and energy rules judge what the video's own noise does not explain (laws.ts).
+  const violations = violationsOf({ ...metrics, gravity_error: laws.gravityExcess, energy_drift: laws.energyExcess });
   const abnormal = violations.length > 0;
   const jointCorrect = prompt !== null && !abnormal && Object.values(attributes).every((v) => v !== false);
   return {

@@ -5,6 +5,8 @@
  * (regenerate with `npx tsx eval/perturb/write-validity.ts`).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CODEC_VARIANTS } from './perturb/codec.js';
+import { CODEC_SHORTFALLS, CODEC_TARGET, CODEC_TEST, runCodecVariant, type CodecRow } from './perturb/codec-suite.js';
 import { DEFAULT_VALIDITY, auroc, runValiditySuite, type ValidityReport } from './perturb/validity-suite.js';
 
 describe('auroc', () => {
@@ -24,7 +26,7 @@ describe('validity suite', () => {
   it('scores clean ground-truth renders of every family as normal and prompt-correct', () => {
     expect(report.all.videos).toBe(7 * 3 * DEFAULT_VALIDITY.perFamilySplit);
     expect(report.all.abnormalRate).toBe(0);
-    expect(report.all.jointAccuracy).toBeGreaterThanOrEqual(0.98);
+    expect(report.all.jointAccuracy).toBeGreaterThanOrEqual(0.995); // measured 1.000 (210 of 210)
     // The parser's floor on clean renders, PhyWorld's velocity error (they report 0.0099–0.0210 at 128 px).
     for (const f of report.families) if (f.velocityError !== null) expect(f.velocityError, f.family).toBeLessThan(0.1);
   });
@@ -36,4 +38,24 @@ describe('validity suite', () => {
       expect(p.auroc, `${p.name} via ${p.metric}`).toBeGreaterThanOrEqual(0.99);
     }
   });
+});
+
+describe('validity suite under lossy codecs (eval/perturb/codec-suite.ts)', () => {
+  const rows = new Map<string, CodecRow>();
+  beforeAll(async () => {
+    for (const v of CODEC_VARIANTS) rows.set(v.name, await runCodecVariant(v, CODEC_TEST));
+  }, 600_000);
+
+  for (const v of CODEC_VARIANTS) {
+    it(`${v.name}: clean clips rarely flagged, violations still caught`, () => {
+      const row = rows.get(v.name)!;
+      expect(row.clean).toBe(7 * CODEC_TEST.cleanPerFamily);
+      const known = CODEC_SHORTFALLS[v.name] ?? {};
+      expect(row.falseAlarms / row.clean, `false alarms (${JSON.stringify(row.rules)})`).toBeLessThanOrEqual(known.falseAlarmRate ?? CODEC_TARGET.falseAlarmRate);
+      for (const p of row.perturbations) {
+        expect(p.perturbed, p.name).toBeGreaterThanOrEqual(2);
+        expect(p.auroc, `${p.name} via ${p.metric}`).toBeGreaterThanOrEqual(known.auroc?.[p.name] ?? CODEC_TARGET.auroc);
+      }
+    });
+  }
 });

@@ -1,28 +1,54 @@
 /**
- * Per-frame detection from pixels alone: label each pixel with the colour ray that explains
- * it (and its coverage α), grow 8-connected components per colour, and measure each: area
- * (Σα, exact for anti-aliased renders), α-weighted centroid, equivalent radius √(A/π),
- * circularity 4πA/P² (P = total variation of α, the coarea perimeter), box fill (tells
- * discs from squares), bounding box and mean interior colour.
+ * Per-frame detection from pixels alone, robust to lossy codecs (4:2:0 chroma, VP9, ringing).
  *
- * Allocation-light: one set of typed buffers per FrameDetector, reused for every frame.
+ * Once per video (`VideoDetector`): the background colour and its noise are measured from the
+ * pixels, and the static occluder is found as a rectangle of the occluder's colour that stays
+ * put (in the per-pixel median of three frames spread over the clip); its pixels then count as
+ * background, so nothing passing behind it is mistaken for a colour.
+ *
+ * Per frame: a pixel is foreground when it differs from the background by more than the noise
+ * allows; 8-connected foreground pixels form components. A component with confidently coloured
+ * pixels of several colours (two objects touching) is split by growing from those pixels. Each
+ * blob's colour is the ray that best explains its *summed* difference from the background (its
+ * mean chroma: 4:2:0 shares chroma per 2×2 pixels, so single edge pixels are unreliable, sums
+ * are not), and each pixel's coverage α comes from its brightness, (luma − background luma) ÷
+ * (colour luma − background luma), exact for anti-aliased renders (a linear blend in RGB is
+ * linear in luma) and at full resolution in 4:2:0. From α: area Σα, centroid, radius √(A/π),
+ * circularity 4πA/P² (P = total variation of α), box fill (discs vs squares), box, peak.
+ *
+ * Allocation-light: one set of typed buffers per detector, reused for every frame.
  */
 import {
   BACKGROUND_NOISE,
-  CONNECT_COVERAGE,
+  BACKGROUND_NOISE_SIGMAS,
   BLEND_BLOB_AREA,
+  CORE_DISTANCE_SHARE,
   CUT_MARGIN_PX,
+  EDGE_COVERAGE,
+  FAINT_REACH_PX,
   INTERIOR_COVERAGE,
+  LUMA_COVERAGE_MIN,
   MIN_COMPONENT_AREA,
+  MIN_PEAK_COVERAGE,
+  MIN_OCCLUDER_PIXELS,
+  OCCLUDER_RIM_MAX,
+  OCCLUDER_RING_PX,
+  OCCLUDER_FILL,
   RESIDUAL_ABSOLUTE,
   RESIDUAL_RELATIVE,
+  SEED_COVERAGE,
+  SPLIT_MIN_AREA,
 } from '../thresholds.js';
 import type { ColorSet } from './colors.js';
+
+/** BT.709 luma weights (what H.264/VP9 files made from RGB store at full resolution). */
+const LUMA: readonly [number, number, number] = [0.2126, 0.7152, 0.0722];
+const luma = (r: number, g: number, b: number) => LUMA[0] * r + LUMA[1] * g + LUMA[2] * b;
 
 /** One connected blob of one colour in one frame, in pixel units (y down). */
 export interface Detection {
   frame: number;
-  /** Component id within the frame (index into the detector's component map while it holds this frame). */
+  /** Blob id within the frame (index into the detector's blob map while it holds this frame). */
   component: number;
   /** Index into the colour set's rays. */
   color: number;
@@ -37,130 +63,494 @@ export interface Detection {
   circularity: number;
   /** area ÷ (largest row coverage × largest column coverage): ~0.8 for discs, ~1 for squares. */
   fill: number;
-  /** Pixel box [x0, y0, x1, y1] (inclusive) of the connected pixels. */
+  /** Pixel box [x0, y0, x1, y1] (inclusive) of its pixels of real coverage (as for `edges`). */
   box: [number, number, number, number];
   /** Largest coverage of any of its pixels. */
   peak: number;
   /** Mean RGB of interior pixels (or of all pixels when none is interior). */
   meanRgb: [number, number, number];
-  /** Within CUT_MARGIN_PX of an occluder blob: that occluder's sub-pixel extent [x0, y0, x1, y1] in px (centroid ± half its widest row / tallest column), else null. */
+  /** Within CUT_MARGIN_PX of an occluder: that occluder's sub-pixel extent [x0, y0, x1, y1] in px, else null. */
   nearOccluder: [number, number, number, number] | null;
-  /** For an occluder blob: its sub-pixel extent [x0, y0, x1, y1] in px. */
-  extent?: [number, number, number, number];
   /** Which frame edges the blob touches (left, top, right, bottom). */
   edges: [boolean, boolean, boolean, boolean];
   /** Largest row and column coverage sums, px (width and height of the blob). */
   widest: number;
   tallest: number;
+  /**
+   * Split from a component shared with another colour (objects touching): the pixels on the
+   * seam blend both colours, so its outline, and the shape read from it, are unreliable.
+   */
+  touching: boolean;
 }
 
-export class FrameDetector {
+/** The static occluder: its pixel box (inclusive) and sub-pixel extent [x0, y0, x1, y1], px. */
+export interface Occluder {
+  box: [number, number, number, number];
+  extent: [number, number, number, number];
+}
+
+/** What the detector measured about a video's noise (8-bit levels). */
+export interface NoiseEstimate {
+  /** Background colour (per-channel median of the median frame). */
+  background: [number, number, number];
+  /** RMS RGB distance of background pixels from the background colour. */
+  spread: number;
+  /** RGB distance above which a pixel is foreground. */
+  foreground: number;
+}
+
+export class VideoDetector {
+  readonly width: number;
+  readonly height: number;
+  readonly occluders: Occluder[];
+  readonly noise: NoiseEstimate;
+  /** Per-pixel background model, RGB [H·W·3] (the background colour, or the occluder where it stands). */
+  private readonly model: Float32Array;
   private readonly label: Int8Array;
   private readonly alpha: Float32Array;
   private readonly comp: Int32Array;
+  private readonly fg: Uint8Array;
   private readonly stack: Int32Array;
+  private readonly pixels: Int32Array;
   private readonly rowSum: Float64Array;
   private readonly colSum: Float64Array;
-  /** Per colour ray: u (colour − background) and |u|², flat. */
+  /** Object rays (occluder rays left out): u (colour − background), |u|², luma of u; flat, 5 per ray. */
   private readonly rayData: Float64Array;
+  /** Colour-set index of each object ray. */
+  private readonly rayIndex: number[];
+  /** Squared RGB distance from the background model at or above which a pixel is core (see splitByCores). */
+  private readonly core2: number;
+  /** Scratch per pixel: which core a component's pixel belongs to (−1: none yet), and how many steps from it. */
+  private readonly owner: Int32Array;
+  private readonly depth: Int32Array;
 
   constructor(
-    readonly width: number,
-    readonly height: number,
+    private readonly frames: Uint8Array,
+    readonly numFrames: number,
+    height: number,
+    width: number,
     readonly colors: ColorSet,
   ) {
+    this.width = width;
+    this.height = height;
     const n = width * height;
     this.label = new Int8Array(n);
     this.alpha = new Float32Array(n);
     this.comp = new Int32Array(n);
+    this.fg = new Uint8Array(n);
     this.stack = new Int32Array(n);
+    this.pixels = new Int32Array(n);
     this.rowSum = new Float64Array(height);
     this.colSum = new Float64Array(width);
-    this.rayData = Float64Array.from(colors.rays.flatMap((r) => [...r.u, r.norm2]));
+    const median = this.medianFrame();
+    this.noise = this.measureNoise(median);
+    this.model = new Float32Array(n * 3);
+    const [bR, bG, bB] = this.noise.background;
+    for (let p = 0; p < n; p++) {
+      this.model[3 * p] = bR;
+      this.model[3 * p + 1] = bG;
+      this.model[3 * p + 2] = bB;
+    }
+    this.occluders = this.findOccluders(median);
+    this.rayIndex = [];
+    const data: number[] = [];
+    colors.rays.forEach((r, k) => {
+      if (r.occluder) return;
+      const u = [r.rgb[0] - bR, r.rgb[1] - bG, r.rgb[2] - bB];
+      data.push(u[0], u[1], u[2], u[0] * u[0] + u[1] * u[1] + u[2] * u[2], luma(u[0], u[1], u[2]));
+      this.rayIndex.push(k);
+    });
+    this.rayData = Float64Array.from(data);
+    let nearest = Infinity;
+    for (let k = 0; k < this.rayIndex.length; k++) nearest = Math.min(nearest, Math.sqrt(this.rayData[5 * k + 3]));
+    this.core2 = (CORE_DISTANCE_SHARE * nearest) ** 2;
+    this.owner = new Int32Array(n);
+    this.depth = new Int32Array(n);
   }
 
-  /** Detections in frame `t` of `frames` ([T][H][W][3] bytes); the occluder's come with the rest. */
-  detect(frames: Uint8Array, t: number): Detection[] {
+  /** Per-pixel median of the first, middle and last frames: moving things drop out, static ones stay. */
+  private medianFrame(): Uint8Array {
+    const { numFrames: T, frames } = this;
+    const size = this.width * this.height * 3;
+    const [a, b, c] = [0, (T - 1) >> 1, T - 1].map((t) => t * size);
+    const out = new Uint8Array(size);
+    for (let i = 0; i < size; i++) {
+      const x = frames[a + i], y = frames[b + i], z = frames[c + i];
+      out[i] = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
+    }
+    return out;
+  }
+
+  /** Whether pixel `p` differs by no more than the foreground threshold between the first, middle and last frames. */
+  private holdsStill(p: number): boolean {
+    const { numFrames: T, frames } = this;
+    const size = this.width * this.height * 3;
+    const [a, b, c] = [0, (T - 1) >> 1, T - 1].map((t) => t * size + 3 * p);
+    const d2 = (x: number, y: number) => (frames[x] - frames[y]) ** 2 + (frames[x + 1] - frames[y + 1]) ** 2 + (frames[x + 2] - frames[y + 2]) ** 2;
+    const limit = this.noise.foreground ** 2;
+    return d2(a, b) <= limit && d2(b, c) <= limit && d2(a, c) <= limit;
+  }
+
+  /**
+   * Background colour (per-channel median of the median frame: most of every frame is
+   * background) and its spread: the RMS distance from it of pixels within BACKGROUND_NOISE
+   * levels of it in every frame (codec noise and ringing; 0 for a lossless render).
+   */
+  private measureNoise(median: Uint8Array): NoiseEstimate {
+    const n = this.width * this.height;
+    const hist = [new Uint32Array(256), new Uint32Array(256), new Uint32Array(256)];
+    for (let p = 0; p < n; p++) for (let c = 0; c < 3; c++) hist[c][median[3 * p + c]]++;
+    const med = (h: Uint32Array) => {
+      let acc = 0;
+      for (let v = 0; v < 256; v++) if ((acc += h[v]) * 2 >= n) return v;
+      return 255;
+    };
+    const bg: [number, number, number] = [med(hist[0]), med(hist[1]), med(hist[2])];
+    const near2 = (2 * BACKGROUND_NOISE) ** 2;
+    let sum = 0, count = 0;
+    const { frames } = this;
+    for (let o = 0; o < frames.length; o += 3) {
+      const d2 = (frames[o] - bg[0]) ** 2 + (frames[o + 1] - bg[1]) ** 2 + (frames[o + 2] - bg[2]) ** 2;
+      if (d2 > near2) continue;
+      sum += d2;
+      count++;
+    }
+    const spread = count > 0 ? Math.sqrt(sum / count) : 0;
+    return { background: bg, spread, foreground: Math.max(BACKGROUND_NOISE, BACKGROUND_NOISE_SIGMAS * spread) };
+  }
+
+  /**
+   * The occluder: pixels of the median frame within the residual of an occluder colour form
+   * 4-connected cores; a core of MIN_OCCLUDER_PIXELS or more that fills OCCLUDER_FILL of its box
+   * is a static rectangle. Its extent adds the partial coverage (by brightness) of the rows and
+   * columns just outside the core; the background model takes the median frame over its box and
+   * OCCLUDER_RING_PX around, so its edges (and a codec's ringing there) blend into the
+   * background instead of becoming objects.
+   */
+  private findOccluders(median: Uint8Array): Occluder[] {
     const { width: W, height: H } = this;
     const n = W * H;
-    const base = t * n * 3;
-    this.classify(frames, base);
-    const { comp, label, alpha } = this;
-    comp.fill(-1);
-    const out: Detection[] = [];
-    const connect = CONNECT_COVERAGE;
-    let id = 0;
-    for (let p = 0; p < n; p++) {
-      if (comp[p] !== -1 || label[p] < 0 || alpha[p] < connect) continue;
-      const det = this.grow(frames, base, p, id, t);
-      if (det) out.push(det);
-      id++;
+    const [bR, bG, bB] = this.noise.background;
+    const out: Occluder[] = [];
+    for (const ray of this.colors.rays) {
+      if (!ray.occluder) continue;
+      const [oR, oG, oB] = ray.rgb;
+      const limit = RESIDUAL_ABSOLUTE + this.noise.spread * BACKGROUND_NOISE_SIGMAS;
+      const core = this.fg;
+      for (let p = 0; p < n; p++) {
+        const d2 = (median[3 * p] - oR) ** 2 + (median[3 * p + 1] - oG) ** 2 + (median[3 * p + 2] - oB) ** 2;
+        core[p] = d2 <= limit * limit ? 1 : 0;
+      }
+      const ySpan = luma(oR - bR, oG - bG, oB - bB);
+      const coverage = (p: number) => Math.min(1, Math.max(0, luma(median[3 * p] - bR, median[3 * p + 1] - bG, median[3 * p + 2] - bB) / ySpan));
+      for (let seed = 0; seed < n; seed++) {
+        if (!core[seed]) continue;
+        let top = 0, size = 0;
+        let x0 = W, y0 = H, x1 = -1, y1 = -1;
+        this.stack[top++] = seed;
+        core[seed] = 0;
+        while (top > 0) {
+          const p = this.stack[--top];
+          const i = p % W, j = (p - i) / W;
+          this.pixels[size++] = p;
+          x0 = Math.min(x0, i); x1 = Math.max(x1, i); y0 = Math.min(y0, j); y1 = Math.max(y1, j);
+          for (const q of [i > 0 ? p - 1 : -1, i < W - 1 ? p + 1 : -1, j > 0 ? p - W : -1, j < H - 1 ? p + W : -1]) {
+            if (q >= 0 && core[q]) {
+              core[q] = 0;
+              this.stack[top++] = q;
+            }
+          }
+        }
+        // Trim edge rows / columns under half full: an object passing behind blurs the bar's
+        // edge in the median frame (4:2:0 chroma, ringing), leaving that column ragged.
+        const mark = this.label; // scratch: 1 on this core's pixels
+        mark.fill(0);
+        for (let k = 0; k < size; k++) mark[this.pixels[k]] = 1;
+        const inCore = (i: number, j: number) => mark[j * W + i] === 1;
+        const lineFill = (fixed: number, horizontal: boolean) => {
+          let m = 0;
+          const [from, to] = horizontal ? [x0, x1] : [y0, y1];
+          for (let k = from; k <= to; k++) if (horizontal ? inCore(k, fixed) : inCore(fixed, k)) m++;
+          return m / (to - from + 1);
+        };
+        while (x1 > x0 && lineFill(x0, false) < 0.5) x0++;
+        while (x1 > x0 && lineFill(x1, false) < 0.5) x1--;
+        while (y1 > y0 && lineFill(y0, true) < 0.5) y0++;
+        while (y1 > y0 && lineFill(y1, true) < 0.5) y1--;
+        let count = 0;
+        for (let k = 0; k < size; k++) {
+          const i = this.pixels[k] % W, j = (this.pixels[k] - i) / W;
+          if (i >= x0 && i <= x1 && j >= y0 && j <= y1) count++;
+        }
+        if (count < MIN_OCCLUDER_PIXELS || count < OCCLUDER_FILL * (x1 - x0 + 1) * (y1 - y0 + 1)) continue;
+        // The bar's rim blends into the background only; grey pixels beside brighter ones of the
+        // same hue (farther along the grey's ray) are the anti-aliased edge of a white object at
+        // rest in the median frame, not a bar.
+        const gray = [oR - bR, oG - bG, oB - bB];
+        const gray2 = gray[0] ** 2 + gray[1] ** 2 + gray[2] ** 2;
+        let brighter = false;
+        for (let j = Math.max(0, y0 - 1); j <= Math.min(H - 1, y1 + 1) && !brighter; j++) {
+          for (let i = Math.max(0, x0 - 1); i <= Math.min(W - 1, x1 + 1); i++) {
+            const p = j * W + i;
+            const d = [median[3 * p] - bR, median[3 * p + 1] - bG, median[3 * p + 2] - bB];
+            const a = (d[0] * gray[0] + d[1] * gray[1] + d[2] * gray[2]) / gray2;
+            const off = Math.hypot(d[0] - a * gray[0], d[1] - a * gray[1], d[2] - a * gray[2]);
+            if (a > OCCLUDER_RIM_MAX && off <= limit + RESIDUAL_RELATIVE * Math.hypot(d[0], d[1], d[2])) brighter = true;
+          }
+        }
+        if (brighter) continue;
+        const sideCoverage = (fixed: number, horizontal: boolean) => {
+          if (fixed < 0 || fixed >= (horizontal ? H : W)) return 0;
+          let s = 0, m = 0;
+          for (let k = horizontal ? x0 : y0; k <= (horizontal ? x1 : y1); k++, m++) s += coverage(horizontal ? fixed * W + k : k * W + fixed);
+          return s / m;
+        };
+        const extent: Occluder['extent'] = [
+          x0 - sideCoverage(x0 - 1, false),
+          y0 - sideCoverage(y0 - 1, true),
+          x1 + 1 + sideCoverage(x1 + 1, false),
+          y1 + 1 + sideCoverage(y1 + 1, true),
+        ];
+        // The box and its blended edge (1 px) always; farther out only pixels that hold still in
+        // the three sampled frames (a codec's ringing does; an object passing by does not).
+        const ring = OCCLUDER_RING_PX;
+        for (let j = Math.max(0, y0 - ring); j <= Math.min(H - 1, y1 + ring); j++) {
+          for (let i = Math.max(0, x0 - ring); i <= Math.min(W - 1, x1 + ring); i++) {
+            const p = j * W + i;
+            const edge = i >= x0 - 1 && i <= x1 + 1 && j >= y0 - 1 && j <= y1 + 1;
+            if (edge || this.holdsStill(p)) for (let c = 0; c < 3; c++) this.model[3 * p + c] = median[3 * p + c];
+          }
+        }
+        out.push({ box: [Math.max(0, x0 - 1), Math.max(0, y0 - 1), Math.min(W - 1, x1 + 1), Math.min(H - 1, y1 + 1)], extent });
+      }
     }
-    return this.annotate(out);
+    return out;
   }
 
-  /** Label every pixel with its best colour ray (−1: background or unexplained) and coverage. */
-  private classify(frames: Uint8Array, base: number): void {
-    const { rayData, label, alpha } = this;
-    const rays = rayData.length / 4;
-    const [bR, bG, bB] = this.colors.background;
-    const n = this.width * this.height;
-    const bg2 = BACKGROUND_NOISE * BACKGROUND_NOISE;
-    // Imported bindings are read once, not per pixel.
-    const residualAbsolute = RESIDUAL_ABSOLUTE, residualRelative = RESIDUAL_RELATIVE;
+  /** Object detections in frame `t`. */
+  detect(t: number): Detection[] {
+    const { width: W, height: H, comp, fg, label, stack, pixels, model, rayData } = this;
+    const n = W * H;
+    const base = t * n * 3;
+    const frames = this.frames;
+    const rays = rayData.length / 5;
+    const fg2 = this.noise.foreground ** 2;
+    const core2 = this.core2;
+    const slack = RESIDUAL_ABSOLUTE + BACKGROUND_NOISE_SIGMAS * this.noise.spread;
+    const residualRelative = RESIDUAL_RELATIVE, seedCoverage = SEED_COVERAGE;
+    // Foreground and confident seed colours.
     for (let p = 0; p < n; p++) {
       const o = base + 3 * p;
-      const dr = frames[o] - bR;
-      const dg = frames[o + 1] - bG;
-      const db = frames[o + 2] - bB;
+      const dr = frames[o] - model[3 * p], dg = frames[o + 1] - model[3 * p + 1], db = frames[o + 2] - model[3 * p + 2];
       const d2 = dr * dr + dg * dg + db * db;
-      if (d2 <= bg2) {
-        label[p] = -1;
+      label[p] = -1;
+      if (d2 <= fg2) {
+        fg[p] = 0;
         continue;
       }
-      let best = -1;
-      let bestRes = Infinity;
-      let bestAlpha = 0;
+      fg[p] = d2 >= core2 ? 2 : 1; // 2: a core pixel (splitByCores)
+      let best = -1, bestRes = Infinity;
       for (let k = 0; k < rays; k++) {
-        const u0 = rayData[4 * k], u1 = rayData[4 * k + 1], u2 = rayData[4 * k + 2];
+        const u0 = rayData[5 * k], u1 = rayData[5 * k + 1], u2 = rayData[5 * k + 2];
         const dot = dr * u0 + dg * u1 + db * u2;
         if (dot <= 0) continue;
-        const a = dot / rayData[4 * k + 3];
-        // Distance to the segment bg→colour (past the colour end, distance to the colour).
+        const a = dot / rayData[5 * k + 3];
+        if (a < seedCoverage) continue;
         const res = a <= 1 ? d2 - dot * a : (dr - u0) ** 2 + (dg - u1) ** 2 + (db - u2) ** 2;
         if (res < bestRes) {
           bestRes = res;
           best = k;
-          bestAlpha = a;
         }
       }
-      const limit = residualAbsolute + residualRelative * Math.sqrt(d2);
-      if (best >= 0 && bestRes <= limit * limit) {
-        label[p] = best;
-        alpha[p] = bestAlpha > 1 ? 1 : bestAlpha;
-      } else {
-        label[p] = -1;
+      const limit = slack + residualRelative * Math.sqrt(d2);
+      if (best >= 0 && bestRes <= limit * limit) label[p] = best;
+    }
+    comp.fill(-1);
+    const out: Detection[] = [];
+    let id = 0;
+    for (let seed = 0; seed < n; seed++) {
+      if (!fg[seed] || comp[seed] !== -1) continue;
+      // Flood the 8-connected foreground component, listing its pixels.
+      let top = 0, count = 0;
+      stack[top++] = seed;
+      comp[seed] = -2;
+      while (top > 0) {
+        const p = stack[--top];
+        pixels[count++] = p;
+        const i = p % W, j = (p - i) / W;
+        for (let dj = -1; dj <= 1; dj++) {
+          const jj = j + dj;
+          if (jj < 0 || jj >= H) continue;
+          for (let di = -1; di <= 1; di++) {
+            const ii = i + di;
+            if (ii < 0 || ii >= W) continue;
+            const q = jj * W + ii;
+            if (fg[q] && comp[q] === -1) {
+              comp[q] = -2;
+              stack[top++] = q;
+            }
+          }
+        }
+      }
+      for (const piece of this.splitByCores(count)) {
+        pixels.set(piece);
+        const groups = this.splitByColor(piece.length, t);
+        for (const { group, byProjection } of groups) {
+          const det = this.measure(group, id, t, byProjection, groups.length > 1);
+          if (det) out.push(det);
+          id++;
+        }
       }
     }
+    return this.annotate(out);
   }
 
-  /** Flood-fill one component from `seed` and measure it; null when it is noise. */
-  private grow(frames: Uint8Array, base: number, seed: number, id: number, t: number): Detection | null {
-    const { width: W, height: H, label, alpha, comp, stack, rowSum, colSum } = this;
-    const color = label[seed];
-    const connect = CONNECT_COVERAGE, interior = INTERIOR_COVERAGE;
-    let top = 0;
-    stack[top++] = seed;
-    comp[seed] = id;
-    let area = 0, sx = 0, sy = 0;
+  /**
+   * The component in `pixels[0..count)` as one pixel list per core: its cores are the
+   * 8-connected sets of pixels at least CORE_DISTANCE_SHARE of the nearest object colour away
+   * from the background, and every other pixel within FAINT_REACH_PX steps joins the core it is
+   * fewest steps from (farther faint pixels are dropped). Objects apart but bridged by faint
+   * pixels (a codec's ringing, 4:2:0 chroma bleeding a level or two past an edge) come apart;
+   * one object, or two touching (their seam is strong), stays whole. A component with no core
+   * (a faint sliver) is kept as it is.
+   */
+  private splitByCores(count: number): Int32Array[] {
+    const { width: W, height: H, pixels, owner, stack, comp, fg } = this;
+    for (let k = 0; k < count; k++) owner[pixels[k]] = -1;
+    const strong = (p: number) => fg[p] === 2;
+    // Label cores, collecting their pixels (in `stack`) as the seeds of the growth below.
+    let cores = 0, seeds = 0;
+    for (let k = 0; k < count; k++) {
+      const seed = pixels[k];
+      if (owner[seed] !== -1 || !strong(seed)) continue;
+      const from = seeds;
+      owner[seed] = cores;
+      stack[seeds++] = seed;
+      for (let r = from; r < seeds; r++) {
+        const p = stack[r];
+        const i = p % W, j = (p - i) / W;
+        for (let jj = Math.max(0, j - 1); jj <= Math.min(H - 1, j + 1); jj++) {
+          for (let ii = Math.max(0, i - 1); ii <= Math.min(W - 1, i + 1); ii++) {
+            const q = jj * W + ii;
+            if (comp[q] === -2 && owner[q] === -1 && strong(q)) {
+              owner[q] = cores;
+              stack[seeds++] = q;
+            }
+          }
+        }
+      }
+      cores++;
+    }
+    if (cores === 0) return [pixels.slice(0, count)];
+    // Breadth-first from all cores at once, FAINT_REACH_PX steps out: each faint pixel joins
+    // the nearest core; fainter ones farther out are a codec's ringing, not part of any object.
+    const { depth } = this;
+    for (let r = 0; r < seeds; r++) depth[stack[r]] = 0;
+    let end = seeds;
+    for (let r = 0; r < end; r++) {
+      const p = stack[r];
+      if (depth[p] >= FAINT_REACH_PX) continue;
+      const i = p % W, j = (p - i) / W;
+      for (let jj = Math.max(0, j - 1); jj <= Math.min(H - 1, j + 1); jj++) {
+        for (let ii = Math.max(0, i - 1); ii <= Math.min(W - 1, i + 1); ii++) {
+          const q = jj * W + ii;
+          if (comp[q] === -2 && owner[q] === -1) {
+            owner[q] = owner[p];
+            depth[q] = depth[p] + 1;
+            stack[end++] = q;
+          }
+        }
+      }
+    }
+    if (cores === 1) return [stack.slice(0, end)];
+    const members: number[][] = Array.from({ length: cores }, () => []);
+    for (let k = 0; k < count; k++) if (owner[pixels[k]] >= 0) members[owner[pixels[k]]].push(pixels[k]);
+    return members.map((m) => Int32Array.from(m));
+  }
+
+  /**
+   * The component in `pixels[0..count)` as one pixel list per colour. When confident pixels of
+   * several colours are present (objects touching), every pixel joins the colour, among those,
+   * whose ray explains it best (a pixel on the seam blends the two colours, not the background,
+   * so its coverage is then taken by projection: `byProjection`). Colours with fewer than
+   * SPLIT_MIN_AREA seed pixels join the rest.
+   */
+  private splitByColor(count: number, t: number): { group: Int32Array; byProjection: boolean }[] {
+    const { pixels, label } = this;
+    const seedCount = new Map<number, number>();
+    for (let k = 0; k < count; k++) {
+      const c = label[pixels[k]];
+      if (c >= 0) seedCount.set(c, (seedCount.get(c) ?? 0) + 1);
+    }
+    const colours = [...seedCount].filter(([, m]) => m >= SPLIT_MIN_AREA).map(([c]) => c);
+    if (colours.length <= 1) return [{ group: pixels.slice(0, count), byProjection: false }];
+    const { rayData, model, frames } = this;
+    const base = t * this.width * this.height * 3;
+    const members: number[][] = colours.map(() => []);
+    for (let k = 0; k < count; k++) {
+      const p = pixels[k];
+      const o = base + 3 * p;
+      const dr = frames[o] - model[3 * p], dg = frames[o + 1] - model[3 * p + 1], db = frames[o + 2] - model[3 * p + 2];
+      let best = 0, bestRes = Infinity;
+      colours.forEach((c, m) => {
+        const u0 = rayData[5 * c], u1 = rayData[5 * c + 1], u2 = rayData[5 * c + 2];
+        const a = Math.min(1, Math.max(0, (dr * u0 + dg * u1 + db * u2) / rayData[5 * c + 3]));
+        const res = (dr - a * u0) ** 2 + (dg - a * u1) ** 2 + (db - a * u2) ** 2;
+        if (res < bestRes) {
+          bestRes = res;
+          best = m;
+        }
+      });
+      members[best].push(p);
+    }
+    return members.filter((m) => m.length > 0).map((m) => ({ group: Int32Array.from(m), byProjection: true }));
+  }
+
+  /** Colour, coverage and shape of one blob; null when it is noise. */
+  private measure(group: Int32Array, id: number, t: number, byProjection: boolean, touching: boolean): Detection | null {
+    const { width: W, height: H, alpha, comp, rowSum, colSum, model, frames, rayData } = this;
+    const base = t * W * H * 3;
+    // Colour: the ray closest in direction to the summed difference (mean chroma).
+    let sR = 0, sG = 0, sB = 0;
+    for (const p of group) {
+      const o = base + 3 * p;
+      sR += frames[o] - model[3 * p];
+      sG += frames[o + 1] - model[3 * p + 1];
+      sB += frames[o + 2] - model[3 * p + 2];
+    }
+    let ray = -1, bestRes = Infinity;
+    const s2 = sR * sR + sG * sG + sB * sB;
+    for (let k = 0; k < rayData.length / 5; k++) {
+      const dot = sR * rayData[5 * k] + sG * rayData[5 * k + 1] + sB * rayData[5 * k + 2];
+      if (dot <= 0) continue;
+      const res = s2 - (dot * dot) / rayData[5 * k + 3];
+      if (res < bestRes) {
+        bestRes = res;
+        ray = k;
+      }
+    }
+    if (ray < 0) return null;
+    const u0 = rayData[5 * ray], u1 = rayData[5 * ray + 1], u2 = rayData[5 * ray + 2], uu = rayData[5 * ray + 3], uY = rayData[5 * ray + 4];
+    // Coverage from brightness (full resolution in 4:2:0); by projection for a colour too close to the background's luma.
+    const byLuma = !byProjection && Math.abs(uY) >= LUMA_COVERAGE_MIN;
+    let area = 0, sx = 0, sy = 0, peak = 0;
     let x0 = W, y0 = H, x1 = -1, y1 = -1;
-    let iR = 0, iG = 0, iB = 0, iN = 0;
-    let aR = 0, aG = 0, aB = 0, nPix = 0, peak = 0;
-    while (top > 0) {
-      const p = stack[--top];
-      const i = p % W;
-      const j = (p - i) / W;
-      const a = alpha[p];
+    // Frame edges touched by pixels of real coverage: above EDGE_COVERAGE and above what the
+    // video's noise reaches in this colour's coverage (codec ringing at the edge does not cut a blob).
+    let eL = false, eT = false, eR = false, eB = false;
+    const edgeCoverage = Math.max(EDGE_COVERAGE, (BACKGROUND_NOISE_SIGMAS * this.noise.spread) / (byLuma ? Math.abs(uY) : Math.sqrt(uu)));
+    let iR = 0, iG = 0, iB = 0, iN = 0, aR = 0, aG = 0, aB = 0;
+    // Box of the pixels of real coverage (the same test): faint ringing around a small ball can
+    // stretch the connected pixels 10 px wide, into the occluder's margin.
+    let q0 = W, q1 = H, q2 = -1, q3 = -1;
+    for (const p of group) {
+      const o = base + 3 * p;
+      const dr = frames[o] - model[3 * p], dg = frames[o + 1] - model[3 * p + 1], db = frames[o + 2] - model[3 * p + 2];
+      const raw = byLuma ? luma(dr, dg, db) / uY : (dr * u0 + dg * u1 + db * u2) / uu;
+      const a = raw < 0 ? 0 : raw > 1 ? 1 : raw;
+      alpha[p] = a;
+      comp[p] = id;
+      const i = p % W, j = (p - i) / W;
       area += a;
       if (a > peak) peak = a;
       sx += a * (i + 0.5);
@@ -169,33 +559,23 @@ export class FrameDetector {
       if (i > x1) x1 = i;
       if (j < y0) y0 = j;
       if (j > y1) y1 = j;
-      const o = base + 3 * p;
-      nPix++;
-      aR += frames[o];
-      aG += frames[o + 1];
-      aB += frames[o + 2];
-      if (a >= interior) {
-        iR += frames[o];
-        iG += frames[o + 1];
-        iB += frames[o + 2];
+      if (a >= edgeCoverage) {
+        if (i < q0) q0 = i;
+        if (i > q2) q2 = i;
+        if (j < q1) q1 = j;
+        if (j > q3) q3 = j;
+        if (i === 0) eL = true;
+        if (j === 0) eT = true;
+        if (i === W - 1) eR = true;
+        if (j === H - 1) eB = true;
+      }
+      aR += frames[o]; aG += frames[o + 1]; aB += frames[o + 2];
+      if (a >= INTERIOR_COVERAGE) {
+        iR += frames[o]; iG += frames[o + 1]; iB += frames[o + 2];
         iN++;
       }
-      for (let dj = -1; dj <= 1; dj++) {
-        const jj = j + dj;
-        if (jj < 0 || jj >= H) continue;
-        for (let di = -1; di <= 1; di++) {
-          const ii = i + di;
-          if (ii < 0 || ii >= W) continue;
-          const q = jj * W + ii;
-          if (comp[q] === -1 && label[q] === color && alpha[q] >= connect) {
-            comp[q] = id;
-            stack[top++] = q;
-          }
-        }
-      }
     }
-    if (area < MIN_COMPONENT_AREA) return null;
-
+    if (area < MIN_COMPONENT_AREA || peak < MIN_PEAK_COVERAGE) return null;
     // Row / column coverage sums and the total-variation perimeter over the box plus a margin.
     for (let j = y0; j <= y1; j++) rowSum[j] = 0;
     for (let i = x0; i <= x1; i++) colSum[i] = 0;
@@ -215,55 +595,29 @@ export class FrameDetector {
     let widest = 0, tallest = 0;
     for (let j = y0; j <= y1; j++) if (rowSum[j] > widest) widest = rowSum[j];
     for (let i = x0; i <= x1; i++) if (colSum[i] > tallest) tallest = colSum[i];
-    const meanRgb: [number, number, number] = iN > 0 ? [iR / iN, iG / iN, iB / iN] : [aR / nPix, aG / nPix, aB / nPix];
+    const nPix = group.length;
     return {
       frame: t,
       component: id,
-      color,
+      color: this.rayIndex[ray],
       area,
       cx: sx / area,
       cy: sy / area,
       radius: Math.sqrt(area / Math.PI),
       circularity: perimeter > 0 ? (4 * Math.PI * area) / (perimeter * perimeter) : 0,
       fill: widest > 0 && tallest > 0 ? area / (widest * tallest) : 0,
-      box: [x0, y0, x1, y1],
-      meanRgb,
+      box: q2 >= 0 ? [q0, q1, q2, q3] : [x0, y0, x1, y1],
+      meanRgb: iN > 0 ? [iR / iN, iG / iN, iB / iN] : [aR / nPix, aG / nPix, aB / nPix],
       peak,
       nearOccluder: null,
-      edges: [x0 <= 0, y0 <= 0, x1 >= W - 1, y1 >= H - 1],
+      edges: [eL, eT, eR, eB],
       widest,
       tallest,
+      touching,
     };
   }
 
-  /**
-   * Sub-pixel extent [x0, y0, x1, y1] (px) of a rectangular blob (the occluder): per row, the
-   * left edge is the first pixel's left side plus its missing coverage (and likewise on the
-   * right), taken over rows so that rows where an object behind it blurs the edge do not count.
-   */
-  private rectangleExtent(d: Detection): [number, number, number, number] {
-    const { width: W } = this;
-    const lefts: number[] = [];
-    const rights: number[] = [];
-    const [x0, y0, x1, y1] = d.box;
-    for (let j = y0; j <= y1; j++) {
-      let first = -1, last = -1;
-      for (let i = x0; i <= x1; i++) {
-        if (this.comp[j * W + i] !== d.component) continue;
-        if (first < 0) first = i;
-        last = i;
-      }
-      if (first < 0) continue;
-      lefts.push(first + 1 - this.alpha[j * W + first]);
-      rights.push(last + this.alpha[j * W + last]);
-    }
-    // Rows with an object behind the edge read short, never long: take the outer decile.
-    const quantile = (xs: number[], q: number) => xs.sort((a, b) => a - b)[Math.round(q * (xs.length - 1))];
-    const top = d.cy - d.tallest / 2;
-    return [quantile(lefts, 0.1), top, quantile(rights, 0.9), top + d.tallest];
-  }
-
-  /** Coverage of component `id` at pixel (i, j); 0 outside it or the image. */
+  /** Coverage of blob `id` at pixel (i, j); 0 outside it or the image. */
   private coverageOf(i: number, j: number, id: number): number {
     const { width: W, height: H } = this;
     if (i < 0 || j < 0 || i >= W || j >= H) return 0;
@@ -272,26 +626,20 @@ export class FrameDetector {
   }
 
   /**
-   * Note which detections lie next to an occluder, and drop blend artefacts: small blobs
-   * hugging a bigger blob of another colour are the mixed pixels along its edge (a ball's rim
-   * over the grey bar reads as a sliver of a third colour), not objects.
+   * Note which detections lie next to an occluder, and drop blend artefacts: small blobs with
+   * no interior pixel hugging a bigger blob of another colour are mixed edge pixels, not objects.
    */
   private annotate(dets: Detection[]): Detection[] {
-    const gap = (a: Detection, b: Detection) => {
-      const gx = Math.max(b.box[0] - a.box[2], a.box[0] - b.box[2]) - 1;
-      const gy = Math.max(b.box[1] - a.box[3], a.box[1] - b.box[3]) - 1;
+    const gap = (a: [number, number, number, number], b: [number, number, number, number]) => {
+      const gx = Math.max(b[0] - a[2], a[0] - b[2]) - 1;
+      const gy = Math.max(b[1] - a[3], a[1] - b[3]) - 1;
       return Math.max(gx, gy);
     };
-    // A blob with no interior pixel is all edge: next to another colour, it is their blend
-    // (grey ≈ white at 42% coverage, so a ball's rim on the grey bar reads as a white sliver).
     const artefact = (d: Detection) => d.area < BLEND_BLOB_AREA || d.peak < INTERIOR_COVERAGE;
-    const kept = dets.filter((d) => !(artefact(d) && dets.some((o) => o !== d && o.color !== d.color && o.area > d.area && gap(d, o) <= CUT_MARGIN_PX)));
-    const occluders = kept.filter((d) => this.colors.rays[d.color].occluder);
-    for (const o of occluders) o.extent = this.rectangleExtent(o);
+    const kept = dets.filter((d) => !(artefact(d) && dets.some((o) => o !== d && o.color !== d.color && o.area > d.area && gap(d.box, o.box) <= CUT_MARGIN_PX)));
     for (const d of kept) {
-      if (this.colors.rays[d.color].occluder) continue;
-      const near = occluders.find((o) => gap(d, o) <= CUT_MARGIN_PX);
-      d.nearOccluder = near ? near.extent! : null;
+      const near = this.occluders.find((o) => gap(d.box, o.box) <= CUT_MARGIN_PX);
+      d.nearOccluder = near ? near.extent : null;
     }
     return kept;
   }

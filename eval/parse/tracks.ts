@@ -8,9 +8,9 @@
  */
 import { WORLD_HEIGHT } from '../../datasets/world/sample.js';
 import type { Video } from '../../src/video/video.js';
-import { CUT_AREA_DEFICIT, MIN_TRACK_FRAMES, SQUARE_FILL_FROM } from '../thresholds.js';
+import { CUT_AREA_DEFICIT, CUT_NOISE_SIGMAS, MIN_TRACK_FRAMES, SQUARE_FILL_FROM } from '../thresholds.js';
 import { worldColors, type ColorSet } from './colors.js';
-import { FrameDetector, type Detection } from './detect.js';
+import { VideoDetector, type Detection, type NoiseEstimate } from './detect.js';
 
 /** One object in one frame, world units. */
 export interface ParsedPoint {
@@ -37,6 +37,8 @@ export interface ParsedPoint {
   edges: [boolean, boolean, boolean, boolean];
   /** Pixel box [x0, y0, x1, y1] (inclusive). */
   box: [number, number, number, number];
+  /** Split from a blob shared with an object of another colour: its outline (shape) is unreliable. */
+  touching: boolean;
 }
 
 export interface ParsedTrack {
@@ -53,30 +55,25 @@ export interface ParsedVideo {
   scale: number;
   worldWidth: number;
   tracks: ParsedTrack[];
-  /** Occluder pixel boxes in world units [xMin, yMin, xMax, yMax], from the first frame that shows one. */
+  /** Static occluders' extents in world units [xMin, yMin, xMax, yMax]. */
   occluders: [number, number, number, number][];
   /** Number of (non-occluder) objects detected in each frame. */
   counts: number[];
+  /** The video's background colour and noise, as the detector measured them. */
+  noise: NoiseEstimate;
 }
 
 /** Parse every frame and link detections into tracks. */
 export function parseVideo(video: Video, colors: ColorSet = worldColors()): ParsedVideo {
   const { width: W, height: H, numFrames: T } = video;
   const scale = H / WORLD_HEIGHT;
-  const detector = new FrameDetector(W, H, colors);
+  const detector = new VideoDetector(video.frames, T, H, W, colors);
   const perFrame: ParsedPoint[][] = [];
   const colorOf: string[][] = [];
   const counts: number[] = [];
-  let occluders: ParsedVideo['occluders'] = [];
+  const occluders: ParsedVideo['occluders'] = detector.occluders.map(({ extent: [x0, y0, x1, y1] }) => [x0 / scale, (H - y1) / scale, x1 / scale, (H - y0) / scale]);
   for (let t = 0; t < T; t++) {
-    const dets = detector.detect(video.frames, t);
-    const objects = mergeSplitPieces(dets.filter((d) => !colors.rays[d.color].occluder));
-    if (occluders.length === 0) {
-      occluders = dets
-        .filter((d) => colors.rays[d.color].occluder)
-        .map((d) => d.extent!)
-        .map(([x0, y0, x1, y1]) => [x0 / scale, (H - y1) / scale, x1 / scale, (H - y0) / scale]);
-    }
+    const objects = mergeSplitPieces(detector.detect(t));
     perFrame.push(objects.map((d) => toWorld(d, H, scale)));
     colorOf.push(objects.map((d) => colors.rays[d.color].name));
     counts.push(objects.length);
@@ -86,7 +83,7 @@ export function parseVideo(video: Video, colors: ColorSet = worldColors()): Pars
   for (const tr of tracks) completeCutPoints(tr, W, H, scale);
   counts.fill(0);
   for (const tr of tracks) for (const p of tr.points) counts[p.frame]++;
-  return { numFrames: T, width: W, height: H, fps: video.fps, scale, worldWidth: W / scale, tracks, occluders, counts };
+  return { numFrames: T, width: W, height: H, fps: video.fps, scale, worldWidth: W / scale, tracks, occluders, counts, noise: detector.noise };
 }
 
 /** Pieces of one colour in one frame that both touch the occluder are one object split by it. */
@@ -102,6 +99,7 @@ function mergeSplitPieces(dets: Detection[]): Detection[] {
     twin.cx = (twin.cx * twin.area + d.cx * d.area) / area;
     twin.cy = (twin.cy * twin.area + d.cy * d.area) / area;
     twin.area = area;
+    twin.touching ||= d.touching;
     twin.radius = Math.sqrt(area / Math.PI);
     twin.box = [Math.min(twin.box[0], d.box[0]), Math.min(twin.box[1], d.box[1]), Math.max(twin.box[2], d.box[2]), Math.max(twin.box[3], d.box[3])];
   }
@@ -125,6 +123,7 @@ function toWorld(d: Detection, H: number, scale: number): ParsedPoint {
     nearOccluder: d.nearOccluder,
     edges: d.edges,
     box: d.box,
+    touching: d.touching,
   };
 }
 
@@ -181,16 +180,26 @@ function predict(tr: ParsedTrack, t: number): [number, number] {
  * circular segment or a square's strip. Motion across the cut stays measurable this way.
  */
 function completeCutPoints(track: ParsedTrack, W: number, H: number, scale: number): void {
-  const full = Math.max(...track.points.map((p) => p.area));
+  // The whole area: the median over points clear of edge and occluder (codec noise biases a
+  // maximum upward), with their spread; the largest area when too few are clear.
+  const clear = track.points.filter((p) => p.nearOccluder === null && !p.edges.some(Boolean)).map((p) => p.area);
+  const full = clear.length >= 3 ? median(clear) : Math.max(...track.points.map((p) => p.area));
+  const spread = clear.length >= 3 ? (1.4826 * median(clear.map((a) => Math.abs(a - full)))) / full : 0;
+  const deficit = Math.max(CUT_AREA_DEFICIT, CUT_NOISE_SIGMAS * spread);
   const square = track.points.filter((p) => p.shape === 'square').length * 2 > track.points.length;
   const size = square ? Math.sqrt(full) / 2 : Math.sqrt(full / Math.PI);
+  const [wx, wy] = [W / scale, H / scale];
   for (const p of track.points) {
-    const hiddenBy = p.nearOccluder !== null || p.edges.some(Boolean);
-    if (!hiddenBy || p.area >= (1 - CUT_AREA_DEFICIT) * full) continue;
+    // A frame edge cuts only a blob whose whole shape, centred on what is seen, would reach past
+    // it (a cut shifts the centroid inward by less than it hides): ringing can mark an edge that
+    // an object ~1 px away never reached (H.264 crf 28 at 32²).
+    const left = p.edges[0] && p.x - size < 0, top = p.edges[1] && p.y + size > wy;
+    const right = p.edges[2] && p.x + size > wx, bottom = p.edges[3] && p.y - size < 0;
+    const hiddenBy = p.nearOccluder !== null || left || top || right || bottom;
+    if (!hiddenBy || p.area >= (1 - deficit) * full) continue;
     p.cut = true;
-    const share = p.area / full;
+    const share = Math.min(1, p.area / full);
     const d = centreDepth(share, size, square); // centre's distance past the line, on the visible side
-    const [left, top, right, bottom] = p.edges;
     if (p.nearOccluder) {
       const [ox0, , ox1] = p.nearOccluder;
       // Edge pixels blending object and occluder may be left unexplained: the visible part
@@ -220,4 +229,10 @@ function centreDepth(share: number, r: number, square: boolean): number {
     else hi = mid;
   }
   return (lo + hi) / 2;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }

@@ -71,7 +71,7 @@ function videoOf(frames: Uint8Array, meta: { numFrames: number; height: number; 
 }
 
 /** Abnormality as the perturbation's metric says: higher is more abnormal; a null is no evidence. */
-function evidence(score: VideoScore, metric: string, direction: 'higher' | 'lower'): number {
+export function evidence(score: VideoScore, metric: string, direction: 'higher' | 'lower'): number {
   const v = score.metrics[metric];
   if (v === null || v === undefined) return -Infinity;
   return direction === 'higher' ? v : -v;

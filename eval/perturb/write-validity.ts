@@ -4,18 +4,22 @@
  *
  *   npx tsx eval/perturb/write-validity.ts
  *
- * Replaces everything between the `<!-- validity:begin -->` and `<!-- validity:end -->` markers.
+ * Also the codec table (eval/perturb/codec-suite.ts, CODEC_VALIDITY clips). Replaces everything between the `<!-- validity:begin -->` and `<!-- validity:end -->` markers.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../src/io/atomic.js';
+import { CODEC_VARIANTS } from './codec.js';
+import { CODEC_VALIDITY, codecMarkdown, runCodecVariant } from './codec-suite.js';
 import { DEFAULT_VALIDITY, runValiditySuite, validityMarkdown } from './validity-suite.js';
 
 const file = path.resolve('eval/VALIDITY.md');
 const BEGIN = '<!-- validity:begin -->';
 const END = '<!-- validity:end -->';
 const started = performance.now();
-const table = validityMarkdown(runValiditySuite(DEFAULT_VALIDITY));
+const codecRows = [];
+for (const v of CODEC_VARIANTS) codecRows.push(await runCodecVariant(v, CODEC_VALIDITY));
+const table = `${validityMarkdown(runValiditySuite(DEFAULT_VALIDITY))}\n### Under lossy codecs\n\n${codecMarkdown(codecRows, CODEC_VALIDITY)}`;
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 const text = fs.readFileSync(file, 'utf8');
 const [head, rest] = text.split(BEGIN);

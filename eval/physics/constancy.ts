@@ -4,9 +4,9 @@
  * drift), shape changes (frames whose shape class differs from the object's majority),
  * and interpenetration depth between two objects in the same frame.
  */
-import type { ParsedPoint, ParsedVideo } from '../parse/tracks.js';
-import { SHAPE_MIN_SIZE, TELEPORT_STEP } from '../thresholds.js';
-import { pointAt, shapeOf, sizeOf } from './kinematics.js';
+import type { ParsedPoint, ParsedTrack, ParsedVideo } from '../parse/tracks.js';
+import { SHAPE_MIN_SIZE, SHAPE_NOISE_SIGMAS, TELEPORT_STEP } from '../thresholds.js';
+import { median, pointAt, shapeOf, shapePoints, sizeOf } from './kinematics.js';
 
 export interface ConstancyMetrics {
   teleportRate: number | null;
@@ -31,7 +31,7 @@ export function constancyMetrics(parsed: ParsedVideo): ConstancyMetrics {
       const sizes = whole.map((p) => (shape === 'square' ? p.halfSide : p.radius));
       sizeDrift = Math.max(sizeDrift ?? 0, Math.max(...sizes) - Math.min(...sizes));
     }
-    if (sizeOf(track) >= SHAPE_MIN_SIZE) shapeChanges += whole.filter((p) => p.shape !== shape).length;
+    if (sizeOf(track) >= SHAPE_MIN_SIZE) shapeChanges += shapeChangeFrames(track, shape);
   }
   let depth: number | null = null;
   const shapes = parsed.tracks.map(shapeOf);
@@ -45,6 +45,22 @@ export function constancyMetrics(parsed: ParsedVideo): ConstancyMetrics {
     }
   }
   return { teleportRate: steps > 0 ? jumps / steps : null, sizeDrift, shapeChanges, interpenetration: depth };
+}
+
+/**
+ * Frames whose shape class differs from the track's majority by more than noise explains:
+ * among its clear whole points (`shapePoints`), those on the other side of SQUARE_FILL_FROM
+ * whose box fill also lies more than SHAPE_NOISE_SIGMAS robust spreads (1.4826 × MAD) from the
+ * track's median fill. After a codec a small disc's fill wanders by ±0.05 (0.80–0.96 at 2 px
+ * radius); on a lossless render the spread is ~0.01, so a disc turned square (fill 0.8 → 1) stands out.
+ */
+function shapeChangeFrames(track: ParsedTrack, shape: 'ball' | 'square'): number {
+  const pts = shapePoints(track).filter((p) => !p.cut);
+  if (pts.length === 0) return 0;
+  const fills = pts.map((p) => p.fill);
+  const mid = median(fills);
+  const spread = 1.4826 * median(fills.map((f) => Math.abs(f - mid)));
+  return pts.filter((p) => p.shape !== shape && Math.abs(p.fill - mid) > SHAPE_NOISE_SIGMAS * spread).length;
 }
 
 /** How deep two shapes overlap (0 when apart): discs by centre distance, boxes by the smaller axis overlap. */

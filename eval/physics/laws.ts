@@ -2,14 +2,15 @@
  * Reference-free conservation and force laws on parsed tracks:
  * - gravity: per free-flight segment, fit y = y0 + v0·t + ½·a·t²; error |a − (−g)| / 9.8
  *   (for zero-gravity families the expected a is 0), and the fit's residual;
- * - energy drift: specific energy ½v² + g·y along each segment (central differences), and
+ * - energy drift: specific energy ½v² + g·y along each segment (velocities from line fits over
+ *   ±ENERGY_WINDOW frames), and
  *   total kinetic energy across an elastic collision;
  * - momentum drift: Σ m·v before vs after a collision (mass ∝ area, equal density);
  * - restitution at each floor bounce: −v_out / v_in from the two segments on either side,
  *   each fitted with the known g, evaluated where the first reaches the floor.
  */
 import type { ParsedPoint, ParsedTrack, ParsedVideo } from '../parse/tracks.js';
-import { ENERGY_FLOOR, MIN_SEGMENT_FRAMES, MOMENTUM_FLOOR, STANDARD_GRAVITY } from '../thresholds.js';
+import { ENERGY_FLOOR, ENERGY_WINDOW, MIN_SEGMENT_FRAMES, MOMENTUM_FLOOR, NOISE_SIGMAS, STANDARD_GRAVITY } from '../thresholds.js';
 import type { PhysicsContext } from './context.js';
 import { contactFrames, fitQuadratic, fitWithAcceleration, freeFlightSegments, massOf, sizeOf } from './kinematics.js';
 
@@ -22,50 +23,102 @@ export interface LawMetrics {
   momentumDrift: number | null;
   /** Restitution estimates, one per measurable floor bounce. */
   restitutions: number[];
+  /**
+   * What the abnormal rules judge: gravity error and energy drift beyond what the video's own
+   * position noise explains (NOISE_SIGMAS standard errors, from the track-fit residuals; ≈ the
+   * raw values on lossless renders). Null where the raw value is null.
+   */
+  gravityExcess: number | null;
+  energyExcess: number | null;
 }
 
 export function lawMetrics(parsed: ParsedVideo, ctx: PhysicsContext): LawMetrics {
-  const out: LawMetrics = { gravityError: null, gravityResidual: null, energyDrift: null, momentumDrift: null, restitutions: [] };
+  const out: LawMetrics = { gravityError: null, gravityResidual: null, energyDrift: null, momentumDrift: null, restitutions: [], gravityExcess: null, energyExcess: null };
   if (ctx.gravity === null) return out;
   const g = ctx.gravity;
   const dt = 1 / ctx.fps;
   const { floor, objects } = contactFrames(parsed, ctx);
+  const max = (a: number | null, b: number) => Math.max(a ?? -Infinity, b);
   parsed.tracks.forEach((track, k) => {
     const contacts = new Set([...floor[k], ...objects[k]]);
     const segments = freeFlightSegments(track, contacts);
+    const sigma = positionNoise(segments, dt);
     for (const seg of segments) {
       if (seg.length >= MIN_SEGMENT_FRAMES) {
         const fit = fitQuadratic(seg.map((p) => p.frame * dt), seg.map((p) => p.y));
-        out.gravityError = Math.max(out.gravityError ?? 0, Math.abs(fit.a + g) / STANDARD_GRAVITY);
-        out.gravityResidual = Math.max(out.gravityResidual ?? 0, fit.rms);
+        const err = Math.abs(fit.a + g);
+        out.gravityError = max(out.gravityError, err / STANDARD_GRAVITY);
+        out.gravityExcess = max(out.gravityExcess, Math.max(0, err - NOISE_SIGMAS * sigma * fit.aPerNoise) / STANDARD_GRAVITY);
+        out.gravityResidual = max(out.gravityResidual, fit.rms);
       }
-      const drift = segmentEnergyDrift(seg, g, dt);
-      if (drift !== null) out.energyDrift = Math.max(out.energyDrift ?? 0, drift);
+      const drift = segmentEnergyDrift(seg, g, dt, sigma);
+      if (drift !== null) {
+        out.energyDrift = max(out.energyDrift, drift.drift);
+        out.energyExcess = max(out.energyExcess, drift.excess);
+      }
     }
     if (g > 0 && ctx.floor) out.restitutions.push(...bounceRestitutions(track, floor[k], segments, g, dt));
   });
   const collision = collisionDrift(parsed, objects, dt);
   if (collision) {
-    out.energyDrift = Math.max(out.energyDrift ?? 0, collision.energy);
+    out.energyDrift = max(out.energyDrift, collision.energy);
+    out.energyExcess = max(out.energyExcess, collision.energy);
     out.momentumDrift = collision.momentum;
   }
   return out;
 }
 
-/** (max − min) of ½v² + g·y over a segment's interior, relative to its kinetic energy (floored). */
-function segmentEnergyDrift(seg: ParsedPoint[], g: number, dt: number): number | null {
+/**
+ * A track's position noise σ (units): the pooled residual of quadratic fits of x and y over its
+ * free-flight segments of MIN_SEGMENT_FRAMES or more (free flight is exactly quadratic, so what
+ * is left is the parser's and the codec's noise); 0 when no segment is long enough.
+ */
+function positionNoise(segments: ParsedPoint[][], dt: number): number {
+  let ssr = 0, dof = 0;
+  for (const seg of segments) {
+    if (seg.length < MIN_SEGMENT_FRAMES) continue;
+    const ts = seg.map((p) => p.frame * dt);
+    ssr += fitQuadratic(ts, seg.map((p) => p.x)).ssr + fitQuadratic(ts, seg.map((p) => p.y)).ssr;
+    dof += 2 * (seg.length - 3);
+  }
+  return dof > 0 ? Math.sqrt(ssr / dof) : 0;
+}
+
+/**
+ * (max − min) of ½v² + g·y over a segment, relative to its kinetic energy (floored), with each
+ * velocity the slope of a least-squares line over a window of ±ENERGY_WINDOW frames (±1 in
+ * segments too short for that): on a parabola the slope of a centred window is the exact
+ * velocity, and its noise is σ/(dt·√Σk²) instead of σ/(√2·dt) for a central difference
+ * (2.2× less at ±2). `excess` takes off NOISE_SIGMAS standard errors of the difference of two
+ * energies, from σ (the track's position noise).
+ */
+function segmentEnergyDrift(seg: ParsedPoint[], g: number, dt: number, sigma: number): { drift: number; excess: number } | null {
   if (seg.length < 3) return null;
-  let lo = Infinity, hi = -Infinity, kinetic = 0;
-  for (let i = 1; i < seg.length - 1; i++) {
-    const vx = (seg[i + 1].x - seg[i - 1].x) / (2 * dt);
-    const vy = (seg[i + 1].y - seg[i - 1].y) / (2 * dt);
-    const ke = 0.5 * (vx * vx + vy * vy);
+  const h = seg.length >= 2 * ENERGY_WINDOW + 1 ? ENERGY_WINDOW : 1;
+  let sumK2 = 0;
+  for (let k = 1; k <= h; k++) sumK2 += 2 * k * k;
+  const sigmaV = sigma / (dt * Math.sqrt(sumK2));
+  let lo = Infinity, hi = -Infinity, kinetic = 0, count = 0, sigmaE = 0;
+  for (let i = h; i < seg.length - h; i++) {
+    let sx = 0, sy = 0;
+    for (let k = -h; k <= h; k++) {
+      sx += k * seg[i + k].x;
+      sy += k * seg[i + k].y;
+    }
+    const vx = sx / (sumK2 * dt);
+    const vy = sy / (sumK2 * dt);
+    const v2 = vx * vx + vy * vy;
+    const ke = 0.5 * v2;
     const e = ke + g * seg[i].y;
     lo = Math.min(lo, e);
     hi = Math.max(hi, e);
     kinetic += ke;
+    count++;
+    sigmaE = Math.max(sigmaE, Math.hypot(Math.sqrt(v2) * sigmaV, g * sigma));
   }
-  return (hi - lo) / Math.max(kinetic / (seg.length - 2), ENERGY_FLOOR);
+  const scale = Math.max(kinetic / count, ENERGY_FLOOR);
+  const drift = (hi - lo) / scale;
+  return { drift, excess: Math.max(0, hi - lo - NOISE_SIGMAS * Math.SQRT2 * sigmaE) / scale };
 }
 
 /**

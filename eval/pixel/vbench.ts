@@ -6,11 +6,11 @@
  *   interpolation stands in for VBench's learned interpolator (an honest proxy).
  * - dynamic degree from our tracks: the share of frame pairs in which some object moves at
  *   least DYNAMIC_STEP_PX pixels (VBench thresholds optical-flow magnitude, scaled by size).
- * Plus `stutter`: still frame pairs between moving ones (frozen frames).
+ * Frozen frames (stutter) are judged from tracked motion instead: eval/physics/stutter.ts.
  */
 import type { Video } from '../../src/video/video.js';
 import type { ParsedVideo } from '../parse/tracks.js';
-import { DYNAMIC_STEP_PX, STILL_MAE, STUTTER_MIN_PAIRS } from '../thresholds.js';
+import { DYNAMIC_STEP_PX } from '../thresholds.js';
 
 /** Mean absolute difference (levels) between frames a and b. */
 export function frameMae(video: Video, a: number, b: number): number {
@@ -55,32 +55,4 @@ export function dynamicDegree(parsed: ParsedVideo): number {
     }
   }
   return moved.filter(Boolean).length / moved.length;
-}
-
-/**
- * Runs of at least STUTTER_MIN_PAIRS still frame pairs with a moving pair on both sides, while
- * some object is in view (a scene whose only object is behind the occluder is legitimately
- * still). One still pair can happen in a clean clip (a ball at the apex of its arc, two frames
- * symmetric about it); two in a row cannot under gravity or any motion the world has.
- */
-export function stutterCount(steps: number[], counts: number[]): number {
-  let count = 0;
-  let sawMotion = false;
-  let run = 0;
-  for (let t = 0; t < steps.length; t++) {
-    const identical = steps[t] < STILL_MAE;
-    if (identical && !(counts[t] > 0 && counts[t + 1] > 0)) {
-      run = 0;
-      sawMotion = false;
-      continue;
-    }
-    if (identical) {
-      if (sawMotion) run++;
-      continue;
-    }
-    if (run >= STUTTER_MIN_PAIRS) count++;
-    run = 0;
-    sawMotion = true;
-  }
-  return count;
 }

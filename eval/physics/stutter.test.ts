@@ -1,0 +1,48 @@
+/**
+ * Frozen frames judged against codec noise (eval/physics/stutter.ts): the step patterns are
+ * the ones measured on round-tripped clips (px per frame pair of the fastest object).
+ */
+import { describe, expect, it } from 'vitest';
+import type { ParsedPoint, ParsedVideo } from '../parse/tracks.js';
+import { stutterCount } from './stutter.js';
+
+const SCALE = 3.2; // px per unit at 32×32
+
+/** One object moving right by `steps` px per frame pair. */
+function parsedWithSteps(steps: number[]): ParsedVideo {
+  let x = 1;
+  const points: ParsedPoint[] = [0, ...steps].map((step, frame) => {
+    x += step / SCALE;
+    return {
+      frame, x, y: 5, area: 1, radius: 0.56, halfSide: 0.5, circularity: 1, fill: 0.8, shape: 'ball',
+      meanRgb: [0, 0, 0], cut: false, nearOccluder: null, edges: [false, false, false, false], box: [0, 0, 0, 0], touching: false,
+    };
+  });
+  const numFrames = steps.length + 1;
+  return {
+    numFrames, width: 32, height: 32, fps: 10, scale: SCALE, worldWidth: 10, tracks: [{ color: 'red', points }],
+    occluders: [], counts: new Array(numFrames).fill(1), noise: { background: [0, 0, 0], spread: 0, foreground: 6 },
+  };
+}
+
+describe('stutterCount', () => {
+  it('counts a repeated frame as still on a lossless render (steps exactly 0)', () => {
+    expect(stutterCount(parsedWithSteps([1, 1, 0, 0, 0, 2, 1]))).toBe(1);
+  });
+
+  it('counts frames VP9 re-coded on repeating (0.09 px, then 0) between moving pairs', () => {
+    // VP9 32×32, a thrown ball frozen over frames 5–8 (measured); STILL_STEP_PX alone missed it.
+    expect(stutterCount(parsedWithSteps([1.28, 0.94, 0.56, 0.09, 0.0, 0.0, 1.68, 1.07]))).toBe(1);
+    expect(stutterCount(parsedWithSteps([1.87, 1.74, 1.87, 0.12, 0.14, 0.0, 7.52, 1.74]))).toBe(1);
+    // ... and a refresh on the last repeat (0.17 px: neither still nor moving) before the catch-up.
+    expect(stutterCount(parsedWithSteps([1.19, 1.2, 0.0, 0.0, 0.17, 5.06, 1.52]))).toBe(1);
+  });
+
+  it('does not count a slow object a codec held still for a frame, nor an apex, nor a stop', () => {
+    // VP9 32×32, a clean uniform ball at ~0.12 px per frame: held for one pair at a time.
+    expect(stutterCount(parsedWithSteps([0.14, 0.0, 0.23, 0.0, 0.26, 0.11, 0.0, 0.27, 0.12]))).toBe(0);
+    expect(stutterCount(parsedWithSteps([0.26, 0.14, 0.0, 0.23, 0.0, 0.26]))).toBe(0);
+    expect(stutterCount(parsedWithSteps([1.5, 0.8, 0.02, 0.7, 1.4]))).toBe(0);
+    expect(stutterCount(parsedWithSteps([1.5, 0.8, 0.3, 0.1, 0.0, 0.0, 0.0]))).toBe(0);
+  });
+});
