@@ -7,14 +7,13 @@ import { parseArgs } from './args.js';
 
 const HELP = `spacetime verify FILE [--json]
 
-Reads FILE's C2PA manifest (MP4 or PNG from spacetime generate, eval or the server), checks its
+Reads FILE's C2PA manifest (MP4, GIF or PNG from spacetime generate, eval or the server), checks its
 signature and that no byte outside it changed since it was signed, and prints the claim
 generator, the assertions (what made the file: model, weights sha256, prompt, seeds, sampler
 settings), the signer and the validation status, then the container tags. Exits 0 when the
 manifest validates; 1 with a one-line reason when it is missing or does not validate. The
 signer's chain is not checked against a trust list: a file signed with the local test key is
-valid but says so. GIFs carry tags only (the C2PA library has no GIF support): verify reports
-them and exits 1. --json prints the report as JSON.`;
+valid but says so. --json prints the report as JSON.`;
 
 /** Exit status for a file whose manifest is missing or invalid (usage errors are 2). */
 const NOT_VERIFIED = 1;

@@ -1,10 +1,10 @@
 /**
- * C2PA manifests in our MP4s and PNGs, through @trustnxt/c2pa-ts (a pure TypeScript C2PA 2.1
+ * C2PA manifests in our MP4s, PNGs and GIFs, through @trustnxt/c2pa-ts (a pure TypeScript C2PA 2.1
  * implementation): one manifest whose claim says the file was created by a trained model
  * (`c2pa.actions.v2`, `c2pa.created`, digital source type trainedAlgorithmicMedia) with the
  * provenance record as the action's parameters, bound to every byte outside the manifest by a
- * hard binding (`c2pa.hash.bmff.v2` for MP4, `c2pa.hash.data` for PNG), and signed.
- * GIF is not a format the library reads or writes (0.9.4), so GIFs carry only their tags.
+ * hard binding (`c2pa.hash.bmff.v2` for MP4, `c2pa.hash.data` for PNG and GIF), and signed.
+ * The library (0.9.4) has no GIF asset; ours (`gif-asset.ts`) plugs into its asset interface.
  *
  *   const signed = await embedC2pa(mp4Bytes, 'mp4', record, await resolveSigningKey({}));
  *   const report = await readC2pa(signed); // report.valid, report.assertions, report.signer
@@ -27,13 +27,14 @@ import {
   type Manifest,
 } from '@trustnxt/c2pa-ts/manifest';
 import { reserveC2paBox } from './bmff-space.js';
+import { GifAsset } from './gif-asset.js';
 import { formatCodeVersion, GENERATOR_NAME, type ProvenanceRecord } from './tags.js';
 import { TEST_KEY_MARK, type SigningKey } from './keys.js';
 
 /** The formats we can sign. */
-export type SignableFormat = 'mp4' | 'png';
+export type SignableFormat = 'mp4' | 'png' | 'gif';
 
-const MIME: Record<SignableFormat, string> = { mp4: 'video/mp4', png: 'image/png' };
+const MIME: Record<SignableFormat, string> = { mp4: 'video/mp4', png: 'image/png', gif: 'image/gif' };
 /** IPTC digital source type for media made by a trained model. */
 export const TRAINED_ALGORITHMIC_MEDIA = 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia';
 /**
@@ -53,7 +54,7 @@ const readableBrands = (BMFF as unknown as { canReadBrands: Set<string> }).canRe
 for (const brand of MP4_BRANDS) readableBrands.add(brand);
 
 /**
- * `bytes` (an MP4 or PNG without a manifest) with a signed C2PA manifest for `record`.
+ * `bytes` (an MP4, PNG or GIF without a manifest) with a signed C2PA manifest for `record`.
  * Throws if the file already holds one, or is not the format named.
  */
 export async function embedC2pa(bytes: Uint8Array, format: SignableFormat, record: ProvenanceRecord, key: SigningKey): Promise<Uint8Array> {
@@ -74,9 +75,9 @@ export async function embedC2pa(bytes: Uint8Array, format: SignableFormat, recor
   const binding = format === 'mp4' ? BMFFHashAssertion.createV2('jumbf manifest', HASH) : DataHashAssertion.create(HASH);
   manifest.addAssertion(binding);
 
-  const asset = format === 'mp4' ? new BMFF(reserveC2paBox(bytes, store.measureSize())) : new PNG(bytes);
-  if (asset.getManifestJUMBF() && format === 'png') throw new Error('the PNG already holds a C2PA manifest');
-  await asset.ensureManifestSpace(store.measureSize()); // PNG: inserts a caBX chunk; MP4: already there
+  const asset = format === 'mp4' ? new BMFF(reserveC2paBox(bytes, store.measureSize())) : format === 'png' ? new PNG(bytes) : new GifAsset(bytes);
+  if (asset.getManifestJUMBF() && format !== 'mp4') throw new Error(`the ${format.toUpperCase()} already holds a C2PA manifest`);
+  await asset.ensureManifestSpace(store.measureSize()); // PNG: inserts a caBX chunk; GIF: a C2PA_GIF block; MP4: already there
   await binding.updateWithAsset(asset);
   await manifest.sign(key.signer);
   await asset.writeManifestJUMBF(store.getBytes());
@@ -145,12 +146,12 @@ export interface C2paReport {
 export class NoManifestError extends Error {}
 
 /**
- * The active C2PA manifest of an MP4 or PNG, validated against the file's bytes. Throws
+ * The active C2PA manifest of an MP4, PNG or GIF, validated against the file's bytes. Throws
  * `NoManifestError` when there is none (or the format is not one the library reads).
  */
 export async function readC2pa(bytes: Uint8Array): Promise<C2paReport> {
-  const asset = PNG.canRead(bytes) ? new PNG(bytes) : BMFF.canRead(bytes) ? new BMFF(bytes) : null;
-  if (!asset) throw new NoManifestError(`not an MP4 or PNG (${describeFormat(bytes)}), the formats with C2PA manifests here`);
+  const asset = PNG.canRead(bytes) ? new PNG(bytes) : GifAsset.canRead(bytes) ? new GifAsset(bytes) : BMFF.canRead(bytes) ? new BMFF(bytes) : null;
+  if (!asset) throw new NoManifestError(`not an MP4, PNG or GIF (${describeFormat(bytes)}), the formats with C2PA manifests here`);
   const jumbf = asset.getManifestJUMBF();
   if (!jumbf) throw new NoManifestError('no C2PA manifest in it');
   const store = ManifestStore.read(SuperBox.fromBuffer(jumbf));
@@ -204,7 +205,6 @@ async function describeSigner(manifest: Manifest): Promise<C2paReport['signer']>
 
 function describeFormat(bytes: Uint8Array): string {
   const head = Buffer.from(bytes.subarray(0, 12));
-  if (head.subarray(0, 3).toString('latin1') === 'GIF') return 'a GIF: @trustnxt/c2pa-ts 0.9.4 has no GIF support, so GIFs carry only tags';
   if (head.subarray(4, 8).toString('latin1') === 'ftyp') return `an ISO BMFF file of brand ${head.subarray(8, 12).toString('latin1')}`;
   return 'unknown format';
 }

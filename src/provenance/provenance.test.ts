@@ -1,4 +1,4 @@
-// Provenance in written files: tags in MP4/GIF/PNG, a signed C2PA manifest in MP4/PNG that a
+// Provenance in written files: tags in MP4/GIF/PNG, a signed C2PA manifest in each that a
 // changed byte breaks, byte-identical repeats, and one-line errors for bad keys.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -6,10 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
-import { formatTagLines, insertGifComment, makeVideo, parseTagLines, readGifComments, readVideo, writeMp4, type Video } from '../video/index.js';
+import { formatTagLines, insertGifComment, makeVideo, parseTagLines, readGifComments, readVideo, writeGif, writeMp4, type Video } from '../video/index.js';
 import { readC2pa, NoManifestError } from './c2pa.js';
+import { C2PA_GIF_APPLICATION, GifAsset } from './gif-asset.js';
 import { localTestKey, resolveSigningKey, TEST_CERT_FILE, TEST_KEY_FILE, type SigningKey } from './keys.js';
-import { formatCodeVersion, parseFfmetadata, provenanceFromTags, readProvenanceTags, type ProvenanceRecord } from './tags.js';
+import { formatCodeVersion, parseFfmetadata, provenanceFromTags, provenanceTags, readProvenanceTags, type ProvenanceRecord } from './tags.js';
 import { GENERATED_WRITERS, generatedWriterFor } from './write.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-provenance-'));
@@ -75,7 +76,7 @@ describe('container tags', () => {
 });
 
 describe('C2PA manifest', () => {
-  for (const [ext, binding] of [['.mp4', 'c2pa.hash.bmff.v2'], ['.png', 'c2pa.hash.data']] as const) {
+  for (const [ext, binding] of [['.mp4', 'c2pa.hash.bmff.v2'], ['.png', 'c2pa.hash.data'], ['.gif', 'c2pa.hash.data']] as const) {
     it(`${ext}: valid when fresh, invalid after one byte changes, byte-identical when repeated`, async () => {
       const [a, b] = [at(`a${ext}`), at(`b${ext}`)];
       await GENERATED_WRITERS[ext](clip(), a, { record, key });
@@ -94,18 +95,60 @@ describe('C2PA manifest', () => {
       expect(report.signer).toMatchObject({ algorithm: 'Ed25519', testKey: true, issuedByChain: true });
 
       const tampered = new Uint8Array(bytes);
-      tampered[tampered.length - 20] ^= 1; // inside mdat (MP4) / the IEND-adjacent image data (PNG)
+      tampered[tampered.length - 20] ^= 1; // inside mdat (MP4) / the IEND-adjacent image data (PNG) / the last frame's LZW data (GIF)
       const broken = await readC2pa(tampered);
       expect(broken.valid).toBe(false);
       expect(broken.failures.join()).toMatch(/Hash\.mismatch/);
     });
   }
 
-  it('a file without a manifest, or a GIF, is a NoManifestError', async () => {
+  it('a file without a manifest is a NoManifestError', async () => {
     await writeMp4(clip(), at('bare.mp4'));
     await expect(readC2pa(new Uint8Array(fs.readFileSync(at('bare.mp4'))))).rejects.toThrow(NoManifestError);
-    await GENERATED_WRITERS['.gif'](clip(), at('c.gif'), { record, key });
-    await expect(readC2pa(new Uint8Array(fs.readFileSync(at('c.gif'))))).rejects.toThrow(/GIF/);
+    await writeGif(clip(), at('bare.gif'), { metadata: provenanceTags(record) });
+    await expect(readC2pa(new Uint8Array(fs.readFileSync(at('bare.gif'))))).rejects.toThrow(new NoManifestError('no C2PA manifest in it'));
+  });
+
+  it('GIF: the manifest is one C2PA_GIF application extension before the frames; without it the file is the unsigned GIF, same frames, same comment', async () => {
+    const metadata = provenanceTags(record);
+    await writeGif(clip(), at('unsigned.gif'), { metadata });
+    await GENERATED_WRITERS['.gif'](clip(), at('signed.gif'), { record, key });
+    const [unsigned, signed] = [fs.readFileSync(at('unsigned.gif')), fs.readFileSync(at('signed.gif'))];
+    const firstBlock = 13 + 3 * 2 ** ((signed[10] & 0x07) + 1); // header, screen descriptor, global colour table
+    expect(signed[10] & 0x80).toBe(0x80);
+    expect([...signed.subarray(firstBlock, firstBlock + 14)]).toEqual([0x21, 0xff, 0x0b, ...C2PA_GIF_APPLICATION]);
+
+    const { start, length } = new GifAsset(new Uint8Array(signed)).getHashExclusionRange();
+    expect(start).toBe(firstBlock);
+    const jumbf = new GifAsset(new Uint8Array(signed)).getManifestJUMBF()!;
+    expect(length).toBe(14 + Math.ceil(jumbf.length / 255) + jumbf.length + 1); // header, size bytes, JUMBF, terminator
+    expect(Buffer.concat([signed.subarray(0, start), signed.subarray(start + length)]).equals(unsigned)).toBe(true);
+
+    expect(readGifComments(new Uint8Array(signed))).toEqual([formatTagLines(metadata)]);
+    const [plainVideo, signedVideo] = [await readVideo(at('unsigned.gif')), await readVideo(at('signed.gif'))];
+    expect([signedVideo.numFrames, signedVideo.height, signedVideo.width]).toEqual([4, 16, 16]);
+    expect(Buffer.from(signedVideo.frames).equals(Buffer.from(plainVideo.frames))).toBe(true);
+  });
+
+  it('GIF asset: a JUMBF of several sub-blocks round-trips, a GIF87a becomes 89a, and a new length replaces the block', async () => {
+    const gif87 = Buffer.from('R0lGODdhAQABAIAAAAAAAP///ywAAAAAAQABAAACAUwAOw==', 'base64'); // 1×1 GIF87a, global colour table
+    const asset = new GifAsset(new Uint8Array(gif87));
+    expect(asset.getManifestJUMBF()).toBeUndefined();
+    const jumbf = Uint8Array.from({ length: 600 }, (_, i) => (i * 7) % 256); // 255 + 255 + 90
+    await asset.ensureManifestSpace(jumbf.length);
+    expect(asset.getHashExclusionRange()).toEqual({ start: 19, length: 14 + 3 + 600 + 1 });
+    await asset.writeManifestJUMBF(jumbf);
+    const bytes = await asset.getDataRange();
+    expect(Buffer.from(bytes.subarray(0, 6)).toString('latin1')).toBe('GIF89a');
+    expect([bytes[33], bytes[33 + 256], bytes[33 + 512], bytes[33 + 512 + 91]]).toEqual([255, 255, 90, 0]);
+    const reread = new GifAsset(bytes);
+    expect(Buffer.from(reread.getManifestJUMBF()!).equals(Buffer.from(jumbf))).toBe(true);
+    await reread.ensureManifestSpace(10);
+    await reread.writeManifestJUMBF(jumbf.subarray(0, 10));
+    const replaced = await reread.getDataRange();
+    expect(replaced.length).toBe(gif87.length + 14 + 1 + 10 + 1);
+    expect(Buffer.from(new GifAsset(replaced).getManifestJUMBF()!).equals(Buffer.from(jumbf.subarray(0, 10)))).toBe(true);
+    await expect(reread.writeManifestJUMBF(jumbf)).rejects.toThrow(/Wrong amount of space/);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * Writing a generated video with its provenance: container tags in every format, and a signed
- * C2PA manifest in MP4 and PNG (embedded into the temporary file before it is renamed into
+ * C2PA manifest (embedded into the temporary file before it is renamed into
  * place, so a failed signature leaves nothing under the final name). `.png` writes a contact
  * sheet of the frames (a still for pages that cannot play video).
  *
@@ -11,23 +11,24 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { contactSheet, encodePng, writeGif, writeMp4, type Video } from '../video/index.js';
-import { embedC2pa } from './c2pa.js';
+import { embedC2pa, type SignableFormat } from './c2pa.js';
 import type { SigningKey } from './keys.js';
 import { provenanceTags, type ProvenanceRecord } from './tags.js';
 
 export interface Provenance {
   record: ProvenanceRecord;
-  /** Signs the C2PA manifest (MP4, PNG). */
+  /** Signs the C2PA manifest. */
   key: SigningKey;
 }
 
 type GeneratedWriter = (video: Video, file: string, provenance: Provenance) => Promise<void>;
 
-/** MP4 (H.264, tags + C2PA), GIF (comment tags; no C2PA in the library), PNG contact sheet (iTXt tags + C2PA). */
+/** MP4 (H.264, tags + C2PA), GIF (comment tags + C2PA), PNG contact sheet (iTXt tags + C2PA). */
 export const GENERATED_WRITERS: Record<string, GeneratedWriter> = {
   '.mp4': (video, file, { record, key }) =>
     writeMp4(video, file, { metadata: provenanceTags(record), finish: (bytes) => signed(bytes, 'mp4', record, key, file) }),
-  '.gif': (video, file, { record }) => writeGif(video, file, { metadata: provenanceTags(record) }),
+  '.gif': (video, file, { record, key }) =>
+    writeGif(video, file, { metadata: provenanceTags(record), finish: (bytes) => signed(bytes, 'gif', record, key, file) }),
   '.png': async (video, file, { record, key }) => {
     const sheet = contactSheet(video);
     const png = encodePng(sheet.rgb, sheet.width, sheet.height, { text: provenanceTags(record) });
@@ -35,7 +36,7 @@ export const GENERATED_WRITERS: Record<string, GeneratedWriter> = {
   },
 };
 
-async function signed(bytes: Uint8Array, format: 'mp4' | 'png', record: ProvenanceRecord, key: SigningKey, file: string): Promise<Uint8Array> {
+async function signed(bytes: Uint8Array, format: SignableFormat, record: ProvenanceRecord, key: SigningKey, file: string): Promise<Uint8Array> {
   try {
     return await embedC2pa(bytes, format, record, key);
   } catch (err) {
