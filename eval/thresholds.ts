@@ -178,6 +178,15 @@ export const COLOR_CHANGE_DISTANCE = 1.0;
  * merged blob carries both areas (~0.9 of the sum after 4:2:0 at 32×32); codec area noise is ~5%.
  */
 export const MERGED_AREA_SHARE = 0.5;
+/**
+ * For measuring a step into or out of another object's blob (constancy.ts), the blob must have
+ * grown past its own area by this share of the missing object's area (a teleport can land an
+ * object mostly under another: the union then carries ~0.4 of it), and by this many robust
+ * spreads of its own area (codec area noise ~2–6%; a big square's noise can exceed a quarter of a
+ * small ball).
+ */
+export const MERGED_STEP_SHARE = 0.25;
+export const MERGED_STEP_NOISE_SIGMAS = 3;
 /** Re-emergence after occlusion is expected within this many frames of the prediction. */
 export const REEMERGE_FRAMES = 3;
 

@@ -42,12 +42,7 @@ export const CODEC_TARGET = { falseAlarmRate: 0.05, auroc: 0.99 } as const;
  * meet (so the test still catches a regression), by encoding name. Each is a known limit listed
  * in eval/VALIDITY.md; shrink this as they are fixed, never widen it to pass.
  */
-export const CODEC_SHORTFALLS: Record<string, { falseAlarmRate?: number; auroc?: Record<string, number> }> = {
-  // At crf 28 a teleport that lands on the other ball of a collision merges with it (4:2:0 chroma
-  // too coarse to split the touching pair at 32×32): the jump is never seen as one step, so
-  // teleport_rate stays 0 for that clip (it is still flagged abnormal: re-emergence, size drift).
-  'H.264 4:2:0 crf 28, 32×32': { auroc: { teleport: 0.958 } },
-};
+export const CODEC_SHORTFALLS: Record<string, { falseAlarmRate?: number; auroc?: Record<string, number> }> = {};
 
 export interface CodecRow {
   variant: string;

@@ -5,8 +5,8 @@
  * and interpenetration depth between two objects in the same frame.
  */
 import type { ParsedPoint, ParsedTrack, ParsedVideo } from '../parse/tracks.js';
-import { SHAPE_MIN_SIZE, SHAPE_NOISE_SIGMAS, TELEPORT_STEP } from '../thresholds.js';
-import { median, pointAt, shapeOf, shapePoints, sizeOf } from './kinematics.js';
+import { MERGED_STEP_NOISE_SIGMAS, MERGED_STEP_SHARE, SHAPE_MIN_SIZE, SHAPE_NOISE_SIGMAS, TELEPORT_STEP } from '../thresholds.js';
+import { massOf, median, pointAt, shapeOf, shapePoints, sizeOf, whole } from './kinematics.js';
 
 export interface ConstancyMetrics {
   teleportRate: number | null;
@@ -24,6 +24,10 @@ export function constancyMetrics(parsed: ParsedVideo): ConstancyMetrics {
       if (pts[i].frame !== pts[i - 1].frame + 1) continue;
       steps++;
       if (Math.hypot(pts[i].x - pts[i - 1].x, pts[i].y - pts[i - 1].y) > TELEPORT_STEP) jumps++;
+    }
+    for (const step of mergedSteps(parsed, track)) {
+      steps++;
+      if (step > TELEPORT_STEP) jumps++;
     }
     const shape = shapeOf(track);
     const whole = pts.filter((p) => !p.cut);
@@ -45,6 +49,44 @@ export function constancyMetrics(parsed: ParsedVideo): ConstancyMetrics {
     }
   }
   return { teleportRate: steps > 0 ? jumps / steps : null, sizeDrift, shapeChanges, interpenetration: depth };
+}
+
+/**
+ * The one-frame steps a track's object takes into and out of another object's blob: where a
+ * track is missing the frame after (or before) a point of it in the open, and in that frame a
+ * track of another colour has a blob swollen past its own area (median over whole points) by
+ * MERGED_STEP_SHARE of this object's area and by MERGED_STEP_NOISE_SIGMAS of its own area
+ * spread, the object is inside that blob (touching objects the detector could not split: 4:2:0
+ * chroma blends them at 32×32), so its position there is the blob's. The nearest such blob
+ * counts (the shortest step the pixels allow). A teleport landing on another ball this way is
+ * still one long step; a clean merge moves the centroid by at most the pair's touching distance
+ * weighted by the other's area share.
+ */
+function mergedSteps(parsed: ParsedVideo, track: ParsedTrack): number[] {
+  const area = massOf(track);
+  const others = parsed.tracks
+    .filter((o) => o !== track && o.color !== track.color)
+    .map((o) => {
+      const areas = (whole(o).length > 0 ? whole(o) : o.points).map((p) => p.area);
+      const own = median(areas);
+      const spread = 1.4826 * median(areas.map((a) => Math.abs(a - own)));
+      return { o, own, grown: Math.max(MERGED_STEP_SHARE * area, MERGED_STEP_NOISE_SIGMAS * spread) };
+    });
+  const inOpen = (p: ParsedPoint) => !p.cut && p.nearOccluder === null && !p.edges.some(Boolean);
+  const steps: number[] = [];
+  for (const p of track.points) {
+    if (!inOpen(p)) continue;
+    for (const f of [p.frame - 1, p.frame + 1]) {
+      if (f < 0 || f >= parsed.numFrames || pointAt(track, f)) continue;
+      let nearest = Infinity;
+      for (const { o, own, grown } of others) {
+        const q = pointAt(o, f);
+        if (q && !q.cut && q.area - own >= grown) nearest = Math.min(nearest, Math.hypot(q.x - p.x, q.y - p.y));
+      }
+      if (nearest < Infinity) steps.push(nearest);
+    }
+  }
+  return steps;
 }
 
 /**
