@@ -100,6 +100,9 @@ describe('spacetime CLI', () => {
       ['backend', 'extra'],
       ['eval', 'extra'],
       ['serve', 'extra'],
+      ['worker', '--redis', 'redis://127.0.0.1:1', 'extra'],
+      ['sweep', 'status', 'stray', 'extra'],
+      ['verify', 'a.mp4', 'extra'],
     ]) {
       expectOneLineError(spacetime(...args), /unexpected argument "extra"/);
     }

@@ -26,7 +26,7 @@ Submitting the same sweep again skips finished jobs and re-queues failed ones.
 const WAIT_POLL_MS = 1000;
 
 export async function runSweep(argv: string[]): Promise<number> {
-  const { flags, positional } = parseArgs(argv, { redis: 'string', out: 'string', wait: 'boolean', help: 'boolean' });
+  const { flags, positional } = parseArgs(argv, { redis: 'string', out: 'string', wait: 'boolean', help: 'boolean' }, { max: 2, usage: 'FILE.json, or status DIR' });
   if (flags.help) {
     console.log(HELP);
     return 0;

@@ -1,5 +1,4 @@
 /** `spacetime worker`: thin — flags → startWorker() (src/sweep/worker.ts), until Ctrl-C. */
-import { UserError } from '../errors.js';
 import { WORKER_DEFAULTS, startWorker } from '../sweep/worker.js';
 import { parseArgs, required } from './args.js';
 
@@ -16,7 +15,7 @@ Ctrl-C: stop taking jobs and finish the running ones; a second Ctrl-C leaves the
 (their commands are killed, and the jobs go to another worker).`;
 
 export async function runWorkerCommand(argv: string[]): Promise<number> {
-  const { flags, positional } = parseArgs(argv, {
+  const { flags } = parseArgs(argv, {
     redis: 'string',
     concurrency: 'int',
     'lock-ms': 'int',
@@ -28,7 +27,6 @@ export async function runWorkerCommand(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  if (positional.length > 0) throw new UserError(`unexpected argument "${positional[0]}" (spacetime worker --help)`);
   const worker = await startWorker({
     redis: required(flags.redis, 'redis'),
     concurrency: flags.concurrency,
