@@ -23,7 +23,7 @@ const commands: Record<string, Command> = {
     run: async (argv) => (await import('./generate.js')).runGenerate(argv),
   },
   model: {
-    summary: 'model info (presets), ship (a run as a model folder), check (the quality check)',
+    summary: 'model info (presets), ship (a run as a model folder), check (the quality check), probe, export-onnx',
     run: async (argv) => (await import('./model.js')).runModel(argv),
   },
   serve: {
