@@ -17,20 +17,15 @@
  *   const signed = await asset.getDataRange();
  */
 import type { Asset } from '@trustnxt/c2pa-ts/asset';
+import { EXTENSION_INTRODUCER, HEADER_BYTES, IMAGE_SEPARATOR, MAX_SUB_BLOCK, TRAILER, firstBlockOffset, isGif, readSubBlocks } from '../video/gif-blocks.js';
 
-const EXTENSION_INTRODUCER = 0x21;
 const APPLICATION_LABEL = 0xff;
-const IMAGE_SEPARATOR = 0x2c;
-const TRAILER = 0x3b;
 /** An application extension's fixed block: 8-byte identifier + 3-byte authentication code. */
 const APPLICATION_BLOCK_SIZE = 0x0b;
 /** The C2PA application identifier and authentication code, from the C2PA specification. */
 export const C2PA_GIF_APPLICATION = Uint8Array.from([...new TextEncoder().encode('C2PA_GIF'), 0x01, 0x00, 0x00]);
 /** Introducer, label, block size, identifier and code before the first data sub-block. */
 const EXTENSION_HEADER = 3 + APPLICATION_BLOCK_SIZE;
-const MAX_SUB_BLOCK = 255;
-/** Signature (`GIF89a`) + logical screen descriptor (width, height, packed flags, background, aspect). */
-const HEADER_BYTES = 13;
 /** The `7` of `GIF87a` / `9` of `GIF89a`. */
 const VERSION_DIGIT = 4;
 
@@ -52,8 +47,7 @@ export class GifAsset implements Asset {
   }
 
   static canRead(bytes: Uint8Array): boolean {
-    const magic = new TextDecoder('latin1').decode(bytes.subarray(0, 6));
-    return bytes.length >= HEADER_BYTES && (magic === 'GIF89a' || magic === 'GIF87a');
+    return bytes.length >= HEADER_BYTES && isGif(bytes);
   }
 
   getDataLength(): number {
@@ -72,7 +66,7 @@ export class GifAsset implements Asset {
   /** The manifest store's JUMBF: the C2PA block's sub-blocks joined. */
   getManifestJUMBF(): Uint8Array | undefined {
     if (!this.manifestBlock) return undefined;
-    return joinSubBlocks(this.data, this.manifestBlock.start + EXTENSION_HEADER).data;
+    return readSubBlocks(this.data, this.manifestBlock.start + EXTENSION_HEADER).data;
   }
 
   /**
@@ -81,7 +75,7 @@ export class GifAsset implements Asset {
    * (87a has no extensions).
    */
   async ensureManifestSpace(length: number): Promise<void> {
-    if (this.manifestBlock && joinSubBlocks(this.data, this.manifestBlock.start + EXTENSION_HEADER).data.length === length) return;
+    if (this.manifestBlock && readSubBlocks(this.data, this.manifestBlock.start + EXTENSION_HEADER).data.length === length) return;
     const block = c2paBlock(new Uint8Array(length));
     const start = this.manifestBlock?.start ?? firstBlockOffset(this.data);
     const removed = this.manifestBlock?.length ?? 0;
@@ -133,7 +127,7 @@ function findC2paBlock(gif: Uint8Array): BlockSpan | undefined {
   let pos = firstBlockOffset(gif);
   while (pos < gif.length && gif[pos] !== IMAGE_SEPARATOR && gif[pos] !== TRAILER) {
     if (gif[pos] !== EXTENSION_INTRODUCER) throw new Error(`not a GIF block at byte ${pos} (0x${gif[pos].toString(16)})`);
-    const end = joinSubBlocks(gif, pos + 2).end;
+    const end = readSubBlocks(gif, pos + 2).end;
     if (gif[pos + 1] === APPLICATION_LABEL && isC2paApplication(gif, pos)) return { start: pos, length: end - pos };
     pos = end;
   }
@@ -142,31 +136,4 @@ function findC2paBlock(gif: Uint8Array): BlockSpan | undefined {
 
 function isC2paApplication(gif: Uint8Array, extension: number): boolean {
   return gif[extension + 2] === APPLICATION_BLOCK_SIZE && C2PA_GIF_APPLICATION.every((b, i) => gif[extension + 3 + i] === b);
-}
-
-/** Offset of the first block after the header, logical screen descriptor and global colour table. */
-function firstBlockOffset(gif: Uint8Array): number {
-  const packed = gif[10];
-  return HEADER_BYTES + (packed & 0x80 ? 3 * 2 ** ((packed & 0x07) + 1) : 0);
-}
-
-/** The data of the sub-blocks starting at `start` (an application extension's fixed block counts as one), and the offset after their terminator. */
-function joinSubBlocks(gif: Uint8Array, start: number): { data: Uint8Array; end: number } {
-  const parts: Uint8Array[] = [];
-  let pos = start;
-  for (;;) {
-    if (pos >= gif.length) throw new Error('GIF ends inside a block');
-    const size = gif[pos];
-    if (size === 0) break;
-    if (pos + 1 + size > gif.length) throw new Error('GIF ends inside a block');
-    parts.push(gif.subarray(pos + 1, pos + 1 + size));
-    pos += 1 + size;
-  }
-  const data = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    data.set(p, offset);
-    offset += p.length;
-  }
-  return { data, end: pos + 1 };
 }

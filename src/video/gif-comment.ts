@@ -7,13 +7,11 @@
  *   readGifComments(tagged) // ['seed=1\n']
  */
 
-const EXTENSION_INTRODUCER = 0x21;
+import { EXTENSION_INTRODUCER, IMAGE_SEPARATOR, MAX_SUB_BLOCK, TRAILER, colourTableBytes, firstBlockOffset, readSubBlocks } from './gif-blocks.js';
+
+export { isGif } from './gif-blocks.js';
+
 const COMMENT_LABEL = 0xfe;
-const IMAGE_SEPARATOR = 0x2c;
-const TRAILER = 0x3b;
-/** Signature + logical screen descriptor: `GIF89a`, width, height, packed flags, background, aspect. */
-const HEADER_BYTES = 13;
-const MAX_SUB_BLOCK = 255;
 
 /**
  * `gif` with one comment extension holding `text` (UTF-8) right after the header and global
@@ -54,39 +52,4 @@ export function readGifComments(gif: Uint8Array): string[] {
     }
   }
   return comments;
-}
-
-/** Whether `bytes` start like a GIF file. */
-export function isGif(bytes: Uint8Array): boolean {
-  const magic = new TextDecoder('latin1').decode(bytes.subarray(0, 6));
-  return magic === 'GIF89a' || magic === 'GIF87a';
-}
-
-function firstBlockOffset(gif: Uint8Array): number {
-  if (!isGif(gif) || gif.length < HEADER_BYTES) throw new Error('not a GIF file');
-  return HEADER_BYTES + colourTableBytes(gif[10]);
-}
-
-/** Bytes of the colour table a packed field announces (flag in bit 7, size 2^(N+1) in bits 0–2). */
-function colourTableBytes(packed: number): number {
-  return packed & 0x80 ? 3 * 2 ** ((packed & 0x07) + 1) : 0;
-}
-
-function readSubBlocks(gif: Uint8Array, start: number): { data: Uint8Array; end: number } {
-  const parts: Uint8Array[] = [];
-  let pos = start;
-  for (;;) {
-    if (pos >= gif.length) throw new Error('GIF ends inside a block');
-    const size = gif[pos];
-    if (size === 0) break;
-    parts.push(gif.subarray(pos + 1, pos + 1 + size));
-    pos += 1 + size;
-  }
-  const data = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    data.set(p, offset);
-    offset += p.length;
-  }
-  return { data, end: pos + 1 };
 }
