@@ -5,18 +5,12 @@
  *   const record = generationRecord(pipe, { prompt: 'a red ball bounces', seeds: [1], steps: 25 });
  */
 import path from 'node:path';
-import { GENERATE_DEFAULTS, type Pipeline } from '../pipeline/text-to-video.js';
+import { GENERATE_DEFAULTS, type GenerateRequest, type Pipeline } from '../pipeline/text-to-video.js';
 import { codeVersion } from './code-version.js';
 import type { ProvenanceRecord } from './tags.js';
 
-export interface GenerationSettings {
-  prompt: string;
-  seeds: number[];
-  steps?: number;
-  guidance?: number;
-  sampler?: string;
-  shift?: number;
-}
+/** The request's settings that the record names (unset ones resolve to the model's defaults). */
+export type GenerationSettings = Pick<GenerateRequest, 'prompt' | 'seeds' | 'steps' | 'guidance' | 'sampler' | 'shift'>;
 
 /** The record for videos `generateVideos(pipe, settings)` makes; unset settings take the model's defaults. */
 export function generationRecord(pipe: PipelineIdentity, settings: GenerationSettings): ProvenanceRecord {
