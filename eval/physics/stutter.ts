@@ -11,6 +11,7 @@
  * are neither, like that refresh, may separate them from the moving ones).
  */
 import type { ParsedVideo } from '../parse/tracks.js';
+import { pointAt } from './kinematics.js';
 import { STILL_NOISE_PX, STILL_RATIO, STILL_STEP_PX, STUTTER_MIN_PAIRS, STUTTER_STEP_PX } from '../thresholds.js';
 
 /** Per frame pair t → t+1: the largest step of any object tracked whole in both (px), or null when none is. */
@@ -47,9 +48,40 @@ export function stutterCount(parsed: ParsedVideo): number {
         inRow = steps[k]! <= still ? inRow + 1 : 0;
         longest = Math.max(longest, inRow);
       }
-      if (longest >= STUTTER_MIN_PAIRS) count++;
+      if (longest >= STUTTER_MIN_PAIRS || heldInPlace(parsed, steps, i, j, still)) count++;
     }
     i = j;
   }
   return count;
+}
+
+/**
+ * Whether frames a..b (STUTTER_MIN_PAIRS or more pairs, inside the not-moving pairs i..j−1)
+ * show the scene held in place though single steps exceed `still`: every step is at most
+ * STILL_NOISE_PX and every object tracked whole at both ends ends where it started (within
+ * `still`). VP9 re-codes the first repeat of a frame and the next one returns (a slow ball
+ * frozen over frames 5–8 at 32×32 steps 0.12, 0.13, 0 px, ending 0.006 px from where it
+ * stopped, while its own motion is 0.35 px per frame); motion, even a codec holding a slow
+ * object, adds up over the pairs, and next to an apex only one step is under 0.157 px (g at 32×32).
+ */
+function heldInPlace(parsed: ParsedVideo, steps: (number | null)[], i: number, j: number, still: number): boolean {
+  for (let a = i; a < j; a++) {
+    for (let b = a + 1; b <= j && steps[b - 1]! <= STILL_NOISE_PX; b++) {
+      if (b - a < STUTTER_MIN_PAIRS) continue;
+      const net = netStep(parsed, a, b);
+      if (net !== null && net <= still) return true;
+    }
+  }
+  return false;
+}
+
+/** The largest displacement (px) from frame a to frame b of any object tracked whole in both, or null when none is. */
+function netStep(parsed: ParsedVideo, a: number, b: number): number | null {
+  let net: number | null = null;
+  for (const tr of parsed.tracks) {
+    const [p, q] = [pointAt(tr, a), pointAt(tr, b)];
+    if (!p || !q || p.cut || q.cut) continue;
+    net = Math.max(net ?? 0, Math.hypot(q.x - p.x, q.y - p.y) * parsed.scale);
+  }
+  return net;
 }
