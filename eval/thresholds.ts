@@ -77,6 +77,13 @@ export const BLEND_BLOB_AREA = 2.5;
 /** Tracks seen in fewer frames are noise (blend artefacts, codec specks), not objects. */
 export const MIN_TRACK_FRAMES = 2;
 /**
+ * Linking: a track and a detection whose areas differ by more than this share (the smaller under
+ * it of the larger) are unlike (a codec ghost, ~1 px² where a 3.6-unit² ball was, H.264 crf 28 at
+ * 32²) and link only when no pair of comparable size takes either (an object shrinking behind
+ * the occluder or the frame edge still links: it has no rival of its colour).
+ */
+export const LINK_SPECK_SHARE = 0.25;
+/**
  * A blob at the frame edge or the occluder is cut off when its area is this far below the
  * whole area of its track (clean renders measure area to ~0.1%) ...
  */

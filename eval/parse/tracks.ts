@@ -8,7 +8,7 @@
  */
 import { WORLD_HEIGHT } from '../../datasets/world/sample.js';
 import type { Video } from '../../src/video/video.js';
-import { CUT_AREA_DEFICIT, CUT_NOISE_SIGMAS, MIN_TRACK_FRAMES, SQUARE_FILL_FROM } from '../thresholds.js';
+import { CUT_AREA_DEFICIT, CUT_NOISE_SIGMAS, LINK_SPECK_SHARE, MIN_TRACK_FRAMES, SQUARE_FILL_FROM } from '../thresholds.js';
 import { worldColors, type ColorSet } from './colors.js';
 import { VideoDetector, type Detection, type NoiseEstimate } from './detect.js';
 
@@ -131,7 +131,10 @@ function toWorld(d: Detection, H: number, scale: number): ParsedPoint {
  * Link per-frame points into tracks: per colour, each detection joins the nearest open track
  * of that colour (predicted one step ahead at its last velocity), greedily, closest pair
  * first; a detection left over starts a new track. A lone track and a lone detection of a
- * colour always link (so a teleport stays one track and is measured as a jump).
+ * colour always link (so a teleport stays one track and is measured as a jump). Pairs of a
+ * track and a detection of comparable size go first (LINK_SPECK_SHARE, either way round): a
+ * codec ghost left where an object was must not take its track from the object itself, seen
+ * farther on, nor hand its own one-frame track to the object in the frame after.
  */
 function link(perFrame: ParsedPoint[][], colorOf: string[][]): ParsedTrack[] {
   const tracks: ParsedTrack[] = [];
@@ -148,7 +151,11 @@ function link(perFrame: ParsedPoint[][], colorOf: string[][]): ParsedTrack[] {
         const [px, py] = predict(tr, t);
         for (const p of points) pairs.push({ d: Math.hypot(p.x - px, p.y - py), tr, p });
       }
-      pairs.sort((a, b) => a.d - b.d);
+      const unlike = ({ tr, p }: { tr: ParsedTrack; p: ParsedPoint }) => {
+        const last = tr.points[tr.points.length - 1].area;
+        return Math.min(p.area, last) < LINK_SPECK_SHARE * Math.max(p.area, last);
+      };
+      pairs.sort((a, b) => Number(unlike(a)) - Number(unlike(b)) || a.d - b.d);
       const usedTracks = new Set<ParsedTrack>();
       const usedPoints = new Set<ParsedPoint>();
       for (const { tr, p } of pairs) {

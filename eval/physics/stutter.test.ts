@@ -38,6 +38,27 @@ describe('stutterCount', () => {
     expect(stutterCount(parsedWithSteps([1.19, 1.2, 0.0, 0.0, 0.17, 5.06, 1.52]))).toBe(1);
   });
 
+  it('counts a slow ball VP9 frozen in place though its re-coded repeat steps out and back (0.12, 0.13 px)', () => {
+    // VP9 32×32 held-out clip (seed 23, uniform, 0.35 px per frame): frames 5–8 repeat frame 5;
+    // the first repeat is re-coded 0.12 px off and the next returns, so no two pairs in a row were
+    // under STILL_RATIO of the motion, yet the ball ends where it stopped, then catches up 1.2 px.
+    expect(stutterCount(parsedWithSteps([0.26, 0.38, 0.36, 0.4, 0.35, -0.124, 0.132, 0.0, 1.235, 0.38]))).toBe(1);
+    // The same step sizes all in one direction are motion (a codec holding a slow ball), not a freeze.
+    expect(stutterCount(parsedWithSteps([0.26, 0.38, 0.36, 0.4, 0.35, 0.124, 0.132, 0.0, 1.235, 0.38]))).toBe(0);
+  });
+
+  it('does not judge pairs where the object that moved around them is not tracked (merged into another)', () => {
+    // H.264 crf 18 at 32², clean collision: the fast ball (1.8 px per frame) merged into the slow
+    // one (0.14 px per frame) for frames 6–7, leaving only the slow ball's steps between its own.
+    const fast = parsedWithSteps([1.9, 1.8, 1.9, 1.8, 1.8, 1.8, 1.8, 1.8, 2.0, 1.9, 2.0]).tracks[0];
+    const parsed = parsedWithSteps([0.22, 0.22, 0.22, 0.22, 0.22, 0.19, 0.14, 0.14, 0.2, 0.2, 0.2]);
+    parsed.tracks.push({ color: 'blue', points: fast.points.filter((p) => p.frame !== 6 && p.frame !== 7) });
+    expect(stutterCount(parsed)).toBe(0);
+    // Tracked through the same frames, the fast ball's own freeze still counts.
+    const frozen = parsedWithSteps([1.9, 1.8, 1.9, 1.8, 1.8, 0.0, 0.0, 0.0, 5.6, 1.9]);
+    expect(stutterCount(frozen)).toBe(1);
+  });
+
   it('does not count a slow object a codec held still for a frame, nor an apex, nor a stop', () => {
     // VP9 32×32, a clean uniform ball at ~0.12 px per frame: held for one pair at a time.
     expect(stutterCount(parsedWithSteps([0.14, 0.0, 0.23, 0.0, 0.26, 0.11, 0.0, 0.27, 0.12]))).toBe(0);
