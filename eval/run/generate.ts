@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GENERATE_DEFAULTS, generateBatch, type Pipeline } from '../../src/pipeline/text-to-video.js';
-import { resolveSigningKey } from '../../src/provenance/keys.js';
+import { c2paSignerIfLoadable } from '../../src/provenance/sign.js';
 import { generationRecord } from '../../src/provenance/record.js';
 import { GENERATED_WRITERS, type Provenance } from '../../src/provenance/write.js';
 import { readVideo, type Video } from '../../src/video/index.js';
@@ -53,13 +53,15 @@ export async function generateSuiteInputs(
   const jobs = suite.items.flatMap((item) => seeds.map((seed) => ({ item, seed })));
   const truths = new Map(suite.items.map((item) => [item.promptId, suiteTruth(item, { width, height, numFrames: frames, fps })]));
   const inputs: EvalInput[] = [];
-  const key = await resolveSigningKey({});
+  const signing = await c2paSignerIfLoadable({});
+  if ('unavailable' in signing) console.warn(`note: the C2PA library cannot load here (${signing.unavailable}); the run's videos carry provenance tags only`);
+  const sign = 'sign' in signing ? signing.sign : null;
   const runRecord = generationRecord(pipe, { prompt: '', seeds: [], ...settings }); // code version looked up once
   for (let start = 0; start < jobs.length; start += GENERATE_BATCH) {
     const batch = jobs.slice(start, start + GENERATE_BATCH);
     const videos = generateBatch(pipe, { prompts: batch.map((j) => j.item.caption), seeds: batch.map((j) => j.seed), ...settings, fps });
     for (const [b, { item, seed }] of batch.entries()) {
-      const stored = await storeAndDecode(videos[b], { record: { ...runRecord, prompt: item.caption, seeds: [seed] }, key });
+      const stored = await storeAndDecode(videos[b], { record: { ...runRecord, prompt: item.caption, seeds: [seed] }, sign });
       inputs.push({
         id: inputId(item.promptId, seed),
         promptId: item.promptId,

@@ -153,7 +153,7 @@ export async function loadFolderInput(folder: InterchangeFolder, listed: FolderR
   }
   const found = readRowState(folder, row, video);
   if (found && 'reason' in found) return { file: found.file, row: row.line, reason: found.reason };
-  const truth = found ? { state: found.state, video: renderState(found.state) } : null;
+  const truth = found && 'state' in found ? { state: found.state, video: renderState(found.state) } : null;
   const spec = truth?.state.spec;
   return {
     ...common,

@@ -7,7 +7,7 @@ import { onnxRuntimeFor, parseRuntime } from '../onnx/runtime.js';
 import { GENERATE_DEFAULTS, generateVideos, loadPipeline, videoGrid } from '../pipeline/text-to-video.js';
 import { checkWritableFile } from '../io/atomic.js';
 import { MAX_STEPS } from '../pipeline/generation-limits.js';
-import { resolveSigningKey } from '../provenance/keys.js';
+import { c2paSigner } from '../provenance/sign.js';
 import { generationRecord } from '../provenance/record.js';
 import { generatedWriterFor } from '../provenance/write.js';
 import { parseArgs } from './args.js';
@@ -66,7 +66,7 @@ export async function runGenerate(argv: string[]): Promise<number> {
   const out = flags.out ?? 'out.mp4';
   const writeVideo = generatedWriterFor(out);
   checkWritableFile(out); // before minutes of sampling
-  const key = await resolveSigningKey({ keyFile: flags['sign-key'], certFile: flags['sign-cert'] }); // a bad key fails first too
+  const sign = await c2paSigner({ keyFile: flags['sign-key'], certFile: flags['sign-cert'] }); // a bad key fails first too
   const checkpoint = flags.checkpoint ?? defaultModelDir();
   if (!fs.existsSync(checkpoint)) {
     throw new UserError(
@@ -98,7 +98,7 @@ export async function runGenerate(argv: string[]): Promise<number> {
     warn: (line) => console.error(`warning: ${line}`),
   });
   onnx?.dispose();
-  await writeVideo(n === 1 ? videos[0] : videoGrid(videos), out, { record: generationRecord(pipe, settings), key });
+  await writeVideo(n === 1 ? videos[0] : videoGrid(videos), out, { record: generationRecord(pipe, settings), sign });
   const seconds = (performance.now() - t0) / 1000;
   console.log(`wrote ${out} (${n} video${n > 1 ? 's' : ''}, ${videos[0].numFrames} frames ${videos[0].width}×${videos[0].height}) in ${seconds.toFixed(1)}s on ${runtime === 'onnx' ? 'onnxruntime-node' : choice.name}`);
   return 0;

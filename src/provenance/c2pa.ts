@@ -30,9 +30,9 @@ import { reserveC2paBox } from './bmff-space.js';
 import { GifAsset } from './gif-asset.js';
 import { formatCodeVersion, GENERATOR_NAME, type ProvenanceRecord } from './tags.js';
 import { TEST_KEY_MARK, type SigningKey } from './keys.js';
+import type { SignableFormat } from './sign.js';
 
 /** The formats we can sign. */
-export type SignableFormat = 'mp4' | 'png' | 'gif';
 
 const MIME: Record<SignableFormat, string> = { mp4: 'video/mp4', png: 'image/png', gif: 'image/gif' };
 /** IPTC digital source type for media made by a trained model. */

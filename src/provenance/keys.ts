@@ -34,7 +34,7 @@ const TEST_VALIDITY_YEARS = 10;
 /** C2PA's extended key usage for signing manifests (id-kp-documentSigning, RFC 9336). */
 const DOCUMENT_SIGNING_EKU = '1.3.6.1.5.5.7.3.36';
 
-x509.cryptoProvider.set(crypto.webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(crypto.webcrypto as never); // Node's Web Crypto is the Crypto x509 expects (its type lives in the DOM lib, which tslab lacks)
 
 /** A signer for c2pa-ts, and where its key came from. */
 export interface SigningKey {
@@ -187,7 +187,7 @@ async function makeTestCertificates(): Promise<{ keyPem: string; chainPem: strin
   const notBefore = new Date(Date.now() - 24 * 3600_000); // a day of slack for clocks that disagree
   const notAfter = new Date(notBefore.getTime() + TEST_VALIDITY_YEARS * 365 * 24 * 3600_000);
   const serial = () => crypto.randomBytes(8).toString('hex').replace(/^[89a-f]/, '1'); // positive
-  const caKeys = (await subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const caKeys = (await subtle.generateKey(algorithm, true, ['sign', 'verify'])) as crypto.webcrypto.CryptoKeyPair;
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
     name: `CN=${TEST_KEY_MARK} CA (not trusted), O=spacetime-lab`,
@@ -201,7 +201,7 @@ async function makeTestCertificates(): Promise<{ keyPem: string; chainPem: strin
       await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
     ],
   });
-  const keys = (await subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await subtle.generateKey(algorithm, true, ['sign', 'verify'])) as crypto.webcrypto.CryptoKeyPair;
   const signer = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: `CN=${TEST_KEY_MARK} signer (not trusted), O=spacetime-lab`,

@@ -11,6 +11,7 @@ import { readC2pa, NoManifestError } from './c2pa.js';
 import { C2PA_GIF_APPLICATION, GifAsset } from './gif-asset.js';
 import { localTestKey, resolveSigningKey, TEST_CERT_FILE, TEST_KEY_FILE, type SigningKey } from './keys.js';
 import { formatCodeVersion, parseFfmetadata, provenanceFromTags, provenanceTags, readProvenanceTags, type ProvenanceRecord } from './tags.js';
+import { signerWithKey } from './sign-c2pa.js';
 import { GENERATED_WRITERS, generatedWriterFor } from './write.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-provenance-'));
@@ -45,7 +46,7 @@ describe('container tags', () => {
   for (const ext of ['.mp4', '.gif', '.png']) {
     it(`${ext}: every field, read back from the file`, async () => {
       const file = at(`tags${ext}`);
-      await GENERATED_WRITERS[ext](clip(), file, { record, key });
+      await GENERATED_WRITERS[ext](clip(), file, { record, sign: signerWithKey(key) });
       const tags = await readProvenanceTags(file);
       expect(tags.ai_generated).toBe('true');
       expect(tags.description).toMatch(/^AI-generated video: spacetime-lab model tiny\/step-00000004, seed 7, prompt "a red ball/);
@@ -55,7 +56,7 @@ describe('container tags', () => {
 
   it('MP4 tags leave the pixel-scale comment that readVideo needs, and the frames unchanged', async () => {
     await writeMp4(clip(), at('plain.mp4'));
-    await GENERATED_WRITERS['.mp4'](clip(), at('signed.mp4'), { record, key });
+    await GENERATED_WRITERS['.mp4'](clip(), at('signed.mp4'), { record, sign: signerWithKey(key) });
     const [plain, signed] = [await readVideo(at('plain.mp4')), await readVideo(at('signed.mp4'))];
     expect([signed.numFrames, signed.height, signed.width]).toEqual([4, 16, 16]);
     expect(Buffer.from(signed.frames).equals(Buffer.from(plain.frames))).toBe(true);
@@ -79,8 +80,8 @@ describe('C2PA manifest', () => {
   for (const [ext, binding] of [['.mp4', 'c2pa.hash.bmff.v2'], ['.png', 'c2pa.hash.data'], ['.gif', 'c2pa.hash.data']] as const) {
     it(`${ext}: valid when fresh, invalid after one byte changes, byte-identical when repeated`, async () => {
       const [a, b] = [at(`a${ext}`), at(`b${ext}`)];
-      await GENERATED_WRITERS[ext](clip(), a, { record, key });
-      await GENERATED_WRITERS[ext](clip(), b, { record, key });
+      await GENERATED_WRITERS[ext](clip(), a, { record, sign: signerWithKey(key) });
+      await GENERATED_WRITERS[ext](clip(), b, { record, sign: signerWithKey(key) });
       const bytes = new Uint8Array(fs.readFileSync(a));
       expect(Buffer.from(bytes).equals(fs.readFileSync(b))).toBe(true); // Ed25519 and no timestamp: deterministic
 
@@ -112,7 +113,7 @@ describe('C2PA manifest', () => {
   it('GIF: the manifest is one C2PA_GIF application extension before the frames; without it the file is the unsigned GIF, same frames, same comment', async () => {
     const metadata = provenanceTags(record);
     await writeGif(clip(), at('unsigned.gif'), { metadata });
-    await GENERATED_WRITERS['.gif'](clip(), at('signed.gif'), { record, key });
+    await GENERATED_WRITERS['.gif'](clip(), at('signed.gif'), { record, sign: signerWithKey(key) });
     const [unsigned, signed] = [fs.readFileSync(at('unsigned.gif')), fs.readFileSync(at('signed.gif'))];
     const firstBlock = 13 + 3 * 2 ** ((signed[10] & 0x07) + 1); // header, screen descriptor, global colour table
     expect(signed[10] & 0x80).toBe(0x80);
@@ -173,10 +174,10 @@ describe('signing keys', () => {
   it('a user key from files signs, and a failed signing leaves no file', async () => {
     const user = await resolveSigningKey({ keyFile: path.join(at('keys'), TEST_KEY_FILE), certFile: path.join(at('keys'), TEST_CERT_FILE) });
     expect(user.testKey).toBe(false);
-    await GENERATED_WRITERS['.mp4'](clip(), at('user.mp4'), { record, key: user });
+    await GENERATED_WRITERS['.mp4'](clip(), at('user.mp4'), { record, sign: signerWithKey(user) });
     expect((await readC2pa(new Uint8Array(fs.readFileSync(at('user.mp4'))))).valid).toBe(true);
     const failing: SigningKey = { ...user, signer: { ...user.signer, sign: async () => { throw new Error('HSM offline'); } } };
-    await expect(GENERATED_WRITERS['.mp4'](clip(), at('never.mp4'), { record, key: failing })).rejects.toThrow(/^cannot sign .*never\.mp4 with .*: HSM offline$/);
+    await expect(GENERATED_WRITERS['.mp4'](clip(), at('never.mp4'), { record, sign: signerWithKey(failing) })).rejects.toThrow(/^cannot sign .*never\.mp4 with .*: HSM offline$/);
     expect(fs.readdirSync(tmp).filter((f) => f.includes('never'))).toEqual([]);
   });
 });

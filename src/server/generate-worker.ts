@@ -7,7 +7,7 @@
  */
 import { useBackend } from '../compute/backend.js';
 import { generateVideos, loadPipeline } from '../pipeline/text-to-video.js';
-import { resolveSigningKey } from '../provenance/keys.js';
+import { c2paSigner } from '../provenance/sign.js';
 import { generationRecord } from '../provenance/record.js';
 import { generatedWriterFor } from '../provenance/write.js';
 
@@ -16,12 +16,12 @@ const say = (line: object) => process.stdout.write(JSON.stringify(line) + '\n');
 try {
   const task = JSON.parse(process.argv[2] ?? '') as { checkpoint: string; prompt: string; seed: number; steps: number; guidance: number; out: string };
   const write = generatedWriterFor(task.out);
-  const key = await resolveSigningKey({}); // $SPACETIME_C2PA_KEY/CERT, else the local test key, as for the CLI
+  const sign = await c2paSigner({}); // $SPACETIME_C2PA_KEY/CERT, else the local test key, as for the CLI
   await useBackend();
   const pipe = loadPipeline(task.checkpoint);
   const settings = { prompt: task.prompt, seeds: [task.seed], steps: task.steps, guidance: task.guidance };
   const [video] = generateVideos(pipe, { ...settings, onStep: (step, steps) => say({ step, steps }) });
-  await write(video, task.out, { record: generationRecord(pipe, settings), key });
+  await write(video, task.out, { record: generationRecord(pipe, settings), sign });
   say({ done: true });
 } catch (err) {
   say({ error: err instanceof Error ? err.message.split('\n')[0] : String(err) });
