@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import type { StepMetrics } from '../train/trainer.js';
+import type { StepMetrics } from '../train/step-metrics.js';
 import type { PlotlyFigure } from './plotly.js';
 
 /** Every step's metrics of the run in `runDir`, in file (= step) order. */

@@ -16,7 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { makeDataset } from '../../datasets/make.js';
 import { parseSelection, type Selection } from '../../datasets/selection.js';
-import { train, type StepMetrics, type TrainResult } from '../train/trainer.js';
+import type { StepMetrics } from '../train/step-metrics.js';
+import { train, type TrainResult } from '../train/trainer.js';
 
 export interface QuickRunOptions {
   /** Folder that gets `data/` and `run/`; default a fresh folder under the OS temp dir. */

@@ -13,7 +13,7 @@ import { UserError } from '../errors.js';
 import { CHECKPOINTS_DIR, checkpointName } from '../train/checkpoint.js';
 import { formatSwaps } from '../text/swaps.js';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../train/train-config.js';
-import type { StepMetrics } from '../train/trainer.js';
+import type { StepMetrics } from '../train/step-metrics.js';
 
 /** Steps at which the card reports the (smoothed) loss, where the run reached them. */
 const MILESTONES = [1, 100, 250, 500, 1000, 2000, 3000, 4000, 5000, 6000, 8000, 10000, 20000, 50000];

@@ -12,7 +12,8 @@ import { parseSelection } from '../../datasets/selection.js';
 import { WorldDataset } from '../../datasets/shards.js';
 import { useBackend } from '../compute/backend.js';
 import { generateBatch, loadPipeline } from '../pipeline/text-to-video.js';
-import { train, type StepMetrics } from './trainer.js';
+import type { StepMetrics } from './step-metrics.js';
+import { train } from './trainer.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-memorise-'));
 const data = path.join(tmp, 'data');

@@ -13,7 +13,8 @@ import { generateVideos, loadPipeline } from '../pipeline/text-to-video.js';
 import { checkpointName, loadCheckpoint } from './checkpoint.js';
 import * as tf from '@tensorflow/tfjs';
 import { trainCommand } from '../pipeline/training-summary.js';
-import { negativeLoss, NEGATIVE_TEMPERATURE, train, type StepMetrics } from './trainer.js';
+import type { StepMetrics } from './step-metrics.js';
+import { negativeLoss, NEGATIVE_TEMPERATURE, train } from './trainer.js';
 import type { TrainConfig } from './train-config.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-train-'));

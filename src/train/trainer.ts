@@ -30,6 +30,7 @@ import { clipByGlobalNorm } from './clip.js';
 import { Ema } from './ema.js';
 import { warmupCosine } from './schedule.js';
 import { writeLossPlot, writeSamples } from './progress-artifacts.js';
+import type { StepMetrics } from './step-metrics.js';
 import { checkCursor, checkSettings, checkTimesteps, readRunConfig, TRAIN_DEFAULTS, type TrainConfig } from './train-config.js';
 
 export interface TrainOptions extends Partial<Omit<TrainConfig, 'model' | 'text'>> {
@@ -53,16 +54,6 @@ export interface TrainOptions extends Partial<Omit<TrainConfig, 'model' | 'text'
   note?: (line: string) => void;
 }
 
-export interface StepMetrics {
-  step: number;
-  loss: number;
-  lr: number;
-  grad_norm: number;
-  /** With hard negatives: mean over the swappable samples of (swapped − true) per-sample loss; > 0 = the words are read. */
-  negative_gap?: number;
-  samples_per_s: number;
-  seconds: number;
-}
 
 
 export interface TrainResult {
