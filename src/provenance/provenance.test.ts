@@ -71,8 +71,14 @@ describe('container tags', () => {
     expect(parseFfmetadata(';FFMETADATA1\nprompt=a\\=b\\;c\\#d\\\\e\\\nf\nseed=1\n[STREAM]\nx=y\n')).toEqual({ prompt: 'a=b;c#d\\e\nf', seed: '1' });
   });
 
-  it('refuses an unknown extension before any work', () => {
+  it('picks the format by extension, any case, and refuses an unknown one before any work', async () => {
+    await generatedWriterFor('by-ext.gif')(clip(), at('by-ext.gif'), { record, sign: null });
+    await generatedWriterFor('by-ext.MP4')(clip(), at('by-ext.MP4'), { record, sign: null });
+    expect(fs.readFileSync(at('by-ext.gif')).subarray(0, 6).toString('latin1')).toBe('GIF89a');
+    expect(fs.readFileSync(at('by-ext.MP4')).subarray(4, 8).toString('latin1')).toBe('ftyp');
     expect(() => generatedWriterFor('x.avi')).toThrow(/^cannot write x\.avi: the name must end in \.mp4, \.gif or \.png, not \.avi$/);
+    expect(() => generatedWriterFor('clip')).toThrow(/^cannot write clip: the name must end in \.mp4, \.gif or \.png$/);
+    expect(() => generatedWriterFor('x.avi')).toThrow(UserError);
   });
 });
 

@@ -258,27 +258,3 @@ export function parseTagLines(text: string): ContainerTags {
   }
   return tags;
 }
-
-/** The file types `writeVideo` picks by extension, and their writers. */
-export const VIDEO_WRITERS = { '.mp4': writeMp4, '.gif': writeGif } as const;
-
-/**
- * The writer for `file`'s extension (case-insensitive), or a one-line UserError naming the
- * ones we write; call it before spending time on the video, then write with it.
- *
- *   const write = videoWriterFor('out/clip.gif'); // writeGif
- */
-export function videoWriterFor(file: string): (video: Video, file: string) => Promise<void> {
-  const ext = path.extname(file).toLowerCase();
-  const writer = VIDEO_WRITERS[ext as keyof typeof VIDEO_WRITERS];
-  if (!writer) {
-    const known = Object.keys(VIDEO_WRITERS).join(' or ');
-    throw new UserError(`cannot write ${file}: the name must end in ${known}${ext ? `, not ${ext}` : ''}`);
-  }
-  return (video, target) => writer(video, target);
-}
-
-/** Write `video` as an MP4 or a GIF, by `file`'s extension (default options). */
-export async function writeVideo(video: Video, file: string): Promise<void> {
-  await videoWriterFor(file)(video, file);
-}

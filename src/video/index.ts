@@ -9,7 +9,7 @@
  */
 export { makeVideo, frameView, frameBytes, psnr, assertVideoShape, type Video } from './video.js';
 export { ffmpegPath, runFfmpeg, ffmpegReason, fileArg, FFMPEG_ENV, type FfmpegResult } from './ffmpeg.js';
-export { writeMp4, encodeMp4, writeGif, writeVideo, videoWriterFor, VIDEO_WRITERS, DEFAULT_CRF, DEFAULT_PIXEL_SCALE, DEFAULT_PRESET, formatTagLines, parseTagLines, type Mp4Options, type GifOptions, type ContainerTags, type FinishBytes } from './encode.js';
+export { writeMp4, encodeMp4, writeGif, DEFAULT_CRF, DEFAULT_PIXEL_SCALE, DEFAULT_PRESET, formatTagLines, parseTagLines, type Mp4Options, type GifOptions, type ContainerTags, type FinishBytes } from './encode.js';
 export { insertGifComment, readGifComments, isGif } from './gif-comment.js';
 export { readVideo, probeVideo, DECODE_SLACK_BYTES, type VideoProbe, type StatedShape } from './decode.js';
 export { encodePng, writePng, contactSheet, writeContactSheet, crc32, readPngText, SHEET_GREY, type ContactSheetOptions, type PngOptions } from './png.js';
