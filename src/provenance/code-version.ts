@@ -11,18 +11,8 @@ export interface CodeVersion {
   dirty?: boolean;
 }
 
-/** The repository: above the running script (bin/spacetime.js, a test), else above the working folder. */
-function packageRoot(): string | null {
-  const starts = [process.argv[1] ? path.dirname(path.resolve(process.argv[1])) : null, typeof __dirname === 'string' ? __dirname : null, process.cwd()];
-  for (const start of starts) {
-    const root = start ? findPackageRoot(start) : null;
-    if (root) return root;
-  }
-  return null;
-}
-
 export function codeVersion(): CodeVersion {
-  const root = packageRoot() ?? process.cwd();
+  const root = findPackageRoot() ?? process.cwd(); // above the running script, else this code, else the working folder
   let version = 'unknown';
   try {
     version = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';

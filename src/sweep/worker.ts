@@ -86,7 +86,7 @@ export async function startWorker(options: WorkerOptions): Promise<SweepWorker> 
   const stalledMs = checkPositiveInt(options.stalledMs ?? Math.max(500, Math.floor(lockMs / 2)), '--stalled-ms');
   const maxStalls = checkPositiveInt(options.maxStalls ?? WORKER_DEFAULTS.maxStalls, '--max-stalls');
   const log = options.log ?? ((line: string) => console.log(line));
-  const root = findPackageRoot(path.dirname(process.argv[1] ?? '.')) ?? findPackageRoot();
+  const root = findPackageRoot();
   if (!root) throw new UserError('cannot find the spacetime-lab repository to run commands from');
   const id = `${os.hostname()}:${process.pid}`;
   const connection = await connectRedis(options.redis, { role: 'worker' });
