@@ -25,7 +25,7 @@ import type { VideoInput, VideoScore } from '../types.js';
 import { FrechetCollector, type FrechetSummary, type VideoFeatures } from './frechet-features.js';
 import { generateSuiteInputs, resolveGenerateSettings, type GenerateSettings } from './generate.js';
 import { listVideoFolder, loadFolderInput, type BadInput, type EvalInput } from './inputs.js';
-import { codeVersion, type CodeVersion } from './provenance.js';
+import { codeVersion, type CodeVersion } from '../../src/provenance/code-version.js';
 import { RunFolder } from './run-folder.js';
 import {
   VIDEO_FLAG_COLUMNS,
