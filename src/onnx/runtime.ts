@@ -17,7 +17,7 @@ import { UserError } from '../errors.js';
 import type { TextToVideo } from '../model/text-to-video.js';
 import type { TextEncoderConfig } from '../text/config.js';
 import type { EncodedText, TextEmbedding } from '../text/encoder.js';
-import { encode as tokenize, nullSequence, type EncodedPrompt } from '../text/tokenizer.js';
+import { encode as tokenize, nullSequence, packRows, type EncodedPrompt } from '../text/tokenizer.js';
 import type { Clip } from './export-dit.js';
 import { exportNetworks, readOnnxFolder, type ExportedNetwork, type ExportOptions, type NetworkName } from './export.js';
 import { SyncSessions, type FeedTensor, type SessionOptions } from './sync-sessions.js';
@@ -106,12 +106,7 @@ export class OnnxTextToVideo {
 
   private encodeRows(rows: EncodedPrompt[]): TextEmbedding {
     const L = this.textConfig.maxLength;
-    const ids = new Int32Array(rows.length * L);
-    const mask = new Float32Array(rows.length * L);
-    rows.forEach((r, i) => {
-      ids.set(r.ids, i * L);
-      mask.set(r.mask, i * L);
-    });
+    const { ids, mask } = packRows(rows, L);
     const dims = [rows.length, L];
     const out = this.sessions.run('text-encoder', { ids: { type: 'int32', data: ids, dims }, mask: { type: 'float32', data: mask, dims } });
     return {

@@ -25,7 +25,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { attention } from '../../kernels/attention/tfjs.js';
 import type { TextEncoderConfig } from './config.js';
-import { encode as tokenize, nullSequence, type EncodedPrompt } from './tokenizer.js';
+import { encode as tokenize, nullSequence, packRows, type EncodedPrompt } from './tokenizer.js';
 
 /** What the DiT is conditioned on (structurally its TextCondition, all three present). */
 export interface TextEmbedding {
@@ -227,12 +227,7 @@ export class TransformerTextEncoder implements TextEncoder {
 
   private encodeRows(rows: EncodedPrompt[]): TextEmbedding {
     const L = this.config.maxLength;
-    const ids = new Int32Array(rows.length * L);
-    const mask = new Float32Array(rows.length * L);
-    rows.forEach((r, i) => {
-      ids.set(r.ids, i * L);
-      mask.set(r.mask, i * L);
-    });
+    const { ids, mask } = packRows(rows, L);
     const idsT = tf.tensor2d(ids, [rows.length, L], 'int32');
     const maskT = tf.tensor2d(mask, [rows.length, L]);
     const out = this.forward(idsT, maskT);

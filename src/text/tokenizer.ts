@@ -149,6 +149,17 @@ export function nullSequence(maxLength: number): EncodedPrompt {
   return { ids, mask, length: 1, unknown: [], truncated: false };
 }
 
+/** Encoded prompts as one batch: token ids and the attention mask, [rows·maxLength] each, row-major. */
+export function packRows(rows: readonly EncodedPrompt[], maxLength: number): { ids: Int32Array; mask: Float32Array } {
+  const ids = new Int32Array(rows.length * maxLength);
+  const mask = new Float32Array(rows.length * maxLength);
+  rows.forEach((r, i) => {
+    ids.set(r.ids, i * maxLength);
+    mask.set(r.mask, i * maxLength);
+  });
+  return { ids, mask };
+}
+
 /** The one-line warning for `unknown` words, or undefined when there are none. */
 export function unknownWordsWarning(unknown: readonly string[]): string | undefined {
   return unknown.length === 0 ? undefined : `unknown words mapped to [UNK]: ${unknown.join(', ')}`;
