@@ -140,7 +140,7 @@ describe('export-onnx', () => {
 
   it('the shipped model: both files match tfjs within 1e-4', async (ctx) => {
     const model = defaultModelDir();
-    if (!fs.existsSync(path.join(model, 'model.safetensors'))) ctx.skip(); // a checkout without the shipped weights (Git LFS not pulled)
+    if (!fs.existsSync(path.join(model, 'model.safetensors'))) ctx.skip(`no shipped weights in ${model} (a checkout without them, e.g. Git LFS not pulled)`);
     const pipe = loadPipeline(model);
     const dir = path.join(tmp, 'default');
     writeOnnxFolder(dir, exportNetworks(pipe.net, { objective: pipe.config.objective, source: model }));
