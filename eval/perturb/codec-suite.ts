@@ -37,13 +37,6 @@ export const CODEC_TEST: CodecSuiteOptions = { cleanPerFamily: 6, perturbPerFami
 /** Issue 18's target for every encoding: at most 5% of clean clips flagged, every violation at AUROC ≥ 0.99. */
 export const CODEC_TARGET = { falseAlarmRate: 0.05, auroc: 0.99 } as const;
 
-/**
- * Where the harness does not yet meet CODEC_TARGET on the CODEC_TEST clips: the bound it does
- * meet (so the test still catches a regression), by encoding name. Each is a known limit listed
- * in eval/VALIDITY.md; shrink this as they are fixed, never widen it to pass.
- */
-export const CODEC_SHORTFALLS: Record<string, { falseAlarmRate?: number; auroc?: Record<string, number> }> = {};
-
 export interface CodecRow {
   variant: string;
   clean: number;
