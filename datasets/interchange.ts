@@ -9,7 +9,7 @@
  *                             pixel_scale (datasets/state-file.ts)
  *
  * Sizes are those of the stored files: our MP4s hold each clip pixel as a 2×2 block
- * (src/video/pixel-scale.ts), so an exported 32×32 clip is listed as 64×64 and its state
+ * (base/video/pixel-scale.ts), so an exported 32×32 clip is listed as 64×64 and its state
  * is in those pixels with `"pixel_scale": 2`. Readers accept a row that gives either the
  * stored size or, for our tagged MP4s, the clip's (as exports before this did), and always
  * work at the decoded clip's size.
@@ -19,10 +19,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError, describeError } from '../src/errors.js';
-import { ensureWritableDir, fsyncDir, writeFileAtomic } from '../src/io/atomic.js';
-import { formatCsv, parseCsv, type CsvRow } from '../src/io/csv.js';
-import { DEFAULT_PIXEL_SCALE, readVideo, writeMp4, type Video } from '../src/video/index.js';
+import { UserError, describeError } from '../base/errors.js';
+import { ensureWritableDir, fsyncDir, writeFileAtomic } from '../base/io/atomic.js';
+import { formatCsv, parseCsv, type CsvRow } from '../base/io/csv.js';
+import { DEFAULT_PIXEL_SCALE, readVideo, writeMp4, type Video } from '../base/video/index.js';
 import { describeSelection, requestAt, type Selection } from './selection.js';
 import { DATASET_FORMAT, planShards, readManifest, writeManifest, writeShard, type Manifest } from './shards.js';
 import { parseState, stateForVideo, storedState, type StateFile } from './state-file.js';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UserError } from '../src/errors.js';
+import { UserError } from '../base/errors.js';
 import { MAX_SAMPLES, makeDataset } from './make.js';
 import { parseSelection, requestAt } from './selection.js';
 import { WorldDataset } from './shards.js';

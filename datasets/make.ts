@@ -5,9 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../src/errors.js';
-import { ensureWritableDir, removeStaleTempFiles } from '../src/io/atomic.js';
-import { sha256 } from '../src/io/hash.js';
+import { UserError } from '../base/errors.js';
+import { ensureWritableDir, removeStaleTempFiles } from '../base/io/atomic.js';
+import { sha256 } from '../base/io/hash.js';
 import { describeSelection, requestAt, type Selection } from './selection.js';
 import {
   DATASET_FORMAT,

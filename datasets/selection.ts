@@ -2,7 +2,7 @@
  * Which samples a command makes: families, split, count, seed and clip size. Shared by
  * `spacetime data make`, `data export` and the notebooks, validated in one place.
  */
-import { UserError } from '../src/errors.js';
+import { UserError } from '../base/errors.js';
 import { DEFAULT_CLIP, type ClipConfig, type SampleRequest } from './world/sample.js';
 import { FAMILIES, SPLITS, type Family, type Split } from './world/spec.js';
 

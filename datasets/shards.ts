@@ -14,9 +14,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../src/errors.js';
-import { writeFileAtomic } from '../src/io/atomic.js';
-import { sha256 } from '../src/io/hash.js';
+import { UserError } from '../base/errors.js';
+import { writeFileAtomic } from '../base/io/atomic.js';
+import { sha256 } from '../base/io/hash.js';
 import type { SampleMeta } from './world/spec.js';
 
 export const DATASET_FORMAT = 'spacetime-dataset/v1';

@@ -1,7 +1,7 @@
 // State files: stored at the MP4's pixel scale and mapped back exactly; every field checked,
 // the first bad one named.
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../src/errors.js';
+import { UserError } from '../base/errors.js';
 import { toStateFile } from './interchange.js';
 import { parseState, stateForVideo, storedState, type StateFile } from './state-file.js';
 import { makeSample } from './world/sample.js';

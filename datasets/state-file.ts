@@ -4,7 +4,7 @@
  *
  * Pixel quantities (`width`, `height`, `constants.scale` in px per unit, `px`, `py`) are in
  * the pixels of the stored video. Our MP4s store each clip pixel as a `pixel_scale`² block
- * (src/video/pixel-scale.ts), so an exported state for a 32×32 clip says 64×64, scale 6.4
+ * (base/video/pixel-scale.ts), so an exported state for a 32×32 clip says 64×64, scale 6.4
  * and `"pixel_scale": 2`: a reader that knows nothing of our tags finds the video, the
  * captions row and the state in the same pixels; `stateForVideo` maps it back to the clip.
  *
@@ -12,7 +12,7 @@
  *   const truth = stateForVideo(state, { width: 32, height: 32, numFrames: 16 }); // clip pixels, or a reason
  */
 import { z } from 'zod';
-import { UserError } from '../src/errors.js';
+import { UserError } from '../base/errors.js';
 import { COLOR_NAMES, OCCLUDER_COLOR_NAME } from './world/palette.js';
 import { FAMILIES, SIZE_CLASSES, SPEED_CLASSES, SPLITS, type ObjectSpec, type SceneSpec, type WorldConstants } from './world/spec.js';
 

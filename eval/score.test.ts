@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toStateFile } from '../datasets/interchange.js';
 import { makeSample } from '../datasets/world/sample.js';
-import { UserError } from '../src/errors.js';
+import { UserError } from '../base/errors.js';
 import { createScorer, METRIC_NAMES, SESSION_TRUTHS, scoreVideo } from './score.js';
 
 function sample(family: 'bounce' | 'layout' = 'bounce', index = 0) {

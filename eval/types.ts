@@ -2,7 +2,7 @@
  * The contract between the harness's per-video scoring (eval/score.ts) and everything built on
  * it (suites, the `spacetime eval` CLI, reports, the comparison server). See eval/FORMAT.md.
  */
-import type { Video } from '../src/video/video.js';
+import type { Video } from '../base/video/video.js';
 import type { StateFile } from '../datasets/interchange.js';
 
 /** One tracked object, in world units (y up, origin bottom-left as in the world), one point per frame it is seen. */

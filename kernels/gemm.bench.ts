@@ -15,7 +15,7 @@
 import { type GemmArgs, resolveGemmArgs } from './gemm.args.js';
 import { gemmReferenceElement } from './gemm.reference.js';
 import { gemm, loadNative, nativeUnavailableReason } from './native/index.js';
-import { benchFlag as flag } from './spec-backends.js';
+import { benchFlag as flag } from '../base/compute/spec-backends.js';
 
 const REFERENCE_PEAK_PER_THREAD = 115;
 const TOLERANCE = 1e-4; // relative to the largest |value| of the checked elements

@@ -85,7 +85,7 @@ const NAME_BY_FILE: Record<string, string> = {
 export function describeBenchFile(file: string): BenchFile {
   const posix = file.split(path.sep).join('/');
   const base = path.posix.basename(posix, '.bench.ts');
-  const folders = path.posix.dirname(posix).split('/').filter((f) => f !== '.' && f !== 'src');
+  const folders = path.posix.dirname(posix).split('/').filter((f) => f !== '.' && f !== 'src' && f !== 'base' && f !== 'app');
   const name = NAME_BY_FILE[posix] ?? base;
   return { file: posix, name, tags: [...new Set([name, base, ...folders])] };
 }
@@ -94,7 +94,7 @@ export function describeBenchFile(file: string): BenchFile {
 export function isBenchFile(file: string): boolean {
   const posix = file.split(path.sep).join('/');
   if (posix.split('/').includes('node_modules')) return false;
-  return posix === 'datasets/make.bench.ts' || posix === 'eval/score.bench.ts' || /^(kernels|src)\/.*\.bench\.ts$/.test(posix);
+  return posix === 'datasets/make.bench.ts' || posix === 'eval/score.bench.ts' || /^(kernels|base|src|app)\/.*\.bench\.ts$/.test(posix);
 }
 
 /** Run order: kernels, then data, then the rest (the model bench goes last, next to PyTorch). */

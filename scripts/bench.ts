@@ -137,7 +137,7 @@ async function runChild(name: string, command: string, args: string[], env: Node
 /** Every bench file under kernels/ and src/, datasets/make.bench.ts and eval/score.bench.ts, relative to ROOT. */
 function findBenchFiles(): BenchFile[] {
   const found: string[] = [];
-  for (const dir of ['kernels', 'src', 'datasets', 'eval']) {
+  for (const dir of ['kernels', 'base', 'datasets', 'src', 'eval', 'app']) {
     if (!fs.existsSync(path.join(ROOT, dir))) continue;
     for (const entry of fs.readdirSync(path.join(ROOT, dir), { recursive: true, encoding: 'utf8' })) {
       const file = path.join(dir, entry);

@@ -6,10 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCsv } from '../src/io/csv.js';
+import { parseCsv } from '../base/io/csv.js';
 import { METRIC_NAMES } from '../eval/score.js';
 import { BACKGROUND } from '../datasets/world/palette.js';
-import { ffmpegPath } from '../src/video/index.js';
+import { ffmpegPath } from '../base/video/index.js';
 
 const root = path.resolve(__dirname, '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-eval-cli-'));

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { useBackend } from '../src/compute/backend.js';
-import { generateVideos, loadPipeline } from '../src/pipeline/text-to-video.js';
-import { readVideo } from '../src/video/index.js';
+import { useBackend } from '../base/compute/backend.js';
+import { generateVideos, loadPipeline } from '../src/infer/pipeline.js';
+import { readVideo } from '../base/video/index.js';
 import { spacetimeIn } from './spacetime-cli.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-gen-cli-'));

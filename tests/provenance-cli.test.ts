@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProvenanceTags } from '../src/provenance/tags.js';
-import { sha256 } from '../src/io/hash.js';
+import { sha256 } from '../base/io/hash.js';
 import { spacetimeIn } from './spacetime-cli.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-provenance-cli-'));

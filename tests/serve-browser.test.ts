@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../src/server/app.js';
-import { writeFixtureRuns } from '../src/server/test-fixtures.js';
+import { startServer, type RunningServer } from '../app/server/app.js';
+import { writeFixtureRuns } from '../app/server/test-fixtures.js';
 
 const CHROMIUM = process.env.SPACETIME_CHROMIUM ?? '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);

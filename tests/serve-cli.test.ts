@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFixtureRuns } from '../src/server/test-fixtures.js';
+import { writeFixtureRuns } from '../app/server/test-fixtures.js';
 
 const root = path.resolve(__dirname, '..');
 const cli = path.join(root, 'bin', 'spacetime.js');

@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processGenerator } from '../src/server/process-generator.js';
-import { GenerationQueue, type Generator } from '../src/server/queue.js';
-import { readVideo } from '../src/video/index.js';
+import { processGenerator } from '../app/server/process-generator.js';
+import { GenerationQueue, type Generator } from '../app/server/queue.js';
+import { readVideo } from '../base/video/index.js';
 import { spacetimeIn } from './spacetime-cli.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-serve-gen-'));

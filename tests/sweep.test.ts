@@ -9,11 +9,11 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunIndex } from '../src/server/runs.js';
-import { readJson, sweepPaths, type DoneRecord, type FailedRecord } from '../src/sweep/layout.js';
-import { sweepStatus } from '../src/sweep/queue.js';
-import { QUEUE_NAME } from '../src/sweep/redis.js';
-import type { Heartbeat } from '../src/sweep/worker.js';
+import { RunIndex } from '../app/server/runs.js';
+import { readJson, sweepPaths, type DoneRecord, type FailedRecord } from '../app/sweep/layout.js';
+import { sweepStatus } from '../app/sweep/queue.js';
+import { QUEUE_NAME } from '../app/sweep/redis.js';
+import type { Heartbeat } from '../app/sweep/worker.js';
 import { spacetimeIn } from './spacetime-cli.js';
 
 const BIN = path.resolve(__dirname, '..', 'bin', 'spacetime.js');

@@ -4,7 +4,7 @@
  * small grammar: `a [small|medium-sized|large] COLOUR (ball|square)`. The evaluation
  * harness parses prompts back with the same vocabulary, so keep the word lists here.
  */
-import type { Rng } from './rng.js';
+import type { Rng } from '../../base/rng.js';
 import type { Direction, Family, MotionSpec, ObjectSpec, Relation, SceneSpec, SizeClass, SpeedClass } from './spec.js';
 
 export const SIZE_WORDS: Readonly<Record<SizeClass, string>> = { small: 'small', medium: 'medium-sized', large: 'large' };

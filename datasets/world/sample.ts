@@ -9,7 +9,7 @@
 import { writeCaption } from './captions.js';
 import { FAMILY_SAMPLERS, FamilyContext } from './families/index.js';
 import { Rasterizer, discRectArea } from './render.js';
-import { Rng } from './rng.js';
+import { Rng } from '../../base/rng.js';
 import { simulate } from './simulate.js';
 import type { EventSpec, Family, ObjectSpec, WorldSampleMeta, SceneSpec, Split, TrackPoint, WorldConstants } from './spec.js';
 

@@ -8,10 +8,10 @@
  *   const red = a.map((c) => recolour(c, () => 'red'));
  */
 import { COLOR_NAMES, PALETTE, type ColorName } from '../../datasets/world/palette.js';
-import type { Rng } from '../../datasets/world/rng.js';
+import type { Rng } from '../../base/rng.js';
 import { makeSample } from '../../datasets/world/sample.js';
 import type { Family, Split, WorldSampleMeta } from '../../datasets/world/spec.js';
-import type { Video } from '../../src/video/video.js';
+import type { Video } from '../../base/video/video.js';
 import { renderFrames, truePositions } from '../perturb/render.js';
 
 export interface WorldClip {

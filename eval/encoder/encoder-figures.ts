@@ -11,11 +11,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Rng } from '../../datasets/world/rng.js';
+import { Rng } from '../../base/rng.js';
 import { FAMILIES } from '../../datasets/world/spec.js';
-import { parseArgs } from '../../src/cli/args.js';
-import { useBackend } from '../../src/compute/backend.js';
-import { writeMp4, readVideo, type Video } from '../../src/video/index.js';
+import { parseArgs } from '../../base/args.js';
+import { useBackend } from '../../base/compute/backend.js';
+import { writeMp4, readVideo, type Video } from '../../base/video/index.js';
 import { frechetWithInterval, type FrechetResult } from '../frechet/frechet.js';
 import { addNoise, nextColour, recolour, reverseFrames, shuffleFrames, worldClips } from './clip-sets.js';
 import { pixelFeatures } from './pixel-features.js';

@@ -21,7 +21,7 @@
  *   const f = pixelFeatures(video);   // number[39]
  */
 import { BACKGROUND, COLOR_NAMES, OCCLUDER_COLOR, PALETTE, type Rgb } from '../../datasets/world/palette.js';
-import type { Video } from '../../src/video/video.js';
+import type { Video } from '../../base/video/video.js';
 
 const GRID = 4;
 const QUARTERS = 4;

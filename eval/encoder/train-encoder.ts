@@ -12,9 +12,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { WorldDataset } from '../../datasets/shards.js';
 import { makeSample } from '../../datasets/world/sample.js';
-import { Rng } from '../../datasets/world/rng.js';
+import { Rng } from '../../base/rng.js';
 import { FAMILIES, type Split } from '../../datasets/world/spec.js';
-import { UserError } from '../../src/errors.js';
+import { UserError } from '../../base/errors.js';
 import { AdamW } from '../../src/train/adamw.js';
 import { warmupCosine } from '../../src/train/schedule.js';
 import { ENCODER_HEADS, HEAD_OFFSETS, HEAD_OUTPUTS, headHits, headTargets } from './encoder-heads.js';

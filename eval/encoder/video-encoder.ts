@@ -34,13 +34,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../../datasets/world/rng.js';
-import { useBackend } from '../../src/compute/backend.js';
-import { UserError } from '../../src/errors.js';
-import { sha256 } from '../../src/io/hash.js';
-import { parseSafetensors, writeSafetensors, type SafeTensor } from '../../src/io/safetensors.js';
-import { repoRoot } from '../../src/pipeline/model-folder.js';
-import type { Video } from '../../src/video/video.js';
+import { Rng } from '../../base/rng.js';
+import { useBackend } from '../../base/compute/backend.js';
+import { UserError } from '../../base/errors.js';
+import { sha256 } from '../../base/io/hash.js';
+import { parseSafetensors, writeSafetensors, type SafeTensor } from '../../base/io/safetensors.js';
+import { repoRoot } from '../../src/model/model-folder.js';
+import type { Video } from '../../base/video/video.js';
 import { ENCODER_HEADS, HEAD_OUTPUTS } from './encoder-heads.js';
 
 // ---------------------------------------------------------------- config

@@ -17,10 +17,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { useBackend } from '../../src/compute/backend.js';
-import { parseArgs } from '../../src/cli/args.js';
-import { writeFileAtomic } from '../../src/io/atomic.js';
-import { sha256 } from '../../src/io/hash.js';
+import { useBackend } from '../../base/compute/backend.js';
+import { parseArgs } from '../../base/args.js';
+import { writeFileAtomic } from '../../base/io/atomic.js';
+import { sha256 } from '../../base/io/hash.js';
 import { ENCODER_HEADS } from './encoder-heads.js';
 import { NOISE_MAX_LEVELS, TRAIN_DEFAULTS, concatClips, datasetClips, generatedClips, range, scoreHeads, trainEncoder } from './train-encoder.js';
 import { ENCODER_CLIP, ENCODER_CONFIG, ENCODER_VERSION, parameterShapes, saveEncoderWeights } from './video-encoder.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../datasets/world/rng.js';
+import { Rng } from '../../base/rng.js';
 import { fitGaussian, frechetDistance, frechetWithInterval, percentile, symmetricEigen, symmetricSqrt, type Gaussian } from './frechet.js';
 
 const gaussian = (mean: number[], cov: number[][]): Gaussian => ({ dim: mean.length, mean: Float64Array.from(mean), cov: Float64Array.from(cov.flat()) });

@@ -12,7 +12,7 @@
  *   const r = frechetWithInterval(generatedFeatures, referenceFeatures, { seed: 'gravity-id' });
  *   r.fd, r.ci95 // 3.1, [2.2, 5.0]
  */
-import { Rng } from '../../datasets/world/rng.js';
+import { Rng } from '../../base/rng.js';
 
 /** A Gaussian summary of a feature set: mean and covariance (row-major d×d). */
 export interface Gaussian {

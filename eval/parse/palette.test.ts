@@ -4,8 +4,8 @@ import { BACKGROUND, COLOR_NAMES, OCCLUDER_COLOR, PALETTE, type Rgb } from '../.
 import { Rasterizer } from '../../datasets/world/render.js';
 import { makeSample } from '../../datasets/world/sample.js';
 import { FAMILIES, type Family } from '../../datasets/world/spec.js';
-import { UserError } from '../../src/errors.js';
-import type { Video } from '../../src/video/video.js';
+import { UserError } from '../../base/errors.js';
+import type { Video } from '../../base/video/video.js';
 import { scoreVideo } from '../score.js';
 import { colorsFrom, type ColorSet } from './colors.js';
 import { estimatePalette } from './palette.js';

@@ -32,8 +32,8 @@
  */
 import type { StateFile } from '../../datasets/interchange.js';
 import type { Rgb } from '../../datasets/world/palette.js';
-import { UserError } from '../../src/errors.js';
-import type { Video } from '../../src/video/video.js';
+import { UserError } from '../../base/errors.js';
+import type { Video } from '../../base/video/video.js';
 import { BACKGROUND_NOISE, RESIDUAL_ABSOLUTE, RESIDUAL_RELATIVE } from '../thresholds.js';
 import { colorsFrom, type ColorSet } from './colors.js';
 import type { ParsedTrack } from './tracks.js';

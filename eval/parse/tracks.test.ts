@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { makeSample } from '../../datasets/world/sample.js';
-import type { Video } from '../../src/video/video.js';
+import type { Video } from '../../base/video/video.js';
 import { constancyMetrics } from '../physics/constancy.js';
 import { renderFrames, truePositions } from '../perturb/render.js';
 import { parseVideo } from './tracks.js';

@@ -7,7 +7,7 @@
  *   parsed.tracks[0].points[3].x   // world units
  */
 import { WORLD_HEIGHT } from '../../datasets/world/sample.js';
-import type { Video } from '../../src/video/video.js';
+import type { Video } from '../../base/video/video.js';
 import { CUT_AREA_DEFICIT, CUT_NOISE_SIGMAS, LINK_SPECK_SHARE, MIN_TRACK_FRAMES, SQUARE_FILL_FROM } from '../thresholds.js';
 import { worldColors, type ColorSet } from './colors.js';
 import { VideoDetector, type Detection, type NoiseEstimate } from './detect.js';

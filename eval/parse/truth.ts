@@ -3,8 +3,8 @@
  * user's mistake, not a metric), and turns its tracks into the harness's Track shape.
  */
 import type { StateFile } from '../../datasets/interchange.js';
-import { UserError } from '../../src/errors.js';
-import type { Video } from '../../src/video/video.js';
+import { UserError } from '../../base/errors.js';
+import type { Video } from '../../base/video/video.js';
 import type { Track } from '../types.js';
 
 /** The smallest video the parser can measure anything in. */

@@ -8,10 +8,10 @@
  *   npx tsx eval/perturb/codec-false-alarms.ts      (prints the table for every variant)
  */
 import { toStateFile, type StateFile } from '../../datasets/interchange.js';
-import { Rng } from '../../datasets/world/rng.js';
+import { Rng } from '../../base/rng.js';
 import { makeSample } from '../../datasets/world/sample.js';
 import { FAMILIES, SPLITS, type Family } from '../../datasets/world/spec.js';
-import type { Video } from '../../src/video/video.js';
+import type { Video } from '../../base/video/video.js';
 import { scoreVideo } from '../score.js';
 import type { VideoScore } from '../types.js';
 import { roundTrip, type CodecVariant } from './codec.js';

@@ -1,7 +1,7 @@
 /**
  * Lossy round trips for the validity suite: pass clips through a real codec the way a
  * generator's files reach the harness (H.264 yuv420p at several crf, VP9, and our own
- * export), with the project's ffmpeg (src/video/ffmpeg.ts) and decoder (src/video/decode.ts).
+ * export), with the project's ffmpeg (base/video/ffmpeg.ts) and decoder (base/video/decode.ts).
  *
  * To keep it cheap, all clips of one variant go through ONE encode and ONE decode: they are
  * concatenated and a keyframe is forced at every clip start, so each clip is coded on its own
@@ -12,10 +12,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mp4OutputArgs } from '../../src/video/encode.js';
-import { ffmpegReason, fileArg, runFfmpeg } from '../../src/video/ffmpeg.js';
-import { readVideo } from '../../src/video/decode.js';
-import type { Video } from '../../src/video/video.js';
+import { mp4OutputArgs } from '../../base/video/encode.js';
+import { ffmpegReason, fileArg, runFfmpeg } from '../../base/video/ffmpeg.js';
+import { readVideo } from '../../base/video/decode.js';
+import type { Video } from '../../base/video/video.js';
 
 export interface CodecVariant {
   /** Short label for tables, e.g. `h264-crf23-32`. */

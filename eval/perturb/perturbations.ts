@@ -5,9 +5,9 @@
  * truth or editing pixels. Each names the metric meant to catch it and which way it moves.
  */
 import { COLOR_NAMES, PALETTE } from '../../datasets/world/palette.js';
-import type { Rng } from '../../datasets/world/rng.js';
+import type { Rng } from '../../base/rng.js';
 import type { ObjectSpec, WorldSampleMeta } from '../../datasets/world/spec.js';
-import type { Video } from '../../src/video/video.js';
+import type { Video } from '../../base/video/video.js';
 import { parsePrompt } from '../prompt/grammar.js';
 import { flip, renderFrames, reorder, resimulate, truePositions } from './render.js';
 

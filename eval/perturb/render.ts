@@ -7,7 +7,7 @@ import type { SceneSetup } from '../../datasets/world/families/context.js';
 import { Rasterizer } from '../../datasets/world/render.js';
 import { simulate } from '../../datasets/world/simulate.js';
 import type { EventSpec, ObjectSpec, WorldConstants, WorldSampleMeta } from '../../datasets/world/spec.js';
-import type { Video } from '../../src/video/video.js';
+import type { Video } from '../../base/video/video.js';
 
 export interface DrawnFrame {
   objects: ObjectSpec[];

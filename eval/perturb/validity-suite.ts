@@ -5,10 +5,10 @@
  * asserts on it; eval/perturb/write-validity.ts writes the table in eval/VALIDITY.md.
  */
 import { toStateFile } from '../../datasets/interchange.js';
-import { Rng } from '../../datasets/world/rng.js';
+import { Rng } from '../../base/rng.js';
 import { makeSample } from '../../datasets/world/sample.js';
 import { FAMILIES, SPLITS, type Family, type Split } from '../../datasets/world/spec.js';
-import type { Video } from '../../src/video/video.js';
+import type { Video } from '../../base/video/video.js';
 import { scoreVideo } from '../score.js';
 import type { VideoScore } from '../types.js';
 import { PERTURBATIONS } from './perturbations.js';

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../../src/io/atomic.js';
+import { writeFileAtomic } from '../../base/io/atomic.js';
 import { CODEC_VARIANTS } from './codec.js';
 import { CODEC_VALIDITY, codecMarkdown, runCodecVariant } from './codec-suite.js';
 import { DEFAULT_VALIDITY, runValiditySuite, validityMarkdown } from './validity-suite.js';

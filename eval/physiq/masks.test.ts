@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Video } from '../../src/video/video.js';
+import type { Video } from '../../base/video/video.js';
 import { blurredGray, MotionMasker, motionMasks } from './masks.js';
 import { randomVideo } from './test-videos.js';
 

@@ -19,7 +19,7 @@
  *   dilation (also with the border ignored: the image is a box, so every intermediate point
  *   a 9×9 neighbour needs lies inside it), so three passes instead of four.
  */
-import type { Video } from '../../src/video/video.js';
+import type { Video } from '../../base/video/video.js';
 import { cvRound, grayFixedPoint } from './opencv.js';
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toStateFile } from '../../datasets/interchange.js';
 import { makeSample } from '../../datasets/world/sample.js';
-import type { Video } from '../../src/video/video.js';
+import type { Video } from '../../base/video/video.js';
 import { motionMasks } from './masks.js';
 import { physiqMetrics, physiqReference, physiqScore, type PhysiqMetrics } from './metrics.js';
 import { randomVideo } from './test-videos.js';

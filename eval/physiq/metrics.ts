@@ -5,7 +5,7 @@
  * As in their scoring code, frames and masks are shrunk to a quarter of the reference's width
  * and height (linear resize; masks re-binarised at 0.5) and RGB is divided by 255.
  */
-import type { Video } from '../../src/video/video.js';
+import type { Video } from '../../base/video/video.js';
 import { MotionMasker, type PhysiqConventions } from './masks.js';
 import { OFFICIAL_SECONDS, officialMetrics, prepareOfficial, type OfficialPrepared } from './official.js';
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Video } from '../../src/video/video.js';
+import type { Video } from '../../base/video/video.js';
 import { motionMasks } from './masks.js';
 import { physiqMetrics, physiqReference, physiqScore } from './metrics.js';
 import { cvRound, grayFixedPoint, pairwiseSum, resizeLinearU8 } from './opencv.js';

@@ -15,7 +15,7 @@
  * What is not reproduced: its lossy `mp4v` storage of the masks (see eval/VALIDITY.md) and the
  * benchmark-level aggregation (per-frame values rounded to 4 decimals, means over scenarios).
  */
-import type { Video } from '../../src/video/video.js';
+import type { Video } from '../../base/video/video.js';
 import { MotionMasker } from './masks.js';
 import { numpyMean, pairwiseSum, resizeLinearU8 } from './opencv.js';
 

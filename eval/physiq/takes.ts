@@ -8,7 +8,7 @@ import type { StateFile } from '../../datasets/interchange.js';
 import type { SceneSetup } from '../../datasets/world/families/context.js';
 import { Rasterizer } from '../../datasets/world/render.js';
 import { simulate } from '../../datasets/world/simulate.js';
-import type { Video } from '../../src/video/video.js';
+import type { Video } from '../../base/video/video.js';
 
 /**
  * Second-take jitter: initial position moved by this many units (≈0.06 px) and velocity

@@ -1,7 +1,7 @@
 /** Test inputs for the Physics-IQ code (masks.test.ts, metrics.test.ts). */
 import { toStateFile } from '../../datasets/interchange.js';
 import { makeSample } from '../../datasets/world/sample.js';
-import type { Video } from '../../src/video/video.js';
+import type { Video } from '../../base/video/video.js';
 import { renderTruth, secondTake } from './takes.js';
 
 /** A deterministic random video: a few coloured boxes moving over a plain background, plus speckle noise. */

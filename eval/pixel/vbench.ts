@@ -8,7 +8,7 @@
  *   least DYNAMIC_STEP_PX pixels (VBench thresholds optical-flow magnitude, scaled by size).
  * Frozen frames (stutter) are judged from tracked motion instead: eval/physics/stutter.ts.
  */
-import type { Video } from '../../src/video/video.js';
+import type { Video } from '../../base/video/video.js';
 import type { ParsedVideo } from '../parse/tracks.js';
 import { DYNAMIC_STEP_PX } from '../thresholds.js';
 

@@ -1,13 +1,13 @@
 /**
- * report.html: one self-contained page — plotly inlined once (src/notebook/plotly.ts), every
+ * report.html: one self-contained page — plotly inlined once (eval/figures/plotly.ts), every
  * video embedded as a data: URI — so it opens offline and can be mailed as one file.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { PALETTE, isColorName } from '../../datasets/world/palette.js';
-import { dataUri, escapeHtml } from '../../src/notebook/display.js';
-import { PlotlyPage, type PlotlyFigure, type PlotlyTrace } from '../../src/notebook/plotly.js';
-import { cssRgb } from '../../src/notebook/trajectories.js';
+import { dataUri, escapeHtml } from '../figures/display.js';
+import { PlotlyPage, type PlotlyFigure, type PlotlyTrace } from '../figures/plotly.js';
+import { cssRgb } from '../figures/trajectories.js';
 import type { Track } from '../types.js';
 import type { VideoRow } from '../run/tables.js';
 import { loadTracks, type LoadedRun } from './load.js';

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../../src/errors.js';
+import { UserError } from '../../base/errors.js';
 import type { Track } from '../types.js';
 import { RUN_FORMAT, type RunJson } from '../run/run.js';
 import type { CategoryRow, VideoRow } from '../run/tables.js';

@@ -5,7 +5,7 @@
  *   const { html, markdown } = writeReport(['evals/all-id']);   // also finds evals/all-ood, evals/all-combo
  */
 import path from 'node:path';
-import { writeFileAtomic } from '../../src/io/atomic.js';
+import { writeFileAtomic } from '../../base/io/atomic.js';
 import { reportHtml } from './html.js';
 import { loadRun, siblingRuns, type LoadedRun } from './load.js';
 import { reportMarkdown } from './markdown.js';

@@ -11,7 +11,7 @@
  *   for (const { input, score } of scored) item.features = await collector.add(input, score);
  *   const { results, skipped } = await collector.summaries(kept, 'all-id');
  */
-import type { Video } from '../../src/video/index.js';
+import type { Video } from '../../base/video/index.js';
 import { pixelFeatures } from '../encoder/pixel-features.js';
 import { ENCODER_BATCH, ENCODER_CLIP, ENCODER_VERSION, ENCODER_WEIGHTS_FILE, ensureEncoderBackend, loadVideoEncoder, type VideoEncoder } from '../encoder/video-encoder.js';
 import { frechetWithInterval, type FrechetResult } from '../frechet/frechet.js';

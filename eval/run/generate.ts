@@ -11,11 +11,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GENERATE_DEFAULTS, generateBatch, type Pipeline } from '../../src/pipeline/text-to-video.js';
+import { GENERATE_DEFAULTS, generateBatch, type Pipeline } from '../../src/infer/pipeline.js';
 import { c2paSignerIfLoadable } from '../../src/provenance/sign.js';
 import { generationRecord } from '../../src/provenance/record.js';
 import { GENERATED_WRITERS, type Provenance } from '../../src/provenance/write.js';
-import { readVideo, type Video } from '../../src/video/index.js';
+import { readVideo, type Video } from '../../base/video/index.js';
 import { suiteTruth, type Suite } from '../suites/suites.js';
 import { inputId, type EvalInput } from './inputs.js';
 

@@ -17,8 +17,8 @@ import {
   type StateFile,
 } from '../../datasets/interchange.js';
 import { Rasterizer } from '../../datasets/world/render.js';
-import { describeError } from '../../src/errors.js';
-import type { Video } from '../../src/video/index.js';
+import { describeError } from '../../base/errors.js';
+import type { Video } from '../../base/video/index.js';
 import { FAMILY_CATEGORY, categoryFromCaption, suiteTruth, type Suite, type SuiteItem } from '../suites/suites.js';
 
 export interface EvalInput {

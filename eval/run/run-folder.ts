@@ -11,9 +11,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CAPTIONS_HEADER } from '../../datasets/interchange.js';
-import { ensureWritableDir, fsyncDir, writeFileSynced } from '../../src/io/atomic.js';
-import { formatCsv } from '../../src/io/csv.js';
-import { encodeMp4, probeVideo } from '../../src/video/index.js';
+import { ensureWritableDir, fsyncDir, writeFileSynced } from '../../base/io/atomic.js';
+import { formatCsv } from '../../base/io/csv.js';
+import { encodeMp4, probeVideo } from '../../base/video/index.js';
 import type { VideoScore } from '../types.js';
 import type { EvalInput } from './inputs.js';
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseCsv } from '../../src/io/csv.js';
+import { parseCsv } from '../../base/io/csv.js';
 import { exportSuite } from '../suites/export.js';
 import { resolveSuite } from '../suites/suites.js';
 import type { VideoScore } from '../types.js';

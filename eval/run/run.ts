@@ -13,9 +13,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../../src/errors.js';
-import { checkWritableFile } from '../../src/io/atomic.js';
-import { loadPipeline } from '../../src/pipeline/text-to-video.js';
+import { UserError } from '../../base/errors.js';
+import { checkWritableFile } from '../../base/io/atomic.js';
+import { loadPipeline } from '../../src/infer/pipeline.js';
 import { onnxRuntimeFor, type RuntimeName } from '../../src/onnx/runtime.js';
 import { estimatePalette } from '../parse/palette.js';
 import { PHYSIQ_CONVENTIONS, type PhysiqConventions } from '../physiq/masks.js';

@@ -10,8 +10,8 @@
 import path from 'node:path';
 import { CAPTIONS_HEADER, writeInterchangeItem } from '../../datasets/interchange.js';
 import { DEFAULT_CLIP, type ClipConfig } from '../../datasets/world/sample.js';
-import { ensureWritableDir, writeFileAtomic } from '../../src/io/atomic.js';
-import { formatCsv } from '../../src/io/csv.js';
+import { ensureWritableDir, writeFileAtomic } from '../../base/io/atomic.js';
+import { formatCsv } from '../../base/io/csv.js';
 import { suiteTruth, type Suite } from './suites.js';
 
 export async function exportSuite(suite: Suite, out: string, clip: Partial<ClipConfig> = {}): Promise<number> {

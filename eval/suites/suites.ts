@@ -12,11 +12,11 @@
  * (one prompt per category, split id: for tests and notebooks). Items are a pure function of
  * SUITE_VERSION, so results of the same suite name and version are comparable across runs.
  */
-import { UserError } from '../../src/errors.js';
+import { UserError } from '../../base/errors.js';
 import { toStateFile, type StateFile } from '../../datasets/interchange.js';
 import { makeSample, type ClipConfig } from '../../datasets/world/sample.js';
 import { SPLITS, type Family, type Split } from '../../datasets/world/spec.js';
-import type { Video } from '../../src/video/video.js';
+import type { Video } from '../../base/video/video.js';
 
 /** Bump when the items of any suite change (the world seed, counts, the category mapping). */
 export const SUITE_VERSION = 1;

@@ -12,8 +12,8 @@
 // more: 15 kernels, each reading one or two arrays and writing one). copy_gbps is a plain
 // Float32Array copy of the same bytes (8 per value, so 3.5 × fewer values), as a ceiling.
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../../src/compute/backend.js';
-import { benchFlag as flag, testValues, timeTfjs } from '../spec-backends.js';
+import { useBackend } from '../../base/compute/backend.js';
+import { benchFlag as flag, testValues, timeTfjs } from '../../base/compute/spec-backends.js';
 import { adamwConstants } from './constants.js';
 import { ADAMW_KERNEL } from './native.js';
 import { adamwReference } from './reference.js';

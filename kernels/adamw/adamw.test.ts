@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { loadNative, type Isa } from '../native/index.js';
-import { onBackend, specBackends, testValues } from '../spec-backends.js';
+import { onBackend, specBackends, testValues } from '../../base/compute/spec-backends.js';
 import { type AdamWConstants, type AdamWStep, adamwConstants, constantsList } from './constants.js';
 import { ADAMW_KERNEL } from './native.js';
 import { type AdamWArrays, adamwReference } from './reference.js';

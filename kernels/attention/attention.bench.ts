@@ -16,13 +16,13 @@
 // pct_of_measured_peak with the addon's FMA loop measured now (fmaPeakGflops × threads,
 // ~410 on the quiet 2-core Zen 5 machine), when the addon loads.
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../../src/compute/backend.js';
+import { useBackend } from '../../base/compute/backend.js';
 import { attentionBackwardReference, attentionForwardReference, type AttentionGradients } from './reference.js';
 import { type AttentionDims, attentionBackwardFlops, attentionForwardFlops } from './shape.js';
 import { loadNative } from '../native/index.js';
 import { ATTENTION_KERNEL } from './native.js';
 import { attention, attentionFromOps } from './tfjs.js';
-import { benchFlag as flag, testValues, timeTfjs } from '../spec-backends.js';
+import { benchFlag as flag, testValues, timeTfjs } from '../../base/compute/spec-backends.js';
 
 const PEAK_GFLOPS = 230;
 const TOLERANCE = 1e-4; // relative to the largest |value|

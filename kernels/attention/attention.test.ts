@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadNative, type Isa } from '../native/index.js';
-import { onBackend, specBackends, testValues } from '../spec-backends.js';
+import { onBackend, specBackends, testValues } from '../../base/compute/spec-backends.js';
 import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL } from './native.js';
 import { type AttentionForwardResult, type AttentionGradients, attentionBackwardReference, attentionForwardReference } from './reference.js';
 import { type AttentionDims, attentionDims } from './shape.js';

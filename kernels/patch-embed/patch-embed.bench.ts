@@ -13,12 +13,12 @@
 // Float32Array copy of the same size on this machine (in cache), measured at start-up,
 // as the napkin-math ceiling.
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../../src/compute/backend.js';
+import { useBackend } from '../../base/compute/backend.js';
 import { patchifyReference, unpatchifyReference } from './reference.js';
 import { type Tubelet, patchGrid } from './shape.js';
 import { PATCHIFY_KERNEL } from './native.js';
 import { patchify, unpatchify } from './tfjs.js';
-import { benchFlag as flag, testValues, timeTfjs } from '../spec-backends.js';
+import { benchFlag as flag, testValues, timeTfjs } from '../../base/compute/spec-backends.js';
 
 const VIDEO = [8, 3, 8, 32, 32] as const;
 const PATCH: Tubelet = [2, 4, 4];

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadNative } from '../native/index.js';
-import { onBackend, specBackends, testValues } from '../spec-backends.js';
+import { onBackend, specBackends, testValues } from '../../base/compute/spec-backends.js';
 import { PATCHIFY_KERNEL, UNPATCHIFY_KERNEL } from './native.js';
 import { patchifyReference, unpatchifyReference } from './reference.js';
 import { type Tubelet, patchGrid } from './shape.js';

@@ -2,8 +2,8 @@
 // noise is a pure function of the seed, and the output is bit-identical run to run.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../datasets/world/rng.js';
-import { UserError } from '../errors.js';
+import { Rng } from '../../base/rng.js';
+import { UserError } from '../../base/errors.js';
 import { resolveConfig } from '../model/config.js';
 import { DiT, type TextCondition } from '../model/dit.js';
 import { concatBatch, generate, type GenerateOptions } from './generate.js';

@@ -15,7 +15,7 @@
  * otherwise cond and uncond go through the model as one batch of 2B.
  */
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../errors.js';
+import { UserError } from '../../base/errors.js';
 import { noiseForSeeds } from './noise.js';
 import { rectifiedFlow, type Objective } from './objective.js';
 import { shiftTimesteps, type ProbabilityFlow, type Sampler } from './samplers/sampler.js';

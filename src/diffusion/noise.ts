@@ -6,7 +6,7 @@
  *   const grid = noiseForSeeds([3, 16, 32, 32], [1, 2, 3, 4]); // [4, 3, 16, 32, 32]
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../../datasets/world/rng.js';
+import { Rng } from '../../base/rng.js';
 
 /** Any seeded uniform source on [0, 1) (the world's `Rng` is one). */
 export interface RandomSource {

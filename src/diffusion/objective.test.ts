@@ -2,8 +2,8 @@
 // have the documented distributions.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../datasets/world/rng.js';
-import { UserError } from '../errors.js';
+import { Rng } from '../../base/rng.js';
+import { UserError } from '../../base/errors.js';
 import { gaussian } from './noise.js';
 import { createObjective, rectifiedFlow, vPrediction, xPrediction, X_PREDICTION_MIN_T } from './objective.js';
 

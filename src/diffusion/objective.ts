@@ -21,7 +21,7 @@
  * dx/dt (`velocity`) or as the clean-data estimate x̂0 (`data`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../errors.js';
+import { UserError } from '../../base/errors.js';
 import { fillGaussian, type RandomSource } from './noise.js';
 
 /**

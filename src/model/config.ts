@@ -3,7 +3,7 @@
  * presets, and validation that rejects unknown keys and wrong types. The resolved config
  * is saved with every checkpoint and run.
  */
-import { UserError } from '../errors.js';
+import { UserError } from '../../base/errors.js';
 
 export interface DiTConfig {
   /** Colour channels of the video. */

@@ -7,12 +7,12 @@
  *   npx tsx src/model/dit.bench.ts [--backends native,wasm] [--iters 5] [--quick]
  */
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../compute/backend.js';
-import { profileKernels } from '../compute/profile.js';
+import { useBackend } from '../../base/compute/backend.js';
+import { profileKernels } from '../../base/compute/profile.js';
 import { AdamW } from '../train/adamw.js';
 import { resolveConfig } from './config.js';
 import { DiT, parameterCount } from './dit.js';
-import { benchFlag as flag } from '../../kernels/spec-backends.js';
+import { benchFlag as flag } from '../../base/compute/spec-backends.js';
 
 const FORWARD_GFLOP_PER_SAMPLE = 1.683; // matmul FLOPs, as reference_dit.py counts them
 const BATCH = 8;

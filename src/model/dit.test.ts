@@ -2,7 +2,7 @@
 // initialisation, determinism and gradients.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../errors.js';
+import { UserError } from '../../base/errors.js';
 import { PRESETS, resolveConfig } from './config.js';
 import { DiT, parameterCount, spacetimePositions, timestepFeatures } from './dit.js';
 

@@ -17,10 +17,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MODEL_TIME_SCALE } from '../diffusion/objective.js';
-import { UserError } from '../errors.js';
-import { ensureWritableDir, fsyncDir, writeFileSynced } from '../io/atomic.js';
-import { sha256 } from '../io/hash.js';
-import type { TextToVideo } from '../model/text-to-video.js';
+import { UserError } from '../../base/errors.js';
+import { ensureWritableDir, fsyncDir, writeFileSynced } from '../../base/io/atomic.js';
+import { sha256 } from '../../base/io/hash.js';
+import type { TextToVideo } from '../model/video-model.js';
 import { ditGraph, type Clip } from './export-dit.js';
 import { textEncoderGraph } from './export-text.js';
 import type { GraphBuilder, TensorSpec } from './graph.js';

@@ -9,14 +9,14 @@
  */
 import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { benchFlag as flag } from '../../kernels/spec-backends.js';
-import { useBackend } from '../compute/backend.js';
+import { benchFlag as flag } from '../../base/compute/spec-backends.js';
+import { useBackend } from '../../base/compute/backend.js';
 import { resolveConfig } from '../model/config.js';
-import { buildTextToVideo } from '../model/text-to-video.js';
-import { DEFAULT_MODEL_DIR, defaultModelDir } from '../pipeline/model-folder.js';
-import { GENERATE_DEFAULTS, generateVideos, loadPipeline, type Pipeline } from '../pipeline/text-to-video.js';
+import { buildTextToVideo } from '../model/video-model.js';
+import { DEFAULT_MODEL_DIR, defaultModelDir } from '../model/model-folder.js';
+import { GENERATE_DEFAULTS, generateVideos, loadPipeline, type Pipeline } from '../infer/pipeline.js';
 import { resolveTextEncoderConfig } from '../text/config.js';
-import { psnr } from '../video/index.js';
+import { psnr } from '../../base/video/index.js';
 import { onnxRuntimeFor, type OnnxTextToVideo } from './runtime.js';
 
 const PROMPT = 'a red ball drops onto the floor and bounces back up';

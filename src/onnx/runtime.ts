@@ -13,8 +13,8 @@
  * wrote. Tokenizing stays in JavaScript (src/text/tokenizer.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../errors.js';
-import type { TextToVideo } from '../model/text-to-video.js';
+import { UserError } from '../../base/errors.js';
+import type { TextToVideo } from '../model/video-model.js';
 import type { TextEncoderConfig } from '../text/config.js';
 import type { EncodedText, TextEmbedding } from '../text/encoder.js';
 import { encode as tokenize, nullSequence, packRows, type EncodedPrompt } from '../text/tokenizer.js';
@@ -33,7 +33,7 @@ export function parseRuntime(value: string | undefined, exitCode = 2): RuntimeNa
   return value as RuntimeName;
 }
 
-/** What a loaded pipeline (src/pipeline/text-to-video.ts) offers to be exported from. */
+/** What a loaded pipeline (src/infer/pipeline.ts) offers to be exported from. */
 export interface LoadedNetwork {
   net: TextToVideo;
   config: { objective: string };

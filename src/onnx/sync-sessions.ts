@@ -14,7 +14,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { UserError } from '../errors.js';
+import { UserError } from '../../base/errors.js';
 import { SESSION_WORKER_SOURCE } from './session-worker.js';
 
 export interface FeedTensor {
@@ -35,7 +35,7 @@ const ONNXRUNTIME = 'onnxruntime-node';
 /**
  * Where onnxruntime-node is, for the worker to require: resolved from the working folder,
  * then the main script, then this module's folder when compiled to CommonJS (as
- * src/notebook/plotly.ts finds plotly; import.meta is off limits).
+ * eval/figures/plotly.ts finds plotly; import.meta is off limits).
  */
 function onnxruntimePath(): string {
   const bases = [path.join(process.cwd(), 'index.js')];

@@ -17,7 +17,7 @@
  *   const signed = await asset.getDataRange();
  */
 import type { Asset } from '@trustnxt/c2pa-ts/asset';
-import { EXTENSION_INTRODUCER, HEADER_BYTES, IMAGE_SEPARATOR, MAX_SUB_BLOCK, TRAILER, firstBlockOffset, isGif, readSubBlocks } from '../video/gif-blocks.js';
+import { EXTENSION_INTRODUCER, HEADER_BYTES, IMAGE_SEPARATOR, MAX_SUB_BLOCK, TRAILER, firstBlockOffset, isGif, readSubBlocks } from '../../base/video/gif-blocks.js';
 
 const APPLICATION_LABEL = 0xff;
 /** An application extension's fixed block: 8-byte identifier + 3-byte authentication code. */

@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { CoseAlgorithmIdentifier, type Signer } from '@trustnxt/c2pa-ts/cose';
-import { UserError } from '../errors.js';
+import { UserError } from '../../base/errors.js';
 
 /** Environment variables naming the user's signing key and certificate chain (PEM files). */
 export const KEY_ENV = 'SPACETIME_C2PA_KEY';

@@ -5,7 +5,7 @@
  *   const record = generationRecord(pipe, { prompt: 'a red ball bounces', seeds: [1], steps: 25 });
  */
 import path from 'node:path';
-import { GENERATE_DEFAULTS, type GenerateRequest, type Pipeline } from '../pipeline/text-to-video.js';
+import { GENERATE_DEFAULTS, type GenerateRequest, type Pipeline } from '../infer/pipeline.js';
 import { codeVersion } from './code-version.js';
 import type { ProvenanceRecord } from './tags.js';
 

@@ -2,7 +2,7 @@
  * The C2PA signer behind sign.ts's seam: the key (keys.ts) and the embedding (c2pa.ts). Import
  * it directly only from code that never runs in a notebook (tests, the verify command).
  */
-import { UserError } from '../errors.js';
+import { UserError } from '../../base/errors.js';
 import { embedC2pa } from './c2pa.js';
 import { resolveSigningKey, type SigningKey } from './keys.js';
 import type { C2paSign, KeyChoice } from './sign.js';

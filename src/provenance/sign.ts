@@ -8,7 +8,7 @@
  *   const sign = await c2paSigner({ keyFile, certFile });      // a bad key: a one-line UserError
  *   const signed = await sign(mp4Bytes, 'mp4', record, 'out/ball.mp4');
  */
-import { describeError } from '../errors.js';
+import { describeError } from '../../base/errors.js';
 import type { ProvenanceRecord } from './tags.js';
 
 export type SignableFormat = 'mp4' | 'png' | 'gif';

@@ -8,8 +8,8 @@
  *   provenanceFromTags(await readProvenanceTags('out.mp4')) // the record back
  */
 import fs from 'node:fs';
-import { UserError } from '../errors.js';
-import { fileArg, isGif, parseTagLines, readGifComments, readPngText, runFfmpeg, ffmpegReason, type ContainerTags } from '../video/index.js';
+import { UserError } from '../../base/errors.js';
+import { fileArg, isGif, parseTagLines, readGifComments, readPngText, runFfmpeg, ffmpegReason, type ContainerTags } from '../../base/video/index.js';
 import type { CodeVersion } from './code-version.js';
 
 /** The software that writes these files (C2PA's claim generator, the tags' `generator`). */

@@ -8,9 +8,9 @@
  *   await write(video, 'out/ball.mp4', { record, sign: await c2paSigner({}) });
  */
 import path from 'node:path';
-import { UserError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { contactSheet, encodePng, writeGif, writeMp4, type Video } from '../video/index.js';
+import { UserError } from '../../base/errors.js';
+import { writeFileAtomic } from '../../base/io/atomic.js';
+import { contactSheet, encodePng, writeGif, writeMp4, type Video } from '../../base/video/index.js';
 import type { C2paSign } from './sign.js';
 import { provenanceTags, type ProvenanceRecord } from './tags.js';
 

@@ -7,7 +7,7 @@
  *   const textConfig = resolveTextEncoderConfig('small');           // width 192 = PRESETS.small.textDim
  *   validateTextEncoderConfig(JSON.parse(saved));                   // UserError if the vocabulary changed
  */
-import { UserError } from '../errors.js';
+import { UserError } from '../../base/errors.js';
 import { VOCAB_SIZE, VOCAB_VERSION } from './tokenizer.js';
 
 /** The encoders a config can name; `kind` is the switch that swaps one for another. */

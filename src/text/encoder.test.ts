@@ -2,7 +2,7 @@
 // the null caption, gradients to every parameter, seeded initialisation, a pinned output.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../errors.js';
+import { UserError } from '../../base/errors.js';
 import { PRESETS } from '../model/config.js';
 import { TEXT_ENCODER_PRESETS, resolveTextEncoderConfig, validateTextEncoderConfig } from './config.js';
 import { TransformerTextEncoder, createTextEncoder, textEncoderParameterCount } from './encoder.js';

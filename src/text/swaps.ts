@@ -1,11 +1,11 @@
 /**
  * Word swaps: a caption with each word of a pair replaced by its partner ("left" ↔ "right").
- * The caption probe (src/pipeline/caption-probe.ts) measures with them whether a model reads
+ * The caption probe (eval/check/caption-probe.ts) measures with them whether a model reads
  * a kind of word; training's hard negatives (src/train/trainer.ts, `--negatives`) teach it to.
  *
  *   swapWords('a ball moves to the left', parseSwaps('left=right')) // 'a ball moves to the right'
  */
-import { UserError } from '../errors.js';
+import { UserError } from '../../base/errors.js';
 
 /** The caption with every whole word of a pair replaced by its partner (case kept lower). */
 export function swapWords(caption: string, swaps: readonly [string, string][]): string {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeSample } from '../../datasets/world/sample.js';
 import { FAMILIES, SPLITS } from '../../datasets/world/spec.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../base/errors.js';
 import { TEXT_ENCODER_PRESETS } from './config.js';
 import {
   NULL_ID,

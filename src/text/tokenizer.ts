@@ -28,7 +28,7 @@
 import crypto from 'node:crypto';
 import { DIRECTION_WORDS, RELATION_WORDS, SIZE_WORDS, SPEED_WORDS } from '../../datasets/world/captions.js';
 import { COLOR_NAMES, OCCLUDER_COLOR_NAME } from '../../datasets/world/palette.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../base/errors.js';
 
 export const SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[NULL]'] as const;
 export const PAD_ID = 0;

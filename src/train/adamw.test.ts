@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { ADAMW_KERNEL } from '../../kernels/adamw/native.js';
-import { testValues } from '../../kernels/spec-backends.js';
-import { registerNativeBackend } from '../compute/native-backend.js';
+import { testValues } from '../../base/compute/spec-backends.js';
+import { registerNativeBackend } from '../../base/compute/native-backend.js';
 import { AdamW } from './adamw.js';
 
 await tf.setBackend('cpu');

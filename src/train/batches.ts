@@ -7,7 +7,7 @@
  *   const { video, captions } = batches.next(); // video: tf.Tensor5D
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../../datasets/world/rng.js';
+import { Rng } from '../../base/rng.js';
 import type { WorldDataset } from '../../datasets/shards.js';
 
 export interface BatchCursor {

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDataset } from '../../datasets/make.js';
 import { parseSelection } from '../../datasets/selection.js';
 import { WorldDataset } from '../../datasets/shards.js';
-import { useBackend } from '../compute/backend.js';
-import { generateBatch, loadPipeline } from '../pipeline/text-to-video.js';
+import { useBackend } from '../../base/compute/backend.js';
+import { generateBatch, loadPipeline } from '../infer/pipeline.js';
 import type { StepMetrics } from './step-metrics.js';
 import { train } from './trainer.js';
 

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OBJECTIVE_NAMES, type LogitNormal, type ObjectiveName } from '../diffusion/objective.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../base/errors.js';
 import { validateConfig, type DiTConfig } from '../model/config.js';
 import { validateTextEncoderConfig, type TextEncoderConfig } from '../text/config.js';
 import type { BatchCursor } from './batches.js';

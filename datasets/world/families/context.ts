@@ -4,7 +4,7 @@
  * physics set-up only.
  */
 import { COLOR_NAMES, PALETTE, type ColorName } from '../palette.js';
-import type { Rng } from '../rng.js';
+import type { Rng } from '../../../base/rng.js';
 import {
   sizeClassOf,
   speedClassOf,

@@ -6,7 +6,7 @@
  */
 import { clampInto, startCoord, velocityAlong, type FamilySampler } from './context.js';
 import { speedClassOf, type Direction, type ObjectSpec, type Relation, type RelationSpec } from '../spec.js';
-import type { Rng } from '../rng.js';
+import type { Rng } from '../../../base/rng.js';
 
 const RELATIONS: readonly Relation[] = ['left of', 'right of', 'above', 'below'];
 const DIRECTIONS: readonly Direction[] = ['left', 'right', 'up', 'down'];

@@ -2,7 +2,7 @@
 // plain-loop reference, gradients against the cpu backend's, and run-to-run bit identity.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { onBackend, specBackends, testValues, type SpecBackend } from '../../spec-backends.js';
+import { onBackend, specBackends, testValues, type SpecBackend } from '../../../base/compute/spec-backends.js';
 
 const { BACKENDS, UNAVAILABLE } = specBackends('BatchMatMul');
 

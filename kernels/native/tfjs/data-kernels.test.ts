@@ -2,7 +2,7 @@
 // against the cpu backend (Sum within 1e-5 relative; SplitV and Identity exactly).
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { onBackend, specBackends, testValues } from '../../spec-backends.js';
+import { onBackend, specBackends, testValues } from '../../../base/compute/spec-backends.js';
 
 const { BACKENDS, UNAVAILABLE } = specBackends('Sum/SplitV/Identity');
 

@@ -5,7 +5,7 @@
 // and run-to-run bit identity. The raw addon's broadcast collapsing is checked too.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { onBackend, specBackends, testValues, type SpecBackend } from '../../spec-backends.js';
+import { onBackend, specBackends, testValues, type SpecBackend } from '../../../base/compute/spec-backends.js';
 import { broadcastDims, loadNative } from '../index.js';
 
 const { BACKENDS, UNAVAILABLE } = specBackends('element-wise');

@@ -4,7 +4,7 @@
  *
  *   const sampler = createSampler('heun');
  */
-import { UserError } from '../../errors.js';
+import { UserError } from '../../../base/errors.js';
 import { DpmSolver2MSampler } from './dpm-solver-2m.js';
 import { EulerSampler } from './euler.js';
 import { HeunSampler } from './heun.js';

@@ -10,7 +10,7 @@
  *   sampler.reset();
  */
 import type * as tf from '@tensorflow/tfjs';
-import { UserError } from '../../errors.js';
+import { UserError } from '../../../base/errors.js';
 
 /** What the model says at (x, t), read both ways a sampler may want. */
 export interface Prediction {

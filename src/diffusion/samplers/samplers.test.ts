@@ -2,7 +2,7 @@
 // known in closed form, so every error in the samples is the sampler's own.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../errors.js';
+import { UserError } from '../../../base/errors.js';
 import { generate } from '../generate.js';
 import { noiseForSeeds } from '../noise.js';
 import { MODEL_TIME_SCALE, rectifiedFlow, vPrediction, xPrediction, type Objective } from '../objective.js';

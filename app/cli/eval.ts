@@ -1,0 +1,136 @@
+/** `spacetime eval`: thin — flags → runEvaluation() (eval/run/run.ts) → a run folder (eval/FORMAT.md). */
+import fs from 'node:fs';
+import { useBackend } from '../../base/compute/backend.js';
+import { UserError } from '../../base/errors.js';
+import { DEFAULT_MODEL_DIR, defaultModelDir } from '../../src/model/model-folder.js';
+import { GENERATE_DEFAULTS } from '../../src/infer/pipeline.js';
+import { runEvaluation } from '../../eval/run/run.js';
+import type { PhysiqConventions } from '../../eval/physiq/masks.js';
+import { parseSelection } from '../../datasets/selection.js';
+import { exportSuite } from '../../eval/suites/export.js';
+import { resolveSuite, suiteNames } from '../../eval/suites/suites.js';
+import { parseRuntime } from '../../src/onnx/runtime.js';
+import { parseArgs } from '../../base/args.js';
+import { Progress } from './progress.js';
+
+const HELP = `spacetime eval --suite NAME (--checkpoint PATH | --videos DIR) --out DIR
+    [--seeds K] [--limit N] [--skip-physics-iq] [--physiq exact|official] [--palette world|estimate] [--steps S] [--guidance G] [--sampler heun|euler|dpm-solver-2m] [--shift S] [--backend NAME] [--runtime tfjs|onnx] [--quiet]
+
+Scores videos against the world's ground truth and writes one run folder (eval/FORMAT.md):
+run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
+
+  --checkpoint PATH  generate the suite's prompts with this checkpoint or run folder
+                     (default: the shipped model, ${DEFAULT_MODEL_DIR}/), seeds 1..K each
+  --videos DIR       score a folder in the interchange layout (videos/*.mp4, captions.csv,
+                     states/*.json optional) — any generator's videos; with --suite its rows
+                     are matched to the suite's prompts (file name PROMPT-sN, or the caption)
+  --steps, --guidance, --sampler, --shift
+                     default: the shipped model's own settings, else ${GENERATE_DEFAULTS.steps} steps, guidance ${GENERATE_DEFAULTS.guidance}, ${GENERATE_DEFAULTS.sampler}, shift ${GENERATE_DEFAULTS.shift}
+  --runtime onnx     run the text encoder and DiT on onnxruntime-node (CPU) instead of tfjs
+  --limit N          at most N prompts per category
+  --skip-physics-iq  leave out the Physics-IQ metrics (most of the scoring time)
+  --physiq official  Physics-IQ with the official code's conventions (OpenCV grey, 8-bit
+                     resize before the MSE, first 5 s), bit for bit; default exact (the
+                     definition in real numbers). Recorded in run.json scoring.physiq
+  --palette estimate parse with colours clustered from the videos themselves instead of the
+                     world's palette (a generator with colours of its own); tracks are matched
+                     to the true objects, the colour attribute is not judged
+  --export DIR       instead of scoring: write the suite's ground truth in the interchange
+                     layout (videos/PROMPT.mp4, captions.csv, states/) [--size 32 --frames 16]:
+                     the prompt list for another generator, and a clean baseline for --videos
+
+Suites: CATEGORY-SPLIT, all-SPLIT, smoke (one prompt per category):
+  ${suiteNames().join(', ')}
+
+Exit status: 0 every input scored; 2 some inputs skipped (listed in run.json bad_inputs);
+1 nothing usable, or a usage error.`;
+
+/** Skipped inputs named on stderr; the rest are only in run.json (a 100k-row folder of bad rows). */
+const MAX_SKIPPED_LINES = 50;
+
+export async function runEvalCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs(argv, {
+      suite: 'string',
+      checkpoint: 'string',
+      videos: 'string',
+      out: 'string',
+      seeds: 'int',
+      limit: 'int',
+      steps: 'int',
+      guidance: 'number',
+      sampler: 'string',
+      shift: 'number',
+      backend: 'string',
+      runtime: 'string',
+      export: 'string',
+      'skip-physics-iq': 'boolean',
+      physiq: 'string',
+      palette: 'string',
+      size: 'int',
+      frames: 'int',
+      quiet: 'boolean',
+      help: 'boolean',
+    });
+  } catch (err) {
+    if (err instanceof UserError) throw new UserError(err.message, 1);
+    throw err;
+  }
+  const { flags, positional } = parsed;
+  if (flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positional.length > 0) throw new UserError(`unexpected argument "${positional[0]}" (spacetime eval --help)`, 1);
+  if (flags.export !== undefined) {
+    if (!flags.suite) throw new UserError('--export needs --suite NAME', 1);
+    if (flags.checkpoint || flags.videos || flags.out) throw new UserError('--export writes a suite; it takes no --checkpoint, --videos or --out', 1);
+    const suite = resolveSuite(flags.suite, { limit: flags.limit });
+    const { clip } = parseSelection({ size: flags.size, frames: flags.frames }); // validates them
+    const n = await exportSuite(suite, flags.export, clip);
+    console.log(`wrote ${n} prompts of suite ${suite.name} with their ground truth to ${flags.export} (videos/, captions.csv, states/)`);
+    return 0;
+  }
+  const runtime = parseRuntime(flags.runtime, 1);
+  if (flags.size !== undefined || flags.frames !== undefined) throw new UserError('--size and --frames apply to --export only', 1);
+  if (!flags.out) throw new UserError('missing required flag --out', 1);
+  let checkpoint = flags.checkpoint;
+  if (!checkpoint && !flags.videos) {
+    checkpoint = defaultModelDir();
+    if (!fs.existsSync(checkpoint)) throw new UserError(`no shipped default model at ${checkpoint}; pass --checkpoint PATH or --videos DIR`, 1);
+  }
+  if (checkpoint) await useBackend({ requested: flags.backend });
+  const bars: Record<string, Progress> = {};
+  const result = await runEvaluation({
+    suite: flags.suite,
+    limit: flags.limit,
+    checkpoint,
+    videos: flags.videos,
+    out: flags.out,
+    seeds: flags.seeds,
+    physicsIq: !flags['skip-physics-iq'],
+    physiq: flags.physiq as PhysiqConventions | undefined,
+    palette: flags.palette as 'world' | 'estimate' | undefined,
+    generate: { steps: flags.steps, guidance: flags.guidance, sampler: flags.sampler, shift: flags.shift },
+    runtime,
+    onProgress: (stage, done, total) => {
+      const unit = 'videos';
+      bars[stage] ??= new Progress(total, stage, unit, flags.quiet ?? false);
+      bars[stage].update(done);
+    },
+  });
+  const { run } = result;
+  for (const b of run.bad_inputs.slice(0, MAX_SKIPPED_LINES)) console.error(`skipped: ${b.file}${b.row ? ` line ${b.row}` : ''}: ${b.reason}`);
+  if (run.bad_inputs.length > MAX_SKIPPED_LINES) console.error(`skipped: ${run.bad_inputs.length - MAX_SKIPPED_LINES} more, listed in ${result.out}/run.json bad_inputs`);
+  const h = run.headline;
+  const fd = (name: string) => (run.frechet[name] ? `${name} ${run.frechet[name].fd.toFixed(3)} [${run.frechet[name].ci95.map((v) => v.toFixed(3)).join(', ')}]` : null);
+  console.log(
+    [
+      `wrote ${result.out}: ${h.videos} videos scored${run.bad_inputs.length ? `, ${run.bad_inputs.length} skipped` : ''} in ${run.timings.total_s.toFixed(1)}s`,
+      `abnormal ${(100 * h.abnormal_rate).toFixed(1)}%, joint accuracy ${(100 * h.joint_accuracy).toFixed(1)}%`,
+      ...[fd('fd_encoder'), fd('fd_pixel'), fd('fvmd')].filter(Boolean),
+    ].join('; '),
+  );
+  return result.exitCode;
+}

@@ -1,0 +1,207 @@
+/**
+ * `spacetime model info|ship|check`: thin — flags → the library functions.
+ *
+ *   info   configuration and parameter counts of the presets
+ *   ship   a run's checkpoint → a model folder (F16 EMA weights, config, training summary,
+ *          quality check, model card): app/ship/ship.ts
+ *   check  the quality check of a model folder or checkpoint: eval/check/quality-check.ts
+ *   export-onnx  the text encoder and DiT as ONNX files: src/onnx/export.ts
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { WorldDataset } from '../../datasets/shards.js';
+import { useBackend } from '../../base/compute/backend.js';
+import { UserError } from '../../base/errors.js';
+import { writeFileAtomic } from '../../base/io/atomic.js';
+import { PRESETS, resolveConfig } from '../../src/model/config.js';
+import { parameterCount } from '../../src/model/dit.js';
+import { defaultModelDir, isModelFolder, MODEL_FILES } from '../../src/model/model-folder.js';
+import { formatProbe, PROBE_DEFAULTS, runCaptionProbe } from '../../eval/check/caption-probe.js';
+import { parseSwaps } from '../../src/text/swaps.js';
+import { CHECK_DEFAULTS, assertHeldOut, formatCheck, runQualityCheck } from '../../eval/check/quality-check.js';
+import { shipModel } from '../ship/ship.js';
+import { loadPipeline } from '../../src/infer/pipeline.js';
+import { exportNetworks, writeOnnxFolder } from '../../src/onnx/export.js';
+import { resolveTextEncoderConfig } from '../../src/text/config.js';
+import { textEncoderParameterCount } from '../../src/text/encoder.js';
+import { parseArgs, required } from '../../base/args.js';
+import { Progress } from './progress.js';
+
+const HELP = `spacetime model info [--preset P]
+    configuration and parameter counts of the presets
+
+spacetime model ship --run runs/NAME --out models/default [--checkpoint PATH] [--force]
+    [--no-check] [--n ${CHECK_DEFAULTS.n}] [--shift 1] [--notes FILE] [--backend NAME]
+    the run's latest (or the given) checkpoint as a model folder: EMA weights at F16
+    (model.safetensors), config.json, training.json (with the legs of a run started with
+    --init), check.json (the quality check of the shipped weights) and MODEL_CARD.md (with
+    the markdown of --notes FILE), written atomically; --shift: the time shift recorded as the
+    model's sampling default (see generate --help)
+
+spacetime model check [--checkpoint models/default] [--n ${CHECK_DEFAULTS.n}] [--seed ${CHECK_DEFAULTS.seed}] [--out check.json]
+    [--steps ${CHECK_DEFAULTS.steps}] [--guidance ${CHECK_DEFAULTS.guidance}] [--sampler ${CHECK_DEFAULTS.sampler}]
+    [--shift S (default: the model's)] [--backend NAME]
+    one video per held-out id prompt; prints the share with every colour present (≥ 90%
+    required) and with every motion in the prompted direction (≥ 80%); writes the JSON;
+    exits 1 when a rate is under its mark
+
+spacetime model probe --data DIR --swap A=B[,C=D…] [--checkpoint models/default] [--n ${PROBE_DEFAULTS.n}]
+    [--times ${PROBE_DEFAULTS.times.join(',')}] [--seed ${PROBE_DEFAULTS.seed}] [--out probe.json] [--backend NAME]
+    does the model use these words? On the first n clips of DIR whose caption holds one, the
+    clean-video error ‖x̂0 − x0‖² at each noise level t with the true caption, with the words
+    swapped (A ↔ B) and with no caption, same noise for all; swap effect = (swapped − true) /
+    (null − true): 0 = the words are ignored, 1 = as bad as no caption
+
+spacetime model export-onnx [--checkpoint models/default] --out DIR
+    the text encoder and the diffusion transformer as ONNX files (opset 17, dynamic batch),
+    each with a JSON of its inputs, outputs and config: DIR/text-encoder.onnx, DIR/dit.onnx
+    (for the model's training clip size), written atomically; run by onnxruntime or
+    \`spacetime generate --runtime onnx\``;
+
+export async function runModel(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === '--help' || sub === 'help' || rest.includes('--help')) {
+    console.log(HELP);
+    return 0;
+  }
+  if (sub === 'info') return info(rest);
+  if (sub === 'ship') return ship(rest);
+  if (sub === 'check') return check(rest);
+  if (sub === 'probe') return probe(rest);
+  if (sub === 'export-onnx') return exportOnnx(rest);
+  throw new UserError(`unknown model command "${sub ?? ''}" (expected: info, ship, check, probe, export-onnx)`);
+}
+
+function info(argv: string[]): number {
+  const { flags } = parseArgs(argv, { preset: 'string' });
+  const names = flags.preset ? [flags.preset] : Object.keys(PRESETS);
+  for (const name of names) {
+    const model = resolveConfig(name);
+    const text = resolveTextEncoderConfig(name);
+    const [dit, enc] = [parameterCount(model), textEncoderParameterCount(text)];
+    console.log(`${name}: diffusion transformer ${dit.toLocaleString('en-US')} parameters + text encoder ${enc.toLocaleString('en-US')} = ${(dit + enc).toLocaleString('en-US')}`);
+    console.log(`  ${JSON.stringify(model)}`);
+  }
+  return 0;
+}
+
+async function ship(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, { run: 'string', checkpoint: 'string', out: 'string', force: 'boolean', 'no-check': 'boolean', n: 'int', shift: 'number', notes: 'string', backend: 'string', quiet: 'boolean' });
+  if (flags.notes !== undefined && !fs.existsSync(flags.notes)) throw new UserError(`--notes: ${flags.notes} not found`);
+  const notes = flags.notes !== undefined ? fs.readFileSync(flags.notes, 'utf8') : undefined;
+  const run = required(flags.run, 'run');
+  const out = required(flags.out, 'out');
+  const t0 = performance.now();
+  const choice = await useBackend({ requested: flags.backend });
+  const n = flags.n ?? CHECK_DEFAULTS.n;
+  const progress = flags['no-check'] ? null : new Progress(n, 'check', 'videos', flags.quiet);
+  const result = shipModel({
+    run,
+    checkpoint: flags.checkpoint,
+    out,
+    force: flags.force,
+    backend: choice.name,
+    check: flags['no-check'] ? false : { n },
+    onCheckProgress: (done) => progress?.update(done),
+    shift: flags.shift,
+    notes,
+  });
+  console.log(
+    `shipped step ${result.step} of ${run} to ${result.dir}: ${result.parameters.toLocaleString('en-US')} parameters, ` +
+      `${(result.bytes / 1e6).toFixed(1)} MB at F16, in ${((performance.now() - t0) / 1000).toFixed(1)}s on ${choice.name}`,
+  );
+  if (result.check) for (const line of formatCheck(result.check)) console.log(line);
+  return 0;
+}
+
+async function check(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, {
+    checkpoint: 'string',
+    n: 'int',
+    seed: 'int',
+    out: 'string',
+    steps: 'int',
+    guidance: 'number',
+    sampler: 'string',
+    shift: 'number',
+    backend: 'string',
+    quiet: 'boolean',
+  });
+  const model = flags.checkpoint ?? defaultModelDir();
+  if (!fs.existsSync(model)) {
+    throw new UserError(flags.checkpoint ? `checkpoint ${model} not found` : `no shipped default model at ${model}; pass --checkpoint runs/NAME`);
+  }
+  const t0 = performance.now();
+  const choice = await useBackend({ requested: flags.backend });
+  const pipe = loadPipeline(model);
+  const source = trainingDataSource(model, pipe.config as { data?: unknown });
+  if (source) assertHeldOut(source);
+  const n = flags.n ?? CHECK_DEFAULTS.n;
+  const progress = new Progress(n, 'check', 'videos', flags.quiet);
+  const result = runQualityCheck(pipe, {
+    n,
+    seed: flags.seed,
+    steps: flags.steps,
+    guidance: flags.guidance,
+    sampler: flags.sampler,
+    shift: flags.shift,
+    onProgress: (done) => progress.update(done),
+  });
+  const out = flags.out ?? 'check.json';
+  writeFileAtomic(out, JSON.stringify(result, null, 2) + '\n');
+  for (const line of formatCheck(result)) console.log(line);
+  console.log(`wrote ${out} (${n} videos) in ${((performance.now() - t0) / 1000).toFixed(1)}s on ${choice.name}`);
+  return result.passed ? 0 : 1;
+}
+
+async function probe(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, { checkpoint: 'string', data: 'string', swap: 'string', n: 'int', times: 'string', seed: 'int', out: 'string', backend: 'string' });
+  const model = flags.checkpoint ?? defaultModelDir();
+  if (!fs.existsSync(model)) throw new UserError(`checkpoint ${model} not found`);
+  const swaps = parseSwaps(required(flags.swap, 'swap'));
+  const times = flags.times?.split(',').map((x) => {
+    const t = Number(x);
+    if (x.trim() === '' || !Number.isFinite(t)) throw new UserError(`--times: "${x}" is not a number`);
+    return t;
+  });
+  const dataset = new WorldDataset(required(flags.data, 'data'));
+  const t0 = performance.now();
+  const choice = await useBackend({ requested: flags.backend });
+  const result = runCaptionProbe(loadPipeline(model), dataset, { swaps, n: flags.n, times, seed: flags.seed });
+  for (const line of formatProbe(result)) console.log(line);
+  if (flags.out) writeFileAtomic(flags.out, JSON.stringify(result, null, 2) + '\n');
+  console.log(`${flags.out ? `wrote ${flags.out}; ` : ''}${((performance.now() - t0) / 1000).toFixed(1)}s on ${choice.name}`);
+  return 0;
+}
+
+async function exportOnnx(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, { checkpoint: 'string', out: 'string' });
+  const out = required(flags.out, 'out');
+  const model = flags.checkpoint ?? defaultModelDir();
+  if (!fs.existsSync(model)) throw new UserError(`checkpoint ${model} not found`);
+  const t0 = performance.now();
+  await useBackend({}); // the timestep frequencies are computed by the same tfjs ops as the model's (export-dit.ts)
+  let pipe;
+  try {
+    pipe = loadPipeline(model);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    throw new UserError(`export-onnx: ${model} is not a model (a model folder, run or checkpoint): ${err.message}`);
+  }
+  const networks = exportNetworks(pipe.net, { objective: pipe.config.objective, source: model });
+  writeOnnxFolder(out, networks);
+  for (const { bytes, description } of Object.values(networks)) console.log(`${path.join(out, description.file)}: ${(bytes.length / 1e6).toFixed(1)} MB, inputs ${description.inputs.map((i) => i.name).join(', ')}`);
+  console.log(`exported ${model} to ${out} in ${((performance.now() - t0) / 1000).toFixed(1)}s (opset ${networks.dit.description.opset})`);
+  return 0;
+}
+
+/** The `data make` selection a model was trained on, where it is recorded (to keep the check's prompts held out). */
+function trainingDataSource(model: string, config: { data?: unknown }): Record<string, unknown> | null {
+  if (isModelFolder(model)) {
+    const file = path.join(model, MODEL_FILES.training);
+    if (!fs.existsSync(file)) return null;
+    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { data?: { source?: Record<string, unknown> } }).data?.source ?? null;
+  }
+  const manifest = typeof config.data === 'string' ? path.join(config.data, 'manifest.json') : '';
+  return manifest && fs.existsSync(manifest) ? ((JSON.parse(fs.readFileSync(manifest, 'utf8')) as { source?: Record<string, unknown> }).source ?? null) : null;
+}

@@ -1,0 +1,47 @@
+/**
+ * What a run shows while it trains, every `sampleEvery` steps: a grid video of the EMA
+ * model's samples for a few of the dataset's captions (runs/NAME/samples/step-N.mp4) and
+ * the loss curve as a self-contained HTML page (runs/NAME/loss.html, plotly inlined).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { writeFileAtomic } from '../../base/io/atomic.js';
+import { lossFigure, readMetrics } from '../../eval/figures/loss-curve.js';
+import { PlotlyPage } from '../../eval/figures/plotly.js';
+import { generateVideos, videoGrid } from '../../src/infer/pipeline.js';
+import { writeMp4 } from '../../base/video/index.js';
+import type { Ema } from '../../src/train/ema.js';
+import type { TextToVideo } from '../../src/model/video-model.js';
+import type { TrainConfig } from '../../src/train/train-config.js';
+
+/** Sampling settings for the previews: cheap, so they do not slow training much. */
+const PREVIEW = { steps: 12, guidance: 3, sampler: 'heun', seed: 0 };
+
+/** Write samples/step-N.mp4 from the EMA weights, then restore the training weights. */
+export async function writeSamples(runDir: string, step: number, net: TextToVideo, ema: Ema, config: TrainConfig, prompts: string[]): Promise<string> {
+  const saved = Object.fromEntries(Object.entries(net.params).map(([name, v]) => [name, tf.keep(v.clone())]));
+  try {
+    for (const [name, v] of Object.entries(net.params)) v.assign(ema.shadow[name]);
+    const videos = prompts.flatMap((prompt) =>
+      generateVideos({ net, config, checkpoint: '(training)', step }, { prompt, seeds: [PREVIEW.seed], ...PREVIEW }),
+    );
+    const file = path.join(runDir, 'samples', `step-${String(step).padStart(8, '0')}.mp4`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await writeMp4(videoGrid(videos), file);
+    return file;
+  } finally {
+    for (const [name, v] of Object.entries(net.params)) v.assign(saved[name]);
+    tf.dispose(Object.values(saved));
+  }
+}
+
+/** Rewrite runs/NAME/loss.html from metrics.jsonl. */
+export function writeLossPlot(runDir: string): string {
+  const { data, layout } = lossFigure(readMetrics(runDir), { window: 20 });
+  const body = new PlotlyPage().html(data, layout);
+  const html = `<!doctype html><html><head><meta charset="utf-8"><title>${path.basename(runDir)}: training loss</title></head><body>${body}</body></html>\n`;
+  const file = path.join(runDir, 'loss.html');
+  writeFileAtomic(file, html);
+  return file;
+}

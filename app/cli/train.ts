@@ -1,0 +1,136 @@
+/** `spacetime train`: thin — flags → train() with a progress bar. */
+import { useBackend } from '../../base/compute/backend.js';
+import type { LogitNormal } from '../../src/diffusion/objective.js';
+import { UserError } from '../../base/errors.js';
+import { checkSettings, checkTimesteps, MAX_SEED } from '../../src/train/train-config.js';
+import { TRAIN_DEFAULTS } from '../../src/train/train-config.js';
+import { train, type TrainOptions } from '../../src/train/trainer.js';
+import { parseSwaps } from '../../src/text/swaps.js';
+import { parseArgs, required } from '../../base/args.js';
+import { Progress } from './progress.js';
+
+const HELP = `spacetime train --preset tiny|small|base|bench --data DIR --steps N --out runs/NAME
+    [--resume | --resume-from STEP|CHECKPOINT | --init CHECKPOINT]
+    [--batch-size ${TRAIN_DEFAULTS.batchSize}] [--lr ${TRAIN_DEFAULTS.lr}] [--warmup ${TRAIN_DEFAULTS.warmup}] [--seed 0]
+    [--caption-dropout ${TRAIN_DEFAULTS.captionDropout}] [--checkpoint-every ${TRAIN_DEFAULTS.checkpointEvery}]
+    [--sample-every ${TRAIN_DEFAULTS.sampleEvery}] [--objective rectified-flow|x-prediction|v-prediction]
+    [--logit-mean M --logit-std S] [--negatives A=B[,C=D…] [--negative-weight 1]] [--backend NAME]
+
+Trains the text-conditioned diffusion transformer on a dataset from \`spacetime data make\`.
+Writes runs/NAME/config.json, metrics.jsonl (one line per step), checkpoints/ (atomic), and
+every --sample-every steps samples/step-N.mp4 (EMA samples of two captions) and loss.html;
+--resume continues the run from its latest checkpoint, bit-identically on the same backend (a
+run killed before its first checkpoint starts over from step 0 with its config.json). It uses
+the run's saved settings: the other flags but --steps are checked and then ignored.
+--resume-from STEP|CHECKPOINT: the same from a checkpoint picked by hand, a step number or a
+folder RUN/checkpoints/step-N of the run (e.g. when the latest is damaged); it becomes the
+run's latest. A damaged checkpoint is never loaded: the error names the file and the previous
+good checkpoint. If the checkpoint \`latest\` names is deleted, --resume takes the newest good
+one before it and says so.
+Ranges: --batch-size 1 to the dataset's clip count, --lr > 0, --warmup ≥ 0, --seed 0 to
+${MAX_SEED}, --caption-dropout 0 to 1, --checkpoint-every ≥ 1, --sample-every ≥ 0 (0 = never),
+--logit-std > 0, --negative-weight > 0; a value out of range is refused before anything is written.
+--objective: rectified flow predicting the velocity (default), the same flow with the network
+predicting the clean video (x-prediction: trains much faster with big tubelets such as the
+small preset's 4×4×4; the shipped model uses it), or v-prediction on the cosine schedule.
+--logit-mean/--logit-std: training times t = sigmoid(M + S·z), z ~ N(0, 1) (defaults: 0, 1
+for rectified flow; 0.8, 0.8 for x-prediction); a larger M trains more at high noise, where
+the prompt decides the layout and the motion.
+--negatives left=right,leftward=rightward: hard-negative captions. Each caption with those
+words swapped is a false description of its clip; the run also denoises each such clip with
+it and adds --negative-weight × a smooth hinge asking the swapped caption to do worse than the
+true one (metrics: negative_gap, the mean per-sample loss difference; > 0 = the words are read;
+loss includes the weighted hinge). The forward pass then holds up to twice --batch-size clips:
+on the small preset batch 8 fits the wasm backend's heap, batch 12 ran out of it here.
+--init CHECKPOINT: a new run that starts from that checkpoint's weights and EMA (same preset),
+with a fresh optimizer and its own schedule: a second leg with new settings.`;
+
+/** --negatives/--negative-weight → the hard-negative settings. */
+function negativesFlag(spec: string | undefined, weight: number | undefined): TrainOptions['negatives'] {
+  if (spec === undefined) {
+    if (weight !== undefined) throw new UserError('--negative-weight needs --negatives');
+    return undefined;
+  }
+  const w = weight ?? 1;
+  if (!(Number.isFinite(w) && w > 0)) throw new UserError(`--negative-weight must be a positive number, got ${w}`);
+  return { swaps: parseSwaps(spec, '--negatives'), weight: w };
+}
+
+/** --logit-mean/--logit-std → the timestep distribution (both or neither). */
+function timestepsFlag(m: number | undefined, s: number | undefined): LogitNormal | undefined {
+  if (m === undefined && s === undefined) return undefined;
+  if (m === undefined || s === undefined) throw new UserError('--logit-mean and --logit-std go together: pass both');
+  checkTimesteps({ m, s });
+  return { m, s };
+}
+
+export async function runTrain(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, {
+    preset: 'string',
+    data: 'string',
+    steps: 'int',
+    out: 'string',
+    resume: 'boolean',
+    'resume-from': 'string',
+    init: 'string',
+    'batch-size': 'int',
+    lr: 'number',
+    warmup: 'int',
+    seed: 'int',
+    'caption-dropout': 'number',
+    'checkpoint-every': 'int',
+    'sample-every': 'int',
+    objective: 'string',
+    'logit-mean': 'number',
+    'logit-std': 'number',
+    negatives: 'string',
+    'negative-weight': 'number',
+    backend: 'string',
+    quiet: 'boolean',
+    help: 'boolean',
+  });
+  if (flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  // Every flag is checked before the backend starts or anything is written.
+  const steps = required(flags.steps, 'steps');
+  const settings = {
+    steps,
+    batchSize: flags['batch-size'],
+    lr: flags.lr,
+    warmup: flags.warmup,
+    seed: flags.seed,
+    captionDropout: flags['caption-dropout'],
+    checkpointEvery: flags['checkpoint-every'],
+    sampleEvery: flags['sample-every'],
+  };
+  checkSettings(settings);
+  const options: TrainOptions = {
+    ...settings,
+    preset: flags.preset ?? 'small',
+    data: required(flags.data, 'data'),
+    out: required(flags.out, 'out'),
+    resume: flags.resume,
+    resumeFrom: flags['resume-from'],
+    init: flags.init,
+    objective: flags.objective as TrainOptions['objective'],
+    timesteps: timestepsFlag(flags['logit-mean'], flags['logit-std']),
+    negatives: negativesFlag(flags.negatives, flags['negative-weight']),
+    note: (line) => console.error(`note: ${line}`),
+  };
+  const choice = await useBackend({ requested: flags.backend });
+  console.error(choice.summary);
+  const progress = new Progress(steps, 'train', 'steps', flags.quiet);
+  let first = true;
+  const result = await train({
+    ...options,
+    onStep: (m) => {
+      if (first) progress.update(m.step - 1);
+      first = false;
+      progress.update(m.step);
+    },
+  });
+  console.log(`trained to step ${result.step} (loss ${result.loss.toFixed(4)}) on ${choice.name}; checkpoint ${result.checkpoint}`);
+  return 0;
+}

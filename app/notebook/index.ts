@@ -1,0 +1,34 @@
+/**
+ * What notebooks import to show things: inline videos and stills, plotly figures,
+ * ground-truth trajectories, table rows, loss curves, and a short training run to show
+ * them on. Notebooks define nothing reusable; it lives here.
+ *
+ *   import { videoGridHtml, plotlyHtml, trajectoryFigure, sampleSummary } from './app/notebook/index.js';
+ */
+export {
+  DEFAULT_DISPLAY_WIDTH,
+  contactSheetHtml,
+  dataUri,
+  escapeHtml,
+  pngHtml,
+  sampleVideo,
+  videoGridHtml,
+  videoHtml,
+  type PngHtmlOptions,
+  type VideoGridItem,
+  type VideoHtmlOptions,
+} from '../../eval/figures/display.js';
+export {
+  PlotlyPage,
+  plotlyHtml,
+  plotlyLibraryPath,
+  plotlyLibrarySource,
+  type PlotlyConfig,
+  type PlotlyFigure,
+  type PlotlyLayout,
+  type PlotlyTrace,
+} from '../../eval/figures/plotly.js';
+export { lossFigure, movingAverage, readMetrics, type LossFigureOptions } from '../../eval/figures/loss-curve.js';
+export { QUICK_RUN_DEFAULTS, quickRun, type QuickRun, type QuickRunOptions } from './quick-run.js';
+export { sampleSummary, type SampleSummary } from './summary.js';
+export { cssRgb, staticShapes, trajectoryFigure, trajectoryTraces, type TrajectoryFigureOptions, type TrajectoryTraceOptions } from '../../eval/figures/trajectories.js';

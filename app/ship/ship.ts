@@ -1,0 +1,155 @@
+/**
+ * Turn a training run into a shipped model folder (src/model/model-folder.ts): the EMA
+ * weights of its latest (or a given) checkpoint at half precision, the config, a summary
+ * of the training log, the quality check of the shipped weights, and a model card.
+ *
+ *   shipModel({ run: 'runs/default', out: 'models/default', backend: 'native' });
+ *
+ * Written atomically: everything goes into a temporary folder beside `out`, the check runs
+ * on the weights as written there (so it measures the F16 weights users get), and only then
+ * is the folder renamed into place. A failure leaves `out` as it was.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../../base/errors.js';
+import { ensureWritableDir, fsyncDir, writeFileSynced } from '../../base/io/atomic.js';
+import { sha256 } from '../../base/io/hash.js';
+import { serializeSafetensors, type SafeTensor } from '../../base/io/safetensors.js';
+import { validateConfig } from '../../src/model/config.js';
+import { validateTextEncoderConfig } from '../../src/text/config.js';
+import { loadCheckpoint, type LoadedTensor } from '../../src/model/checkpoint.js';
+import type { TrainConfig } from '../../src/train/train-config.js';
+import { modelCard } from './model-card.js';
+import { MODEL_FILES, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFolderConfig } from '../../src/model/model-folder.js';
+import { CHECK_DEFAULTS, assertHeldOut, runQualityCheck, type CheckOptions, type QualityCheckResult } from '../../eval/check/quality-check.js';
+import { summarizeTraining } from './training-summary.js';
+import { GENERATE_DEFAULTS, loadPipeline } from '../../src/infer/pipeline.js';
+
+/** The largest weights file we commit to the repository. */
+export const MAX_SHIPPED_BYTES = 25_000_000;
+/** The largest finite half: weights beyond it cannot be stored at F16. */
+const F16_MAX = 65504;
+
+export interface ShipOptions {
+  /** The run folder (config.json, metrics.jsonl, checkpoints/). */
+  run: string;
+  /** A checkpoint folder of that run; its latest when omitted. */
+  checkpoint?: string;
+  out: string;
+  /** Replace an existing `out`. */
+  force?: boolean;
+  /** The backend in use, recorded as the hardware's. */
+  backend: string;
+  /** Run the quality check on the shipped weights (default true); its options. */
+  check?: boolean | CheckOptions;
+  onCheckProgress?: (done: number, total: number) => void;
+  /** The time shift the model folder recommends for sampling (generation.shift; default 1). */
+  shift?: number;
+  /** Hand-written notes on the training for the model card (markdown). */
+  notes?: string;
+}
+
+export interface ShipResult {
+  dir: string;
+  step: number;
+  parameters: number;
+  bytes: number;
+  check: QualityCheckResult | null;
+}
+
+export function shipModel(options: ShipOptions): ShipResult {
+  const out = options.out.replace(/[/\\]+$/, '');
+  if (fs.existsSync(out) && !options.force) throw new UserError(`${out} already exists; pass --force to replace it`);
+  if (!fs.existsSync(path.join(options.run, 'config.json'))) throw new UserError(`${options.run} is not a run folder (no config.json)`);
+  const ck = loadCheckpoint(options.checkpoint ?? options.run);
+  if (path.resolve(path.dirname(path.dirname(ck.path))) !== path.resolve(options.run)) throw new UserError(`checkpoint ${ck.path} is not one of run ${options.run}'s`);
+  const trainConfig = ck.config as TrainConfig;
+  const model = validateConfig(trainConfig.model as unknown as Record<string, unknown>);
+  const text = validateTextEncoderConfig(trainConfig.text as unknown as Record<string, unknown>);
+  const source = ck.ema ? 'ema' : 'weights';
+  const weights = serializeSafetensors(toHalf(ck.ema ?? ck.params, ck.path), { format: 'pt', source, step: String(ck.step) });
+  if (weights.length > MAX_SHIPPED_BYTES) throw new UserError(`the F16 weights are ${weights.length} bytes, over the ${MAX_SHIPPED_BYTES}-byte limit for a shipped model`);
+
+  const config: ModelFolderConfig = {
+    format: MODEL_FORMAT,
+    version: MODEL_FORMAT_VERSION,
+    model,
+    text,
+    objective: trainConfig.objective,
+    generation: { ...GENERATE_DEFAULTS, shift: options.shift ?? GENERATE_DEFAULTS.shift },
+    weights: {
+      file: MODEL_FILES.weights,
+      dtype: 'F16',
+      source,
+      parameters: Object.values(ck.ema ?? ck.params).reduce((sum, t) => sum + t.data.length, 0),
+      bytes: weights.length,
+      sha256: sha256(weights),
+    },
+  };
+  const training = summarizeTraining(options.run, ck.step, { backend: options.backend });
+  if (training.data.source) assertHeldOut(training.data.source);
+
+  const parent = path.dirname(out);
+  ensureWritableDir(parent);
+  // What an interrupted ship left beside `out` (one shipper per folder, as with checkpoints).
+  for (const entry of fs.readdirSync(parent)) {
+    if (entry.startsWith(`.${path.basename(out)}.tmp-`) || entry.startsWith(`.${path.basename(out)}.old-`)) fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
+  }
+  const staging = path.join(parent, `.${path.basename(out)}.tmp-${process.pid}`);
+  fs.mkdirSync(staging);
+  try {
+    const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
+    writeFileSynced(path.join(staging, MODEL_FILES.weights), weights);
+    writeFileSynced(path.join(staging, MODEL_FILES.config), json(config));
+    writeFileSynced(path.join(staging, MODEL_FILES.training), json(training));
+
+    let check: QualityCheckResult | null = null;
+    if (options.check !== false) {
+      const checkOptions = typeof options.check === 'object' ? options.check : {};
+      const pipe = loadPipeline(staging); // the F16 weights exactly as shipped
+      pipe.checkpoint = out;
+      try {
+        check = runQualityCheck(pipe, { ...checkOptions, onProgress: options.onCheckProgress });
+      } finally {
+        pipe.net.dit.dispose();
+        pipe.net.encoder.dispose();
+      }
+      writeFileSynced(path.join(staging, MODEL_FILES.check), json(check));
+    }
+    const n = check?.settings.n ?? CHECK_DEFAULTS.n;
+    const card = modelCard({
+      out,
+      config,
+      training,
+      check,
+      notes: options.notes,
+      shipCommand: `npx spacetime model ship --run ${options.run}${options.checkpoint ? ` --checkpoint ${options.checkpoint}` : ''} --out ${out}`,
+      checkCommand: `npx spacetime model check --checkpoint ${out} --n ${n} --seed ${check?.settings.seed ?? CHECK_DEFAULTS.seed} --out check.json`,
+    });
+    writeFileSynced(path.join(staging, MODEL_FILES.card), card);
+    fsyncDir(staging);
+
+    // Swap into place: the old folder (if any) is moved aside first and removed last.
+    const aside = path.join(parent, `.${path.basename(out)}.old-${process.pid}`);
+    if (fs.existsSync(out)) fs.renameSync(out, aside);
+    fs.renameSync(staging, out);
+    fs.rmSync(aside, { recursive: true, force: true });
+    fsyncDir(parent);
+    return { dir: out, step: ck.step, parameters: config.weights.parameters, bytes: weights.length, check };
+  } catch (err) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** The weights as F16 safetensors entries; a value a half cannot hold is refused by name. */
+function toHalf(tensors: Record<string, LoadedTensor>, from: string): Record<string, SafeTensor> {
+  const out: Record<string, SafeTensor> = {};
+  for (const [name, t] of Object.entries(tensors)) {
+    for (const x of t.data) {
+      if (!(Math.abs(x) <= F16_MAX)) throw new UserError(`${from}: weight "${name}" holds ${x}, which half precision cannot store`);
+    }
+    out[name] = { dtype: 'F16', shape: t.shape, data: t.data };
+  }
+  return out;
+}

@@ -1,0 +1,200 @@
+/**
+ * Text in, video out: load a shipped model folder (models/default: F16 weights) or a
+ * trained checkpoint (EMA weights when present), encode the prompt and the null caption,
+ * and run the guided sampler. The denoising loop itself is src/diffusion/generate.ts;
+ * this file only wires the pieces.
+ *
+ *   const pipe = loadPipeline('models/default');   // or 'runs/small', or one checkpoint folder
+ *   const videos = generateVideos(pipe, { prompt: 'a red ball bounces on the floor', seeds: [1] });
+ *   const more = generateBatch(pipe, { prompts: ['a red ball …', 'a blue square …'], seeds: [1, 1] });
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { sha256 } from '../../base/io/hash.js';
+import { UserError } from '../../base/errors.js';
+import { generate, type DenoisingModel } from '../diffusion/generate.js';
+import { createObjective } from '../diffusion/objective.js';
+import { createSampler } from '../diffusion/samplers/index.js';
+import { channelsFirstToFrames } from '../train/batches.js';
+import { EMA_FILE, loadCheckpoint, MODEL_FILE, restoreVariables } from '../model/checkpoint.js';
+import { buildTextToVideo, type TextToVideo } from '../model/video-model.js';
+import type { TextCondition } from '../model/dit.js';
+import type { TextEncoder } from '../text/encoder.js';
+import type { TrainConfig } from '../train/train-config.js';
+import { isModelFolder, readModelFolder, type GenerationDefaults } from '../model/model-folder.js';
+import { unknownWordsWarning } from '../text/tokenizer.js';
+import type { Video } from '../../base/video/index.js';
+import { checkGenerationSize, checkSteps, videosPerPass } from './generation-limits.js';
+
+/** What generation needs of a run's config (a TrainConfig has it; so does a model folder's). */
+export type PipelineConfig = Pick<TrainConfig, 'model' | 'text' | 'objective'>;
+
+export interface Pipeline {
+  net: TextToVideo;
+  config: PipelineConfig;
+  /** The folder the weights came from. */
+  checkpoint: string;
+  /** What generated files name the model by: the model folder's name, or RUN/step-N (never a full path). */
+  name?: string;
+  /** sha256 of the weights file the weights came from (recorded in every generated file); absent for weights built in memory. */
+  weightsSha256?: string;
+  step: number;
+  /** A shipped model's recommended sampling settings (GENERATE_DEFAULTS when absent). */
+  generation?: GenerationDefaults;
+  /** The same networks run by another runtime (src/onnx/runtime.ts), used instead of `net` when set. */
+  runtime?: NetworkRuntime;
+}
+
+/** What generation calls of the networks: the text encoder's two methods and the DiT's forward pass. */
+export interface NetworkRuntime extends Pick<TextEncoder, 'encode' | 'encodeUnconditional'> {
+  denoise: DenoisingModel<TextCondition>;
+}
+
+/**
+ * Build the model and text encoder of a shipped model folder, a checkpoint, or a run's
+ * latest checkpoint, and load its weights (a checkpoint's EMA weights unless `ema: false`;
+ * a model folder holds only the weights it shipped, F16 converted to float32).
+ */
+export function loadPipeline(modelOrCheckpoint: string, options: { ema?: boolean } = {}): Pipeline {
+  if (isModelFolder(modelOrCheckpoint)) {
+    const { config, weights } = readModelFolder(modelOrCheckpoint);
+    const net = buildTextToVideo(config.model, config.text, 0);
+    restoreVariables(net.params, weights, 'model weights');
+    const name = path.basename(path.resolve(modelOrCheckpoint));
+    return { net, config, checkpoint: modelOrCheckpoint, name, weightsSha256: config.weights.sha256, step: -1, generation: config.generation };
+  }
+  const ck = loadCheckpoint(modelOrCheckpoint);
+  const config = ck.config as TrainConfig;
+  if (!config?.model || !config?.text) throw new UserError(`${ck.path} has no model config (state.json): not a spacetime checkpoint`);
+  const net = buildTextToVideo(config.model, config.text, 0);
+  const useEma = options.ema !== false && ck.ema !== undefined;
+  restoreVariables(net.params, useEma ? ck.ema! : ck.params, useEma ? 'EMA weights' : 'weights');
+  const name = `${path.basename(path.dirname(path.dirname(path.resolve(ck.path))))}/${path.basename(ck.path)}`; // RUN/step-N
+  const weightsSha256 = sha256(fs.readFileSync(path.join(ck.path, useEma ? EMA_FILE : MODEL_FILE)));
+  return { net, config, checkpoint: ck.path, name, weightsSha256, step: ck.step };
+}
+
+export interface GenerateRequest {
+  prompt: string;
+  /** One video per seed. */
+  seeds: number[];
+  steps?: number;
+  guidance?: number;
+  sampler?: string;
+  /** SD3's time shift of the sampler's grid (1 = the uniform grid); defaults to the model's. */
+  shift?: number;
+  /** Clip size; defaults to the training clip. */
+  frames?: number;
+  height?: number;
+  width?: number;
+  fps?: number;
+  /** Called with a warning line (unknown words). */
+  warn?: (line: string) => void;
+  /** At most this many videos through the model at once (default: as many as fit, `videosPerPass`). */
+  maxVideosPerPass?: number;
+  onStep?: (step: number, steps: number) => void;
+}
+
+export const GENERATE_DEFAULTS = { steps: 25, guidance: 3, sampler: 'heun', fps: 10, shift: 1 };
+
+/** One video per seed of one prompt, sampled as one batch. */
+export function generateVideos(pipe: Pipeline, request: GenerateRequest): Video[] {
+  const { prompt, seeds, ...rest } = request;
+  return generateBatch(pipe, { ...rest, prompts: seeds.map(() => prompt), seeds });
+}
+
+/** Like GenerateRequest, with one prompt per video. */
+export interface BatchRequest extends Omit<GenerateRequest, 'prompt'> {
+  /** prompts[b] is video b's prompt, seeds[b] its seed. */
+  prompts: string[];
+}
+
+/**
+ * Videos for several prompts (prompts[b] with seeds[b]). They go through the model in groups
+ * that fit memory (`videosPerPass`); a seed's noise does not depend on the group, so each
+ * video is the one `generateVideos` makes for its prompt and seed alone (bit-identical on the
+ * backends we have). Steps and clip size are checked first (generation-limits.ts).
+ */
+export function generateBatch(pipe: Pipeline, request: BatchRequest): Video[] {
+  const { model } = pipe.config;
+  const defaults = pipe.generation ?? GENERATE_DEFAULTS;
+  const T = request.frames ?? model.frames;
+  const H = request.height ?? model.height;
+  const W = request.width ?? model.width;
+  if (request.prompts.length !== request.seeds.length) throw new Error(`${request.prompts.length} prompts for ${request.seeds.length} seeds`);
+  const steps = request.steps ?? defaults.steps;
+  const guidance = request.guidance ?? defaults.guidance;
+  checkSteps(steps);
+  checkGenerationSize(model, T, H, W, guidance !== 1);
+  const cap = request.maxVideosPerPass ?? Infinity;
+  if (!(cap >= 1)) throw new Error(`maxVideosPerPass must be at least 1, got ${cap}`);
+  const group = Math.floor(Math.min(videosPerPass(model, T, H, W, guidance !== 1), cap));
+  const videos: Video[] = [];
+  for (let first = 0; first < request.seeds.length; first += group) {
+    const last = Math.min(first + group, request.seeds.length);
+    const pass = { prompts: request.prompts.slice(first, last), seeds: request.seeds.slice(first, last) };
+    // Progress counts every group's steps: group k's step i is overall step k·steps + i.
+    const onStep = request.onStep && ((i: number) => request.onStep!((first / group) * steps + i, Math.ceil(request.seeds.length / group) * steps));
+    videos.push(...generateGroup(pipe, { ...request, ...pass, steps, guidance, frames: T, height: H, width: W, onStep }));
+  }
+  return videos;
+}
+
+/** One group of videos through the sampler as one batch (sizes already checked). */
+function generateGroup(pipe: Pipeline, request: BatchRequest & { steps: number; guidance: number; frames: number; height: number; width: number }): Video[] {
+  const defaults = pipe.generation ?? GENERATE_DEFAULTS;
+  const { frames: T, height: H, width: W } = request;
+  const B = request.seeds.length;
+  const encoder = pipe.runtime ?? pipe.net.encoder;
+  const text = encoder.encode(request.prompts);
+  const warning = unknownWordsWarning(text.unknown);
+  if (warning) request.warn?.(warning);
+  const uncond = encoder.encodeUnconditional(B);
+  const objective = createObjective(pipe.config.objective);
+  const x = generate({
+    // Each pass in its own tidy: its activations are freed as soon as it returns (half the peak memory with heun).
+    model: pipe.runtime?.denoise ?? ((xt, t, cond) => tf.tidy(() => pipe.net.dit.forward(xt as tf.Tensor5D, t, cond))),
+    cond: { pooled: text.pooled, tokens: text.tokens, mask: text.mask },
+    uncond: { pooled: uncond.pooled, tokens: uncond.tokens, mask: uncond.mask },
+    shape: [B, 3, T, H, W],
+    steps: request.steps,
+    guidance: request.guidance,
+    sampler: createSampler(request.sampler ?? defaults.sampler),
+    shift: request.shift ?? defaults.shift ?? 1,
+    objective,
+    seed: request.seeds,
+    onStep: request.onStep,
+  });
+  const values = x.dataSync() as Float32Array;
+  tf.dispose([x, text.pooled, text.tokens, text.mask, uncond.pooled, uncond.tokens, uncond.mask]);
+  const per = 3 * T * H * W;
+  return request.seeds.map((_, b) => ({
+    frames: channelsFirstToFrames(values, T, H, W, b * per),
+    numFrames: T,
+    height: H,
+    width: W,
+    fps: request.fps ?? defaults.fps,
+  }));
+}
+
+/** K videos side by side in one (a grid of ⌈√K⌉ columns, 1-pixel dark gaps). */
+export function videoGrid(videos: Video[]): Video {
+  const [first] = videos;
+  const cols = Math.ceil(Math.sqrt(videos.length));
+  const rows = Math.ceil(videos.length / cols);
+  const gap = 1;
+  const width = cols * first.width + (cols - 1) * gap;
+  const height = rows * first.height + (rows - 1) * gap;
+  const frames = new Uint8Array(first.numFrames * height * width * 3);
+  videos.forEach((v, k) => {
+    const [r, c] = [Math.floor(k / cols), k % cols];
+    for (let t = 0; t < v.numFrames; t++)
+      for (let y = 0; y < v.height; y++) {
+        const from = ((t * v.height + y) * v.width) * 3;
+        const to = ((t * height + r * (v.height + gap) + y) * width + c * (v.width + gap)) * 3;
+        frames.set(v.frames.subarray(from, from + v.width * 3), to);
+      }
+  });
+  return { frames, numFrames: first.numFrames, height, width, fps: first.fps };
+}
