@@ -12,14 +12,14 @@ import { PlotlyPage } from '../../eval/figures/plotly.js';
 import { generateVideos, videoGrid } from '../../src/infer/pipeline.js';
 import { writeMp4 } from '../../base/video/index.js';
 import type { Ema } from '../../src/train/ema.js';
-import type { TextToVideo } from '../../src/model/video-model.js';
+import type { VideoModel } from '../../src/model/video-model.js';
 import type { TrainConfig } from '../../src/train/train-config.js';
 
 /** Sampling settings for the previews: cheap, so they do not slow training much. */
 const PREVIEW = { steps: 12, guidance: 3, sampler: 'heun', seed: 0 };
 
 /** Write samples/step-N.mp4 from the EMA weights, then restore the training weights. */
-export async function writeSamples(runDir: string, step: number, net: TextToVideo, ema: Ema, config: TrainConfig, prompts: string[]): Promise<string> {
+export async function writeSamples(runDir: string, step: number, net: VideoModel, ema: Ema, config: TrainConfig, prompts: string[]): Promise<string> {
   const saved = Object.fromEntries(Object.entries(net.params).map(([name, v]) => [name, tf.keep(v.clone())]));
   try {
     for (const [name, v] of Object.entries(net.params)) v.assign(ema.shadow[name]);

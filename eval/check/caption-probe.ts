@@ -20,7 +20,7 @@ import { Rng } from '../../base/rng.js';
 import { createObjective } from '../../src/diffusion/objective.js';
 import { gaussian } from '../../src/diffusion/noise.js';
 import { UserError } from '../../base/errors.js';
-import { framesToChannelsFirst } from '../../src/train/batches.js';
+import { framesToChannelsFirst } from '../../src/model/video-codec.js';
 import { swapWords } from '../../src/text/swaps.js';
 import type { Pipeline } from '../../src/infer/pipeline.js';
 

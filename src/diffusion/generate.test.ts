@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../base/rng.js';
 import { UserError } from '../../base/errors.js';
 import { resolveConfig } from '../model/config.js';
-import { DiT, type TextCondition } from '../model/dit.js';
+import { DiT, type Condition } from '../model/dit.js';
 import { concatBatch, generate, type GenerateOptions } from './generate.js';
 import { gaussian, noiseForSeeds } from './noise.js';
 import { rectifiedFlow, vPrediction } from './objective.js';
@@ -19,11 +19,11 @@ const model = new DiT(config, 0);
 Object.values(model.params).forEach((p, k) => {
   if (tf.tidy(() => tf.max(tf.abs(p)).dataSync()[0]) === 0) p.assign(gaussian(p.shape, Rng.from(`wake/${k}`)).mul(0.05));
 });
-const forward = (x: tf.Tensor, t: tf.Tensor1D, text: TextCondition) => model.forward(x as tf.Tensor5D, t, text);
+const forward = (x: tf.Tensor, t: tf.Tensor1D, text: Condition) => model.forward(x as tf.Tensor5D, t, text);
 
 const B = 2;
 const L = 3;
-const text = (key: string, fill?: number): TextCondition => ({
+const text = (key: string, fill?: number): Condition => ({
   pooled: (fill === undefined ? gaussian([B, config.textDim], Rng.from(`${key}/pooled`)) : tf.fill([B, config.textDim], fill)) as tf.Tensor2D,
   tokens: gaussian([B, L, config.textDim], Rng.from(`${key}/tokens`)) as tf.Tensor3D,
   mask: tf.tensor2d([1, 1, 0, 1, 0, 0], [B, L]),
@@ -31,7 +31,7 @@ const text = (key: string, fill?: number): TextCondition => ({
 const cond = text('a red ball');
 const uncond = text('');
 
-const base: GenerateOptions<TextCondition> = {
+const base: GenerateOptions<Condition> = {
   model: forward,
   cond,
   uncond,
@@ -42,13 +42,13 @@ const base: GenerateOptions<TextCondition> = {
   objective: rectifiedFlow(),
   seed: 1,
 };
-const run = (options: Partial<GenerateOptions<TextCondition>>) => generate({ ...base, ...options }).dataSync() as Float32Array;
+const run = (options: Partial<GenerateOptions<Condition>>) => generate({ ...base, ...options }).dataSync() as Float32Array;
 const bytes = (values: Float32Array) => Buffer.from(values.buffer, values.byteOffset, values.byteLength);
 
 describe('generate', () => {
   it('guidance 1 is exactly the conditional model: no unconditional pass, same bits as a hand-written loop', () => {
     const batches: number[] = [];
-    const counting = (x: tf.Tensor, t: tf.Tensor1D, c: TextCondition) => (batches.push(x.shape[0]), forward(x, t, c));
+    const counting = (x: tf.Tensor, t: tf.Tensor1D, c: Condition) => (batches.push(x.shape[0]), forward(x, t, c));
     const poisoned = text('', NaN); // would turn the output to NaN if it were used
     const guided = run({ model: counting, guidance: 1, uncond: poisoned, sampler: createSampler('euler') });
     expect(batches).toEqual([B, B, B]);
@@ -65,7 +65,7 @@ describe('generate', () => {
 
   it('guidance 0 is exactly the unconditional model, from one batched call of cond and uncond', () => {
     const batches: number[] = [];
-    const counting = (x: tf.Tensor, t: tf.Tensor1D, c: TextCondition) => (batches.push(x.shape[0]), forward(x, t, c));
+    const counting = (x: tf.Tensor, t: tf.Tensor1D, c: Condition) => (batches.push(x.shape[0]), forward(x, t, c));
     const unguided = run({ model: counting, guidance: 0 });
     expect(batches).toEqual([2 * B, 2 * B, 2 * B, 2 * B, 2 * B, 2 * B]); // Heun: 2 calls a step
     expect(bytes(unguided).equals(bytes(run({ guidance: 1, cond: uncond })))).toBe(true);
@@ -116,7 +116,7 @@ describe('generate', () => {
   });
 });
 
-function sliced(c: TextCondition, row: number): TextCondition {
+function sliced(c: Condition, row: number): Condition {
   return { pooled: c.pooled.slice(row, 1), tokens: c.tokens?.slice(row, 1), mask: c.mask?.slice(row, 1) };
 }
 

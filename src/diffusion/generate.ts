@@ -20,13 +20,13 @@ import { noiseForSeeds } from './noise.js';
 import { rectifiedFlow, type Objective } from './objective.js';
 import { shiftTimesteps, type ProbabilityFlow, type Sampler } from './samplers/sampler.js';
 
-/** A model's conditioning: named tensors with the batch on axis 0 (e.g. the DiT's TextCondition). */
-export type Condition<C> = { [K in keyof C]?: tf.Tensor };
+/** Named tensors with the batch on axis 0 (e.g. the DiT's Condition): what guidance stacks and slices. */
+export type Batched<C> = { [K in keyof C]?: tf.Tensor };
 
 /** model(x_t [B, …], model time [B], conditioning) → output in the objective's parameterisation. */
 export type DenoisingModel<C> = (x: tf.Tensor, t: tf.Tensor1D, cond: C) => tf.Tensor;
 
-export interface GenerateOptions<C extends Condition<C>> {
+export interface GenerateOptions<C extends Batched<C>> {
   model: DenoisingModel<C>;
   /** Conditioning for the prompt, batch B. */
   cond: C;
@@ -50,7 +50,7 @@ export interface GenerateOptions<C extends Condition<C>> {
 }
 
 /** Sample from the model: [B, …] of `shape`, bit-identical for the same seed, model and backend. */
-export function generate<C extends Condition<C>>(options: GenerateOptions<C>): tf.Tensor {
+export function generate<C extends Batched<C>>(options: GenerateOptions<C>): tf.Tensor {
   const { model, cond, uncond, shape, steps, guidance, sampler, shift = 1, objective = rectifiedFlow(), onStep } = options;
   if (!Number.isInteger(steps) || steps < 1) throw new UserError(`steps must be a positive integer, got ${steps}`);
   if (!Number.isFinite(guidance)) throw new UserError(`guidance must be a finite number, got ${guidance}`);
@@ -98,7 +98,7 @@ export function generate<C extends Condition<C>>(options: GenerateOptions<C>): t
 }
 
 /** Each tensor of `a` followed by the same tensor of `b`, along the batch axis. */
-export function concatBatch<C extends Condition<C>>(a: C, b: C): C {
+export function concatBatch<C extends Batched<C>>(a: C, b: C): C {
   const out: Record<string, tf.Tensor> = {};
   for (const [key, tensor] of Object.entries(a) as [string, tf.Tensor | undefined][]) {
     if (!tensor) continue;

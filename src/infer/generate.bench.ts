@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { useBackend } from '../../base/compute/backend.js';
 import { createObjective } from '../diffusion/objective.js';
 import { resolveConfig } from '../model/config.js';
-import { buildTextToVideo } from '../model/video-model.js';
+import { buildVideoModel } from '../model/video-model.js';
 import { resolveTextEncoderConfig } from '../text/config.js';
 import { benchFlag as flag } from '../../base/compute/spec-backends.js';
 import { DEFAULT_MODEL_DIR, defaultModelDir } from '../model/model-folder.js';
@@ -24,7 +24,7 @@ function pipeline(): { pipe: Pipeline; model: string } {
   const dir = defaultModelDir();
   if (fs.existsSync(dir)) return { pipe: loadPipeline(dir), model: DEFAULT_MODEL_DIR };
   const model = resolveConfig('small');
-  const net = buildTextToVideo(model, resolveTextEncoderConfig('small'), 0);
+  const net = buildVideoModel(model, resolveTextEncoderConfig('small'), 0);
   const config = { model, text: resolveTextEncoderConfig('small'), objective: 'rectified-flow' as const };
   return { pipe: { net, config, checkpoint: '(fresh small)', step: 0 }, model: `fresh small preset (untrained: no ${DEFAULT_MODEL_DIR} yet)` };
 }

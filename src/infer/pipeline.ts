@@ -16,22 +16,21 @@ import { UserError } from '../../base/errors.js';
 import { generate, type DenoisingModel } from '../diffusion/generate.js';
 import { createObjective } from '../diffusion/objective.js';
 import { createSampler } from '../diffusion/samplers/index.js';
-import { channelsFirstToFrames } from '../train/batches.js';
 import { EMA_FILE, loadCheckpoint, MODEL_FILE, restoreVariables } from '../model/checkpoint.js';
-import { buildTextToVideo, type TextToVideo } from '../model/video-model.js';
-import type { TextCondition } from '../model/dit.js';
+import { PIXELS } from '../model/video-codec.js';
+import { buildVideoModel, type NetworkConfig, type VideoModel } from '../model/video-model.js';
+import type { Condition } from '../model/dit.js';
 import type { TextEncoder } from '../text/encoder.js';
-import type { TrainConfig } from '../train/train-config.js';
 import { isModelFolder, readModelFolder, type GenerationDefaults } from '../model/model-folder.js';
 import { unknownWordsWarning } from '../text/tokenizer.js';
 import type { Video } from '../../base/video/index.js';
 import { checkGenerationSize, checkSteps, videosPerPass } from './generation-limits.js';
 
 /** What generation needs of a run's config (a TrainConfig has it; so does a model folder's). */
-export type PipelineConfig = Pick<TrainConfig, 'model' | 'text' | 'objective'>;
+export type PipelineConfig = NetworkConfig;
 
 export interface Pipeline {
-  net: TextToVideo;
+  net: VideoModel;
   config: PipelineConfig;
   /** The folder the weights came from. */
   checkpoint: string;
@@ -48,7 +47,7 @@ export interface Pipeline {
 
 /** What generation calls of the networks: the text encoder's two methods and the DiT's forward pass. */
 export interface NetworkRuntime extends Pick<TextEncoder, 'encode' | 'encodeUnconditional'> {
-  denoise: DenoisingModel<TextCondition>;
+  denoise: DenoisingModel<Condition>;
 }
 
 /**
@@ -59,15 +58,15 @@ export interface NetworkRuntime extends Pick<TextEncoder, 'encode' | 'encodeUnco
 export function loadPipeline(modelOrCheckpoint: string, options: { ema?: boolean } = {}): Pipeline {
   if (isModelFolder(modelOrCheckpoint)) {
     const { config, weights } = readModelFolder(modelOrCheckpoint);
-    const net = buildTextToVideo(config.model, config.text, 0);
+    const net = buildVideoModel(config.model, config.text, 0);
     restoreVariables(net.params, weights, 'model weights');
     const name = path.basename(path.resolve(modelOrCheckpoint));
     return { net, config, checkpoint: modelOrCheckpoint, name, weightsSha256: config.weights.sha256, step: -1, generation: config.generation };
   }
   const ck = loadCheckpoint(modelOrCheckpoint);
-  const config = ck.config as TrainConfig;
+  const config = ck.config as NetworkConfig;
   if (!config?.model || !config?.text) throw new UserError(`${ck.path} has no model config (state.json): not a spacetime checkpoint`);
-  const net = buildTextToVideo(config.model, config.text, 0);
+  const net = buildVideoModel(config.model, config.text, 0);
   const useEma = options.ema !== false && ck.ema !== undefined;
   restoreVariables(net.params, useEma ? ck.ema! : ck.params, useEma ? 'EMA weights' : 'weights');
   const name = `${path.basename(path.dirname(path.dirname(path.resolve(ck.path))))}/${path.basename(ck.path)}`; // RUN/step-N
@@ -157,7 +156,7 @@ function generateGroup(pipe: Pipeline, request: BatchRequest & { steps: number; 
     model: pipe.runtime?.denoise ?? ((xt, t, cond) => tf.tidy(() => pipe.net.dit.forward(xt as tf.Tensor5D, t, cond))),
     cond: { pooled: text.pooled, tokens: text.tokens, mask: text.mask },
     uncond: { pooled: uncond.pooled, tokens: uncond.tokens, mask: uncond.mask },
-    shape: [B, 3, T, H, W],
+    shape: [B, ...PIXELS.modelShape([T, H, W])],
     steps: request.steps,
     guidance: request.guidance,
     sampler: createSampler(request.sampler ?? defaults.sampler),
@@ -166,16 +165,9 @@ function generateGroup(pipe: Pipeline, request: BatchRequest & { steps: number; 
     seed: request.seeds,
     onStep: request.onStep,
   });
-  const values = x.dataSync() as Float32Array;
+  const clips = PIXELS.decode(x as tf.Tensor5D);
   tf.dispose([x, text.pooled, text.tokens, text.mask, uncond.pooled, uncond.tokens, uncond.mask]);
-  const per = 3 * T * H * W;
-  return request.seeds.map((_, b) => ({
-    frames: channelsFirstToFrames(values, T, H, W, b * per),
-    numFrames: T,
-    height: H,
-    width: W,
-    fps: request.fps ?? defaults.fps,
-  }));
+  return clips.map((frames) => ({ frames, numFrames: T, height: H, width: W, fps: request.fps ?? defaults.fps }));
 }
 
 /** K videos side by side in one (a grid of ⌈√K⌉ columns, 1-pixel dark gaps). */

@@ -9,7 +9,7 @@
  * weight is [out, in] as in PyTorch, so checkpoints map one to one).
  *
  *   const model = new DiT(resolveConfig('small'), 0);
- *   const v = model.forward(xt, t, { pooled, tokens, mask }); // [B, C, T, H, W]
+ *   const v = model.forward(xt, t, { pooled, tokens, mask }); // [B, C, T, H, W]; the condition (Condition)
  *
  * Shapes: B batch, C channels, T×H×W video, N tokens, P = C·pt·ph·pw values per token,
  * D hidden, h heads, L text tokens, E text width.
@@ -19,8 +19,12 @@ import { attention } from '../../kernels/attention/tfjs.js';
 import { patchify, unpatchify } from '../../kernels/patch-embed/tfjs.js';
 import type { DiTConfig } from './config.js';
 
-/** The text the model is conditioned on (from the text encoder). */
-export interface TextCondition {
+/**
+ * What the model is conditioned on, each tensor with the batch on axis 0 (so guidance can
+ * stack and slice it): the prompt, from the text encoder. Given frames join it here when the
+ * model learns to take them.
+ */
+export interface Condition {
   /** [B, E] pooled text embedding (feeds adaLN with the timestep). */
   pooled: tf.Tensor2D;
   /** [B, L, E] token embeddings, for cross-attention. */
@@ -202,7 +206,7 @@ export class DiT {
     return tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [B, N, D]); // [B, N, D]
   }
 
-  private block(i: number, x: tf.Tensor, c: tf.Tensor, text: TextCondition): tf.Tensor {
+  private block(i: number, x: tf.Tensor, c: tf.Tensor, cond: Condition): tf.Tensor {
     const b = `blocks.${i}`;
     const D = this.config.hidden;
     const [shift1, scale1, gate1, shift2, scale2, gate2] = tf.split(this.lin(`${b}.ada`, silu(c)), 6, 1); // 6 × [B, D]
@@ -210,10 +214,10 @@ export class DiT {
     const [q, k, v] = tf.split(qkv, [D, D, D], 2); // 3 × [B, N, D]
     const attn = this.lin(`${b}.attn.proj`, this.heads(q, k, v)); // [B, N, D]
     x = tf.add(x, tf.mul(tf.expandDims(gate1, 1), attn)); // [B, N, D]
-    if (this.config.crossAttention && text.tokens) {
+    if (this.config.crossAttention && cond.tokens) {
       const q2 = this.lin(`${b}.cross.q`, layerNorm(x)); // [B, N, D]
-      const [k2, v2] = tf.split(this.lin(`${b}.cross.kv`, text.tokens), 2, 2); // 2 × [B, L, D]
-      x = tf.add(x, this.lin(`${b}.cross.proj`, this.heads(q2, k2, v2, text.mask))); // [B, N, D]
+      const [k2, v2] = tf.split(this.lin(`${b}.cross.kv`, cond.tokens), 2, 2); // 2 × [B, L, D]
+      x = tf.add(x, this.lin(`${b}.cross.proj`, this.heads(q2, k2, v2, cond.mask))); // [B, N, D]
     }
     const hidden = gelu(this.lin(`${b}.fc1`, modulate(layerNorm(x), shift2, scale2))); // [B, N, rD]
     return tf.add(x, tf.mul(tf.expandDims(gate2, 1), this.lin(`${b}.fc2`, hidden))); // [B, N, D]
@@ -223,16 +227,16 @@ export class DiT {
    * Predict the diffusion target for noisy videos `x` [B, C, T, H, W] at times `t` [B]
    * (the rectified-flow velocity or v, per the objective it was trained with).
    */
-  forward(x: tf.Tensor5D, t: tf.Tensor1D, text: TextCondition): tf.Tensor5D {
+  forward(x: tf.Tensor5D, t: tf.Tensor1D, cond: Condition): tf.Tensor5D {
     const [B, C, T, H, W] = x.shape;
     const [pt, ph, pw] = this.config.patch;
     const tokens = patchify(x, this.config.patch); // [B, N, P]
     const pos = this.positionsFor(T / pt, H / ph, W / pw); // [N, D]
     let h = tf.add(this.lin('x_embed', tokens), pos); // [B, N, D]
     const temb = this.lin('t_embed.2', silu(this.lin('t_embed.0', timestepFeatures(t, this.config.timestepFeatures)))); // [B, D]
-    const yemb = this.lin('y_embed.2', silu(this.lin('y_embed.0', text.pooled))); // [B, D]
+    const yemb = this.lin('y_embed.2', silu(this.lin('y_embed.0', cond.pooled))); // [B, D]
     const c = tf.add(temb, yemb); // [B, D]
-    for (let i = 0; i < this.config.depth; i++) h = this.block(i, h, c, text); // [B, N, D]
+    for (let i = 0; i < this.config.depth; i++) h = this.block(i, h, c, cond); // [B, N, D]
     const [shift, scale] = tf.split(this.lin('ada_f', silu(c)), 2, 1); // 2 × [B, D]
     const out = this.lin('out', modulate(layerNorm(h), shift, scale)); // [B, N, P]
     return unpatchify(out, [C, T, H, W], this.config.patch) as tf.Tensor5D; // [B, C, T, H, W]

@@ -20,7 +20,7 @@ import { MODEL_TIME_SCALE } from '../diffusion/objective.js';
 import { UserError } from '../../base/errors.js';
 import { ensureWritableDir, fsyncDir, writeFileSynced } from '../../base/io/atomic.js';
 import { sha256 } from '../../base/io/hash.js';
-import type { TextToVideo } from '../model/video-model.js';
+import type { VideoModel } from '../model/video-model.js';
 import { ditGraph, type Clip } from './export-dit.js';
 import { textEncoderGraph } from './export-text.js';
 import type { GraphBuilder, TensorSpec } from './graph.js';
@@ -67,7 +67,7 @@ export interface ExportOptions {
 }
 
 /** Both networks as ONNX bytes with their descriptions (nothing written). */
-export function exportNetworks(net: TextToVideo, options: ExportOptions): Record<NetworkName, ExportedNetwork> {
+export function exportNetworks(net: VideoModel, options: ExportOptions): Record<NetworkName, ExportedNetwork> {
   const model = net.dit.config;
   const text = net.encoder.config;
   const clip = options.clip ?? { frames: model.frames, height: model.height, width: model.width };

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { benchFlag as flag } from '../../base/compute/spec-backends.js';
 import { useBackend } from '../../base/compute/backend.js';
 import { resolveConfig } from '../model/config.js';
-import { buildTextToVideo } from '../model/video-model.js';
+import { buildVideoModel } from '../model/video-model.js';
 import { DEFAULT_MODEL_DIR, defaultModelDir } from '../model/model-folder.js';
 import { GENERATE_DEFAULTS, generateVideos, loadPipeline, type Pipeline } from '../infer/pipeline.js';
 import { resolveTextEncoderConfig } from '../text/config.js';
@@ -28,7 +28,7 @@ function pipeline(): { pipe: Pipeline; model: string } {
   if (fs.existsSync(dir)) return { pipe: loadPipeline(dir), model: DEFAULT_MODEL_DIR };
   const model = resolveConfig('small');
   const text = resolveTextEncoderConfig('small');
-  const pipe: Pipeline = { net: buildTextToVideo(model, text, 0), config: { model, text, objective: 'rectified-flow' }, checkpoint: '(fresh small)', step: 0 };
+  const pipe: Pipeline = { net: buildVideoModel(model, text, 0), config: { model, text, objective: 'rectified-flow' }, checkpoint: '(fresh small)', step: 0 };
   return { pipe, model: `fresh small preset (untrained: no ${DEFAULT_MODEL_DIR} yet)` };
 }
 

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../base/compute/backend.js';
 import { UserError } from '../../base/errors.js';
 import { resolveConfig } from '../model/config.js';
-import { buildTextToVideo, type TextToVideo } from '../model/video-model.js';
+import { buildVideoModel, type VideoModel } from '../model/video-model.js';
 import { defaultModelDir } from '../model/model-folder.js';
 import { generateVideos, loadPipeline, type Pipeline } from '../infer/pipeline.js';
 import { resolveTextEncoderConfig } from '../text/config.js';
@@ -45,8 +45,8 @@ function relativeError(onnx: ArrayLike<number>, reference: ArrayLike<number>): n
 }
 
 /** The tiny preset with seeded weights; the zero-initialised layers (adaLN, output, cross-attention out) made non-zero. */
-function tinyNetwork(overrides: Record<string, unknown> = {}): TextToVideo {
-  const net = buildTextToVideo(resolveConfig('tiny', overrides), resolveTextEncoderConfig('tiny'), 3);
+function tinyNetwork(overrides: Record<string, unknown> = {}): VideoModel {
+  const net = buildVideoModel(resolveConfig('tiny', overrides), resolveTextEncoderConfig('tiny'), 3);
   Object.values(net.params).forEach((v, k) => {
     if (tf.tidy(() => tf.max(tf.abs(v)).dataSync()[0]) === 0) v.assign(tf.randomNormal(v.shape, 0, 0.1, 'float32', 200 + k));
   });
@@ -68,7 +68,7 @@ async function runFile(dir: string, name: NetworkName, feeds: Record<string, ort
 const f32 = (t: tf.Tensor) => new ort.Tensor('float32', Float32Array.from(t.dataSync()), t.shape);
 
 /** Each exported file on its own against the tfjs networks, for a batch of `B` prompts/videos. */
-async function checkParity(net: TextToVideo, dir: string, B: number): Promise<void> {
+async function checkParity(net: VideoModel, dir: string, B: number): Promise<void> {
   const prompts = PROMPTS.slice(0, B);
   const text = net.encoder.encode(prompts);
   const L = net.encoder.config.maxLength;
@@ -174,7 +174,7 @@ describe('export-onnx', () => {
 });
 
 describe('--runtime onnx', () => {
-  const pipelineOf = (net: TextToVideo): Pipeline => ({
+  const pipelineOf = (net: VideoModel): Pipeline => ({
     net,
     config: { model: net.dit.config, text: net.encoder.config, objective: 'rectified-flow' },
     checkpoint: 'tiny-seeded',

@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../base/errors.js';
-import type { TextToVideo } from '../model/video-model.js';
+import type { VideoModel } from '../model/video-model.js';
 import type { TextEncoderConfig } from '../text/config.js';
 import type { EncodedText, TextEmbedding } from '../text/encoder.js';
 import { encode as tokenize, nullSequence, packRows, type EncodedPrompt } from '../text/tokenizer.js';
@@ -35,7 +35,7 @@ export function parseRuntime(value: string | undefined, exitCode = 2): RuntimeNa
 
 /** What a loaded pipeline (src/infer/pipeline.ts) offers to be exported from. */
 export interface LoadedNetwork {
-  net: TextToVideo;
+  net: VideoModel;
   config: { objective: string };
   /** The folder the weights came from. */
   checkpoint: string;
@@ -82,7 +82,7 @@ export class OnnxTextToVideo {
   }
 
   /** Export a loaded tfjs network in memory and open it. */
-  static fromNetwork(net: TextToVideo, exportOptions: ExportOptions, options: SessionOptions = {}): OnnxTextToVideo {
+  static fromNetwork(net: VideoModel, exportOptions: ExportOptions, options: SessionOptions = {}): OnnxTextToVideo {
     return OnnxTextToVideo.open(exportNetworks(net, exportOptions), options);
   }
 

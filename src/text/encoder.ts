@@ -27,7 +27,7 @@ import { attention } from '../../kernels/attention/tfjs.js';
 import type { TextEncoderConfig } from './config.js';
 import { encode as tokenize, nullSequence, packRows, type EncodedPrompt } from './tokenizer.js';
 
-/** What the DiT is conditioned on (structurally its TextCondition, all three present). */
+/** What the DiT is conditioned on (structurally its Condition, all three present). */
 export interface TextEmbedding {
   /** [B, L, E] token embeddings; exactly zero at padded positions. */
   tokens: tf.Tensor3D;

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeDataset } from '../../datasets/make.js';
 import { parseSelection } from '../../datasets/selection.js';
 import { WorldDataset } from '../../datasets/shards.js';
-import { BatchStream, channelsFirstToFrames, framesToChannelsFirst } from './batches.js';
+import { channelsFirstToFrames, framesToChannelsFirst } from '../model/video-codec.js';
+import { BatchStream } from './batches.js';
 
 await tf.setBackend('cpu');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-batches-'));

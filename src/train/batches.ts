@@ -1,7 +1,7 @@
 /**
  * Training batches from a world dataset: a seeded permutation per epoch, so the order is
  * a pure function of (seed, epoch) and a run resumes exactly from its cursor. Frames
- * become [B, C, T, H, W] floats in [−1, 1].
+ * become [B, C, T, H, W] floats in [−1, 1] (the pixel layout of ../model/video-codec.ts).
  *
  *   const batches = new BatchStream(new WorldDataset('data/id'), { batchSize: 8, seed: 1 });
  *   const { video, captions } = batches.next(); // video: tf.Tensor5D
@@ -9,34 +9,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../base/rng.js';
 import type { WorldDataset } from '../../datasets/shards.js';
+import { framesToChannelsFirst } from '../model/video-codec.js';
 
 export interface BatchCursor {
   epoch: number;
   /** Index into the epoch's permutation of the next sample. */
   position: number;
-}
-
-/** uint8 RGB frames [T][H][W][3] → floats in [−1, 1] laid out [C][T][H][W]. */
-export function framesToChannelsFirst(frames: Uint8Array, T: number, H: number, W: number, out: Float32Array, offset = 0): void {
-  const plane = T * H * W;
-  for (let p = 0; p < plane; p++) {
-    out[offset + p] = frames[3 * p] / 127.5 - 1;
-    out[offset + plane + p] = frames[3 * p + 1] / 127.5 - 1;
-    out[offset + 2 * plane + p] = frames[3 * p + 2] / 127.5 - 1;
-  }
-}
-
-/** [C][T][H][W] floats in [−1, 1] → uint8 RGB [T][H][W][3] (clamped, rounded). */
-export function channelsFirstToFrames(values: Float32Array, T: number, H: number, W: number, offset = 0): Uint8Array {
-  const plane = T * H * W;
-  const out = new Uint8Array(plane * 3);
-  for (let p = 0; p < plane; p++) {
-    for (let c = 0; c < 3; c++) {
-      const v = Math.round((values[offset + c * plane + p] + 1) * 127.5);
-      out[3 * p + c] = v < 0 ? 0 : v > 255 ? 255 : v;
-    }
-  }
-  return out;
 }
 
 export class BatchStream {

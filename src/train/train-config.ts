@@ -14,14 +14,12 @@ import { OBJECTIVE_NAMES, type LogitNormal, type ObjectiveName } from '../diffus
 import { UserError } from '../../base/errors.js';
 import { validateConfig, type DiTConfig } from '../model/config.js';
 import { validateTextEncoderConfig, type TextEncoderConfig } from '../text/config.js';
+import type { NetworkConfig } from '../model/video-model.js';
 import type { BatchCursor } from './batches.js';
 
 /** Everything that defines a run; saved as the run's config.json and in every checkpoint. */
-export interface TrainConfig {
+export interface TrainConfig extends NetworkConfig {
   preset: string;
-  model: DiTConfig;
-  text: TextEncoderConfig;
-  objective: ObjectiveName;
   data: string;
   steps: number;
   batchSize: number;

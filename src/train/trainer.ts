@@ -20,7 +20,7 @@ import { ensureWritableDir, writeFileAtomic } from '../../base/io/atomic.js';
 import { createObjective, type LogitNormal, type ObjectiveName } from '../diffusion/objective.js';
 import { gaussian } from '../diffusion/noise.js';
 import { resolveConfig, validateConfig, type DiTConfig } from '../model/config.js';
-import { buildTextToVideo } from '../model/video-model.js';
+import { buildVideoModel } from '../model/video-model.js';
 import { resolveTextEncoderConfig, validateTextEncoderConfig, type TextEncoderConfig } from '../text/config.js';
 import { swapWords } from '../text/swaps.js';
 import { AdamW } from './adamw.js';
@@ -125,7 +125,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // Continuing from a checkpoint picked by hand makes it the run's latest (a later --resume starts there too).
   if (resumed && options.resumeFrom !== undefined) pointLatestAt(runDir, resumed.path);
 
-  const net = buildTextToVideo(config.model, config.text, config.seed);
+  const net = buildVideoModel(config.model, config.text, config.seed);
   const opt = new AdamW(net.params, { lr: config.lr, weightDecay: config.weightDecay });
   const ema = new Ema(net.params, config.emaDecay);
   let step = 0;
