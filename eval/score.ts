@@ -12,15 +12,16 @@
  * Bad input (a malformed video, a state file that does not describe the video) throws a
  * UserError; a metric that cannot be computed is null with its reason in `skipped`.
  */
+import type { Video } from '../base/video/video.js';
 import type { StateFile } from '../datasets/interchange.js';
 import { isColorName } from '../datasets/world/palette.js';
 import type { ColorSet } from './parse/colors.js';
 import { nameByTruth } from './parse/palette.js';
 import { parseVideo, type ParsedTrack, type ParsedVideo } from './parse/tracks.js';
 import { checkTruth, checkVideo, truthTracks } from './parse/truth.js';
-import { physicsContext } from './physics/context.js';
+import { physicsContext, type PhysicsContext } from './physics/context.js';
 import { constancyMetrics } from './physics/constancy.js';
-import { lawMetrics } from './physics/laws.js';
+import { lawMetrics, type LawMetrics } from './physics/laws.js';
 import { permanenceMetrics } from './physics/permanence.js';
 import { truthMetrics } from './physics/truth-metrics.js';
 import type { PhysiqConventions } from './physiq/masks.js';
@@ -29,7 +30,7 @@ import { renderTruth, secondTake } from './physiq/takes.js';
 import { dynamicDegree, motionSmoothness, stepDifferences, temporalFlickering } from './pixel/vbench.js';
 import { stutterCount } from './physics/stutter.js';
 import { adherence } from './prompt/adherence.js';
-import { parsePrompt } from './prompt/grammar.js';
+import { parsePrompt, type ParsedPrompt } from './prompt/grammar.js';
 import { ABNORMAL_LIMITS } from './thresholds.js';
 import type { Track, VideoInput, VideoScore } from './types.js';
 import { METRIC_NAMES } from './metric-names.js';
@@ -111,103 +112,27 @@ function scoreWith(input: VideoInput, options: ScoreOptions, truthPart: (truth: 
   checkVideo(video);
   if (truth) checkTruth(video, truth);
 
-  const metrics: Record<string, number | null> = Object.fromEntries(METRIC_NAMES.map((n) => [n, null]));
-  const skipped: Record<string, string> = {};
-  const set = (name: string, value: number | null | undefined, why: string) => {
-    if (value === null || value === undefined || !Number.isFinite(value)) skipped[name] = why;
-    else metrics[name] = value;
-  };
-
   const estimated = options.colors?.rays.some((r) => !r.occluder && !isColorName(r.name)) ?? false;
   let parsed = parseVideo(video, options.colors);
   if (estimated && truth) parsed = { ...parsed, tracks: nameByTruth(parsed.tracks, truth) };
   const prompt = parsePrompt(caption);
   const ctx = physicsContext(video.fps, truth, prompt?.family ?? null);
-  const noWorld = 'no ground truth and the prompt did not parse, so gravity and floor are unknown';
 
-  // Against ground truth.
-  const noTruth = 'no ground truth';
-  if (truth) {
-    const tm = truthMetrics(parsed.tracks, truth);
-    set('velocity_error', tm.velocityError, tm.reasons.velocity_error ?? '');
-    set('position_ade', tm.positionAde, tm.reasons.position_ade ?? '');
-    set('position_fde', tm.positionFde, tm.reasons.position_fde ?? '');
-  } else {
-    for (const n of ['velocity_error', 'position_ade', 'position_fde']) skipped[n] = noTruth;
-  }
-
-  // Reference-free laws.
-  const laws = lawMetrics(parsed, ctx);
-  const lawWhy = ctx.gravity === null ? noWorld : '';
-  set('gravity_error', laws.gravityError, lawWhy || `no free-flight segment of ${4}+ whole frames`);
-  set('gravity_residual', laws.gravityResidual, lawWhy || 'no free-flight segment of 4+ whole frames');
-  set('energy_drift', laws.energyDrift, lawWhy || 'no free-flight segment of 3+ whole frames');
-  set('momentum_drift', laws.momentumDrift, lawWhy || 'no collision between two tracked objects with frames before and after');
-  const restitution = laws.restitutions.length ? Math.max(...laws.restitutions) : null;
-  set('restitution', restitution, lawWhy || 'no floor bounce with frames on both sides');
-  if (truth && truth.constants.floor && truth.constants.gravity > 0 && truth.constants.restitution > 0) {
-    const e = truth.constants.restitution;
-    const err = laws.restitutions.length ? laws.restitutions.reduce((s, r) => s + Math.abs(r - e), 0) / laws.restitutions.length : null;
-    set('restitution_error', err, 'no floor bounce with frames on both sides');
-  } else {
-    skipped.restitution_error = truth ? 'the ground truth has no bouncing floor' : noTruth;
-  }
-
-  const perm = permanenceMetrics(parsed);
-  set('vanish_count', perm.vanishCount, '');
-  set('spawn_count', perm.spawnCount, '');
-  set('color_changes', perm.colorChanges, '');
-  set('reemergence_error', perm.reemergenceError, 'no object re-emerged from behind the occluder');
-
-  const con = constancyMetrics(parsed);
-  set('teleport_rate', con.teleportRate, 'no object tracked over two consecutive frames');
-  set('size_drift', con.sizeDrift, 'no object seen whole in two frames');
-  set('shape_changes', con.shapeChanges, '');
-  set('interpenetration', con.interpenetration, 'fewer than two objects seen whole in one frame');
-
-  // Pixels.
-  const steps = stepDifferences(video);
-  set('temporal_flickering', temporalFlickering(steps), '');
-  set('motion_smoothness', motionSmoothness(video), '');
-  set('dynamic_degree', dynamicDegree(parsed), '');
-  set('stutter_count', stutterCount(parsed), '');
-
-  // Physics-IQ.
-  const physiqNames = ['physiq_spatial_iou', 'physiq_spatiotemporal_iou', 'physiq_weighted_spatial_iou', 'physiq_mse', 'physiq_score'];
-  if (truth && options.physicsIq !== false) {
-    const { reference, variance } = truthPart(truth);
-    const m = physiqMetrics(video, reference);
-    set('physiq_spatial_iou', m.spatialIou, '');
-    set('physiq_spatiotemporal_iou', m.spatiotemporalIou, '');
-    set('physiq_weighted_spatial_iou', m.weightedSpatialIou, '');
-    set('physiq_mse', m.mse, '');
-    set('physiq_score', physiqScore(m, variance, reference.conventions), 'an IoU of the physical variance is 0, and the official formula divides by it');
-  } else {
-    for (const n of physiqNames) skipped[n] = truth ? 'Physics-IQ switched off' : noTruth;
-  }
-
-  // Prompt adherence.
-  let attributes: Record<string, boolean | null> = {};
-  const promptNames = ['count_score', 'relation_score', 'direction_score', 'attribute_accuracy'];
-  if (prompt) {
-    const ad = adherence(prompt, parsed, ctx);
-    attributes = estimated ? { ...ad.attributes, color: null } : ad.attributes;
-    set('count_score', ad.countScore, '');
-    set('relation_score', ad.relationScore, 'the prompt states no spatial relation');
-    set('direction_score', ad.directionScore, 'the prompt states no motion direction');
-    const known = Object.values(attributes).filter((v): v is boolean => v !== null);
-    set('attribute_accuracy', known.length ? known.filter(Boolean).length / known.length : null, 'the prompt states no attribute');
-  } else {
-    for (const n of promptNames) skipped[n] = 'prompt not parsed (outside the world grammar)';
-  }
+  const sheet = new Sheet();
+  againstTruth(sheet, parsed, truth);
+  const laws = lawsOf(sheet, parsed, ctx, truth);
+  objectsOf(sheet, parsed);
+  pixelsOf(sheet, video, parsed);
+  physicsIqOf(sheet, video, truth, options.physicsIq !== false ? truthPart : null);
+  const attributes = adherenceOf(sheet, prompt, parsed, ctx, estimated);
 
   // The gravity and energy rules judge what the video's own noise does not explain (laws.ts).
-  const violations = violationsOf({ ...metrics, gravity_error: laws.gravityExcess, energy_drift: laws.energyExcess });
+  const violations = violationsOf({ ...sheet.metrics, gravity_error: laws.gravityExcess, energy_drift: laws.energyExcess });
   const abnormal = violations.length > 0;
   const jointCorrect = prompt !== null && !abnormal && Object.values(attributes).every((v) => v !== false);
   return {
-    metrics,
-    skipped,
+    metrics: sheet.metrics,
+    skipped: sheet.skipped,
     attributes,
     parsedPrompt: prompt !== null,
     violations,
@@ -216,6 +141,105 @@ function scoreWith(input: VideoInput, options: ScoreOptions, truthPart: (truth: 
     tracks: parsed.tracks.map(toTrack),
     truthTracks: truth ? truthTracks(truth) : null,
   };
+}
+
+/** The metrics of one video as they are filled in: each a finite value, or absent with the reason. */
+class Sheet {
+  readonly metrics: Record<string, number | null> = Object.fromEntries(METRIC_NAMES.map((n) => [n, null]));
+  readonly skipped: Record<string, string> = {};
+
+  set(name: string, value: number | null | undefined, why: string): void {
+    if (value === null || value === undefined || !Number.isFinite(value)) this.skipped[name] = why;
+    else this.metrics[name] = value;
+  }
+
+  skip(names: readonly string[], why: string): void {
+    for (const n of names) this.skipped[n] = why;
+  }
+}
+
+const NO_TRUTH = 'no ground truth';
+const NO_WORLD = 'no ground truth and the prompt did not parse, so gravity and floor are unknown';
+
+/** Tracks against the true trajectories: velocity error, ADE, FDE. */
+function againstTruth(sheet: Sheet, parsed: ParsedVideo, truth: StateFile | null): void {
+  if (!truth) return sheet.skip(['velocity_error', 'position_ade', 'position_fde'], NO_TRUTH);
+  const tm = truthMetrics(parsed.tracks, truth);
+  sheet.set('velocity_error', tm.velocityError, tm.reasons.velocity_error ?? '');
+  sheet.set('position_ade', tm.positionAde, tm.reasons.position_ade ?? '');
+  sheet.set('position_fde', tm.positionFde, tm.reasons.position_fde ?? '');
+}
+
+/** Reference-free laws: gravity, energy, momentum, restitution (and its error where the truth says e). */
+function lawsOf(sheet: Sheet, parsed: ParsedVideo, ctx: PhysicsContext, truth: StateFile | null): LawMetrics {
+  const laws = lawMetrics(parsed, ctx);
+  const lawWhy = ctx.gravity === null ? NO_WORLD : '';
+  sheet.set('gravity_error', laws.gravityError, lawWhy || `no free-flight segment of ${4}+ whole frames`);
+  sheet.set('gravity_residual', laws.gravityResidual, lawWhy || 'no free-flight segment of 4+ whole frames');
+  sheet.set('energy_drift', laws.energyDrift, lawWhy || 'no free-flight segment of 3+ whole frames');
+  sheet.set('momentum_drift', laws.momentumDrift, lawWhy || 'no collision between two tracked objects with frames before and after');
+  const restitution = laws.restitutions.length ? Math.max(...laws.restitutions) : null;
+  sheet.set('restitution', restitution, lawWhy || 'no floor bounce with frames on both sides');
+  if (truth && truth.constants.floor && truth.constants.gravity > 0 && truth.constants.restitution > 0) {
+    const e = truth.constants.restitution;
+    const err = laws.restitutions.length ? laws.restitutions.reduce((s, r) => s + Math.abs(r - e), 0) / laws.restitutions.length : null;
+    sheet.set('restitution_error', err, 'no floor bounce with frames on both sides');
+  } else {
+    sheet.skip(['restitution_error'], truth ? 'the ground truth has no bouncing floor' : NO_TRUTH);
+  }
+  return laws;
+}
+
+/** Objects: permanence (vanish, spawn, colour changes, re-emergence) and constancy (jumps, size, shape, overlap). */
+function objectsOf(sheet: Sheet, parsed: ParsedVideo): void {
+  const perm = permanenceMetrics(parsed);
+  sheet.set('vanish_count', perm.vanishCount, '');
+  sheet.set('spawn_count', perm.spawnCount, '');
+  sheet.set('color_changes', perm.colorChanges, '');
+  sheet.set('reemergence_error', perm.reemergenceError, 'no object re-emerged from behind the occluder');
+  const con = constancyMetrics(parsed);
+  sheet.set('teleport_rate', con.teleportRate, 'no object tracked over two consecutive frames');
+  sheet.set('size_drift', con.sizeDrift, 'no object seen whole in two frames');
+  sheet.set('shape_changes', con.shapeChanges, '');
+  sheet.set('interpenetration', con.interpenetration, 'fewer than two objects seen whole in one frame');
+}
+
+/** Pixels and motion: flicker, smoothness, dynamic degree, stutter. */
+function pixelsOf(sheet: Sheet, video: Video, parsed: ParsedVideo): void {
+  sheet.set('temporal_flickering', temporalFlickering(stepDifferences(video)), '');
+  sheet.set('motion_smoothness', motionSmoothness(video), '');
+  sheet.set('dynamic_degree', dynamicDegree(parsed), '');
+  sheet.set('stutter_count', stutterCount(parsed), '');
+}
+
+const PHYSIQ_NAMES = ['physiq_spatial_iou', 'physiq_spatiotemporal_iou', 'physiq_weighted_spatial_iou', 'physiq_mse', 'physiq_score'];
+
+/** Physics-IQ's comparison with the true video (`truthPart` null: switched off). */
+function physicsIqOf(sheet: Sheet, video: Video, truth: StateFile | null, truthPart: ((truth: StateFile) => PhysiqTruth) | null): void {
+  if (!truth || !truthPart) return sheet.skip(PHYSIQ_NAMES, truth ? 'Physics-IQ switched off' : NO_TRUTH);
+  const { reference, variance } = truthPart(truth);
+  const m = physiqMetrics(video, reference);
+  sheet.set('physiq_spatial_iou', m.spatialIou, '');
+  sheet.set('physiq_spatiotemporal_iou', m.spatiotemporalIou, '');
+  sheet.set('physiq_weighted_spatial_iou', m.weightedSpatialIou, '');
+  sheet.set('physiq_mse', m.mse, '');
+  sheet.set('physiq_score', physiqScore(m, variance, reference.conventions), 'an IoU of the physical variance is 0, and the official formula divides by it');
+}
+
+/** Prompt adherence; returns each stated attribute's verdict (colour unjudged when the palette was estimated). */
+function adherenceOf(sheet: Sheet, prompt: ParsedPrompt | null, parsed: ParsedVideo, ctx: PhysicsContext, estimated: boolean): Record<string, boolean | null> {
+  if (!prompt) {
+    sheet.skip(['count_score', 'relation_score', 'direction_score', 'attribute_accuracy'], 'prompt not parsed (outside the world grammar)');
+    return {};
+  }
+  const ad = adherence(prompt, parsed, ctx);
+  const attributes = estimated ? { ...ad.attributes, color: null } : ad.attributes;
+  sheet.set('count_score', ad.countScore, '');
+  sheet.set('relation_score', ad.relationScore, 'the prompt states no spatial relation');
+  sheet.set('direction_score', ad.directionScore, 'the prompt states no motion direction');
+  const known = Object.values(attributes).filter((v): v is boolean => v !== null);
+  sheet.set('attribute_accuracy', known.length ? known.filter(Boolean).length / known.length : null, 'the prompt states no attribute');
+  return attributes;
 }
 
 /** Rule names over their limits (thresholds.ts ABNORMAL_LIMITS). */

@@ -22,7 +22,7 @@ import { FAMILIES, type Family, type Split, type WorldSampleMeta } from '../../d
 import { makeSample } from '../../datasets/world/sample.js';
 import { UserError } from '../../base/errors.js';
 import type { Video } from '../../base/video/index.js';
-import { scoreVideo, type VideoScore } from './quality-measures.js';
+import { measureQuality, type QualityMeasures } from './quality-measures.js';
 import { generateBatch, type Pipeline } from '../../src/infer/pipeline.js';
 
 export const CHECK_FORMAT = 'spacetime-model-check';
@@ -48,7 +48,7 @@ export interface CheckOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface CheckedVideo extends VideoScore {
+export interface CheckedVideo extends QualityMeasures {
   name: string;
   family: Family;
   caption: string;
@@ -120,7 +120,7 @@ export function scoreCheck(videos: Video[], truths: WorldSampleMeta[], about: Pi
     name: truths[k].name,
     family: truths[k].spec.family,
     caption: truths[k].caption,
-    ...scoreVideo(video, truths[k]),
+    ...measureQuality(video, truths[k]),
   }));
   const counts = {
     videos: scored.length,

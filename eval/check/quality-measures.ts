@@ -12,7 +12,7 @@
  *     the centroid of the colour's pixels moves that way by at least MOTION_MIN_FRACTION
  *     of the true displacement.
  *
- *   const score = scoreVideo(video, sample.meta);
+ *   const score = measureQuality(video, sample.meta);
  *   score.colorOk   // every object's colour present
  *   score.motionOk  // every measurable motion in the prompted direction (null: none measurable)
  *
@@ -64,7 +64,7 @@ export interface MotionScore {
   ok: boolean;
 }
 
-export interface VideoScore {
+export interface QualityMeasures {
   colors: ColorScore[];
   /** Motions too small to measure are left out. */
   motions: MotionScore[];
@@ -142,7 +142,7 @@ function along(direction: Direction, from: { x: number; y: number }, to: { x: nu
 }
 
 /** Score one video against the world sample its prompt was written from. */
-export function scoreVideo(video: Video, truth: WorldSampleMeta): VideoScore {
+export function measureQuality(video: Video, truth: WorldSampleMeta): QualityMeasures {
   if (video.numFrames !== truth.numFrames || video.height !== truth.height || video.width !== truth.width) {
     throw new Error(`video is ${video.numFrames}×${video.height}×${video.width} but its truth ${truth.name} is ${truth.numFrames}×${truth.height}×${truth.width}`);
   }
