@@ -2,6 +2,7 @@
  * What a run shows while it trains, every `sampleEvery` steps: a grid video of the EMA
  * model's samples for a few of the dataset's captions (runs/NAME/samples/step-N.mp4) and
  * the loss curve as a self-contained HTML page (runs/NAME/loss.html, plotly inlined).
+ * `writeProgress` is what `spacetime train` and quickRun pass train() as its sideOutputs.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,8 +13,20 @@ import { PlotlyPage } from '../../eval/figures/plotly.js';
 import { generateVideos, videoGrid } from '../../src/infer/pipeline.js';
 import { writeMp4 } from '../../base/video/index.js';
 import type { Ema } from '../../src/train/ema.js';
+import type { TrainingRun } from '../../src/train/trainer.js';
 import type { VideoModel } from '../../src/model/video-model.js';
 import type { TrainConfig } from '../../src/train/train-config.js';
+
+/** The loss page, then the preview samples: train()'s sideOutputs. */
+export async function writeProgress(run: TrainingRun): Promise<void> {
+  writeLossPlot(run.runDir);
+  await writeSamples(run.runDir, run.step, run.net, run.ema, run.config, previewPrompts(run));
+}
+
+/** Preview captions: the first two distinct captions of the dataset. */
+function previewPrompts({ dataset }: TrainingRun): string[] {
+  return [...new Set(Array.from({ length: Math.min(dataset.length, 8) }, (_, i) => dataset.meta(i).caption))].slice(0, 2);
+}
 
 /** Sampling settings for the previews: cheap, so they do not slow training much. */
 const PREVIEW = { steps: 12, guidance: 3, sampler: 'heun', seed: 0 };

@@ -8,6 +8,7 @@ import { train, type TrainOptions } from '../../src/train/trainer.js';
 import { parseSwaps } from '../../src/text/swaps.js';
 import { parseArgs, required } from '../../base/args.js';
 import { Progress } from './progress.js';
+import { writeProgress } from './progress-artifacts.js';
 
 const HELP = `spacetime train --preset tiny|small|base|bench --data DIR --steps N --out runs/NAME
     [--resume | --resume-from STEP|CHECKPOINT | --init CHECKPOINT]
@@ -130,6 +131,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       first = false;
       progress.update(m.step);
     },
+    sideOutputs: writeProgress,
   });
   console.log(`trained to step ${result.step} (loss ${result.loss.toFixed(4)}) on ${choice.name}; checkpoint ${result.checkpoint}`);
   return 0;

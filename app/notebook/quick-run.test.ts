@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(quick.dir, { recursive: true, force: true }));
 
 describe('quickRun', () => {
-  it('makes the dataset and trains the tiny preset on it, with one checkpoint at the end', () => {
+  it('makes the dataset and trains the tiny preset on it, with one checkpoint, samples and the loss page at the end', () => {
     const ds = new WorldDataset(quick.data);
     expect(ds.length).toBe(4);
     expect(ds.shape).toEqual([4, 16, 16, 3]);
@@ -26,6 +26,9 @@ describe('quickRun', () => {
     expect(quick.result.step).toBe(3);
     expect(fs.readdirSync(`${quick.run}/checkpoints`).filter((f) => f.startsWith('step-'))).toEqual(['step-00000003']);
     expect(quick.trainSeconds).toBeGreaterThan(0);
+    // The last step's side outputs, as `spacetime train` writes them.
+    expect(fs.readdirSync(`${quick.run}/samples`)).toEqual(['step-00000003.mp4']);
+    expect(fs.existsSync(`${quick.run}/loss.html`)).toBe(true);
     const pipe = loadPipeline(quick.run);
     expect(pipe.config).toMatchObject({ preset: 'tiny', steps: 3, batchSize: 2, emaDecay: 0.95, data: quick.data });
     pipe.net.dit.dispose();

@@ -18,6 +18,7 @@ import { makeDataset } from '../../datasets/make.js';
 import { parseSelection, type Selection } from '../../datasets/selection.js';
 import type { StepMetrics } from '../../src/train/step-metrics.js';
 import { train, type TrainResult } from '../../src/train/trainer.js';
+import { writeProgress } from '../cli/progress-artifacts.js';
 
 export interface QuickRunOptions {
   /** Folder that gets `data/` and `run/`; default a fresh folder under the OS temp dir. */
@@ -65,7 +66,7 @@ export interface QuickRun {
   dir: string;
   /** The dataset folder (a `WorldDataset`). */
   data: string;
-  /** The run folder: config.json, metrics.jsonl, checkpoints/ (for `loadPipeline`). */
+  /** The run folder: config.json, metrics.jsonl, checkpoints/ (for `loadPipeline`), loss.html, samples/. */
   run: string;
   selection: Selection;
   result: TrainResult;
@@ -94,6 +95,7 @@ export async function quickRun(options: QuickRunOptions = {}): Promise<QuickRun>
     checkpointEvery: o.steps, // one checkpoint, at the end
     keepCheckpoints: 1,
     onStep: options.onStep,
+    sideOutputs: writeProgress, // at the last step: loss.html and samples/step-N.mp4, as `spacetime train` writes them
   });
   return { dir, data, run, selection, result, trainSeconds: (performance.now() - t0) / 1000 };
 }

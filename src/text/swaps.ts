@@ -1,7 +1,7 @@
 /**
  * Word swaps: a caption with each word of a pair replaced by its partner ("left" ↔ "right").
  * The caption probe (eval/check/caption-probe.ts) measures with them whether a model reads
- * a kind of word; training's hard negatives (src/train/trainer.ts, `--negatives`) teach it to.
+ * a kind of word; training's hard negatives (src/train/hard-negatives.ts, `--negatives`) teach it to.
  *
  *   swapWords('a ball moves to the left', parseSwaps('left=right')) // 'a ball moves to the right'
  */

@@ -40,7 +40,7 @@ export interface TrainConfig extends NetworkConfig {
   /**
    * Hard-negative captions: each caption with these word pairs swapped ("left" ↔ "right") is
    * a false description of its clip, and the model is trained to denoise the clip worse with
-   * it than with the true caption (see negativeLoss). Absent: off.
+   * it than with the true caption (see hard-negatives.ts). Absent: off.
    */
   negatives?: { swaps: [string, string][]; weight: number };
   /** The checkpoint whose weights (and EMA) this run started from, instead of a fresh initialisation. */

@@ -14,7 +14,9 @@ import { checkpointName, loadCheckpoint } from '../model/checkpoint.js';
 import * as tf from '@tensorflow/tfjs';
 import { trainCommand } from '../../app/ship/training-summary.js';
 import type { StepMetrics } from './step-metrics.js';
-import { negativeLoss, NEGATIVE_TEMPERATURE, train } from './trainer.js';
+import { writeProgress } from '../../app/cli/progress-artifacts.js';
+import { negativeLoss, NEGATIVE_TEMPERATURE } from './hard-negatives.js';
+import { train } from './trainer.js';
 import type { TrainConfig } from './train-config.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-train-'));
@@ -25,7 +27,7 @@ beforeAll(async () => {
   makeDataset(parseSelection({ families: 'uniform,bounce,layout,slide', n: 4, seed: 1, size: 16, frames: 4 }), { out: data });
 });
 
-const base = { preset: 'tiny', data, batchSize: 4, lr: 1e-2, warmup: 5, captionDropout: 0.25, checkpointEvery: 3, emaDecay: 0.9 };
+const base = { preset: 'tiny', data, batchSize: 4, lr: 1e-2, warmup: 5, captionDropout: 0.25, checkpointEvery: 3, emaDecay: 0.9, sideOutputs: writeProgress };
 const readMetrics = (run: string) =>
   fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as StepMetrics);
 

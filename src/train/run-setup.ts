@@ -1,0 +1,227 @@
+/**
+ * Everything a run needs before its first step: its config (a new run's options merged over
+ * the defaults, or a resumed run's config.json), the checkpoint it starts from (--resume,
+ * --resume-from, --init), its dataset (checked against the model and the batch size), the
+ * network, optimizer and EMA with their weights restored, the batch stream at its saved
+ * cursor, and metrics.jsonl trimmed to the step it continues from.
+ *
+ *   const run = setupRun({ preset: 'tiny', data: 'data/id', steps: 200, out: 'runs/tiny' });
+ *   // … run.step steps are done; train until run.config.steps, then:
+ *   closeRun(run);
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { WorldDataset } from '../../datasets/shards.js';
+import { UserError } from '../../base/errors.js';
+import { ensureWritableDir, writeFileAtomic } from '../../base/io/atomic.js';
+import { createObjective, type Objective } from '../diffusion/objective.js';
+import { resolveConfig, validateConfig } from '../model/config.js';
+import { buildVideoModel, type VideoModel } from '../model/video-model.js';
+import { latestCheckpoint, listCheckpoints, loadCheckpoint, pickCheckpoint, pointLatestAt, restoreVariables, verifyCheckpoint, type LoadedCheckpoint } from '../model/checkpoint.js';
+import { resolveTextEncoderConfig, validateTextEncoderConfig } from '../text/config.js';
+import { AdamW } from './adamw.js';
+import { BatchStream, type BatchCursor } from './batches.js';
+import { Ema } from './ema.js';
+import type { StepMetrics } from './step-metrics.js';
+import { checkCursor, checkSettings, checkTimesteps, readRunConfig, TRAIN_DEFAULTS, type TrainConfig } from './train-config.js';
+
+export interface RunOptions extends Partial<Omit<TrainConfig, 'model' | 'text'>> {
+  preset: string;
+  data: string;
+  steps: number;
+  out: string;
+  /** Continue the run in `out` from its latest checkpoint (from step 0 when it has none yet). */
+  resume?: boolean;
+  /** Continue the run in `out` from this checkpoint: a step number or one of RUN/checkpoints/step-N (implies resume). */
+  resumeFrom?: string;
+  /**
+   * Start from this checkpoint's weights and EMA (a fine-tune or a second leg with new
+   * settings) with a fresh optimizer, step 0 and this run's schedule; its model and text
+   * encoder configs are kept.
+   */
+  init?: string;
+  /** One-line notes (resuming from step 0, a missing checkpoint replaced by an earlier one); default: stderr. */
+  note?: (line: string) => void;
+}
+
+/** A run set up to train: what a step reads and updates. */
+export interface Run {
+  runDir: string;
+  config: TrainConfig;
+  objective: Objective;
+  dataset: WorldDataset;
+  batches: BatchStream;
+  net: VideoModel;
+  opt: AdamW;
+  ema: Ema;
+  /** The steps already done: 0, or the resumed checkpoint's step. */
+  step: number;
+  /** The checkpoint resumed from ('' when none). */
+  checkpoint: string;
+  /** metrics.jsonl, open for appending. */
+  metricsFd: number;
+}
+
+export function setupRun(options: RunOptions): Run {
+  const runDir = options.out;
+  const note = options.note ?? ((line: string) => console.error(`note: ${line}`));
+  const { config, initial, resumed } = runConfig(options, note);
+  const objective = createObjective(config.objective, config.timesteps); // an unknown name fails before anything is written
+  const { dataset, cursor } = openDataset(config, resumed);
+  ensureWritableDir(runDir);
+  writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  // Continuing from a checkpoint picked by hand makes it the run's latest (a later --resume starts there too).
+  if (resumed && options.resumeFrom !== undefined) pointLatestAt(runDir, resumed.path);
+
+  const net = buildVideoModel(config.model, config.text, config.seed);
+  const opt = new AdamW(net.params, { lr: config.lr, weightDecay: config.weightDecay });
+  const ema = new Ema(net.params, config.emaDecay);
+  if (initial) {
+    restoreVariables(net.params, initial.params, 'model');
+    restoreVariables(ema.shadow, initial.ema ?? initial.params, 'EMA');
+  }
+  if (resumed) {
+    restoreVariables(net.params, resumed.params, 'model');
+    if (resumed.ema) restoreVariables(ema.shadow, resumed.ema, 'EMA');
+    if (resumed.optimizer) {
+      restoreVariables(opt.m, resumed.optimizer.m, 'optimizer m');
+      restoreVariables(opt.v, resumed.optimizer.v, 'optimizer v');
+      opt.step_ = resumed.optimizer.step;
+    }
+  }
+  const step = resumed?.step ?? 0;
+  const batches = new BatchStream(dataset, { batchSize: config.batchSize, seed: config.seed, cursor });
+  return { runDir, config, objective, dataset, batches, net, opt, ema, step, checkpoint: resumed?.path ?? '', metricsFd: openMetrics(runDir, step) };
+}
+
+/** Close the metrics file and free the run's tensors and dataset. */
+export function closeRun(run: Run): void {
+  fs.closeSync(run.metricsFd);
+  run.opt.dispose();
+  run.ema.dispose();
+  run.net.dit.dispose();
+  run.net.encoder.dispose();
+  run.dataset.close();
+}
+
+/**
+ * The run's config and the checkpoint it starts from: a resumed run's config.json (only
+ * --steps taken from the options) and checkpoint, or a new run's options over the defaults
+ * and, with --init, the checkpoint whose weights it starts from.
+ */
+function runConfig(options: RunOptions, note: (line: string) => void): { config: TrainConfig; initial?: LoadedCheckpoint; resumed?: LoadedCheckpoint } {
+  const runDir = options.out;
+  const resuming = Boolean(options.resume) || options.resumeFrom !== undefined;
+  const existing = fs.existsSync(path.join(runDir, 'config.json'));
+  if (existing && !resuming) throw new UserError(`${runDir} already holds a run; pass --resume to continue it, or choose another --out`);
+  if (resuming && !existing) throw new UserError(`--resume: no run in ${runDir} (missing config.json)`);
+  if (resuming && options.init) throw new UserError('--init starts a new run and --resume continues one: pass one of them');
+  checkSettings(options);
+  checkTimesteps(options.timesteps);
+
+  if (resuming) {
+    const config = { ...readRunConfig(runDir, TRAIN_DEFAULTS), steps: options.steps };
+    const from = options.resumeFrom !== undefined ? pickCheckpoint(runDir, options.resumeFrom) : latestCheckpoint(runDir, note);
+    if (from && options.resumeFrom !== undefined) return { config, resumed: loadPickedCheckpoint(runDir, from) };
+    if (from) return { config, resumed: loadCheckpoint(from) };
+    // Killed before its first checkpoint: the same run from step 0 (bit-identical to a fresh start).
+    note(`${runDir} has no checkpoint yet: starting it from step 0 with its config.json`);
+    return { config, initial: config.initFrom ? loadInitCheckpoint(config.initFrom.checkpoint, config.preset, config.initFrom.step) : undefined };
+  }
+  const initial = options.init ? loadInitCheckpoint(options.init, options.preset) : undefined;
+  const config = {
+    ...TRAIN_DEFAULTS,
+    ...stripUndefined(options),
+    preset: options.preset,
+    model: initial ? (initial.config as TrainConfig).model : resolveConfig(options.preset),
+    text: initial ? (initial.config as TrainConfig).text : resolveTextEncoderConfig(options.preset),
+    data: options.data,
+    steps: options.steps,
+    ...(initial ? { initFrom: { checkpoint: initial.path, step: initial.step } } : {}),
+  } as TrainConfig;
+  for (const key of ['note', 'out', 'resume', 'resumeFrom', 'init'] as const) delete (config as unknown as Record<string, unknown>)[key];
+  return { config, initial };
+}
+
+/** The run's dataset, checked against the model's patch and the batch size; the resumed checkpoint's cursor into it. */
+function openDataset(config: TrainConfig, resumed: LoadedCheckpoint | undefined): { dataset: WorldDataset; cursor?: BatchCursor } {
+  const dataset = new WorldDataset(config.data);
+  try {
+    const [T, H, W] = dataset.shape;
+    if (T % config.model.patch[0] || H % config.model.patch[1] || W % config.model.patch[2]) {
+      throw new UserError(`dataset clips ${T}×${H}×${W} are not divisible by the model's patch ${config.model.patch.join('×')}`);
+    }
+    if (config.batchSize > dataset.length) {
+      // A bigger batch would hold the same clip twice; it also bounds the memory a typo can ask for.
+      throw new UserError(`--batch-size must be an integer from 1 to ${dataset.length} (the clips in ${config.data}), got ${config.batchSize}`);
+    }
+    const cursor = resumed ? checkCursor(resumed.state.cursor, path.join(resumed.path, 'state.json'), dataset.length) : undefined;
+    return { dataset, cursor };
+  } catch (err) {
+    dataset.close();
+    throw err;
+  }
+}
+
+/** metrics.jsonl open for appending, after the resumed step's lines: the steps after it are rewritten. */
+function openMetrics(runDir: string, step: number): number {
+  const file = path.join(runDir, 'metrics.jsonl');
+  const kept = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => metricsStep(l) <= step) : [];
+  writeFileAtomic(file, kept.map((l) => l + '\n').join(''));
+  return fs.openSync(file, 'a');
+}
+
+/**
+ * A checkpoint to start a new run from (--init), or the one a run killed before its first
+ * checkpoint started from (its config's initFrom, at `step`): same preset, a spacetime model.
+ */
+function loadInitCheckpoint(from: string, preset: string, step?: number): LoadedCheckpoint {
+  const ck = loadCheckpoint(from);
+  const config = ck.config as TrainConfig;
+  if (!config?.model || !config?.text) throw new UserError(`--init: ${ck.path} has no model config (state.json): not a spacetime checkpoint`);
+  if (config.preset !== preset) throw new UserError(`--init: ${ck.path} is a ${config.preset} model, not --preset ${preset}`);
+  try {
+    validateConfig(config.model as unknown as Record<string, unknown>);
+    validateTextEncoderConfig(config.text as unknown as Record<string, unknown>);
+  } catch (err) {
+    if (err instanceof UserError) throw new UserError(`--init: ${path.join(ck.path, 'state.json')}: ${err.message}`);
+    throw err;
+  }
+  if (step !== undefined && ck.step !== step) throw new UserError(`the run started from ${from} at step ${step}, which now holds step ${ck.step}`);
+  return ck;
+}
+
+/** A checkpoint picked with --resume-from; when it is damaged, the error also lists the run's good ones. */
+function loadPickedCheckpoint(runDir: string, dir: string): LoadedCheckpoint {
+  try {
+    return loadCheckpoint(dir);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    const good = listCheckpoints(runDir).filter((c) => c.path !== dir && isIntact(c.path)).map((c) => c.step);
+    throw new UserError(`${err.message}; ${good.length ? `good checkpoints of this run: steps ${good.join(', ')} (--resume-from STEP)` : 'this run has no other good checkpoint'}`);
+  }
+}
+
+function isIntact(checkpointDir: string): boolean {
+  try {
+    verifyCheckpoint(checkpointDir);
+    return true;
+  } catch (err) {
+    if (err instanceof UserError) return false;
+    throw err;
+  }
+}
+
+/** The step of one metrics.jsonl line; Infinity for a blank or torn line (a kill mid-write), which is dropped. */
+function metricsStep(line: string): number {
+  try {
+    const step = (JSON.parse(line) as StepMetrics).step;
+    return typeof step === 'number' ? step : Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

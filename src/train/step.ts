@@ -1,0 +1,52 @@
+/**
+ * One training step: the next batch, noised at random times; the objective's loss (with
+ * caption dropout for classifier-free guidance, and the hard-negative add-on when the run has
+ * --negatives); gradients clipped by their global norm; AdamW at the warm-up + cosine rate;
+ * the EMA. Returns the step's line of metrics.jsonl.
+ *
+ * All randomness of step k (caption dropout, timesteps, noise) comes from an RNG seeded by
+ * (seed, k), so a resumed run needs no RNG state beyond the step number.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../../base/rng.js';
+import { UserError } from '../../base/errors.js';
+import { gaussian } from '../diffusion/noise.js';
+import { clipByGlobalNorm } from './clip.js';
+import { lossWithNegatives, pickHardNegatives } from './hard-negatives.js';
+import type { Run } from './run-setup.js';
+import { warmupCosine } from './schedule.js';
+import type { StepMetrics } from './step-metrics.js';
+
+export function trainStep(run: Run, step: number): StepMetrics {
+  const { config, objective, net, opt, ema } = run;
+  const t0 = performance.now();
+  const rng = Rng.from(`spacetime-train/${config.seed}/${step}`);
+  const { video, captions } = run.batches.next();
+  const B = captions.length;
+  const drop = captions.map(() => rng.next() < config.captionDropout);
+  const times = objective.sampleTimesteps(B, rng);
+  const eps = gaussian(video.shape, rng);
+  const lr = warmupCosine(step, { peak: config.lr, warmup: config.warmup, total: config.steps });
+  const negatives = config.negatives ? pickHardNegatives(captions, drop, config.negatives) : null;
+  let gap: tf.Scalar | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const xt = objective.noisy(video, eps, times) as tf.Tensor5D; // [B, C, T, H, W]
+    if (negatives) {
+      const withNegatives = lossWithNegatives(net, objective, { video, eps, xt, times, captions, drop }, negatives);
+      gap = tf.keep(withNegatives.gap);
+      return withNegatives.loss;
+    }
+    const text = net.encoder.encode(captions, { unconditional: drop });
+    const out = net.dit.forward(xt, objective.modelTime(times), text); // [B, C, T, H, W]
+    return objective.loss(out, video, eps, xt, times);
+  }, Object.values(net.params));
+  const clipped = clipByGlobalNorm(grads, config.clipNorm);
+  opt.step(clipped.grads, lr);
+  ema.update(net.params, step);
+  const loss = value.dataSync()[0];
+  const negativeGap = gap?.dataSync()[0];
+  tf.dispose([value, video, eps, ...Object.values(grads), ...Object.values(clipped.grads), ...(gap ? [gap] : [])]);
+  if (!Number.isFinite(loss)) throw new UserError(`loss became ${loss} at step ${step}; lower --lr`);
+  const seconds = (performance.now() - t0) / 1000;
+  return { step, loss, lr, grad_norm: clipped.norm, ...(negativeGap !== undefined ? { negative_gap: negativeGap } : {}), samples_per_s: B / seconds, seconds };
+}
