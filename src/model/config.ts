@@ -28,6 +28,12 @@ export interface DiTConfig {
   crossAttention: boolean;
   /** Sinusoidal timestep features before the timestep MLP. */
   timestepFeatures: number;
+  /**
+   * The model can be given frames: each given frame and a per-frame mask enter the patch
+   * embedding beside the noisy video (frame-conditioning.ts). Absent in configs from before
+   * it existed, which means off.
+   */
+  frameConditioning?: boolean;
 }
 
 const BASE: DiTConfig = {
@@ -66,10 +72,16 @@ export function resolveConfig(name: string, overrides: Record<string, unknown> =
   return validateConfig({ ...PRESETS[name as PresetName], ...overrides });
 }
 
+/** Keys a config may lack (configs written before they existed). */
+const OPTIONAL_KEYS = ['frameConditioning'];
+
 /** Check every field's presence and type, and the shape constraints; reject unknown keys. */
 export function validateConfig(raw: Record<string, unknown>): DiTConfig {
   const known = Object.keys(BASE);
-  for (const key of Object.keys(raw)) if (!known.includes(key)) throw new UserError(`unknown model config key "${key}"`);
+  for (const key of Object.keys(raw)) if (!known.includes(key) && !OPTIONAL_KEYS.includes(key)) throw new UserError(`unknown model config key "${key}"`);
+  if (raw.frameConditioning !== undefined && typeof raw.frameConditioning !== 'boolean') {
+    throw new UserError(`model config "frameConditioning" must be a boolean, got ${JSON.stringify(raw.frameConditioning)}`);
+  }
   for (const key of known) {
     const value = raw[key];
     const want = typeof BASE[key as keyof DiTConfig];
