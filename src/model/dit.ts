@@ -15,8 +15,9 @@
  * D hidden, h heads, L text tokens, E text width.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attention } from '../../kernels/attention/tfjs.js';
 import { patchify, unpatchify } from '../../kernels/patch-embed/tfjs.js';
+import { gelu, layerNorm, linear, multiHeadAttention, silu } from '../nn/layers.js';
+import { countParameters, createParameters, linearParams, specsOf, type Init, type Param, type ParamSpec } from '../nn/parameters.js';
 import type { DiTConfig } from './config.js';
 
 /**
@@ -83,106 +84,73 @@ export function spacetimePositions(D: number, nt: number, nh: number, nw: number
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 // ---------------------------------------------------------------- layers
-
-/** y = x·Wᵀ + b on the last axis; W is [out, in] (PyTorch layout). */
-function linear(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  const [out, inp] = w.shape;
-  const lead = x.shape.slice(0, -1);
-  const y = tf.add(tf.matMul(tf.reshape(x, [-1, inp]), w, false, true), b); // [M, out]
-  return tf.reshape(y, [...lead, out]);
-}
-
-/** LayerNorm without affine parameters over the last axis. */
-function layerNorm(x: tf.Tensor): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPS)));
-}
+// linear, layerNorm, gelu, silu and multi-head attention are the text encoder's too: src/nn/layers.ts.
 
 /** x·(1 + scale) + shift, with shift/scale [B, D] broadcast over tokens. */
 function modulate(x: tf.Tensor, shift: tf.Tensor, scale: tf.Tensor): tf.Tensor {
   return tf.add(tf.mul(x, tf.add(tf.expandDims(scale, 1), 1)), tf.expandDims(shift, 1));
 }
 
-/** GELU, tanh approximation, as x·σ(2·√(2/π)·(x + 0.044715x³)) (one sigmoid, no pow/tanh). */
-function gelu(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), 2 * Math.sqrt(2 / Math.PI));
-  return tf.mul(x, tf.sigmoid(inner));
-}
-
-function silu(x: tf.Tensor): tf.Tensor {
-  return tf.mul(x, tf.sigmoid(x));
-}
-
 // ---------------------------------------------------------------- parameters
 
-type ParamSpec = { name: string; shape: number[]; init: 'xavier' | 'zeros' | 'normal' };
-
-/** Every parameter, in PyTorch state_dict order of reference_dit.py (cross-attention after). */
-export function parameterSpecs(c: DiTConfig): ParamSpec[] {
+/**
+ * The model's layers, declared in the PyTorch state_dict order of reference_dit.py
+ * (cross-attention after) under its names. That order is also the checkpoint's and the
+ * initialisation's (src/nn/parameters.ts), so keep it.
+ */
+function ditLayers<T>(c: DiTConfig, param: Param<T>) {
   const D = c.hidden;
   const P = c.channels * c.patch[0] * c.patch[1] * c.patch[2];
-  const lin = (name: string, out: number, inp: number, init: ParamSpec['init'] = 'xavier'): ParamSpec[] => [
-    { name: `${name}.weight`, shape: [out, inp], init },
-    { name: `${name}.bias`, shape: [out], init: 'zeros' },
-  ];
-  const specs: ParamSpec[] = [
-    ...lin('x_embed', D, P),
-    ...lin('t_embed.0', D, c.timestepFeatures, 'normal'),
-    ...lin('t_embed.2', D, D, 'normal'),
-    ...lin('y_embed.0', D, c.textDim),
-    ...lin('y_embed.2', D, D),
-  ];
-  for (let i = 0; i < c.depth; i++) {
-    const p = `blocks.${i}`;
-    specs.push(
-      ...lin(`${p}.attn.qkv`, 3 * D, D),
-      ...lin(`${p}.attn.proj`, D, D),
-      ...lin(`${p}.fc1`, c.mlpRatio * D, D),
-      ...lin(`${p}.fc2`, D, c.mlpRatio * D),
-      ...lin(`${p}.ada`, 6 * D, D, 'zeros'),
-    );
-    if (c.crossAttention) {
-      specs.push(...lin(`${p}.cross.q`, D, D), ...lin(`${p}.cross.kv`, 2 * D, c.textDim), ...lin(`${p}.cross.proj`, D, D, 'zeros'));
-    }
-  }
-  specs.push(...lin('ada_f', 2 * D, D, 'zeros'), ...lin('out', P, D, 'zeros'));
-  return specs;
+  const lin = (name: string, out: number, inp: number, init?: Init) => linearParams(param, name, out, inp, init);
+  return {
+    xEmbed: lin('x_embed', D, P),
+    tEmbed: { fc1: lin('t_embed.0', D, c.timestepFeatures, 'normal'), fc2: lin('t_embed.2', D, D, 'normal') },
+    yEmbed: { fc1: lin('y_embed.0', D, c.textDim), fc2: lin('y_embed.2', D, D) },
+    blocks: range(c.depth).map((i) => {
+      const b = `blocks.${i}`;
+      return {
+        attn: { qkv: lin(`${b}.attn.qkv`, 3 * D, D), proj: lin(`${b}.attn.proj`, D, D) },
+        fc1: lin(`${b}.fc1`, c.mlpRatio * D, D),
+        fc2: lin(`${b}.fc2`, D, c.mlpRatio * D),
+        ada: lin(`${b}.ada`, 6 * D, D, 'zeros'),
+        cross: c.crossAttention
+          ? { q: lin(`${b}.cross.q`, D, D), kv: lin(`${b}.cross.kv`, 2 * D, c.textDim), proj: lin(`${b}.cross.proj`, D, D, 'zeros') }
+          : undefined,
+      };
+    }),
+    adaFinal: lin('ada_f', 2 * D, D, 'zeros'),
+    out: lin('out', P, D, 'zeros'),
+  };
+}
+
+type DiTLayers = ReturnType<typeof ditLayers<tf.Variable>>;
+type DiTBlock = DiTLayers['blocks'][number];
+
+/** Every parameter, in order. */
+export function parameterSpecs(c: DiTConfig): ParamSpec[] {
+  return specsOf((param) => ditLayers(c, param));
 }
 
 export function parameterCount(c: DiTConfig): number {
-  return parameterSpecs(c).reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+  return countParameters(parameterSpecs(c));
 }
 
 // ---------------------------------------------------------------- the model
 
 export class DiT {
+  /** Every parameter by its checkpoint name (`blocks.0.attn.qkv.weight`), for checkpoints and the optimiser. */
   readonly params: Record<string, tf.Variable>;
+  /** The same variables as the layers the forward pass reads. */
+  private readonly layers: DiTLayers;
   private readonly positions = new Map<string, tf.Tensor2D>();
 
   constructor(
     readonly config: DiTConfig,
     seed = 0,
   ) {
-    this.params = {};
-    parameterSpecs(config).forEach((s, k) => {
-      const [out, inp] = s.shape;
-      const init = tf.tidy(() => {
-        if (s.init === 'zeros') return tf.zeros(s.shape);
-        if (s.init === 'normal') return tf.randomNormal(s.shape, 0, 0.02, 'float32', seed * 7919 + k);
-        const limit = Math.sqrt(6 / (out + inp)); // Xavier uniform, as DiT initialises linears
-        return tf.randomUniform(s.shape, -limit, limit, 'float32', seed * 7919 + k);
-      });
-      this.params[s.name] = tf.variable(init, true, s.name);
-      init.dispose();
-    });
-  }
-
-  private p(name: string): tf.Variable {
-    return this.params[name];
-  }
-
-  private lin(name: string, x: tf.Tensor): tf.Tensor {
-    return linear(x, this.p(`${name}.weight`), this.p(`${name}.bias`));
+    const { params, layers } = createParameters((param) => ditLayers(config, param), seed * 7919);
+    this.params = params;
+    this.layers = layers;
   }
 
   /** Positions for a token grid, made once per grid size and kept. */
@@ -196,31 +164,20 @@ export class DiT {
     return pos;
   }
 
-  /** Multi-head attention from q [B, N, D] to k, v [B, M, D]. */
-  private heads(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask?: tf.Tensor2D): tf.Tensor {
-    const [B, N, D] = q.shape as [number, number, number];
-    const M = k.shape[1] as number;
-    const h = this.config.heads;
-    const split = (x: tf.Tensor, n: number) => tf.transpose(tf.reshape(x, [B, n, h, D / h]), [0, 2, 1, 3]); // [B, h, n, D/h]
-    const o = attention(split(q, N), split(k, M), split(v, M), { mask }); // [B, h, N, D/h]
-    return tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [B, N, D]); // [B, N, D]
-  }
-
-  private block(i: number, x: tf.Tensor, c: tf.Tensor, cond: Condition): tf.Tensor {
-    const b = `blocks.${i}`;
-    const D = this.config.hidden;
-    const [shift1, scale1, gate1, shift2, scale2, gate2] = tf.split(this.lin(`${b}.ada`, silu(c)), 6, 1); // 6 × [B, D]
-    const qkv = this.lin(`${b}.attn.qkv`, modulate(layerNorm(x), shift1, scale1)); // [B, N, 3D]
+  private block(l: DiTBlock, x: tf.Tensor, c: tf.Tensor, cond: Condition): tf.Tensor {
+    const { hidden: D, heads } = this.config;
+    const [shift1, scale1, gate1, shift2, scale2, gate2] = tf.split(linear(silu(c), l.ada), 6, 1); // 6 × [B, D]
+    const qkv = linear(modulate(layerNorm(x, LN_EPS), shift1, scale1), l.attn.qkv); // [B, N, 3D]
     const [q, k, v] = tf.split(qkv, [D, D, D], 2); // 3 × [B, N, D]
-    const attn = this.lin(`${b}.attn.proj`, this.heads(q, k, v)); // [B, N, D]
+    const attn = linear(multiHeadAttention(q, k, v, heads), l.attn.proj); // [B, N, D]
     x = tf.add(x, tf.mul(tf.expandDims(gate1, 1), attn)); // [B, N, D]
-    if (this.config.crossAttention && cond.tokens) {
-      const q2 = this.lin(`${b}.cross.q`, layerNorm(x)); // [B, N, D]
-      const [k2, v2] = tf.split(this.lin(`${b}.cross.kv`, cond.tokens), 2, 2); // 2 × [B, L, D]
-      x = tf.add(x, this.lin(`${b}.cross.proj`, this.heads(q2, k2, v2, cond.mask))); // [B, N, D]
+    if (l.cross && cond.tokens) {
+      const q2 = linear(layerNorm(x, LN_EPS), l.cross.q); // [B, N, D]
+      const [k2, v2] = tf.split(linear(cond.tokens, l.cross.kv), 2, 2); // 2 × [B, L, D]
+      x = tf.add(x, linear(multiHeadAttention(q2, k2, v2, heads, cond.mask), l.cross.proj)); // [B, N, D]
     }
-    const hidden = gelu(this.lin(`${b}.fc1`, modulate(layerNorm(x), shift2, scale2))); // [B, N, rD]
-    return tf.add(x, tf.mul(tf.expandDims(gate2, 1), this.lin(`${b}.fc2`, hidden))); // [B, N, D]
+    const hidden = gelu(linear(modulate(layerNorm(x, LN_EPS), shift2, scale2), l.fc1)); // [B, N, rD]
+    return tf.add(x, tf.mul(tf.expandDims(gate2, 1), linear(hidden, l.fc2))); // [B, N, D]
   }
 
   /**
@@ -232,13 +189,14 @@ export class DiT {
     const [pt, ph, pw] = this.config.patch;
     const tokens = patchify(x, this.config.patch); // [B, N, P]
     const pos = this.positionsFor(T / pt, H / ph, W / pw); // [N, D]
-    let h = tf.add(this.lin('x_embed', tokens), pos); // [B, N, D]
-    const temb = this.lin('t_embed.2', silu(this.lin('t_embed.0', timestepFeatures(t, this.config.timestepFeatures)))); // [B, D]
-    const yemb = this.lin('y_embed.2', silu(this.lin('y_embed.0', cond.pooled))); // [B, D]
+    const l = this.layers;
+    let h = tf.add(linear(tokens, l.xEmbed), pos); // [B, N, D]
+    const temb = linear(silu(linear(timestepFeatures(t, this.config.timestepFeatures), l.tEmbed.fc1)), l.tEmbed.fc2); // [B, D]
+    const yemb = linear(silu(linear(cond.pooled, l.yEmbed.fc1)), l.yEmbed.fc2); // [B, D]
     const c = tf.add(temb, yemb); // [B, D]
-    for (let i = 0; i < this.config.depth; i++) h = this.block(i, h, c, cond); // [B, N, D]
-    const [shift, scale] = tf.split(this.lin('ada_f', silu(c)), 2, 1); // 2 × [B, D]
-    const out = this.lin('out', modulate(layerNorm(h), shift, scale)); // [B, N, P]
+    for (const block of l.blocks) h = this.block(block, h, c, cond); // [B, N, D]
+    const [shift, scale] = tf.split(linear(silu(c), l.adaFinal), 2, 1); // 2 × [B, D]
+    const out = linear(modulate(layerNorm(h, LN_EPS), shift, scale), l.out); // [B, N, P]
     return unpatchify(out, [C, T, H, W], this.config.patch) as tf.Tensor5D; // [B, C, T, H, W]
   }
 

@@ -1,6 +1,6 @@
 /**
  * The layers the DiT (src/model/dit.ts) and the text encoder (src/text/encoder.ts) are
- * made of, as ONNX nodes computing the same thing the tfjs code does, op for op:
+ * made of, as ONNX nodes computing the same thing their tfjs ops (src/nn/layers.ts) do, op for op:
  *
  *   linear      x·Wᵀ + b           MatMul with Wᵀ stored [in, out], Add
  *   layerNorm   (x − μ)/√(σ² + ε)  LayerNormalization (opset 17), affine or not

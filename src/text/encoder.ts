@@ -1,5 +1,5 @@
 /**
- * The text encoder, read top to bottom: layers → parameters → the transformer encoder →
+ * The text encoder, read top to bottom: parameters → the transformer encoder →
  * the factory that picks an encoder by `config.kind`. A small pre-LN transformer over
  * the tokenizer's word ids, trained jointly with the diffusion transformer:
  *
@@ -23,7 +23,8 @@
  * Shapes: B batch, L tokens (= config.maxLength), E width, V vocabulary, h heads.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attention } from '../../kernels/attention/tfjs.js';
+import { gelu, layerNorm, linear, multiHeadAttention } from '../nn/layers.js';
+import { countParameters, createParameters, layerNormParams, linearParams, specsOf, type Param, type ParamSpec } from '../nn/parameters.js';
 import type { TextEncoderConfig } from './config.js';
 import { encode as tokenize, nullSequence, packRows, type EncodedPrompt } from './tokenizer.js';
 
@@ -71,119 +72,73 @@ export function createTextEncoder(config: TextEncoderConfig, seed = 0): TextEnco
   }
 }
 
+/** PyTorch's LayerNorm default. */
 const LN_EPS = 1e-5;
 /** Added to the seed so the encoder and a DiT built from the same seed draw different streams. */
 const SEED_OFFSET = 104_729;
 
-// ---------------------------------------------------------------- layers
-
-/** y = x·Wᵀ + b on the last axis; W is [out, in] (PyTorch layout). */
-function linear(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  const [out, inp] = w.shape;
-  const lead = x.shape.slice(0, -1);
-  const y = tf.add(tf.matMul(tf.reshape(x, [-1, inp]), w, false, true), b); // [M, out]
-  return tf.reshape(y, [...lead, out]);
-}
-
-/** LayerNorm over the last axis with a learned scale and shift (PyTorch's default, eps 1e-5). */
-function layerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPS))), weight), bias);
-}
-
-/** GELU, tanh approximation, as x·σ(2·√(2/π)·(x + 0.044715x³)) — the DiT's. */
-function gelu(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), 2 * Math.sqrt(2 / Math.PI));
-  return tf.mul(x, tf.sigmoid(inner));
-}
-
 // ---------------------------------------------------------------- parameters
 
-type ParamSpec = { name: string; shape: number[]; init: 'xavier' | 'zeros' | 'ones' | 'normal' };
-
-/** Every parameter, in order: embeddings, blocks, final norm. */
-export function textEncoderParameterSpecs(c: TextEncoderConfig): ParamSpec[] {
+/**
+ * The encoder's layers, declared in order: embeddings, blocks, final norm. That order is
+ * also the checkpoint's and the initialisation's (src/nn/parameters.ts), so keep it.
+ */
+function textEncoderLayers<T>(c: TextEncoderConfig, param: Param<T>) {
   const E = c.width;
-  const lin = (name: string, out: number, inp: number): ParamSpec[] => [
-    { name: `${name}.weight`, shape: [out, inp], init: 'xavier' },
-    { name: `${name}.bias`, shape: [out], init: 'zeros' },
-  ];
-  const norm = (name: string): ParamSpec[] => [
-    { name: `${name}.weight`, shape: [E], init: 'ones' },
-    { name: `${name}.bias`, shape: [E], init: 'zeros' },
-  ];
-  const specs: ParamSpec[] = [
-    { name: 'text.embed.weight', shape: [c.vocabSize, E], init: 'normal' },
-    { name: 'text.pos_embed', shape: [c.maxLength, E], init: 'normal' },
-  ];
-  for (let i = 0; i < c.depth; i++) {
-    const p = `text.blocks.${i}`;
-    specs.push(
-      ...norm(`${p}.norm1`),
-      ...lin(`${p}.attn.qkv`, 3 * E, E),
-      ...lin(`${p}.attn.proj`, E, E),
-      ...norm(`${p}.norm2`),
-      ...lin(`${p}.fc1`, c.mlpRatio * E, E),
-      ...lin(`${p}.fc2`, E, c.mlpRatio * E),
-    );
-  }
-  specs.push(...norm('text.norm'));
-  return specs;
+  const lin = (name: string, out: number, inp: number) => linearParams(param, name, out, inp);
+  const norm = (name: string) => layerNormParams(param, name, E);
+  return {
+    embed: param('text.embed.weight', [c.vocabSize, E], 'normal'),
+    posEmbed: param('text.pos_embed', [c.maxLength, E], 'normal'),
+    blocks: Array.from({ length: c.depth }, (_, i) => {
+      const b = `text.blocks.${i}`;
+      return {
+        norm1: norm(`${b}.norm1`),
+        attn: { qkv: lin(`${b}.attn.qkv`, 3 * E, E), proj: lin(`${b}.attn.proj`, E, E) },
+        norm2: norm(`${b}.norm2`),
+        fc1: lin(`${b}.fc1`, c.mlpRatio * E, E),
+        fc2: lin(`${b}.fc2`, E, c.mlpRatio * E),
+      };
+    }),
+    norm: norm('text.norm'),
+  };
+}
+
+type TextEncoderLayers = ReturnType<typeof textEncoderLayers<tf.Variable>>;
+type TextEncoderBlock = TextEncoderLayers['blocks'][number];
+
+/** Every parameter, in order. */
+export function textEncoderParameterSpecs(c: TextEncoderConfig): ParamSpec[] {
+  return specsOf((param) => textEncoderLayers(c, param));
 }
 
 export function textEncoderParameterCount(c: TextEncoderConfig): number {
-  return textEncoderParameterSpecs(c).reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+  return countParameters(textEncoderParameterSpecs(c));
 }
 
 // ---------------------------------------------------------------- the encoder
 
 export class TransformerTextEncoder implements TextEncoder {
-  readonly params: Record<string, tf.Variable> = {};
+  readonly params: Record<string, tf.Variable>;
+  /** The same variables as the layers the forward pass reads. */
+  private readonly layers: TextEncoderLayers;
 
   constructor(
     readonly config: TextEncoderConfig,
     seed = 0,
   ) {
-    textEncoderParameterSpecs(config).forEach((s, k) => {
-      const init = tf.tidy(() => {
-        const streamSeed = seed * 7919 + SEED_OFFSET + k;
-        if (s.init === 'zeros') return tf.zeros(s.shape);
-        if (s.init === 'ones') return tf.ones(s.shape);
-        if (s.init === 'normal') return tf.randomNormal(s.shape, 0, 0.02, 'float32', streamSeed);
-        const [out, inp] = s.shape;
-        const limit = Math.sqrt(6 / (out + inp)); // Xavier uniform, as the DiT's linears
-        return tf.randomUniform(s.shape, -limit, limit, 'float32', streamSeed);
-      });
-      this.params[s.name] = tf.variable(init, true, s.name);
-      init.dispose();
-    });
+    const { params, layers } = createParameters((param) => textEncoderLayers(config, param), seed * 7919 + SEED_OFFSET);
+    this.params = params;
+    this.layers = layers;
   }
 
-  private lin(name: string, x: tf.Tensor): tf.Tensor {
-    return linear(x, this.params[`${name}.weight`], this.params[`${name}.bias`]);
-  }
-
-  private norm(name: string, x: tf.Tensor): tf.Tensor {
-    return layerNorm(x, this.params[`${name}.weight`], this.params[`${name}.bias`]);
-  }
-
-  /** Multi-head self-attention over [B, L, E] q, k, v; padded keys get no weight. */
-  private selfAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor2D): tf.Tensor {
-    const [B, L, E] = q.shape as [number, number, number];
-    const h = this.config.heads;
-    const split = (x: tf.Tensor) => tf.transpose(tf.reshape(x, [B, L, h, E / h]), [0, 2, 1, 3]); // [B, h, L, E/h]
-    const o = attention(split(q), split(k), split(v), { mask }); // [B, h, L, E/h]
-    return tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [B, L, E]); // [B, L, E]
-  }
-
-  private block(i: number, x: tf.Tensor, mask: tf.Tensor2D): tf.Tensor {
-    const b = `text.blocks.${i}`;
-    const E = this.config.width;
-    const qkv = this.lin(`${b}.attn.qkv`, this.norm(`${b}.norm1`, x)); // [B, L, 3E]
+  private block(l: TextEncoderBlock, x: tf.Tensor, mask: tf.Tensor2D): tf.Tensor {
+    const { width: E, heads } = this.config;
+    const qkv = linear(layerNorm(x, LN_EPS, l.norm1), l.attn.qkv); // [B, L, 3E]
     const [q, k, v] = tf.split(qkv, [E, E, E], 2); // 3 × [B, L, E]
-    x = tf.add(x, this.lin(`${b}.attn.proj`, this.selfAttention(q, k, v, mask))); // [B, L, E]
-    const hidden = gelu(this.lin(`${b}.fc1`, this.norm(`${b}.norm2`, x))); // [B, L, rE]
-    return tf.add(x, this.lin(`${b}.fc2`, hidden)); // [B, L, E]
+    x = tf.add(x, linear(multiHeadAttention(q, k, v, heads, mask), l.attn.proj)); // [B, L, E]
+    const hidden = gelu(linear(layerNorm(x, LN_EPS, l.norm2), l.fc1)); // [B, L, rE]
+    return tf.add(x, linear(hidden, l.fc2)); // [B, L, E]
   }
 
   /**
@@ -198,10 +153,10 @@ export class TransformerTextEncoder implements TextEncoder {
     if (mask.shape[0] !== B || mask.shape[1] !== L) throw new Error(`text encoder: mask [${mask.shape}] does not match ids [${ids.shape}]`);
     return tf.tidy(() => {
       const keep = tf.cast(tf.notEqual(mask, 0), 'float32') as tf.Tensor2D; // [B, L], 1 = word
-      const pos = tf.slice(this.params['text.pos_embed'], [0, 0], [L, E]); // [L, E]
-      let x = tf.add(tf.gather(this.params['text.embed.weight'], ids), pos); // [B, L, E]
-      for (let i = 0; i < this.config.depth; i++) x = this.block(i, x, keep); // [B, L, E]
-      const tokens = tf.mul(this.norm('text.norm', x), tf.expandDims(keep, 2)) as tf.Tensor3D; // [B, L, E]
+      const pos = tf.slice(this.layers.posEmbed, [0, 0], [L, E]); // [L, E]
+      let x = tf.add(tf.gather(this.layers.embed, ids), pos); // [B, L, E]
+      for (const block of this.layers.blocks) x = this.block(block, x, keep); // [B, L, E]
+      const tokens = tf.mul(layerNorm(x, LN_EPS, this.layers.norm), tf.expandDims(keep, 2)) as tf.Tensor3D; // [B, L, E]
       const count = tf.maximum(tf.sum(keep, 1, true), 1); // [B, 1], ≥ 1 word
       const pooled = tf.div(tf.sum(tokens, 1), count) as tf.Tensor2D; // [B, E]
       return { tokens, pooled, mask: keep };

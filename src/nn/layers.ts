@@ -1,0 +1,51 @@
+/**
+ * The layers the DiT (src/model/dit.ts) and the text encoder (src/text/encoder.ts) are
+ * made of, as tfjs ops; src/onnx/layers.ts writes the same ops as ONNX nodes.
+ *
+ *   const h = gelu(linear(layerNorm(x, 1e-5, block.norm2), block.fc1)); // [B, N, rD]
+ *
+ * A linear weight is [out, in] as in PyTorch, so checkpoints map one to one.
+ * Shapes: B batch, N queries, M keys, D width, h heads.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { attention } from '../../kernels/attention/tfjs.js';
+
+/** A linear layer's parameters: weight [out, in], bias [out]. Also a LayerNorm's scale and shift ([D] each). */
+export interface Affine<P = tf.Tensor> {
+  weight: P;
+  bias: P;
+}
+
+/** y = x·Wᵀ + b on the last axis. */
+export function linear(x: tf.Tensor, { weight, bias }: Affine): tf.Tensor {
+  const [out, inp] = weight.shape;
+  const lead = x.shape.slice(0, -1);
+  const y = tf.add(tf.matMul(tf.reshape(x, [-1, inp]), weight, false, true), bias); // [M, out]
+  return tf.reshape(y, [...lead, out]);
+}
+
+/** LayerNorm over the last axis; with `affine`, its learned scale (weight) and shift (bias) after. */
+export function layerNorm(x: tf.Tensor, epsilon: number, affine?: Affine): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon)));
+  return affine ? tf.add(tf.mul(normed, affine.weight), affine.bias) : normed;
+}
+
+/** GELU, tanh approximation, as x·σ(2·√(2/π)·(x + 0.044715x³)) (one sigmoid, no pow/tanh). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), 2 * Math.sqrt(2 / Math.PI));
+  return tf.mul(x, tf.sigmoid(inner));
+}
+
+export function silu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(x, tf.sigmoid(x));
+}
+
+/** Multi-head attention from q [B, N, D] to k, v [B, M, D]; `mask` [B, M] (1 = key kept) drops padded keys. */
+export function multiHeadAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, heads: number, mask?: tf.Tensor2D): tf.Tensor {
+  const [B, N, D] = q.shape as [number, number, number];
+  const M = k.shape[1] as number;
+  const split = (x: tf.Tensor, n: number) => tf.transpose(tf.reshape(x, [B, n, heads, D / heads]), [0, 2, 1, 3]); // [B, h, n, D/h]
+  const o = attention(split(q, N), split(k, M), split(v, M), { mask }); // [B, h, N, D/h]
+  return tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [B, N, D]); // [B, N, D]
+}
