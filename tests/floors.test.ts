@@ -6,7 +6,7 @@
 //   kernels/  0  compute kernels: reference, spec suite, bench, native addon
 //   base/     1  errors, io, video I/O, rng, compute backends, CLI argument parsing
 //   datasets/ 2  the world and its dataset files
-//   src/      3  model, text, diffusion  →  4  train | infer (never each other), onnx, provenance
+//   src/      3  nn, model, text, diffusion  →  4  train | infer (never each other), onnx, provenance
 //   eval/     5  the harness, the quality check, figures
 //   app/      6  CLI, server, notebook helpers, sweeps, shipping
 import fs from 'node:fs';
@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(__dirname, '..');
 const TOP = ['kernels', 'base', 'datasets', 'src', 'eval', 'app'] as const;
-const MODEL_FLOOR = new Set(['src/model', 'src/text', 'src/diffusion']);
+const MODEL_FLOOR = new Set(['src/nn', 'src/model', 'src/text', 'src/diffusion']);
 const IMPORT = /(?:import|export)\s[^;]*?from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/gs;
 
 function floor(file: string): number {
