@@ -11,7 +11,7 @@ import { Progress } from './progress.js';
 import { writeProgress } from './progress-artifacts.js';
 
 const HELP = `spacetime train --preset tiny|small|base|bench --data DIR --steps N --out runs/NAME
-    [--resume | --resume-from STEP|CHECKPOINT | --init CHECKPOINT]
+    [--resume | --resume-from STEP|CHECKPOINT | --init CHECKPOINT|MODEL] [--frame-conditioning]
     [--batch-size ${TRAIN_DEFAULTS.batchSize}] [--lr ${TRAIN_DEFAULTS.lr}] [--warmup ${TRAIN_DEFAULTS.warmup}] [--seed 0]
     [--caption-dropout ${TRAIN_DEFAULTS.captionDropout}] [--checkpoint-every ${TRAIN_DEFAULTS.checkpointEvery}]
     [--sample-every ${TRAIN_DEFAULTS.sampleEvery}] [--objective rectified-flow|x-prediction|v-prediction]
@@ -44,7 +44,12 @@ true one (metrics: negative_gap, the mean per-sample loss difference; > 0 = the 
 loss includes the weighted hinge). The forward pass then holds up to twice --batch-size clips:
 on the small preset batch 8 fits the wasm backend's heap, batch 12 ran out of it here.
 --init CHECKPOINT: a new run that starts from that checkpoint's weights and EMA (same preset),
-with a fresh optimizer and its own schedule: a second leg with new settings.`;
+with a fresh optimizer and its own schedule: a second leg with new settings. A shipped model
+folder (models/default) works too.
+--frame-conditioning: the model can be given frames (image/video prompting, PhyWorld's
+protocol): each clip trains under a random strategy of given frames (none, first, first K,
+last K, first and last, every other, random) and the loss covers the generated frames. With
+--init from a text-only model it starts as exactly that model.`;
 
 /** --negatives/--negative-weight → the hard-negative settings. */
 function negativesFlag(spec: string | undefined, weight: number | undefined): TrainOptions['negatives'] {
@@ -74,6 +79,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     resume: 'boolean',
     'resume-from': 'string',
     init: 'string',
+    'frame-conditioning': 'boolean',
     'batch-size': 'int',
     lr: 'number',
     warmup: 'int',
@@ -115,6 +121,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     resume: flags.resume,
     resumeFrom: flags['resume-from'],
     init: flags.init,
+    frameConditioning: flags['frame-conditioning'],
     objective: flags.objective as TrainOptions['objective'],
     timesteps: timestepsFlag(flags['logit-mean'], flags['logit-std']),
     negatives: negativesFlag(flags.negatives, flags['negative-weight']),

@@ -47,6 +47,11 @@ export interface GenerateOptions<C extends Batched<C>> {
   seed: number | readonly number[];
   /** Called after each step, e.g. for a progress bar. */
   onStep?: (step: number, steps: number) => void;
+  /**
+   * SDEdit (Meng et al. 2022): start from `data` [B, …] noised to `time` (0 < time ≤ 1)
+   * instead of pure noise at t = 1; the sampler's grid is scaled to run from `time` to 0.
+   */
+  start?: { data: tf.Tensor; time: number };
 }
 
 /** Sample from the model: [B, …] of `shape`, bit-identical for the same seed, model and backend. */
@@ -81,8 +86,17 @@ export function generate<C extends Batched<C>>(options: GenerateOptions<C>): tf.
     },
   };
 
+  const { start } = options;
+  if (start && !(start.time > 0 && start.time <= 1)) throw new UserError(`the SDEdit strength must be in (0, 1], got ${start.time}`);
   let x = noiseForSeeds(shape.slice(1), seeds); // [B, …] at t = 1
-  const times = shiftTimesteps(sampler.setTimesteps(steps), shift);
+  let times = shiftTimesteps(sampler.setTimesteps(steps), shift);
+  if (start) {
+    if (start.data.shape.join() !== shape.join()) throw new Error(`SDEdit start is [${start.data.shape}], the sample [${shape}]`);
+    const noise = x;
+    x = objective.noisy(start.data, noise, start.time); // [B, …] at t = start.time
+    noise.dispose();
+    times = times.map((t) => t * start.time);
+  }
   try {
     for (let i = 0; i < steps; i++) {
       const next = tf.tidy(() => sampler.step(flow, x, times[i], times[i + 1]));

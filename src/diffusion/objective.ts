@@ -46,8 +46,11 @@ export interface Objective {
   noisy(x0: tf.Tensor, eps: tf.Tensor, t: Time): tf.Tensor;
   /** What the model is trained to output at x_t (for x-prediction: x0). */
   target(x0: tf.Tensor, eps: tf.Tensor, t: Time): tf.Tensor;
-  /** The training loss of the model's output at x_t (a mean over every element). */
-  loss(output: tf.Tensor, x0: tf.Tensor, eps: tf.Tensor, xt: tf.Tensor, t: Time): tf.Scalar;
+  /**
+   * The training loss of the model's output at x_t: a mean over every element, or with
+   * `weight` (broadcast over x, e.g. [B, 1, T, 1, 1]: 0 on given frames) the weighted mean.
+   */
+  loss(output: tf.Tensor, x0: tf.Tensor, eps: tf.Tensor, xt: tf.Tensor, t: Time, weight?: tf.Tensor): tf.Scalar;
   /** The same loss per sample, [B] (each a mean over that sample's elements). */
   sampleLoss(output: tf.Tensor, x0: tf.Tensor, eps: tf.Tensor, xt: tf.Tensor, t: Time): tf.Tensor1D;
   /** The velocity divides by t, so a sampler's last evaluation must not be at t = 0. */
@@ -79,9 +82,18 @@ function combine(a: (t: number) => number, x: tf.Tensor, b: (t: number) => numbe
   return tf.tidy(() => tf.add(tf.mul(x, perSample(a, t, x)), tf.mul(y, perSample(b, t, y))));
 }
 
-/** Mean squared difference from the objective's target. */
-function targetLoss(this: Pick<Objective, 'target'>, output: tf.Tensor, x0: tf.Tensor, eps: tf.Tensor, _xt: tf.Tensor, t: Time): tf.Scalar {
-  return tf.mean(tf.square(tf.sub(output, this.target(x0, eps, t))));
+/** Mean squared difference from the objective's target (weighted mean with `weight`). */
+function targetLoss(this: Pick<Objective, 'target'>, output: tf.Tensor, x0: tf.Tensor, eps: tf.Tensor, _xt: tf.Tensor, t: Time, weight?: tf.Tensor): tf.Scalar {
+  return meanOf(tf.square(tf.sub(output, this.target(x0, eps, t))), weight);
+}
+
+/** The mean of x's elements, or Σ w·x / Σ w over x's elements with `weight` broadcast to x. */
+function meanOf(x: tf.Tensor, weight?: tf.Tensor): tf.Scalar {
+  if (!weight) return tf.mean(x);
+  return tf.tidy(() => {
+    const w = tf.broadcastTo(weight, x.shape);
+    return tf.div(tf.sum(tf.mul(x, w)), tf.maximum(tf.sum(w), 1e-12)) as tf.Scalar;
+  });
 }
 
 /** Mean squared difference from the objective's target, per sample. */
@@ -188,10 +200,10 @@ export function xPrediction(options: { m?: number; s?: number } = {}): Objective
     sampleTimesteps: logitNormalTimesteps(m, s),
     noisy: (x0, eps, t) => combine(alpha, x0, sigma, eps, t),
     target: (x0) => x0.clone(),
-    loss: (output, x0, eps, xt, t) =>
+    loss: (output, x0, eps, xt, t, weight) =>
       tf.tidy(() => {
         const trueVelocity = trainingVelocity(x0, xt, t); // (x_t − x0)/max(t, t_min): ε − x0 where t ≥ t_min
-        return tf.mean(tf.square(tf.sub(trainingVelocity(output, xt, t), trueVelocity))) as tf.Scalar;
+        return meanOf(tf.square(tf.sub(trainingVelocity(output, xt, t), trueVelocity)), weight);
       }),
     sampleLoss: (output, x0, eps, xt, t) =>
       tf.tidy(() => perSampleMean(tf.square(tf.sub(trainingVelocity(output, xt, t), trainingVelocity(x0, xt, t))))),

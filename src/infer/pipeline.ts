@@ -17,6 +17,7 @@ import { generate, type DenoisingModel } from '../diffusion/generate.js';
 import { createObjective } from '../diffusion/objective.js';
 import { createSampler } from '../diffusion/samplers/index.js';
 import { EMA_FILE, loadCheckpoint, MODEL_FILE, restoreVariables } from '../model/checkpoint.js';
+import { givenFramesCondition, type GivenFramesCondition } from '../model/frame-conditioning.js';
 import { PIXELS } from '../model/video-codec.js';
 import { buildVideoModel, type NetworkConfig, type VideoModel } from '../model/video-model.js';
 import type { Condition } from '../model/dit.js';
@@ -93,6 +94,21 @@ export interface GenerateRequest {
   /** At most this many videos through the model at once (default: as many as fit, `videosPerPass`). */
   maxVideosPerPass?: number;
   onStep?: (step: number, steps: number) => void;
+  /**
+   * Frames given to a model trained with them (frameConditioning), one entry per seed
+   * (null: none given to that video). They come back exactly in the output.
+   */
+  given?: (GivenClip | null)[];
+  /** SDEdit: one clip per seed, noised to `strength` (0–1] and denoised under the prompt. */
+  edit?: { clips: Uint8Array[]; strength: number };
+}
+
+/** Frames given to the model: a clip of the output's size whose frames with mask[t] are given. */
+export interface GivenClip {
+  /** uint8 RGB [T][H][W][3]; frames not given are ignored. */
+  frames: Uint8Array;
+  /** [T] true where the frame is given. */
+  mask: boolean[];
 }
 
 export const GENERATE_DEFAULTS = { steps: 25, guidance: 3, sampler: 'heun', fps: 10, shift: 1 };
@@ -126,13 +142,19 @@ export function generateBatch(pipe: Pipeline, request: BatchRequest): Video[] {
   const guidance = request.guidance ?? defaults.guidance;
   checkSteps(steps);
   checkGenerationSize(model, T, H, W, guidance !== 1);
+  checkClips(pipe, request, T, H, W);
   const cap = request.maxVideosPerPass ?? Infinity;
   if (!(cap >= 1)) throw new Error(`maxVideosPerPass must be at least 1, got ${cap}`);
   const group = Math.floor(Math.min(videosPerPass(model, T, H, W, guidance !== 1), cap));
   const videos: Video[] = [];
   for (let first = 0; first < request.seeds.length; first += group) {
     const last = Math.min(first + group, request.seeds.length);
-    const pass = { prompts: request.prompts.slice(first, last), seeds: request.seeds.slice(first, last) };
+    const pass = {
+      prompts: request.prompts.slice(first, last),
+      seeds: request.seeds.slice(first, last),
+      given: request.given?.slice(first, last),
+      edit: request.edit && { clips: request.edit.clips.slice(first, last), strength: request.edit.strength },
+    };
     // Progress counts every group's steps: group k's step i is overall step k·steps + i.
     const onStep = request.onStep && ((i: number) => request.onStep!((first / group) * steps + i, Math.ceil(request.seeds.length / group) * steps));
     videos.push(...generateGroup(pipe, { ...request, ...pass, steps, guidance, frames: T, height: H, width: W, onStep }));
@@ -151,11 +173,15 @@ function generateGroup(pipe: Pipeline, request: BatchRequest & { steps: number; 
   if (warning) request.warn?.(warning);
   const uncond = encoder.encodeUnconditional(B);
   const objective = createObjective(pipe.config.objective);
+  // Given frames condition both passes: guidance is on the text.
+  const given = pipe.config.model.frameConditioning ? givenCondition(request.given, B, T, H, W) : {};
+  const start = request.edit && { data: PIXELS.encode(request.edit.clips, [T, H, W]), time: request.edit.strength };
   const x = generate({
     // Each pass in its own tidy: its activations are freed as soon as it returns (half the peak memory with heun).
     model: pipe.runtime?.denoise ?? ((xt, t, cond) => tf.tidy(() => pipe.net.dit.forward(xt as tf.Tensor5D, t, cond))),
-    cond: { pooled: text.pooled, tokens: text.tokens, mask: text.mask },
-    uncond: { pooled: uncond.pooled, tokens: uncond.tokens, mask: uncond.mask },
+    cond: { pooled: text.pooled, tokens: text.tokens, mask: text.mask, ...given },
+    uncond: { pooled: uncond.pooled, tokens: uncond.tokens, mask: uncond.mask, ...given },
+    start,
     shape: [B, ...PIXELS.modelShape([T, H, W])],
     steps: request.steps,
     guidance: request.guidance,
@@ -166,8 +192,44 @@ function generateGroup(pipe: Pipeline, request: BatchRequest & { steps: number; 
     onStep: request.onStep,
   });
   const clips = PIXELS.decode(x as tf.Tensor5D);
-  tf.dispose([x, text.pooled, text.tokens, text.mask, uncond.pooled, uncond.tokens, uncond.mask]);
+  tf.dispose([x, text.pooled, text.tokens, text.mask, uncond.pooled, uncond.tokens, uncond.mask, given.frames, given.frameMask, start?.data]);
+  request.given?.forEach((g, b) => g && writeGivenFrames(clips[b], g, H * W * 3));
   return clips.map((frames) => ({ frames, numFrames: T, height: H, width: W, fps: request.fps ?? defaults.fps }));
+}
+
+/** Given frames and SDEdit clips: of the output's size, and only for a model that takes them. */
+function checkClips(pipe: Pipeline, request: BatchRequest, T: number, H: number, W: number): void {
+  const bytes = T * H * W * 3;
+  const given = request.given?.filter((g): g is GivenClip => g !== null) ?? [];
+  if (request.given && request.given.length !== request.seeds.length) throw new Error(`${request.given.length} given clips for ${request.seeds.length} seeds`);
+  if (given.length && !pipe.config.model.frameConditioning) {
+    throw new UserError(`${pipe.name ?? pipe.checkpoint} was not trained to take given frames (train with --frame-conditioning)`);
+  }
+  if (given.length && pipe.runtime) throw new UserError('the ONNX runtime does not take given frames yet: use --runtime tfjs');
+  for (const g of given) {
+    if (g.frames.length !== bytes || g.mask.length !== T) throw new UserError(`given frames must be a ${T}-frame ${W}×${H} clip`);
+    if (g.mask.every(Boolean)) throw new UserError('every frame is given: nothing to generate');
+  }
+  if (request.edit) {
+    if (request.edit.clips.length !== request.seeds.length) throw new Error(`${request.edit.clips.length} SDEdit clips for ${request.seeds.length} seeds`);
+    if (request.edit.clips.some((c) => c.length !== bytes)) throw new UserError(`the clip to edit must be ${T} frames of ${W}×${H}`);
+    if (!(request.edit.strength > 0 && request.edit.strength <= 1)) throw new UserError(`--strength must be in (0, 1], got ${request.edit.strength}`);
+  }
+}
+
+/** The given-frame tensors of a group (zeros for videos given nothing). */
+function givenCondition(given: (GivenClip | null)[] | undefined, B: number, T: number, H: number, W: number): Partial<GivenFramesCondition> {
+  const empty = new Uint8Array(T * H * W * 3);
+  const x0 = PIXELS.encode(Array.from({ length: B }, (_, b) => given?.[b]?.frames ?? empty), [T, H, W]);
+  const mask = Float32Array.from({ length: B * T }, (_, i) => (given?.[Math.floor(i / T)]?.mask[i % T] ? 1 : 0));
+  const condition = givenFramesCondition(x0, mask, T);
+  x0.dispose();
+  return condition;
+}
+
+/** The given frames written back over the generated clip, exactly as given. */
+function writeGivenFrames(clip: Uint8Array, given: GivenClip, frameBytes: number): void {
+  given.mask.forEach((isGiven, t) => isGiven && clip.set(given.frames.subarray(t * frameBytes, (t + 1) * frameBytes), t * frameBytes));
 }
 
 /** K videos side by side in one (a grid of ⌈√K⌉ columns, 1-pixel dark gaps). */

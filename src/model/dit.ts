@@ -11,21 +11,22 @@
  *   const model = new DiT(resolveConfig('small'), 0);
  *   const v = model.forward(xt, t, { pooled, tokens, mask }); // [B, C, T, H, W]; the condition (Condition)
  *
- * Shapes: B batch, C channels, T×H×W video, N tokens, P = C·pt·ph·pw values per token,
- * D hidden, h heads, L text tokens, E text width.
+ * Shapes: B batch, C channels, T×H×W video, N tokens, P = C·pt·ph·pw values per token
+ * (Pin = (2C + 1)·pt·ph·pw into a model that takes given frames), D hidden, h heads, L text tokens, E text width.
  */
 import * as tf from '@tensorflow/tfjs';
 import { patchify, unpatchify } from '../../kernels/patch-embed/tfjs.js';
 import { gelu, layerNorm, linear, multiHeadAttention, silu } from '../nn/layers.js';
 import { countParameters, createParameters, linearParams, specsOf, type Init, type Param, type ParamSpec } from '../nn/parameters.js';
 import type { DiTConfig } from './config.js';
+import { inputChannels, withGivenFrames, type GivenFramesCondition } from './frame-conditioning.js';
 
 /**
  * What the model is conditioned on, each tensor with the batch on axis 0 (so guidance can
- * stack and slice it): the prompt, from the text encoder. Given frames join it here when the
- * model learns to take them.
+ * stack and slice it): the prompt, from the text encoder, and — for a model with
+ * `frameConditioning` — the given frames (frame-conditioning.ts; none given: text to video).
  */
-export interface Condition {
+export interface Condition extends Partial<GivenFramesCondition> {
   /** [B, E] pooled text embedding (feeds adaLN with the timestep). */
   pooled: tf.Tensor2D;
   /** [B, L, E] token embeddings, for cross-attention. */
@@ -100,10 +101,11 @@ function modulate(x: tf.Tensor, shift: tf.Tensor, scale: tf.Tensor): tf.Tensor {
  */
 function ditLayers<T>(c: DiTConfig, param: Param<T>) {
   const D = c.hidden;
-  const P = c.channels * c.patch[0] * c.patch[1] * c.patch[2];
+  const tubelet = c.patch[0] * c.patch[1] * c.patch[2];
+  const P = c.channels * tubelet;
   const lin = (name: string, out: number, inp: number, init?: Init) => linearParams(param, name, out, inp, init);
   return {
-    xEmbed: lin('x_embed', D, P),
+    xEmbed: lin('x_embed', D, inputChannels(c) * tubelet),
     tEmbed: { fc1: lin('t_embed.0', D, c.timestepFeatures, 'normal'), fc2: lin('t_embed.2', D, D, 'normal') },
     yEmbed: { fc1: lin('y_embed.0', D, c.textDim), fc2: lin('y_embed.2', D, D) },
     blocks: range(c.depth).map((i) => {
@@ -187,7 +189,8 @@ export class DiT {
   forward(x: tf.Tensor5D, t: tf.Tensor1D, cond: Condition): tf.Tensor5D {
     const [B, C, T, H, W] = x.shape;
     const [pt, ph, pw] = this.config.patch;
-    const tokens = patchify(x, this.config.patch); // [B, N, P]
+    const input = this.config.frameConditioning ? withGivenFrames(x, cond) : x; // [B, 2C + 1, T, H, W] with given frames
+    const tokens = patchify(input, this.config.patch); // [B, N, Pin]
     const pos = this.positionsFor(T / pt, H / ph, W / pw); // [N, D]
     const l = this.layers;
     let h = tf.add(linear(tokens, l.xEmbed), pos); // [B, N, D]

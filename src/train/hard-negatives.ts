@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Objective } from '../diffusion/objective.js';
 import type { VideoModel } from '../model/video-model.js';
 import { swapWords } from '../text/swaps.js';
+import type { GivenBatch } from './frame-masks.js';
 import type { TrainConfig } from './train-config.js';
 
 /** Scale of the hard-negative margin, in units of the per-sample loss (x-prediction's velocity MSE is ~0.05). */
@@ -43,10 +44,10 @@ export function pickHardNegatives(captions: string[], drop: boolean[], negatives
 export function lossWithNegatives(
   net: VideoModel,
   objective: Objective,
-  batch: { video: tf.Tensor; eps: tf.Tensor; xt: tf.Tensor5D; times: Float32Array; captions: string[]; drop: boolean[] },
+  batch: { video: tf.Tensor; eps: tf.Tensor; xt: tf.Tensor5D; times: Float32Array; captions: string[]; drop: boolean[]; given?: GivenBatch | null },
   negatives: HardNegatives,
 ): { loss: tf.Scalar; gap: tf.Scalar } {
-  const { video, eps, xt, times, captions, drop } = batch;
+  const { video, eps, xt, times, captions, drop, given } = batch;
   const [B, S] = [captions.length, negatives.clips.length];
   const idx = tf.tensor1d(negatives.clips, 'int32');
   const [videoS, epsS, xtS] = [video, eps, xt].map((x) => tf.gather(x, idx)); // 3 × [S, C, T, H, W]
@@ -54,9 +55,14 @@ export function lossWithNegatives(
   const text = net.encoder.encode([...captions, ...negatives.captions], {
     unconditional: [...drop, ...negatives.clips.map(() => false)],
   });
-  const out = net.dit.forward(tf.concat([xt, xtS]) as tf.Tensor5D, objective.modelTime([...times, ...timesS]), text); // [B + S, C, T, H, W]
+  // A negative is given the same frames as its clip.
+  const frames = given && {
+    frames: tf.concat([given.condition.frames, tf.gather(given.condition.frames, idx)]) as tf.Tensor5D,
+    frameMask: tf.concat([given.condition.frameMask, tf.gather(given.condition.frameMask, idx)]) as tf.Tensor2D,
+  };
+  const out = net.dit.forward(tf.concat([xt, xtS]) as tf.Tensor5D, objective.modelTime([...times, ...timesS]), { ...text, ...frames }); // [B + S, C, T, H, W]
   const [outTrue, outSwapped] = tf.split(out, [B, S], 0);
-  const loss = objective.loss(outTrue, video, eps, xt, times);
+  const loss = objective.loss(outTrue, video, eps, xt, times, given?.weight);
   const eTrue = objective.sampleLoss(tf.gather(outTrue, idx), videoS, epsS, xtS, timesS); // [S]
   const eSwapped = objective.sampleLoss(outSwapped, videoS, epsS, xtS, timesS); // [S]
   const gap = tf.mean(tf.sub(eSwapped, eTrue)) as tf.Scalar;

@@ -17,6 +17,8 @@ import { ensureWritableDir, writeFileAtomic } from '../../base/io/atomic.js';
 import { createObjective, type Objective } from '../diffusion/objective.js';
 import { resolveConfig, validateConfig } from '../model/config.js';
 import { buildVideoModel, type VideoModel } from '../model/video-model.js';
+import { widenPatchEmbedding } from '../model/frame-conditioning.js';
+import { isModelFolder, readModelFolder } from '../model/model-folder.js';
 import { latestCheckpoint, listCheckpoints, loadCheckpoint, pickCheckpoint, pointLatestAt, restoreVariables, verifyCheckpoint, type LoadedCheckpoint } from '../model/checkpoint.js';
 import { resolveTextEncoderConfig, validateTextEncoderConfig } from '../text/config.js';
 import { AdamW } from './adamw.js';
@@ -40,6 +42,11 @@ export interface RunOptions extends Partial<Omit<TrainConfig, 'model' | 'text'>>
    * encoder configs are kept.
    */
   init?: string;
+  /**
+   * A new run's model takes given frames (multi-task: frame-masks.ts). With --init from a
+   * text-only model, its patch embedding is widened with zero columns (the same model to start).
+   */
+  frameConditioning?: boolean;
   /** One-line notes (resuming from step 0, a missing checkpoint replaced by an earlier one); default: stderr. */
   note?: (line: string) => void;
 }
@@ -77,8 +84,8 @@ export function setupRun(options: RunOptions): Run {
   const opt = new AdamW(net.params, { lr: config.lr, weightDecay: config.weightDecay });
   const ema = new Ema(net.params, config.emaDecay);
   if (initial) {
-    restoreVariables(net.params, initial.params, 'model');
-    restoreVariables(ema.shadow, initial.ema ?? initial.params, 'EMA');
+    restoreVariables(net.params, widenPatchEmbedding(initial.params, config.model, initial.path), 'model');
+    restoreVariables(ema.shadow, widenPatchEmbedding(initial.ema ?? initial.params, config.model, initial.path), 'EMA');
   }
   if (resumed) {
     restoreVariables(net.params, resumed.params, 'model');
@@ -129,17 +136,18 @@ function runConfig(options: RunOptions, note: (line: string) => void): { config:
     return { config, initial: config.initFrom ? loadInitCheckpoint(config.initFrom.checkpoint, config.preset, config.initFrom.step) : undefined };
   }
   const initial = options.init ? loadInitCheckpoint(options.init, options.preset) : undefined;
+  const model = initial ? (initial.config as TrainConfig).model : resolveConfig(options.preset);
   const config = {
     ...TRAIN_DEFAULTS,
     ...stripUndefined(options),
     preset: options.preset,
-    model: initial ? (initial.config as TrainConfig).model : resolveConfig(options.preset),
+    model: options.frameConditioning ? { ...model, frameConditioning: true } : model,
     text: initial ? (initial.config as TrainConfig).text : resolveTextEncoderConfig(options.preset),
     data: options.data,
     steps: options.steps,
     ...(initial ? { initFrom: { checkpoint: initial.path, step: initial.step } } : {}),
   } as TrainConfig;
-  for (const key of ['note', 'out', 'resume', 'resumeFrom', 'init'] as const) delete (config as unknown as Record<string, unknown>)[key];
+  for (const key of ['note', 'out', 'resume', 'resumeFrom', 'init', 'frameConditioning'] as const) delete (config as unknown as Record<string, unknown>)[key];
   return { config, initial };
 }
 
@@ -176,7 +184,7 @@ function openMetrics(runDir: string, step: number): number {
  * checkpoint started from (its config's initFrom, at `step`): same preset, a spacetime model.
  */
 function loadInitCheckpoint(from: string, preset: string, step?: number): LoadedCheckpoint {
-  const ck = loadCheckpoint(from);
+  const ck = isModelFolder(from) ? modelFolderAsCheckpoint(from, preset) : loadCheckpoint(from);
   const config = ck.config as TrainConfig;
   if (!config?.model || !config?.text) throw new UserError(`--init: ${ck.path} has no model config (state.json): not a spacetime checkpoint`);
   if (config.preset !== preset) throw new UserError(`--init: ${ck.path} is a ${config.preset} model, not --preset ${preset}`);
@@ -189,6 +197,19 @@ function loadInitCheckpoint(from: string, preset: string, step?: number): Loaded
   }
   if (step !== undefined && ck.step !== step) throw new UserError(`the run started from ${from} at step ${step}, which now holds step ${ck.step}`);
   return ck;
+}
+
+/**
+ * A shipped model folder as the checkpoint a new run starts from: its weights (the EMA it
+ * shipped) as both weights and EMA, step 0. A folder has no preset, so its model config must be
+ * the preset's (given frames aside).
+ */
+function modelFolderAsCheckpoint(dir: string, preset: string): LoadedCheckpoint {
+  const { config, weights } = readModelFolder(dir);
+  const want = resolveConfig(preset);
+  const { frameConditioning: _, ...model } = config.model;
+  if (JSON.stringify(model) !== JSON.stringify(want)) throw new UserError(`--init: the model in ${dir} is not the ${preset} preset's`);
+  return { path: dir, step: 0, config: { preset, model: config.model, text: config.text, objective: config.objective }, weightsDtype: 'F32', params: weights, ema: weights, state: {} };
 }
 
 /** A checkpoint picked with --resume-from; when it is damaged, the error also lists the run's good ones. */

@@ -4,7 +4,10 @@
  * --negatives); gradients clipped by their global norm; AdamW at the warm-up + cosine rate;
  * the EMA. Returns the step's line of metrics.jsonl.
  *
- * All randomness of step k (caption dropout, timesteps, noise) comes from an RNG seeded by
+ * With a model that takes given frames, each clip also gets a strategy of given frames
+ * (frame-masks.ts), and the loss leaves the given frames out.
+ *
+ * All randomness of step k (caption dropout, timesteps, noise, given frames) comes from an RNG seeded by
  * (seed, k), so a resumed run needs no RNG state beyond the step number.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -12,6 +15,7 @@ import { Rng } from '../../base/rng.js';
 import { UserError } from '../../base/errors.js';
 import { gaussian } from '../diffusion/noise.js';
 import { clipByGlobalNorm } from './clip.js';
+import { givenFrames } from './frame-masks.js';
 import { lossWithNegatives, pickHardNegatives } from './hard-negatives.js';
 import type { Run } from './run-setup.js';
 import { warmupCosine } from './schedule.js';
@@ -28,17 +32,18 @@ export function trainStep(run: Run, step: number): StepMetrics {
   const eps = gaussian(video.shape, rng);
   const lr = warmupCosine(step, { peak: config.lr, warmup: config.warmup, total: config.steps });
   const negatives = config.negatives ? pickHardNegatives(captions, drop, config.negatives) : null;
+  const given = config.model.frameConditioning ? givenFrames(video, rng) : null;
   let gap: tf.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
     const xt = objective.noisy(video, eps, times) as tf.Tensor5D; // [B, C, T, H, W]
     if (negatives) {
-      const withNegatives = lossWithNegatives(net, objective, { video, eps, xt, times, captions, drop }, negatives);
+      const withNegatives = lossWithNegatives(net, objective, { video, eps, xt, times, captions, drop, given }, negatives);
       gap = tf.keep(withNegatives.gap);
       return withNegatives.loss;
     }
     const text = net.encoder.encode(captions, { unconditional: drop });
-    const out = net.dit.forward(xt, objective.modelTime(times), text); // [B, C, T, H, W]
-    return objective.loss(out, video, eps, xt, times);
+    const out = net.dit.forward(xt, objective.modelTime(times), { ...text, ...given?.condition }); // [B, C, T, H, W]
+    return objective.loss(out, video, eps, xt, times, given?.weight);
   }, Object.values(net.params));
   const clipped = clipByGlobalNorm(grads, config.clipNorm);
   opt.step(clipped.grads, lr);
@@ -46,6 +51,7 @@ export function trainStep(run: Run, step: number): StepMetrics {
   const loss = value.dataSync()[0];
   const negativeGap = gap?.dataSync()[0];
   tf.dispose([value, video, eps, ...Object.values(grads), ...Object.values(clipped.grads), ...(gap ? [gap] : [])]);
+  if (given) tf.dispose([given.condition.frames, given.condition.frameMask, given.weight]);
   if (!Number.isFinite(loss)) throw new UserError(`loss became ${loss} at step ${step}; lower --lr`);
   const seconds = (performance.now() - t0) / 1000;
   return { step, loss, lr, grad_norm: clipped.norm, ...(negativeGap !== undefined ? { negative_gap: negativeGap } : {}), samples_per_s: B / seconds, seconds };
