@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../base/compute/backend.js';
 import { UserError } from '../../base/errors.js';
 import { generateBatch, type Pipeline } from '../infer/pipeline.js';
-import { resolveConfig } from './config.js';
+import { resolveConfig, type DiTConfig } from './config.js';
 import { generatedFrameWeight, givenFramesCondition, inputChannels, widenPatchEmbedding, withGivenFrames } from './frame-conditioning.js';
 import { resolveTextEncoderConfig } from '../text/config.js';
 import { buildVideoModel, type VideoModel } from './video-model.js';
@@ -24,7 +24,7 @@ afterEach(() => {
   }
   live = [];
 });
-const build = (model = conditioned, seed = 3) => {
+const build = (model: DiTConfig = conditioned, seed = 3) => {
   const net = buildVideoModel(model, resolveTextEncoderConfig('tiny'), seed);
   live.push(net);
   return net;
