@@ -20,7 +20,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError, describeError } from '../base/errors.js';
-import { ensureWritableDir, fsyncDir, writeFileAtomic } from '../base/io/atomic.js';
+import { ensureWritableDir, makeStagingFolder, replaceFolderAtomically, writeFileAtomic } from '../base/io/atomic.js';
 import { formatCsv, parseCsv, type CsvRow } from '../base/io/csv.js';
 import { DEFAULT_PIXEL_SCALE, readVideo, writeMp4, type Video } from '../base/video/index.js';
 import { describeSelection, requestAt, type Selection } from './selection.js';
@@ -289,10 +289,8 @@ export async function importFolder(from: string, options: ImportOptions): Promis
     shards: planShards(rows.length, shardSize),
     complete: false,
   };
-  ensureWritableDir(path.dirname(path.resolve(dir)));
-  const tmp = fs.mkdtempSync(path.join(path.dirname(path.resolve(dir)), `.${path.basename(path.resolve(dir))}.import-`));
+  const tmp = makeStagingFolder(dir);
   try {
-    fs.chmodSync(tmp, 0o755); // mkdtemp makes it private; a dataset is an ordinary folder
     for (const shard of manifest.shards) {
       const frames = new Uint8Array(shard.count * frameBytes);
       const metas: SampleMeta[] = [];
@@ -316,10 +314,7 @@ export async function importFolder(from: string, options: ImportOptions): Promis
     }
     manifest.complete = true;
     writeManifest(tmp, manifest);
-    fsyncDir(tmp);
-    if (fs.existsSync(dir)) fs.rmdirSync(dir); // checked empty above
-    fs.renameSync(tmp, dir);
-    fsyncDir(path.dirname(path.resolve(dir)));
+    replaceFolderAtomically(tmp, dir); // an empty `dir` (checked above) is replaced
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw err;

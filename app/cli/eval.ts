@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { useBackend } from '../../base/compute/backend.js';
 import { UserError } from '../../base/errors.js';
 import { DEFAULT_MODEL_DIR, defaultModelDir } from '../../src/model/model-folder.js';
-import { GENERATE_DEFAULTS } from '../../src/infer/pipeline.js';
+import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
 import { runEvaluation } from '../../eval/run/run.js';
 import type { PhysiqConventions } from '../../eval/physiq/masks.js';
 import { parseSelection } from '../../datasets/selection.js';

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../../base/io/atomic.js';
 import { lossFigure, readMetrics } from '../../eval/figures/loss-curve.js';
 import { PlotlyPage } from '../../eval/figures/plotly.js';
+import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
 import { generateVideos, videoGrid } from '../../src/infer/pipeline.js';
 import { writeMp4 } from '../../base/video/index.js';
 import type { Ema } from '../../src/train/ema.js';
@@ -28,8 +29,8 @@ function previewPrompts({ dataset }: TrainingRun): string[] {
   return [...new Set(Array.from({ length: Math.min(dataset.length, 8) }, (_, i) => dataset.meta(i).caption))].slice(0, 2);
 }
 
-/** Sampling settings for the previews: cheap, so they do not slow training much. */
-const PREVIEW = { steps: 12, guidance: 3, sampler: 'heun', seed: 0 };
+/** Sampling settings for the previews: the defaults with fewer steps, cheap, so they do not slow training much. */
+const PREVIEW = { steps: 12, guidance: GENERATE_DEFAULTS.guidance, sampler: GENERATE_DEFAULTS.sampler, seed: 0 };
 
 /** Write samples/step-N.mp4 from the EMA weights, then restore the training weights. */
 export async function writeSamples(runDir: string, step: number, net: VideoModel, ema: Ema, config: TrainConfig, prompts: string[]): Promise<string> {

@@ -6,7 +6,7 @@
  *   const view = compareRows([{ run: 'a', table: ta }, { run: 'b', table: tb }], { sort: 'position_ade', by: 'diff', order: 'desc' });
  *   view.rows[0].diff   // the largest |b − a| of position_ade
  */
-import type { VideoRow } from './runs.js';
+import type { RunVideo } from './runs.js';
 
 export interface CompareQuery {
   category?: string;
@@ -23,7 +23,7 @@ export interface CompareQuery {
 
 export interface CompareInput {
   run: string;
-  table: { rows: VideoRow[]; byId: Map<string, VideoRow>; metrics: string[] };
+  table: { rows: RunVideo[]; byId: Map<string, RunVideo>; metrics: string[] };
 }
 
 export interface CompareRow {
@@ -32,7 +32,7 @@ export interface CompareRow {
   category: string;
   seed: number;
   /** One entry per run, in the order asked; null where the run lacks the video. */
-  cells: (VideoRow | null)[];
+  cells: (RunVideo | null)[];
   /** The sort key (null when a run lacks the metric). */
   key: number | string | null;
 }
@@ -67,7 +67,7 @@ export function compareRows(inputs: CompareInput[], query: CompareQuery = {}): C
   const by = query.by ?? 'value';
   let rows: CompareRow[] = ids.map((id) => {
     const cells = inputs.map(({ table }) => table.byId.get(id) ?? null);
-    const first = cells.find((c): c is VideoRow => c !== null)!;
+    const first = cells.find((c): c is RunVideo => c !== null)!;
     return { id, caption: first.caption, category: first.category, seed: first.seed, cells, key: sortKey(id, cells, sort, by) };
   });
   if (query.category) rows = rows.filter((r) => r.category === query.category);
@@ -88,7 +88,7 @@ export function compareRows(inputs: CompareInput[], query: CompareQuery = {}): C
   };
 }
 
-function sortKey(id: string, cells: (VideoRow | null)[], sort: string, by: 'value' | 'diff' | 'spread'): number | string | null {
+function sortKey(id: string, cells: (RunVideo | null)[], sort: string, by: 'value' | 'diff' | 'spread'): number | string | null {
   if (sort === 'id') return id;
   const values = cells.map((c) => c?.metrics[sort] ?? null);
   if (by === 'value') return values[0];

@@ -10,6 +10,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
+import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
 import { HttpError } from './http-error.js';
 import type { GenerationQueue } from './queue.js';
 import { openFile } from './files.js';
@@ -23,8 +24,8 @@ const jobBody = z
     prompt: z.string().trim().min(1, 'the prompt is empty').max(MAX_PROMPT_CHARS, `at most ${MAX_PROMPT_CHARS} characters`),
     checkpoints: z.array(z.string().max(64)).min(1).max(2, 'one or two checkpoints'),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
-    steps: z.number().int().min(1).max(200).default(25),
-    guidance: z.number().min(0).max(20).default(3),
+    steps: z.number().int().min(1).max(200).default(GENERATE_DEFAULTS.steps),
+    guidance: z.number().min(0).max(20).default(GENERATE_DEFAULTS.guidance),
   })
   .strict();
 

@@ -14,7 +14,7 @@ import { compareRows } from './compare.js';
 import { openInside, readInside } from './files.js';
 import { HttpError } from './http-error.js';
 import { ResponseMemo } from './memo.js';
-import { RUN_ID, VIDEO_ID, type RunIndex, type VideoRow } from './runs.js';
+import { RUN_ID, VIDEO_ID, type RunIndex, type RunVideo } from './runs.js';
 import { sendFile } from './send-file.js';
 
 /** At most this many runs side by side. */
@@ -119,7 +119,7 @@ export function runsRouter(runs: RunIndex): Router {
 /** One video in each run (rows, URLs, tracks) and the truth, serialised. */
 function videoDetail(runs: RunIndex, id: string, ids: string[]): string {
   let truth: { video: string; tracks: unknown } | null = null;
-  let first: VideoRow | null = null;
+  let first: RunVideo | null = null;
   const cells = ids.map((runId) => {
     const run = runs.usable(runId);
     const row = runs.table(run.id).byId.get(id) ?? null;
@@ -130,12 +130,12 @@ function videoDetail(runs: RunIndex, id: string, ids: string[]): string {
     return { run: runId, row: cellView(row), video: row.video ? fileUrl(run.id, row.video) : null, tracks: tracks?.generated ?? null };
   });
   if (!first) throw new HttpError(404, `no video "${id}" in ${ids.join(', ')}`);
-  const row = first as VideoRow;
+  const row = first as RunVideo;
   return JSON.stringify({ id, caption: row.caption, category: row.category, seed: row.seed, prompt_id: row.prompt_id, cells, truth });
 }
 
 /** A row as the pages use it: the metrics, the flags, the violated rules. */
-function cellView(row: VideoRow) {
+function cellView(row: RunVideo) {
   return { metrics: row.metrics, abnormal: row.abnormal, joint_correct: row.joint_correct, violations: row.violations, video: row.video, truth: row.truth };
 }
 

@@ -16,11 +16,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import { firstIssue, runListingSchema, VIDEO_FLAG_COLUMNS, VIDEO_ID_COLUMNS, type RunListing } from '../../eval/run/run-schema.js';
 import { readInside } from './files.js';
 import { HttpError } from './http-error.js';
 
-export const RUN_FORMAT = 'spacetime-eval/v1';
 /** How deep under the root a run folder may sit (root/a/b/c/run.json at most). */
 export const MAX_RUN_DEPTH = 3;
 /** A run id: folder names of `[A-Za-z0-9._-]` joined by `/`, none of them `.` or `..`. */
@@ -30,33 +29,14 @@ export const MAX_RUN_FILE_BYTES = 64 * 1024 * 1024;
 /** A video id (`<promptId>-s<seed>`), as FORMAT.md allows: `[A-Za-z0-9._-]`. */
 export const VIDEO_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;
 
-/** Columns of a VideoRow that are not metrics (FORMAT.md). */
-export const VIDEO_ROW_FIELDS = ['id', 'prompt_id', 'seed', 'category', 'split', 'family', 'caption', 'video', 'truth', 'abnormal', 'violations', 'joint_correct'];
+/** Columns of a videos.json row that are not metrics (FORMAT.md). */
+const VIDEO_ROW_FIELDS: readonly string[] = [...VIDEO_ID_COLUMNS, ...VIDEO_FLAG_COLUMNS];
 
-const runJsonSchema = z
-  .object({
-    format: z.literal(RUN_FORMAT),
-    name: z.string().optional(),
-    // null: a folder of videos evaluated without a suite
-    suite: z.object({ name: z.string(), version: z.number().optional(), split: z.string().optional(), categories: z.array(z.string()).optional() }).passthrough().nullable(),
-    source: z
-      .object({
-        kind: z.string(),
-        path: z.string().nullish(),
-        config: z.unknown().optional(),
-        generate: z.record(z.string(), z.unknown()).nullish(),
-      })
-      .passthrough()
-      .optional(),
-    seeds: z.array(z.number()).optional(),
-    created: z.string().optional(),
-    headline: z.record(z.string(), z.number().nullable()).default({}),
-  })
-  .passthrough();
-export type RunJson = z.infer<typeof runJsonSchema>;
-
-/** One row of videos.json: the fixed columns, one number (or null) per metric. */
-export interface VideoRow {
+/**
+ * One video of a run as the server uses it: a videos.json row (eval/run/run-schema.ts
+ * `VideoRow`) read leniently, its metrics apart and its violations as a list.
+ */
+export interface RunVideo {
   id: string;
   prompt_id: string;
   seed: number;
@@ -76,7 +56,7 @@ export interface Run {
   id: string;
   /** Absolute, real path of the run folder. */
   dir: string;
-  run: RunJson | null;
+  run: RunListing | null;
   /** Why run.json could not be read (the run is listed, marked broken). */
   error: string | null;
 }
@@ -94,8 +74,8 @@ export interface RunSummary {
 
 /** A run file's rows, or why it could not be read (a missing file is no rows, not an error). */
 interface Table {
-  rows: VideoRow[];
-  byId: Map<string, VideoRow>;
+  rows: RunVideo[];
+  byId: Map<string, RunVideo>;
   metrics: string[];
   error: string | null;
 }
@@ -115,7 +95,7 @@ interface Cached<T> {
 export class RunIndex {
   readonly root: string;
   private runs = new Map<string, Run>();
-  private runJson = new Map<string, Cached<{ run: RunJson | null; error: string | null }>>();
+  private runJson = new Map<string, Cached<{ run: RunListing | null; error: string | null }>>();
   private rows = new Map<string, Cached<Table>>();
   private categoryRows = new Map<string, Cached<Categories>>();
   private scannedAt = -Infinity;
@@ -151,10 +131,10 @@ export class RunIndex {
   }
 
   /** A run whose run.json parsed (a broken one is a 409 naming why). */
-  usable(id: string): Run & { run: RunJson } {
+  usable(id: string): Run & { run: RunListing } {
     const run = this.get(id);
     if (!run.run) throw new HttpError(409, `run "${id}" is unreadable: ${run.error}`);
-    return run as Run & { run: RunJson };
+    return run as Run & { run: RunListing };
   }
 
   summary(run: Run): RunSummary {
@@ -177,7 +157,7 @@ export class RunIndex {
     const table = this.cached(this.rows, run.dir, 'videos.json', () => {
       const parsed = readRunJson(run.dir, 'videos.json') as { rows?: unknown };
       if (!parsed || !Array.isArray(parsed.rows)) throw new Error('no "rows" array');
-      const rows = parsed.rows.map(toVideoRow).filter((r): r is VideoRow => r !== null);
+      const rows = parsed.rows.map(toRunVideo).filter((r): r is RunVideo => r !== null);
       const metrics: string[] = [];
       for (const r of rows) for (const m of Object.keys(r.metrics)) if (!metrics.includes(m)) metrics.push(m);
       return { rows, byId: new Map(rows.map((r) => [r.id, r])), metrics, error: null };
@@ -223,11 +203,8 @@ export class RunIndex {
 
   private loadRun(id: string, dir: string): Run {
     const { run, error } = this.cached(this.runJson, dir, 'run.json', () => {
-      const parsed = runJsonSchema.safeParse(readRunJson(dir, 'run.json'));
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        return { run: null, error: `run.json: ${issue.path.join('.') || 'file'}: ${issue.message}` };
-      }
+      const parsed = runListingSchema.safeParse(readRunJson(dir, 'run.json'));
+      if (!parsed.success) return { run: null, error: `run.json: ${firstIssue(parsed.error)}` };
       return { run: parsed.data, error: null };
     }, (message) => ({ run: null, error: message ?? 'run.json is missing' }));
     const previous = this.runs.get(id);
@@ -279,7 +256,7 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
 
 /** A videos.json row in the shape the server uses; null for a row without a usable id. */
-export function toVideoRow(raw: unknown): VideoRow | null {
+export function toRunVideo(raw: unknown): RunVideo | null {
   if (!raw || typeof raw !== 'object') return null;
   const r = raw as Record<string, unknown>;
   const id = str(r.id);

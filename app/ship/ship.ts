@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../base/errors.js';
-import { ensureWritableDir, fsyncDir, writeFileSynced } from '../../base/io/atomic.js';
+import { ensureWritableDir, makeStagingFolder, replaceFolderAtomically, writeFileSynced } from '../../base/io/atomic.js';
 import { sha256 } from '../../base/io/hash.js';
 import { serializeSafetensors, type SafeTensor } from '../../base/io/safetensors.js';
 import { validateConfig } from '../../src/model/config.js';
@@ -23,7 +23,8 @@ import { modelCard } from './model-card.js';
 import { MODEL_FILES, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFolderConfig } from '../../src/model/model-folder.js';
 import { CHECK_DEFAULTS, assertHeldOut, runQualityCheck, type CheckOptions, type QualityCheckResult } from '../../eval/check/quality-check.js';
 import { summarizeTraining } from './training-summary.js';
-import { GENERATE_DEFAULTS, loadPipeline } from '../../src/infer/pipeline.js';
+import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
+import { loadPipeline } from '../../src/infer/pipeline.js';
 
 /** The largest weights file we commit to the repository. */
 export const MAX_SHIPPED_BYTES = 25_000_000;
@@ -91,12 +92,12 @@ export function shipModel(options: ShipOptions): ShipResult {
 
   const parent = path.dirname(out);
   ensureWritableDir(parent);
-  // What an interrupted ship left beside `out` (one shipper per folder, as with checkpoints).
+  // What an interrupted ship left beside `out` (one shipper per folder, as with checkpoints;
+  // `.old-`: the name ships set the old folder aside under before base/io/atomic.ts named them).
   for (const entry of fs.readdirSync(parent)) {
     if (entry.startsWith(`.${path.basename(out)}.tmp-`) || entry.startsWith(`.${path.basename(out)}.old-`)) fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
   }
-  const staging = path.join(parent, `.${path.basename(out)}.tmp-${process.pid}`);
-  fs.mkdirSync(staging);
+  const staging = makeStagingFolder(out);
   try {
     const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
     writeFileSynced(path.join(staging, MODEL_FILES.weights), weights);
@@ -127,14 +128,7 @@ export function shipModel(options: ShipOptions): ShipResult {
       checkCommand: `npx spacetime model check --checkpoint ${out} --n ${n} --seed ${check?.settings.seed ?? CHECK_DEFAULTS.seed} --out check.json`,
     });
     writeFileSynced(path.join(staging, MODEL_FILES.card), card);
-    fsyncDir(staging);
-
-    // Swap into place: the old folder (if any) is moved aside first and removed last.
-    const aside = path.join(parent, `.${path.basename(out)}.old-${process.pid}`);
-    if (fs.existsSync(out)) fs.renameSync(out, aside);
-    fs.renameSync(staging, out);
-    fs.rmSync(aside, { recursive: true, force: true });
-    fsyncDir(parent);
+    replaceFolderAtomically(staging, out);
     return { dir: out, step: ck.step, parameters: config.weights.parameters, bytes: weights.length, check };
   } catch (err) {
     fs.rmSync(staging, { recursive: true, force: true });

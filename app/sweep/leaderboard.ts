@@ -6,6 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { z } from 'zod';
+import type { runListingSchema } from '../../eval/run/run-schema.js';
 import { jobOutputDir } from './commands.js';
 import { isDone, readJson, type SweepRecord } from './layout.js';
 
@@ -28,12 +30,6 @@ export interface LeaderboardRow {
   headline: Record<string, number | null>;
 }
 
-interface RunJsonHead {
-  suite?: { name?: string } | null;
-  source?: { generate?: { guidance?: number } | null } | null;
-  headline?: Record<string, number | null>;
-}
-
 /** Rows for the sweep's eval jobs that finished (done record and run.json), best first. */
 export function readLeaderboard(dir: string, record: SweepRecord): LeaderboardRow[] {
   const rows: LeaderboardRow[] = [];
@@ -41,7 +37,7 @@ export function readLeaderboard(dir: string, record: SweepRecord): LeaderboardRo
     if (job.command[0] !== 'eval' || !isDone(dir, job.name)) continue;
     const file = path.join(jobOutputDir(dir, job.name), 'run.json');
     if (!fs.existsSync(file)) continue;
-    const run = readJson<RunJsonHead>(file);
+    const run = readJson<z.input<typeof runListingSchema>>(file); // as written: a null where a number was not finite
     if (!run) continue;
     const headline = run.headline ?? {};
     rows.push({ name: job.name, suite: run.suite?.name ?? '-', guidance: run.source?.generate?.guidance ?? null, videos: headline.videos ?? 0, headline });

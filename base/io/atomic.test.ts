@@ -4,7 +4,18 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
-import { assertReplaceableFile, checkWritableFile, commitTempFile, ensureWritableDir, removeStaleTempFiles, tempPathFor, writeFileAtomic } from './atomic.js';
+import {
+  assertReplaceableFile,
+  checkWritableFile,
+  commitTempFile,
+  ensureWritableDir,
+  isTempName,
+  makeStagingFolder,
+  removeStaleTempFiles,
+  replaceFolderAtomically,
+  tempPathFor,
+  writeFileAtomic,
+} from './atomic.js';
 
 describe('writeFileAtomic', () => {
   it('replaces a file whole and leaves no temporary files', () => {
@@ -93,6 +104,57 @@ describe('removeStaleTempFiles', () => {
     for (const name of Object.values(files)) fs.writeFileSync(path.join(dir, name), 'x');
     expect(removeStaleTempFiles(dir)).toEqual([files.stale]);
     expect(fs.readdirSync(dir).sort()).toEqual([files.mine, files.kept, files.lookalike].sort());
+    fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('replaceFolderAtomically', () => {
+  /** Stage a folder for `out` holding `files`, then put it in place. */
+  const writeFolder = (out: string, files: Record<string, string>) => {
+    const staging = makeStagingFolder(out);
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(staging, name), text);
+    replaceFolderAtomically(staging, out);
+  };
+  const read = (dir: string) => Object.fromEntries(fs.readdirSync(dir).sort().map((name) => [name, fs.readFileSync(path.join(dir, name), 'utf8')]));
+
+  it('creates a new folder, making its parents, and leaves nothing else beside it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-atomic-'));
+    const out = path.join(dir, 'runs', 'a');
+    writeFolder(out, { 'x.json': '1' });
+    expect(read(out)).toEqual({ 'x.json': '1' });
+    expect(fs.readdirSync(path.join(dir, 'runs'))).toEqual(['a']);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('replaces an existing folder whole: none of the old files stay, no temporary folder is left', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-atomic-'));
+    const out = path.join(dir, 'a');
+    writeFolder(out, { 'x.json': 'old', 'only-old.json': 'old' });
+    writeFolder(out, { 'x.json': 'new' });
+    expect(read(out)).toEqual({ 'x.json': 'new' });
+    expect(fs.readdirSync(dir)).toEqual(['a']);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('stages beside the folder under a temporary name, so listings and stale-file cleanup know it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-atomic-'));
+    const staging = makeStagingFolder(path.join(dir, 'a'));
+    expect(path.dirname(staging)).toBe(dir);
+    expect(isTempName(path.basename(staging))).toBe(true);
+    expect(path.basename(staging).startsWith('.a.tmp-')).toBe(true);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('leaves the old folder as it was when the new one cannot be put in place', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-atomic-'));
+    const out = path.join(dir, 'a');
+    writeFolder(out, { 'x.json': 'old' });
+    const staging = makeStagingFolder(out);
+    fs.writeFileSync(path.join(staging, 'x.json'), 'new');
+    fs.rmSync(staging, { recursive: true }); // gone before the rename into place: it fails
+    expect(() => replaceFolderAtomically(staging, out)).toThrow(/ENOENT/);
+    expect(read(out)).toEqual({ 'x.json': 'old' });
+    expect(fs.readdirSync(dir)).toEqual(['a']); // the old folder is back, not left aside
     fs.rmSync(dir, { recursive: true });
   });
 });

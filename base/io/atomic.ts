@@ -1,7 +1,9 @@
 /**
  * Atomic file writes: everything a user keeps is written to a temporary file in the
  * same folder, fsync'd, then renamed into place, so a crash or a bad input never
- * leaves a half-written file under the final name.
+ * leaves a half-written file under the final name. A folder (a checkpoint, a run, a
+ * shipped model) is built the same way: in a temporary folder beside it, renamed into place.
+ * Temporary files and folders are all named `.NAME.tmp-PID-N` (`tempPathFor`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -82,7 +84,7 @@ export function assertReplaceableFile(file: string): void {
   if (stats && !stats.isFile()) throw new UserError(`cannot write ${file}: it exists and is ${describeKind(stats)}, not a regular file`);
 }
 
-/** Remove temporary files (`tempPathFor` names) in `dir` left by processes no longer running. */
+/** Remove temporary files and folders (`tempPathFor` names) in `dir` left by processes no longer running. */
 export function removeStaleTempFiles(dir: string): string[] {
   const removed: string[] = [];
   for (const name of fs.readdirSync(dir)) {
@@ -96,6 +98,11 @@ export function removeStaleTempFiles(dir: string): string[] {
 
 /** `.NAME.tmp-PID-COUNTER`, as `tempPathFor` makes them. */
 const TEMP_NAME = /^\..+\.tmp-(\d+)-\d+$/;
+
+/** Whether `name` is a `tempPathFor` name: a write in progress, or one a crash interrupted. */
+export function isTempName(name: string): boolean {
+  return TEMP_NAME.test(name);
+}
 
 function processIsRunning(pid: number): boolean {
   if (pid === process.pid) return true;
@@ -181,6 +188,48 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     throw asUserError(err, file);
   }
   fsyncDir(path.dirname(file));
+}
+
+/**
+ * A new, empty folder to build `out` in: a `tempPathFor` name beside it (same parent, so the
+ * rename into place is atomic; `removeStaleTempFiles` clears one whose process died), its
+ * parent made first. Fill it, then `replaceFolderAtomically(staging, out)`; on failure remove it.
+ *
+ *   const staging = makeStagingFolder('models/default');
+ *   try {
+ *     writeFileSynced(path.join(staging, 'config.json'), text);
+ *     replaceFolderAtomically(staging, 'models/default');
+ *   } catch (err) {
+ *     fs.rmSync(staging, { recursive: true, force: true });
+ *     throw err;
+ *   }
+ */
+export function makeStagingFolder(out: string): string {
+  const target = path.resolve(out); // `.` or `runs/x/` too: beside the folder, not inside it
+  ensureWritableDir(path.dirname(target));
+  const staging = tempPathFor(target);
+  fs.rmSync(staging, { recursive: true, force: true }); // a dead process's, if this pid was used before
+  fs.mkdirSync(staging);
+  return staging;
+}
+
+/**
+ * Put the filled folder `staging` at `out` whole (fsync, then rename): an existing `out` is
+ * renamed aside first (another temporary name) and removed last, and put back if the rename
+ * into place fails, so `out` is always the old folder or the new one, never half of either.
+ */
+export function replaceFolderAtomically(staging: string, out: string): void {
+  fsyncDir(staging);
+  const aside = fs.existsSync(out) ? tempPathFor(path.resolve(out)) : null;
+  if (aside) fs.renameSync(out, aside);
+  try {
+    fs.renameSync(staging, out);
+  } catch (err) {
+    if (aside) fs.renameSync(aside, out);
+    throw err;
+  }
+  if (aside) fs.rmSync(aside, { recursive: true, force: true });
+  fsyncDir(path.dirname(path.resolve(out)));
 }
 
 /**

@@ -23,12 +23,13 @@ import { makeSample } from '../../datasets/world/sample.js';
 import { UserError } from '../../base/errors.js';
 import type { Video } from '../../base/video/index.js';
 import { measureQuality, type QualityMeasures } from './quality-measures.js';
+import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
 import { generateBatch, type Pipeline } from '../../src/infer/pipeline.js';
 
 export const CHECK_FORMAT = 'spacetime-model-check';
 
-/** The settings the brief fixes for the check: 50 prompts, seed 1, 25 Heun steps, guidance 3. */
-export const CHECK_DEFAULTS = { n: 50, seed: 1, steps: 25, guidance: 3, sampler: 'heun' };
+/** The settings the brief fixes for the check: 50 prompts, seed 1, sampled as `generate` samples by default (25 Heun steps, guidance 3). */
+export const CHECK_DEFAULTS = { n: 50, seed: 1, steps: GENERATE_DEFAULTS.steps, guidance: GENERATE_DEFAULTS.guidance, sampler: GENERATE_DEFAULTS.sampler };
 /** Pass marks: share of videos with every colour present / every motion right. */
 export const CHECK_REQUIRED = { color: 0.9, motion: 0.8 };
 /** Where the held-out prompts come from (see the file comment). */

@@ -9,7 +9,7 @@ import { dataUri, escapeHtml } from '../figures/display.js';
 import { PlotlyPage, type PlotlyFigure, type PlotlyTrace } from '../figures/plotly.js';
 import { cssRgb } from '../figures/trajectories.js';
 import type { Track } from '../types.js';
-import type { VideoRow } from '../run/tables.js';
+import type { VideoRow } from '../run/run-schema.js';
 import { loadTracks, type LoadedRun } from './load.js';
 import { GALLERY_SIZE } from './markdown.js';
 import { formatValue, presentMetrics, scoringText, splitTables, worstVideos, type SplitTable } from './summary.js';

@@ -7,8 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../base/errors.js';
 import type { Track } from '../types.js';
-import { RUN_FORMAT, type RunJson } from '../run/run.js';
-import type { CategoryRow, VideoRow } from '../run/tables.js';
+import { firstIssue, RUN_FORMAT, runJsonSchema, type CategoryRow, type RunJson, type VideoRow } from '../run/run-schema.js';
 
 export interface LoadedRun {
   dir: string;
@@ -31,8 +30,11 @@ export function loadRun(dir: string): LoadedRun {
       throw new UserError(`${path.join(dir, name)}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'not valid JSON'}`, 1);
     }
   };
-  const run = read<RunJson>('run.json');
-  if (run.format !== RUN_FORMAT) throw new UserError(`${file} has format "${run.format}", expected "${RUN_FORMAT}"`, 1);
+  const raw = read<{ format?: unknown }>('run.json');
+  if (raw?.format !== RUN_FORMAT) throw new UserError(`${file} has format "${String(raw?.format)}", expected "${RUN_FORMAT}"`, 1);
+  const parsed = runJsonSchema.safeParse(raw);
+  if (!parsed.success) throw new UserError(`${file}: ${firstIssue(parsed.error)}`, 1);
+  const run = parsed.data;
   return { dir, run, videos: read<{ rows: VideoRow[] }>('videos.json').rows, categories: read<{ rows: CategoryRow[] }>('categories.json').rows };
 }
 

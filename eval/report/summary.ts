@@ -3,9 +3,8 @@
  * Markdown writers: the key metrics, the category × split table in PhyWorld's form, and
  * the failure gallery's ordering.
  */
-import type { CategoryRow, VideoRow } from '../run/tables.js';
+import type { CategoryRow, RunJson, VideoRow } from '../run/run-schema.js';
 import type { LoadedRun } from './load.js';
-import type { RunJson } from '../run/run.js';
 
 /**
  * Metrics a report puts in its tables, in this order, when a run has them: ground-truth

@@ -11,21 +11,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GENERATE_DEFAULTS, generateBatch, type Pipeline } from '../../src/infer/pipeline.js';
+import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
+import { generateBatch, type Pipeline } from '../../src/infer/pipeline.js';
 import { c2paSignerIfLoadable } from '../../src/provenance/sign.js';
 import { generationRecord } from '../../src/provenance/record.js';
 import { GENERATED_WRITERS, type Provenance } from '../../src/provenance/write.js';
 import { readVideo, type Video } from '../../base/video/index.js';
 import { suiteTruth, type Suite } from '../suites/suites.js';
 import { inputId, type EvalInput } from './inputs.js';
-
-export interface GenerateSettings {
-  steps: number;
-  guidance: number;
-  sampler: string;
-  /** SD3's time shift of the sampler's grid (absent in runs from before it existed: 1). */
-  shift?: number;
-}
+import type { GenerateSettings } from './run-schema.js';
 
 /** Videos per model batch: enough to amortise per-call overhead, small enough for memory. */
 export const GENERATE_BATCH = 8;

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CAPTIONS_HEADER } from '../../datasets/interchange.js';
-import { ensureWritableDir, fsyncDir, writeFileSynced } from '../../base/io/atomic.js';
+import { makeStagingFolder, replaceFolderAtomically, writeFileSynced } from '../../base/io/atomic.js';
 import { formatCsv } from '../../base/io/csv.js';
 import { encodeMp4, probeVideo } from '../../base/video/index.js';
 import type { VideoScore } from '../types.js';
@@ -31,10 +31,7 @@ export class RunFolder {
   /** The temporary folder, made on the first write (a run that scores nothing leaves nothing). */
   private folder(): string {
     if (this.tmp) return this.tmp;
-    const parent = path.dirname(path.resolve(this.out));
-    ensureWritableDir(parent); // one-line error for a file in the way (or procfs), not ENOTDIR / a spin
-    this.tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(path.resolve(this.out))}.tmp-`));
-    fs.chmodSync(this.tmp, 0o755); // mkdtemp makes it private; a run folder is an ordinary one
+    this.tmp = makeStagingFolder(this.out); // a file in the way (or procfs) is a one-line error, not ENOTDIR / a spin
     for (const sub of ['videos', 'truth', 'tracks']) fs.mkdirSync(path.join(this.tmp, sub));
     return this.tmp;
   }
@@ -84,17 +81,8 @@ export class RunFolder {
     // re-scores exactly what was scored.
     this.write('captions.csv', formatCsv(CAPTIONS_HEADER, [...this.captionRows.values()]));
     for (const [rel, data] of files) this.write(rel, data());
-    const tmp = this.folder();
-    fsyncDir(tmp);
-    const out = this.out;
-    if (fs.existsSync(out)) {
-      const old = `${tmp}.old`;
-      fs.renameSync(out, old);
-      fs.renameSync(tmp, out);
-      fs.rmSync(old, { recursive: true, force: true });
-    } else fs.renameSync(tmp, out);
+    replaceFolderAtomically(this.folder(), this.out);
     this.tmp = null;
-    fsyncDir(path.dirname(path.resolve(out)));
   }
 
   /** Remove the temporary folder (a failed run). */

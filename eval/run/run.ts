@@ -22,28 +22,16 @@ import { PHYSIQ_CONVENTIONS, type PhysiqConventions } from '../physiq/masks.js';
 import { createScorer, METRIC_NAMES } from '../score.js';
 import { resolveSuite, type Suite } from '../suites/suites.js';
 import type { VideoInput, VideoScore } from '../types.js';
-import { FrechetCollector, type FrechetSummary, type VideoFeatures } from './frechet-features.js';
-import { generateSuiteInputs, resolveGenerateSettings, type GenerateSettings } from './generate.js';
+import { FrechetCollector, type VideoFeatures } from './frechet-features.js';
+import { generateSuiteInputs, resolveGenerateSettings } from './generate.js';
 import { listVideoFolder, loadFolderInput, type BadInput, type EvalInput } from './inputs.js';
-import { codeVersion, type CodeVersion } from '../../src/provenance/code-version.js';
+import { codeVersion } from '../../src/provenance/code-version.js';
 import { RunFolder } from './run-folder.js';
-import {
-  VIDEO_FLAG_COLUMNS,
-  VIDEO_ID_COLUMNS,
-  categoryRows,
-  headline,
-  metricColumns,
-  skippedMetrics,
-  toCsv,
-  videoRow,
-  type CategoryRow,
-  type RowInput,
-  type VideoRow,
-} from './tables.js';
+import { RUN_FORMAT, VIDEO_FLAG_COLUMNS, VIDEO_ID_COLUMNS, type CategoryRow, type GenerateSettings, type RunJson, type VideoRow } from './run-schema.js';
+import { categoryRows, headline, metricColumns, skippedMetrics, toCsv, videoRow, type RowInput } from './tables.js';
 
 export { FRECHET_RESAMPLES, type FrechetSummary } from './frechet-features.js';
 
-export const RUN_FORMAT = 'spacetime-eval/v1';
 /**
  * Videos the `--palette estimate` colours are clustered from: the run's first ones (held until
  * then). Enough pixels to find every colour of a suite many times over; bounded, so a folder
@@ -81,28 +69,6 @@ export interface EvalOptions {
   scorer?: (input: VideoInput) => VideoScore;
   /** Progress lines (stage, done, total). */
   onProgress?: (stage: 'generate' | 'score' | 'write', done: number, total: number) => void;
-}
-
-export interface RunJson {
-  format: typeof RUN_FORMAT;
-  name: string;
-  suite: { name: string; version: number; split: string; categories: string[]; prompts: number; limit: number | null } | null;
-  /** runtime: present ('onnx') only when onnxruntime-node ran the networks instead of tfjs. */
-  source: { kind: 'checkpoint' | 'videos'; path: string; config: unknown; step?: number; generate: GenerateSettings | null; runtime?: 'onnx' };
-  seeds: number[];
-  code: CodeVersion;
-  /**
-   * How the videos were scored: Physics-IQ metrics on or off and their conventions (absent in
-   * runs made before `--physiq`, which were exact); the world's palette or the one estimated.
-   */
-  scoring: { physics_iq: boolean; physiq?: PhysiqConventions; palette: 'world' | { background: readonly number[]; colors: { name: string; rgb: readonly number[]; occluder: boolean }[] } };
-  created: string;
-  /** generate_s: generating (checkpoint); read_s: decoding the folder and rendering its truth (videos). */
-  timings: { generate_s: number; read_s: number; score_s: number; total_s: number };
-  headline: Record<string, number>;
-  frechet: Record<string, FrechetSummary>;
-  skipped_metrics: Record<string, string>;
-  bad_inputs: BadInput[];
 }
 
 export interface EvalResult {

@@ -5,14 +5,7 @@
 import * as aq from 'arquero';
 import type { VideoScore } from '../types.js';
 import type { EvalInput } from './inputs.js';
-
-export type Cell = string | number | null;
-export type VideoRow = Record<string, Cell>;
-export type CategoryRow = Record<string, Cell>;
-
-/** Columns before the metrics and after them, as FORMAT.md lists them. */
-export const VIDEO_ID_COLUMNS = ['id', 'prompt_id', 'seed', 'category', 'split', 'family', 'caption', 'video', 'truth'] as const;
-export const VIDEO_FLAG_COLUMNS = ['abnormal', 'violations', 'joint_correct'] as const;
+import type { Cell, CategoryRow, VideoRow } from './run-schema.js';
 
 /** Metric columns: the scorer's stable names first, then any others its scores carry. */
 export function metricColumns(names: readonly string[], scores: readonly VideoScore[]): string[] {

@@ -15,7 +15,8 @@ import { buildVideoModel } from '../model/video-model.js';
 import { resolveTextEncoderConfig } from '../text/config.js';
 import { benchFlag as flag } from '../../base/compute/spec-backends.js';
 import { DEFAULT_MODEL_DIR, defaultModelDir } from '../model/model-folder.js';
-import { GENERATE_DEFAULTS, generateVideos, loadPipeline, type Pipeline } from './pipeline.js';
+import { GENERATE_DEFAULTS } from '../diffusion/generation-defaults.js';
+import { generateVideos, loadPipeline, type Pipeline } from './pipeline.js';
 
 const PROMPT = 'a red ball drops onto the floor and bounces back up';
 const CLIP = { frames: 16, height: 32, width: 32 };
@@ -32,7 +33,7 @@ function pipeline(): { pipe: Pipeline; model: string } {
 async function benchBackend(requested: string, iters: number, steps: number): Promise<void> {
   const choice = await useBackend({ requested });
   const { pipe, model } = pipeline();
-  const request = { prompt: PROMPT, steps, guidance: GENERATE_DEFAULTS.guidance, sampler: 'heun', ...CLIP };
+  const request = { prompt: PROMPT, steps, guidance: GENERATE_DEFAULTS.guidance, sampler: GENERATE_DEFAULTS.sampler, ...CLIP };
   try {
     generateVideos(pipe, { ...request, seeds: [0] }); // warm-up: kernels, positions, the wasm heap
     const seconds: number[] = [];

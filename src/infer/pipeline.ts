@@ -16,13 +16,14 @@ import { UserError } from '../../base/errors.js';
 import { generate, type DenoisingModel } from '../diffusion/generate.js';
 import { createObjective } from '../diffusion/objective.js';
 import { createSampler } from '../diffusion/samplers/index.js';
+import { GENERATE_DEFAULTS, type GenerationDefaults } from '../diffusion/generation-defaults.js';
 import { EMA_FILE, loadCheckpoint, MODEL_FILE, restoreVariables } from '../model/checkpoint.js';
 import { givenFramesCondition, type GivenFramesCondition } from '../model/frame-conditioning.js';
 import { PIXELS } from '../model/video-codec.js';
 import { buildVideoModel, type NetworkConfig, type VideoModel } from '../model/video-model.js';
 import type { Condition } from '../model/dit.js';
 import type { TextEncoder } from '../text/encoder.js';
-import { isModelFolder, readModelFolder, type GenerationDefaults } from '../model/model-folder.js';
+import { isModelFolder, readModelFolder } from '../model/model-folder.js';
 import { unknownWordsWarning } from '../text/tokenizer.js';
 import type { Video } from '../../base/video/index.js';
 import { checkGenerationSize, checkSteps, videosPerPass } from './generation-limits.js';
@@ -110,8 +111,6 @@ export interface GivenClip {
   /** [T] true where the frame is given. */
   mask: boolean[];
 }
-
-export const GENERATE_DEFAULTS = { steps: 25, guidance: 3, sampler: 'heun', fps: 10, shift: 1 };
 
 /** One video per seed of one prompt, sampled as one batch. */
 export function generateVideos(pipe: Pipeline, request: GenerateRequest): Video[] {

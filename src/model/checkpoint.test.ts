@@ -258,16 +258,20 @@ describe('checkpoint housekeeping', () => {
   it('ignores an interrupted save and cleans it up on the next save', () => {
     const run = newRun();
     const done = saveCheckpoint(run, small(10));
-    // A save of step 20 that died half-way: its temporary folder holds a partial file.
-    const leftover = path.join(run, 'checkpoints', '.tmp-step-00000020-99999-0');
-    fs.mkdirSync(leftover);
-    fs.writeFileSync(path.join(leftover, 'model.safetensors'), 'partial');
+    // A save of step 20 that died half-way: its temporary folder holds a partial file
+    // (and one named as saves named them before base/io/atomic.ts named all temporary folders).
+    const leftover = path.join(run, 'checkpoints', '.step-00000020.tmp-99999-0');
+    const legacy = path.join(run, 'checkpoints', '.tmp-step-00000020-99999-0');
+    for (const dir of [leftover, legacy]) {
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'model.safetensors'), 'partial');
+    }
     expect(latestCheckpoint(run)).toBe(done);
     expect(listCheckpoints(run).map((c) => c.step)).toEqual([10]);
     expect(loadCheckpoint(run).step).toBe(10);
 
     saveCheckpoint(run, small(30));
-    expect(fs.existsSync(leftover)).toBe(false);
+    expect(fs.existsSync(leftover) || fs.existsSync(legacy)).toBe(false);
     expect(fs.readdirSync(path.join(run, 'checkpoints')).sort()).toEqual(['latest', 'step-00000010', 'step-00000030']);
   });
 

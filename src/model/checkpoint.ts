@@ -17,11 +17,12 @@
  *                              the trainer must restore (RNG state, data cursor, schedule, ...)
  *       manifest.json          {"format", "version", "step", "files": {NAME: {bytes, sha256}}}
  *     latest                   "step-00000123\n": the newest complete checkpoint
- *     .tmp-step-…/             a save in progress or interrupted: ignored, removed by the next save
+ *     .step-00000123.tmp-…/    a save in progress or interrupted: ignored, removed by the next save
  *
- * A save writes every file into the `.tmp-` folder with fsync, renames the folder into
- * place, then rewrites `latest` atomically. Older checkpoints stay unless `keepLast` says
- * otherwise, so when the newest is damaged the previous good one is still there.
+ * A save writes every file into the temporary folder with fsync, renames the folder into
+ * place (base/io/atomic.ts `replaceFolderAtomically`), then rewrites `latest` atomically.
+ * Older checkpoints stay unless `keepLast` says otherwise, so when the newest is damaged the
+ * previous good one is still there.
  *
  *   const at = saveCheckpoint('runs/small', {
  *     step, config, params: model.params, ema: ema.params,
@@ -35,7 +36,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../base/errors.js';
-import { ensureWritableDir, fsyncDir, writeFileAtomic, writeFileSynced } from '../../base/io/atomic.js';
+import { ensureWritableDir, isTempName, makeStagingFolder, replaceFolderAtomically, writeFileAtomic, writeFileSynced } from '../../base/io/atomic.js';
 import { sha256 } from '../../base/io/hash.js';
 import { parseSafetensors, serializeSafetensors, type SafeTensor } from '../../base/io/safetensors.js';
 
@@ -89,7 +90,6 @@ export const CHECKPOINTS_DIR = 'checkpoints';
 export const LATEST_FILE = 'latest';
 const FORMAT = 'spacetime-checkpoint';
 const VERSION = 1;
-const TEMP_PREFIX = '.tmp-';
 const MODEL = 'model.safetensors';
 const EMA = 'ema.safetensors';
 /** The weights files of a checkpoint (the raw weights, their EMA). */
@@ -107,8 +107,6 @@ export function checkpointName(step: number): string {
 }
 
 // ---------------------------------------------------------------- saving
-
-let tempCounter = 0;
 
 /** Save a checkpoint under RUN/checkpoints/step-N/ and point `latest` at it; returns its path. */
 export function saveCheckpoint(runDir: string, ck: CheckpointInput, opts: SaveOptions = {}): string {
@@ -143,23 +141,13 @@ export function saveCheckpoint(runDir: string, ck: CheckpointInput, opts: SaveOp
 
   const name = checkpointName(ck.step);
   const finalDir = path.join(checkpointsDir, name);
-  const tempDir = path.join(checkpointsDir, `${TEMP_PREFIX}${name}-${process.pid}-${tempCounter++}`);
+  let staging: string | null = null;
   try {
-    fs.mkdirSync(tempDir);
-    for (const [file, data] of Object.entries(files)) writeFileSynced(path.join(tempDir, file), data);
-    fsyncDir(tempDir);
-    if (fs.existsSync(finalDir)) {
-      // Saving the same step again (a resumed run): set the old one aside, then drop it.
-      const replaced = `${tempDir}-replaced`;
-      fs.renameSync(finalDir, replaced);
-      fs.renameSync(tempDir, finalDir);
-      fs.rmSync(replaced, { recursive: true, force: true });
-    } else {
-      fs.renameSync(tempDir, finalDir);
-    }
-    fsyncDir(checkpointsDir);
+    staging = makeStagingFolder(finalDir);
+    for (const [file, data] of Object.entries(files)) writeFileSynced(path.join(staging, file), data);
+    replaceFolderAtomically(staging, finalDir); // saving the same step again (a resumed run) replaces it
   } catch (err) {
-    fs.rmSync(tempDir, { recursive: true, force: true });
+    if (staging) fs.rmSync(staging, { recursive: true, force: true });
     if (err instanceof UserError) throw err;
     throw new UserError(`cannot save checkpoint ${finalDir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
@@ -199,7 +187,8 @@ function toJson(value: unknown, file: string): string {
 /** Remove what interrupted saves left behind (safe: one writer per run folder). */
 function removeInterruptedSaves(checkpointsDir: string): void {
   for (const entry of fs.readdirSync(checkpointsDir)) {
-    if (entry.startsWith(TEMP_PREFIX)) fs.rmSync(path.join(checkpointsDir, entry), { recursive: true, force: true });
+    // `.tmp-step-…`: how saves named their folder before base/io/atomic.ts named them all
+    if (isTempName(entry) || entry.startsWith('.tmp-')) fs.rmSync(path.join(checkpointsDir, entry), { recursive: true, force: true });
   }
 }
 

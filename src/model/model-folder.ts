@@ -22,6 +22,7 @@ import { UserError } from '../../base/errors.js';
 import { sha256 } from '../../base/io/hash.js';
 import { parseSafetensors } from '../../base/io/safetensors.js';
 import { validateConfig, type DiTConfig } from './config.js';
+import type { GenerationDefaults } from '../diffusion/generation-defaults.js';
 import { OBJECTIVE_NAMES, type ObjectiveName } from '../diffusion/objective.js';
 import { validateTextEncoderConfig, type TextEncoderConfig } from '../text/config.js';
 import { findPackageRoot } from '../../kernels/native/index.js';
@@ -39,16 +40,6 @@ export const MODEL_FILES = {
 
 /** Where the shipped default model lives, relative to the repository root. */
 export const DEFAULT_MODEL_DIR = path.join('models', 'default');
-
-/** Sampling settings a model folder recommends (what `generate` uses when not told otherwise). */
-export interface GenerationDefaults {
-  steps: number;
-  guidance: number;
-  sampler: string;
-  fps: number;
-  /** SD3's time shift of the sampler's grid (absent in older folders: 1, the uniform grid). */
-  shift?: number;
-}
 
 export interface ModelFolderConfig {
   format: typeof MODEL_FORMAT;

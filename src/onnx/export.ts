@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MODEL_TIME_SCALE } from '../diffusion/objective.js';
 import { UserError } from '../../base/errors.js';
-import { ensureWritableDir, fsyncDir, writeFileSynced } from '../../base/io/atomic.js';
+import { makeStagingFolder, replaceFolderAtomically, writeFileSynced } from '../../base/io/atomic.js';
 import { sha256 } from '../../base/io/hash.js';
 import type { VideoModel } from '../model/video-model.js';
 import { ditGraph, type Clip } from './export-dit.js';
@@ -108,23 +108,14 @@ export function writeOnnxFolder(out: string, networks: Record<NetworkName, Expor
   if (fs.existsSync(out) && !isOnnxFolder(out) && (!fs.statSync(out).isDirectory() || fs.readdirSync(out).length > 0)) {
     throw new UserError(`--out ${out} exists and is not an ONNX export (${NETWORKS.map((n) => `${n}.json`).join(', ')}): refusing to replace it`);
   }
-  const parent = path.dirname(path.resolve(out));
-  ensureWritableDir(parent);
-  const staging = path.join(parent, `.${path.basename(out)}.tmp-${process.pid}`);
-  const aside = path.join(parent, `.${path.basename(out)}.old-${process.pid}`);
-  fs.rmSync(staging, { recursive: true, force: true });
-  fs.mkdirSync(staging);
+  const staging = makeStagingFolder(out);
   try {
     for (const name of NETWORKS) {
       const { bytes, description } = networks[name];
       writeFileSynced(path.join(staging, description.file), bytes);
       writeFileSynced(path.join(staging, `${name}.json`), JSON.stringify(description, null, 2) + '\n');
     }
-    fsyncDir(staging);
-    if (fs.existsSync(out)) fs.renameSync(out, aside);
-    fs.renameSync(staging, out);
-    fs.rmSync(aside, { recursive: true, force: true });
-    fsyncDir(parent);
+    replaceFolderAtomically(staging, out);
   } catch (err) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw err;

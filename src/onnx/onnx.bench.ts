@@ -14,7 +14,8 @@ import { useBackend } from '../../base/compute/backend.js';
 import { resolveConfig } from '../model/config.js';
 import { buildVideoModel } from '../model/video-model.js';
 import { DEFAULT_MODEL_DIR, defaultModelDir } from '../model/model-folder.js';
-import { GENERATE_DEFAULTS, generateVideos, loadPipeline, type Pipeline } from '../infer/pipeline.js';
+import { GENERATE_DEFAULTS } from '../diffusion/generation-defaults.js';
+import { generateVideos, loadPipeline, type Pipeline } from '../infer/pipeline.js';
 import { resolveTextEncoderConfig } from '../text/config.js';
 import { psnr } from '../../base/video/index.js';
 import { onnxRuntimeFor, type OnnxTextToVideo } from './runtime.js';
@@ -65,7 +66,7 @@ function benchForward(pipe: Pipeline, onnx: OnnxTextToVideo, B: number, iters: n
 }
 
 function benchGenerate(pipe: Pipeline, onnx: OnnxTextToVideo, backend: string, model: string, steps: number): void {
-  const request = { prompt: PROMPT, seeds: [1], steps, guidance: GENERATE_DEFAULTS.guidance, sampler: 'heun' };
+  const request = { prompt: PROMPT, seeds: [1], steps, guidance: GENERATE_DEFAULTS.guidance, sampler: GENERATE_DEFAULTS.sampler };
   const timed = (runtime: OnnxTextToVideo | undefined) => {
     pipe.runtime = runtime;
     const t0 = performance.now();

@@ -5,7 +5,8 @@
  *   const record = generationRecord(pipe, { prompt: 'a red ball bounces', seeds: [1], steps: 25 });
  */
 import path from 'node:path';
-import { GENERATE_DEFAULTS, type GenerateRequest, type Pipeline } from '../infer/pipeline.js';
+import { GENERATE_DEFAULTS } from '../diffusion/generation-defaults.js';
+import type { GenerateRequest, Pipeline } from '../infer/pipeline.js';
 import { codeVersion } from './code-version.js';
 import type { ProvenanceRecord } from './tags.js';
 

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { firstIssue, RUN_FORMAT, runJsonSchema, runListingSchema, type RunJson } from './run-schema.js';
+
+const run: RunJson = {
+  format: RUN_FORMAT,
+  name: 'smoke',
+  suite: { name: 'smoke', version: 1, split: 'id', categories: ['gravity'], prompts: 2, limit: null },
+  source: { kind: 'checkpoint', path: 'models/default', config: { model: {} }, generate: { steps: 25, guidance: 3, sampler: 'heun', shift: 1 } },
+  seeds: [1],
+  code: { version: '0.1.0', commit: null },
+  scoring: { physics_iq: true, physiq: 'exact', palette: 'world' },
+  created: '2026-01-01T00:00:00.000Z',
+  timings: { generate_s: 1, read_s: 0, score_s: 2, total_s: 3 },
+  headline: { videos: 2, abnormal_rate: 0.5, fd_pixel: NaN },
+  frechet: { fd_pixel: { features: 'pixel', fd: NaN, n: [2, 2], dim: 39, ci95: [NaN, 0.3], bootstrap: 'paired', resamples: 200, seed: 'smoke/pixel' } },
+  skipped_metrics: {},
+  bad_inputs: [{ file: 'x.mp4', row: 3, reason: 'missing' }],
+};
+
+describe('run.json schema', () => {
+  it('reads back what the harness writes, a NaN (written as null) as NaN', () => {
+    const parsed = runJsonSchema.parse(JSON.parse(JSON.stringify(run)));
+    expect(parsed).toEqual(run);
+  });
+
+  it('names the first thing wrong', () => {
+    const parsed = runJsonSchema.safeParse({ ...run, source: { ...run.source, kind: 'folder' } });
+    expect(parsed.success || firstIssue(parsed.error)).toMatch(/^source\.kind: Invalid option/);
+  });
+
+  it('lists a run of the format with only its suite, and keeps fields it does not know', () => {
+    expect(runListingSchema.parse({ format: RUN_FORMAT, suite: null })).toEqual({ format: RUN_FORMAT, suite: null, headline: {} });
+    const extra = runListingSchema.parse({ format: RUN_FORMAT, suite: { name: 's', extra: 1 }, source: { kind: 'videos', generate: { steps: 4, guidance: 1, sampler: 'euler', fps: 8 } }, notes: 'x' });
+    expect(extra).toMatchObject({ suite: { name: 's', extra: 1 }, source: { generate: { fps: 8 } }, notes: 'x' });
+    const wrong = runListingSchema.safeParse({ format: 'something-else' });
+    expect(wrong.success || firstIssue(wrong.error)).toMatch(/^format: /);
+  });
+});
