@@ -204,7 +204,6 @@ function checkClips(pipe: Pipeline, request: BatchRequest, T: number, H: number,
   if (given.length && !pipe.config.model.frameConditioning) {
     throw new UserError(`${pipe.name ?? pipe.checkpoint} was not trained to take given frames (train with --frame-conditioning)`);
   }
-  if (given.length && pipe.runtime) throw new UserError('the ONNX runtime does not take given frames yet: use --runtime tfjs');
   for (const g of given) {
     if (g.frames.length !== bytes || g.mask.length !== T) throw new UserError(`given frames must be a ${T}-frame ${W}×${H} clip`);
     if (g.mask.every(Boolean)) throw new UserError('every frame is given: nothing to generate');

@@ -9,10 +9,13 @@
  *
  * The batch axis is dynamic ('batch'); the clip size is fixed at export, since the
  * positions are constants for one token grid. Inputs: x [B, C, T, H, W], t [B] (model time,
- * t·1000), pooled [B, E], and with cross-attention tokens [B, L, E] and mask [B, L].
+ * t·1000), pooled [B, E], with cross-attention tokens [B, L, E] and mask [B, L], and for a
+ * model that takes given frames frames [B, C, T, H, W] and frame_mask [B, T]
+ * (src/model/frame-conditioning.ts: they join x as channels before the patch embedding).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DiTConfig } from '../model/config.js';
+import { inputChannels } from '../model/frame-conditioning.js';
 import { spacetimePositions, type DiT } from '../model/dit.js';
 import { GraphBuilder } from './graph.js';
 import { gelu, keepOf, layerNorm, linear, multiHeadAttention, silu } from './layers.js';
@@ -49,6 +52,7 @@ export function ditGraph(dit: DiT, clip: Clip, textLength: number): GraphBuilder
   const [Tg, Hg, Wg] = [T / pt, H / ph, W / pw];
   const N = Tg * Hg * Wg;
   const P = c.channels * pt * ph * pw;
+  const Cin = inputChannels(c);
   const D = c.hidden;
   const g = new GraphBuilder('spacetime_dit');
 
@@ -63,9 +67,16 @@ export function ditGraph(dit: DiT, clip: Clip, textLength: number): GraphBuilder
     : undefined;
 
   // ---------------------------------------------------------------- embedders
-  const grid = g.op('Reshape', [x, g.int64s([0, c.channels, Tg, pt, Hg, ph, Wg, pw])]); // [B, C, T', pt, H', ph, W', pw]
-  const tubes = g.op('Transpose', [grid], { perm: { ints: [0, 2, 4, 6, 1, 3, 5, 7] } }); // [B, T', H', W', C, pt, ph, pw]
-  const tokens = g.op('Reshape', [tubes, g.int64s([0, N, P])]); // [B, N, P]
+  let input = x;
+  if (c.frameConditioning) {
+    const frames = g.input('frames', DataType.FLOAT, ['batch', c.channels, T, H, W], 'given frames in the data range, zero where not given');
+    const frameMask = g.input('frame_mask', DataType.FLOAT, ['batch', T], '1 where the frame is given');
+    const mask = g.op('Mul', [g.op('Reshape', [frameMask, g.int64s([0, 1, T, 1, 1])]), g.weight('frame_plane', new Float32Array(T * H * W).fill(1), [1, 1, T, H, W])]); // [B, 1, T, H, W]
+    input = g.op('Concat', [x, frames, mask], { axis: { int: 1 } }); // [B, 2C + 1, T, H, W]
+  }
+  const grid = g.op('Reshape', [input, g.int64s([0, Cin, Tg, pt, Hg, ph, Wg, pw])]); // [B, Cin, T', pt, H', ph, W', pw]
+  const tubes = g.op('Transpose', [grid], { perm: { ints: [0, 2, 4, 6, 1, 3, 5, 7] } }); // [B, T', H', W', Cin, pt, ph, pw]
+  const tokens = g.op('Reshape', [tubes, g.int64s([0, N, Cin * pt * ph * pw])]); // [B, N, Pin]
   const positions = g.weight('positions', spacetimePositions(D, Tg, Hg, Wg), [N, D]);
   let h = g.op('Add', [linear(g, p, 'x_embed', tokens), positions]); // [B, N, D]
 

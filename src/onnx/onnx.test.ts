@@ -201,6 +201,23 @@ describe('--runtime onnx', () => {
     net.encoder.dispose();
   });
 
+  it('a model that takes given frames: the same video with frames given (tiny, 3 Heun steps, guidance 3)', () => {
+    const net = tinyNetwork({ frameConditioning: true });
+    const pipe = pipelineOf(net);
+    const frame = 16 * 16 * 3;
+    const frames = Uint8Array.from({ length: 4 * frame }, (_, i) => (i * 29) % 256);
+    const request = { prompt: PROMPTS[1], seeds: [5, 6], steps: 3, guidance: 3, sampler: 'heun', given: [{ frames, mask: [true, false, false, false] }, null] };
+    const viaTfjs = generateVideos(pipe, request);
+    const onnx = onnxRuntimeFor(pipe);
+    pipe.runtime = onnx;
+    const viaOnnx = generateVideos(pipe, request);
+    onnx.dispose();
+    for (let b = 0; b < 2; b++) expect(psnr(viaOnnx[b], viaTfjs[b])).toBeGreaterThanOrEqual(35);
+    expect(viaOnnx[0].frames.subarray(0, frame)).toEqual(frames.subarray(0, frame));
+    net.dit.dispose();
+    net.encoder.dispose();
+  });
+
   it('opens an exported folder and encodes like the tfjs encoder (unknown words reported)', () => {
     const net = tinyNetwork();
     const dir = path.join(tmp, 'opened');

@@ -117,7 +117,7 @@ export class OnnxTextToVideo {
   }
 
   /** The DiT's forward pass, x [B, C, T, H, W] at model times t [B] → [B, C, T, H, W]: a DenoisingModel. */
-  readonly denoise = (x: tf.Tensor, t: tf.Tensor1D, text: { pooled?: tf.Tensor; tokens?: tf.Tensor; mask?: tf.Tensor }): tf.Tensor => {
+  readonly denoise = (x: tf.Tensor, t: tf.Tensor1D, cond: { pooled?: tf.Tensor; tokens?: tf.Tensor; mask?: tf.Tensor; frames?: tf.Tensor; frameMask?: tf.Tensor }): tf.Tensor => {
     const [, , T, H, W] = x.shape;
     const { frames, height, width } = this.clip;
     if (T !== frames || H !== height || W !== width) {
@@ -125,8 +125,14 @@ export class OnnxTextToVideo {
     }
     const feeds: Record<string, FeedTensor> = { x: feed(x), t: feed(t) };
     for (const key of ['pooled', 'tokens', 'mask'] as const) {
-      const value = text[key];
+      const value = cond[key];
       if (value && this.ditInputs.includes(key)) feeds[key] = feed(value);
+    }
+    if (this.ditInputs.includes('frames')) {
+      // Nothing given (text to video): zero frames and mask, as DiT.forward reads a condition without them.
+      const B = x.shape[0];
+      feeds.frames = cond.frames ? feed(cond.frames) : { type: 'float32', data: new Float32Array(x.size), dims: x.shape };
+      feeds.frame_mask = cond.frameMask ? feed(cond.frameMask) : { type: 'float32', data: new Float32Array(B * T), dims: [B, T] };
     }
     const { prediction } = this.sessions.run('dit', feeds);
     return tf.tensor(prediction.data, prediction.dims);
