@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../base/errors.js';
 import { CHECKPOINTS_DIR, checkpointName } from '../../src/model/checkpoint.js';
+import { isModelFolder, MODEL_FILES } from '../../src/model/model-folder.js';
 import { formatSwaps } from '../../src/text/swaps.js';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/train-config.js';
 import type { StepMetrics } from '../../src/train/step-metrics.js';
@@ -79,7 +80,7 @@ export function summarizeTraining(runDir: string, step: number, options: { backe
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as StepMetrics)
-    .filter((m) => m.step <= step);
+    .filter((m) => m.step <= step && typeof m.loss === 'number'); // steps only (not the lines of training-time evaluations)
   const byStep = new Map(metrics.map((m) => [m.step, m.loss]));
   const meanBefore = (at: number) => {
     const xs: number[] = [];
@@ -121,8 +122,16 @@ export function summarizeTraining(runDir: string, step: number, options: { backe
   };
 }
 
-/** The leg a run started from with --init: its run folder must still be there, or the card could not count its samples. */
+/**
+ * The leg a run started from with --init: its run folder must still be there, or the card could
+ * not count its samples; a shipped model folder carries its own legs (training.json).
+ */
 function summarizeEarlierLeg(runDir: string, from: { checkpoint: string; step: number }, options: { backend: string }): TrainingSummary {
+  if (isModelFolder(from.checkpoint)) {
+    const file = path.join(from.checkpoint, MODEL_FILES.training);
+    if (!fs.existsSync(file)) throw new UserError(`${runDir} started from the model folder ${from.checkpoint} (--init), which has no ${MODEL_FILES.training}: the training summary needs every leg`);
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as TrainingSummary;
+  }
   const earlier = path.dirname(path.dirname(from.checkpoint));
   if (!fs.existsSync(path.join(earlier, 'config.json')) || !fs.existsSync(path.join(earlier, 'metrics.jsonl'))) {
     throw new UserError(`${runDir} started from ${from.checkpoint} (--init), but that run's config.json and metrics.jsonl are gone: the training summary needs every leg`);
