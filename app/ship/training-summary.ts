@@ -160,6 +160,7 @@ export function trainCommand(config: TrainConfig, out: string): string {
   const args = [`--preset ${config.preset}`, `--data ${config.data}`, `--steps ${config.steps}`, `--out ${out}`];
   if (config.objective !== TRAIN_DEFAULTS.objective) args.splice(1, 0, `--objective ${config.objective}`);
   if (config.initFrom) args.push(`--init ${config.initFrom.checkpoint}`);
+  if (config.model.frameConditioning) args.push('--frame-conditioning');
   if (config.timesteps) args.push(`--logit-mean ${config.timesteps.m} --logit-std ${config.timesteps.s}`);
   if (config.negatives) args.push(`--negatives ${formatSwaps(config.negatives.swaps)} --negative-weight ${config.negatives.weight}`);
   const flags: [string, number][] = [
