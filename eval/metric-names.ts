@@ -40,6 +40,12 @@ export const PIXEL_METRICS = ['temporal_flickering', 'motion_smoothness', 'dynam
 /** Prompt adherence: T2V-CompBench-style scores and the share of stated attributes met. */
 export const PROMPT_METRICS = ['count_score', 'relation_score', 'direction_score', 'attribute_accuracy'] as const;
 
+/**
+ * The metrics that compare with the ground truth's one scene: defined only for a video made
+ * from that scene (conditioned on its first frames); a text-only video skips them (score.ts TEXT_ONLY).
+ */
+export const REFERENCE_METRICS: readonly string[] = [...TRUTH_METRICS, ...PHYSIQ_METRICS];
+
 export const METRIC_NAMES: readonly string[] = [...TRUTH_METRICS, ...PHYSICS_METRICS, ...PHYSIQ_METRICS, ...PIXEL_METRICS, ...PROMPT_METRICS];
 
 /** Attribute names `VideoScore.attributes` may hold (null when the prompt does not state one). */

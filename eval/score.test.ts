@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toStateFile } from '../datasets/interchange.js';
 import { makeSample } from '../datasets/world/sample.js';
 import { UserError } from '../base/errors.js';
-import { createScorer, METRIC_NAMES, SESSION_TRUTHS, scoreVideo } from './score.js';
+import { createScorer, METRIC_NAMES, REFERENCE_METRICS, SESSION_TRUTHS, scoreVideo, TEXT_ONLY } from './score.js';
 
 function sample(family: 'bounce' | 'layout' = 'bounce', index = 0) {
   const { frames, meta } = makeSample({ family, split: 'id', seed: 2, index });
@@ -57,5 +57,43 @@ describe('scoreVideo', () => {
       expect(score(input).metrics).toEqual(scoreVideo(input).metrics);
     }
     expect(createScorer({ physicsIq: false })(inputs[0]).skipped.physiq_score).toBe('Physics-IQ switched off');
+  });
+
+  it('a text-only video (reference: false): comparisons with the one true scene skipped with the reason, the rest as before', () => {
+    const { video, meta, truth } = sample();
+    const withTruth = scoreVideo({ video, caption: meta.caption, truth });
+    const textOnly = scoreVideo({ video, caption: meta.caption, truth }, { reference: false });
+    for (const name of REFERENCE_METRICS) {
+      expect(textOnly.metrics[name], name).toBeNull();
+      expect(textOnly.skipped[name], name).toBe(TEXT_ONLY);
+    }
+    expect(REFERENCE_METRICS).toEqual(expect.arrayContaining(['velocity_error', 'position_ade', 'position_fde', 'physiq_score']));
+    for (const name of METRIC_NAMES.filter((n) => !REFERENCE_METRICS.includes(n))) expect(textOnly.metrics[name], name).toBe(withTruth.metrics[name]);
+    expect(textOnly.metrics.gravity_error).not.toBeNull(); // gravity and floor come with the family, which the prompt states
+    expect(textOnly.abnormal).toBe(withTruth.abnormal);
+  });
+
+  it('givenFrames K: the comparisons with the truth measure frames K and later', () => {
+    // A clip whose first K frames are frozen on frame K (not the truth), then the truth.
+    const K = 6;
+    const { video, meta, truth } = sample();
+    const n = video.height * video.width * 3;
+    const frames = video.frames.slice();
+    for (let t = 0; t < K; t++) frames.copyWithin(t * n, K * n, (K + 1) * n);
+    const input = { video: { ...video, frames }, caption: meta.caption, truth };
+    const clean = scoreVideo({ video, caption: meta.caption, truth });
+    const whole = scoreVideo(input);
+    const after = scoreVideo(input, { givenFrames: K });
+    expect(after.metrics.velocity_error).toBeLessThan(0.1);
+    expect(whole.metrics.velocity_error!).toBeGreaterThan(5 * after.metrics.velocity_error!); // frames 3..K stand still
+    expect(after.metrics.position_ade).toBeLessThan(0.05);
+    expect(whole.metrics.position_ade!).toBeGreaterThan(5 * after.metrics.position_ade!);
+    expect(after.metrics.position_fde).toBe(clean.metrics.position_fde);
+    // Physics-IQ compares the continuation, exactly the truth's here; the frozen frames cost the whole clip.
+    expect([after.metrics.physiq_mse, after.metrics.physiq_score]).toEqual([0, 100]);
+    expect(whole.metrics.physiq_mse).toBeGreaterThan(0);
+    expect(createScorer({ givenFrames: K })(input)).toEqual(after);
+    expect(() => scoreVideo(input, { givenFrames: video.numFrames })).toThrow(/given frames must be an integer in \[1, 15\] for a 16-frame video, got 16/);
+    expect(() => scoreVideo(input, { givenFrames: 0 })).toThrow(UserError);
   });
 });

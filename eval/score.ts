@@ -11,8 +11,15 @@
  *
  * Bad input (a malformed video, a state file that does not describe the video) throws a
  * UserError; a metric that cannot be computed is null with its reason in `skipped`.
+ *
+ * Comparisons with the one true scene (velocity and position error, restitution error,
+ * Physics-IQ) are defined only when the video was made from that scene, i.e. conditioned on
+ * its first frames (PhyWorld's protocol): a text-only video scores `reference: false`, which
+ * skips them with TEXT_ONLY; a conditioned one says `givenFrames: K`, and they are measured on
+ * what the model generated, from frame K on.
  */
-import type { Video } from '../base/video/video.js';
+import { UserError } from '../base/errors.js';
+import { frameBytes, type Video } from '../base/video/video.js';
 import type { StateFile } from '../datasets/interchange.js';
 import { isColorName } from '../datasets/world/palette.js';
 import type { ColorSet } from './parse/colors.js';
@@ -33,9 +40,9 @@ import { adherence } from './prompt/adherence.js';
 import { parsePrompt, type ParsedPrompt } from './prompt/grammar.js';
 import { ABNORMAL_LIMITS } from './thresholds.js';
 import type { Track, VideoInput, VideoScore } from './types.js';
-import { METRIC_NAMES } from './metric-names.js';
+import { METRIC_NAMES, REFERENCE_METRICS } from './metric-names.js';
 
-export { METRIC_NAMES, ATTRIBUTE_NAMES } from './metric-names.js';
+export { METRIC_NAMES, ATTRIBUTE_NAMES, REFERENCE_METRICS } from './metric-names.js';
 
 export interface ScoreOptions {
   /**
@@ -56,7 +63,26 @@ export interface ScoreOptions {
    * meant cannot be known from an unknown palette.
    */
   colors?: ColorSet;
+  /**
+   * Compare with the ground truth's one scene (velocity_error, position_ade/fde,
+   * restitution_error, physiq_*); default true. False for a video made from its text alone:
+   * those are skipped with TEXT_ONLY. The truth still sets gravity and floor (fixed per family,
+   * so the prompt states them) and is kept for the distribution distances.
+   */
+  reference?: boolean;
+  /**
+   * The video's first K frames (1 ≤ K < its length) are the truth's own, given to the model
+   * (`--keep-frames K`): the comparisons above measure frames K and later (velocity between
+   * frames both ≥ K, positions and Physics-IQ from frame K). Default: not known — velocity error after
+   * PhyWorld's 3 condition frames, positions and Physics-IQ over the whole clip.
+   * Reference-free metrics always judge the whole video, seam included.
+   */
+  givenFrames?: number;
 }
+
+/** Why a text-only run has no comparisons with the truth (ScoreOptions.reference). */
+export const TEXT_ONLY =
+  "text-only run: the prompt does not fix the scene, so comparisons with one true scene are not defined (PhyWorld's protocol: --keep-frames K)";
 
 /**
  * What Physics-IQ needs from one ground truth, whatever video is scored against it: the truth
@@ -67,9 +93,15 @@ interface PhysiqTruth {
   variance: PhysiqMetrics;
 }
 
-function physiqTruth(truth: StateFile, conventions: PhysiqConventions = 'exact'): PhysiqTruth {
-  const reference = physiqReference(renderTruth(truth), conventions);
-  return { reference, variance: physiqMetrics(secondTake(truth), reference, true) };
+function physiqTruth(truth: StateFile, options: ScoreOptions): PhysiqTruth {
+  const from = options.givenFrames ?? 0;
+  const reference = physiqReference(framesFrom(renderTruth(truth), from), options.physiq);
+  return { reference, variance: physiqMetrics(framesFrom(secondTake(truth), from), reference, true) };
+}
+
+/** The video from frame `t` on (a view), as Physics-IQ compares a continuation after its conditioning frames. */
+function framesFrom(video: Video, t: number): Video {
+  return t === 0 ? video : { ...video, frames: video.frames.subarray(t * frameBytes(video)), numFrames: video.numFrames - t };
 }
 
 /** Ground truths a session keeps (the seeds of one prompt come together, so a few suffice). */
@@ -92,7 +124,7 @@ export function createScorer(options: ScoreOptions = {}): (input: VideoInput) =>
     if (hit) {
       kept.delete(truth); // the most recently used goes last
     } else {
-      hit = physiqTruth(truth, options.physiq);
+      hit = physiqTruth(truth, options);
       if (kept.size >= SESSION_TRUTHS) kept.delete(kept.keys().next().value!);
     }
     kept.set(truth, hit);
@@ -103,7 +135,7 @@ export function createScorer(options: ScoreOptions = {}): (input: VideoInput) =>
 
 /** Score one video (see the module comment). For many videos sharing truths, `createScorer` avoids repeated work. */
 export function scoreVideo(input: VideoInput, options: ScoreOptions = {}): VideoScore {
-  return scoreWith(input, options, (truth) => physiqTruth(truth, options.physiq));
+  return scoreWith(input, options, (truth) => physiqTruth(truth, options));
 }
 
 function scoreWith(input: VideoInput, options: ScoreOptions, truthPart: (truth: StateFile) => PhysiqTruth): VideoScore {
@@ -111,6 +143,11 @@ function scoreWith(input: VideoInput, options: ScoreOptions, truthPart: (truth: 
   const truth = input.truth ?? null;
   checkVideo(video);
   if (truth) checkTruth(video, truth);
+  const given = options.givenFrames;
+  if (given !== undefined && !(Number.isInteger(given) && given >= 1 && given < video.numFrames)) {
+    throw new UserError(`given frames must be an integer in [1, ${video.numFrames - 1}] for a ${video.numFrames}-frame video, got ${given}`);
+  }
+  const reference = options.reference !== false;
 
   const estimated = options.colors?.rays.some((r) => !r.occluder && !isColorName(r.name)) ?? false;
   let parsed = parseVideo(video, options.colors);
@@ -119,11 +156,12 @@ function scoreWith(input: VideoInput, options: ScoreOptions, truthPart: (truth: 
   const ctx = physicsContext(video.fps, truth, prompt?.family ?? null);
 
   const sheet = new Sheet();
-  againstTruth(sheet, parsed, truth);
-  const laws = lawsOf(sheet, parsed, ctx, truth);
+  againstTruth(sheet, parsed, reference ? truth : null, given);
+  const laws = lawsOf(sheet, parsed, ctx, reference ? truth : null);
   objectsOf(sheet, parsed);
   pixelsOf(sheet, video, parsed);
-  physicsIqOf(sheet, video, truth, options.physicsIq !== false ? truthPart : null);
+  physicsIqOf(sheet, framesFrom(video, given ?? 0), reference ? truth : null, options.physicsIq !== false ? truthPart : null);
+  if (truth && !reference) sheet.skip(REFERENCE_METRICS, TEXT_ONLY);
   const attributes = adherenceOf(sheet, prompt, parsed, ctx, estimated);
 
   // The gravity and energy rules judge what the video's own noise does not explain (laws.ts).
@@ -161,10 +199,10 @@ class Sheet {
 const NO_TRUTH = 'no ground truth';
 const NO_WORLD = 'no ground truth and the prompt did not parse, so gravity and floor are unknown';
 
-/** Tracks against the true trajectories: velocity error, ADE, FDE. */
-function againstTruth(sheet: Sheet, parsed: ParsedVideo, truth: StateFile | null): void {
+/** Tracks against the true trajectories: velocity error, ADE, FDE (from frame `givenFrames` on). */
+function againstTruth(sheet: Sheet, parsed: ParsedVideo, truth: StateFile | null, givenFrames: number | undefined): void {
   if (!truth) return sheet.skip(['velocity_error', 'position_ade', 'position_fde'], NO_TRUTH);
-  const tm = truthMetrics(parsed.tracks, truth);
+  const tm = truthMetrics(parsed.tracks, truth, givenFrames);
   sheet.set('velocity_error', tm.velocityError, tm.reasons.velocity_error ?? '');
   sheet.set('position_ade', tm.positionAde, tm.reasons.position_ade ?? '');
   sheet.set('position_fde', tm.positionFde, tm.reasons.position_fde ?? '');
@@ -214,7 +252,7 @@ function pixelsOf(sheet: Sheet, video: Video, parsed: ParsedVideo): void {
 
 const PHYSIQ_NAMES = ['physiq_spatial_iou', 'physiq_spatiotemporal_iou', 'physiq_weighted_spatial_iou', 'physiq_mse', 'physiq_score'];
 
-/** Physics-IQ's comparison with the true video (`truthPart` null: switched off). */
+/** Physics-IQ's comparison with the true video (`truthPart` null: switched off), from frame `givenFrames` on. */
 function physicsIqOf(sheet: Sheet, video: Video, truth: StateFile | null, truthPart: ((truth: StateFile) => PhysiqTruth) | null): void {
   if (!truth || !truthPart) return sheet.skip(PHYSIQ_NAMES, truth ? 'Physics-IQ switched off' : NO_TRUTH);
   const { reference, variance } = truthPart(truth);

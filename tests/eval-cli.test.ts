@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../base/io/csv.js';
-import { METRIC_NAMES } from '../eval/score.js';
+import { METRIC_NAMES, TEXT_ONLY } from '../eval/score.js';
 import { BACKGROUND } from '../datasets/world/palette.js';
 import { ffmpegPath } from '../base/video/index.js';
 
@@ -38,6 +38,7 @@ describe('spacetime eval --videos', () => {
     expect(run).toMatchObject({ format: 'spacetime-eval/v1', name: 'truth', suite: null, source: { kind: 'videos', path: 'truth-folder', config: null, generate: null }, seeds: [0], bad_inputs: [] });
     expect(run.code.version).toBe('0.1.0');
     expect(run.scoring).toEqual({ physics_iq: true, physiq: 'exact', palette: 'world' });
+    expect(run.keep_frames).toBeUndefined(); // a folder, not declared: compared with its truth as before
     expect(run.code.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(Object.keys(run.timings).sort()).toEqual(['generate_s', 'read_s', 'score_s', 'total_s']);
     expect(run.headline).toMatchObject({ videos: 6, abnormal_rate: 0 });
@@ -200,6 +201,7 @@ describe('spacetime eval --videos', () => {
       [['--videos', 'truth-folder', '--seeds', '2'], /--seeds applies to --checkpoint only/],
       [['--videos', 'truth-folder', '--palette', 'rainbow'], /--palette must be world or estimate, got "rainbow"/],
       [['--videos', 'truth-folder', '--physiq', 'opencv'], /--physiq must be exact or official, got "opencv"/],
+      [['--videos', 'truth-folder', '--keep-frames', '2'], /--keep-frames gives a model true frames, so it needs --checkpoint/],
     ] as const) {
       const r = spacetime('eval', ...args, '--out', 'runs/never');
       expect(r.code, r.stderr).toBe(1);
@@ -245,17 +247,25 @@ describe('spacetime eval --suite', () => {
     expect(run.source.config.model.preset ?? run.source.config.preset).toBeTruthy();
     expect(run.seeds).toEqual([1, 2]);
     expect(run.headline.videos).toBe(14); // 7 categories × 1 prompt × 2 seeds
+    // Text-only (no --keep-frames): no comparisons with one true scene, and why.
+    expect(run.keep_frames).toBe(0);
+    expect(run.skipped_metrics.velocity_error).toBe(`${TEXT_ONLY} (14 of 14 videos)`);
+    expect(run.headline.position_ade).toBeUndefined();
+    const refused = spacetime('eval', '--suite', 'smoke', '--checkpoint', 'tiny', '--keep-frames', '1', '--out', 'evals/never', '--quiet');
+    expect([refused.code, refused.stderr.split('\n').length]).toEqual([1, 1]);
+    expect(refused.stderr).toMatch(/--keep-frames: tiny is text-only \(not trained with --frame-conditioning\)/);
+    expect(fs.existsSync(path.join(tmp, 'evals', 'never'))).toBe(false);
     expect(run.timings.generate_s).toBeGreaterThan(0);
     const ids = readJson('evals', 'tiny-id', 'videos.json').rows.map((v: { id: string }) => v.id);
     expect(ids.slice(0, 2)).toEqual(['gravity-000-s1', 'gravity-000-s2']);
 
     // What was scored is what was stored: the run folder, re-scored as a --videos folder
-    // (its captions.csv), gives the same figures. (They differed when the frames held in
-    // memory were scored instead of the MP4s written.)
+    // (its captions.csv) made from text alone, gives the same figures. (They differed when the
+    // frames held in memory were scored instead of the MP4s written.)
     const captions = csv('evals', 'tiny-id', 'captions.csv');
     expect(captions[0]).toEqual(['path', 'text', 'num_frames', 'height', 'width', 'fps']);
     expect(captions[1].slice(2)).toEqual(['4', '32', '32', '10']); // the stored file: the 16×16 clip at 2×
-    const again = spacetime('eval', '--suite', 'all-id', '--limit', '1', '--videos', 'evals/tiny-id', '--out', 'evals/tiny-id-rescored', '--quiet');
+    const again = spacetime('eval', '--suite', 'all-id', '--limit', '1', '--videos', 'evals/tiny-id', '--given-frames', '0', '--out', 'evals/tiny-id-rescored', '--quiet');
     expect(again.code, again.stderr).toBe(0);
     const rescored = readJson('evals', 'tiny-id-rescored', 'run.json');
     expect(rescored.headline).toEqual(run.headline);
@@ -276,6 +286,7 @@ describe('spacetime eval --suite', () => {
     expect(html.match(/src="data:video\/mp4;base64,/g)?.length).toBeGreaterThanOrEqual(8); // gallery: generated + truth
     const md = fs.readFileSync(path.join(tmp, 'evals', 'tiny-id', 'report.md'), 'utf8');
     expect(md).toMatch(/\| category \| ID \| OOD \|/);
+    expect(md).toMatch(/Text-only runs: velocity and position error need a scene fixed by true frames/);
     expect(md).toMatch(/## Failure gallery/);
     expect(md).toMatch(/\| code \| 0\.1\.0 @ [0-9a-f]{12}/);
   });

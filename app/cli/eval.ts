@@ -14,7 +14,7 @@ import { parseArgs } from '../../base/args.js';
 import { Progress } from './progress.js';
 
 const HELP = `spacetime eval --suite NAME (--checkpoint PATH | --videos DIR) --out DIR
-    [--seeds K] [--limit N] [--skip-physics-iq] [--physiq exact|official] [--palette world|estimate] [--steps S] [--guidance G] [--sampler heun|euler|dpm-solver-2m] [--shift S] [--backend NAME] [--runtime tfjs|onnx] [--quiet]
+    [--seeds K] [--keep-frames K | --given-frames K] [--limit N] [--skip-physics-iq] [--physiq exact|official] [--palette world|estimate] [--steps S] [--guidance G] [--sampler heun|euler|dpm-solver-2m] [--shift S] [--backend NAME] [--runtime tfjs|onnx] [--quiet]
 
 Scores videos against the world's ground truth and writes one run folder (eval/FORMAT.md):
 run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
@@ -24,6 +24,14 @@ run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
   --videos DIR       score a folder in the interchange layout (videos/*.mp4, captions.csv,
                      states/*.json optional) — any generator's videos; with --suite its rows
                      are matched to the suite's prompts (file name PROMPT-sN, or the caption)
+  --keep-frames K    PhyWorld's protocol: give the model (trained with --frame-conditioning)
+                     each prompt's first K true frames. Velocity and position error and
+                     Physics-IQ compare the frames it generated with the truth; without the
+                     flag the run is text-only and those are skipped (the prompt does not fix
+                     one scene to compare with). Recorded in run.json keep_frames
+  --given-frames K   with --videos: the folder's clips were made from their first K true
+                     frames (scored as --keep-frames K), or from text alone (0: comparisons
+                     with the truth skipped); default: compared with the truth as PhyWorld's
   --steps, --guidance, --sampler, --shift
                      default: the shipped model's own settings, else ${GENERATE_DEFAULTS.steps} steps, guidance ${GENERATE_DEFAULTS.guidance}, ${GENERATE_DEFAULTS.sampler}, shift ${GENERATE_DEFAULTS.shift}
   --runtime onnx     run the text encoder and DiT on onnxruntime-node (CPU) instead of tfjs
@@ -57,6 +65,8 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
       videos: 'string',
       out: 'string',
       seeds: 'int',
+      'keep-frames': 'int',
+      'given-frames': 'int',
       limit: 'int',
       steps: 'int',
       guidance: 'number',
@@ -109,6 +119,8 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
     videos: flags.videos,
     out: flags.out,
     seeds: flags.seeds,
+    keepFrames: flags['keep-frames'],
+    givenFrames: flags['given-frames'],
     physicsIq: !flags['skip-physics-iq'],
     physiq: flags.physiq as PhysiqConventions | undefined,
     palette: flags.palette as 'world' | 'estimate' | undefined,

@@ -4,6 +4,11 @@
  * fully visible (for collisions only after the collision: the first frame where the true
  * |Δv| > 0.1); position error (ADE over frames where the object is at least half visible,
  * FDE at the last of them).
+ *
+ * With `givenFrames` K (the video's first K frames are the truth's own, given to the model:
+ * PhyWorld's protocol), both measure what the model generated: velocity between frames that
+ * are both K or later, positions from frame K on. Without it the condition frames are
+ * PhyWorld's 3 for velocity and positions count from frame 0 (as before the field existed).
  */
 import type { StateFile, StateObject } from '../../datasets/interchange.js';
 import type { ParsedTrack } from '../parse/tracks.js';
@@ -46,9 +51,10 @@ function collisionFrame(truth: StateFile): number {
   return Number.isFinite(first) ? first : 0;
 }
 
-export function truthMetrics(tracks: ParsedTrack[], truth: StateFile): TruthMetrics {
+export function truthMetrics(tracks: ParsedTrack[], truth: StateFile, givenFrames?: number): TruthMetrics {
   const fps = truth.fps;
-  const start = Math.max(CONDITION_FRAMES, truth.spec.family === 'collision' ? collisionFrame(truth) : 0);
+  const start = Math.max(givenFrames ?? CONDITION_FRAMES, truth.spec.family === 'collision' ? collisionFrame(truth) : 0);
+  const firstGenerated = givenFrames ?? 0;
   const velocityErrors: number[] = [];
   const positionErrors: number[] = [];
   let fde: number | null = null;
@@ -62,7 +68,7 @@ export function truthMetrics(tracks: ParsedTrack[], truth: StateFile): TruthMetr
       continue;
     }
     const ok = (t: number) => o.track[t].visible >= FULLY_VISIBLE && pointAt(track, t) !== undefined && !pointAt(track, t)!.cut;
-    for (let t = 0; t < o.track.length; t++) {
+    for (let t = firstGenerated; t < o.track.length; t++) {
       // Position error also counts partly hidden frames (their positions are completed);
       // velocity error keeps PhyWorld's fully-visible rule.
       const p = pointAt(track, t);
@@ -86,7 +92,7 @@ export function truthMetrics(tracks: ParsedTrack[], truth: StateFile): TruthMetr
   }
   const reasons: Record<string, string> = {};
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-  const why = missing > 0 ? `${missing} true object(s) not found in the video` : 'no fully visible frames to compare';
+  const why = missing > 0 ? `${missing} true object(s) not found in the video` : `no fully visible frames to compare${givenFrames ? ` after the ${givenFrames} given` : ''}`;
   if (velocityErrors.length === 0) reasons.velocity_error = why;
   if (positionErrors.length === 0) reasons.position_ade = reasons.position_fde = why;
   return {

@@ -12,7 +12,7 @@ import type { Track } from '../types.js';
 import type { VideoRow } from '../run/run-schema.js';
 import { loadTracks, type LoadedRun } from './load.js';
 import { GALLERY_SIZE } from './markdown.js';
-import { formatValue, presentMetrics, scoringText, splitTables, worstVideos, type SplitTable } from './summary.js';
+import { formatValue, keepFramesText, presentMetrics, scoringText, splitTables, splitTablesNote, worstVideos, type SplitTable } from './summary.js';
 
 const GALLERY_STYLE = `.gallery{display:flex;flex-direction:column;gap:18px}.gallery .item{display:flex;gap:16px;align-items:flex-start;border-top:1px solid #ddd;padding-top:12px}
 .gallery video{image-rendering:pixelated;width:160px;height:160px;background:#1c1e26}.gallery .label{font-size:12px;color:#555}.gallery .bad{color:#a00}`;
@@ -71,7 +71,7 @@ export function reportHtml(runs: readonly LoadedRun[]): string {
   const parts: string[] = [];
   const title = `Evaluation: ${run.suite?.name ?? run.name}`;
   parts.push(`<h1>${escapeHtml(title)}</h1>`);
-  parts.push(`<p>Source: ${escapeHtml(run.source.kind)} <code>${escapeHtml(run.source.path)}</code>; ${run.headline.videos} videos; created ${escapeHtml(run.created)}.</p>`);
+  parts.push(`<p>Source: ${escapeHtml(run.source.kind)} <code>${escapeHtml(run.source.path)}</code>; ${run.headline.videos} videos; true frames given: ${escapeHtml(keepFramesText(run.keep_frames))}; created ${escapeHtml(run.created)}.</p>`);
 
   // ---- headline
   const head: string[][] = [
@@ -109,6 +109,7 @@ export function reportHtml(runs: readonly LoadedRun[]): string {
       ? `<p>This run and ${runs.length - 1} sibling run(s) of the same source: ${runs.slice(1).map((r) => `<code>${escapeHtml(r.run.name)}</code>`).join(', ')}.</p>`
       : '<p>Only this run was found (no sibling runs of the same source beside it): one split. Run the other suites into the same parent folder, or pass their folders too.</p>',
   );
+  parts.push(`<p>${escapeHtml(splitTablesNote(runs))}</p>`);
   const tables = splitTables(runs, ['abnormal_rate', 'joint_accuracy', ...presentMetrics(runs.flatMap((r) => r.categories), ['velocity_error', 'position_ade'])]);
   parts.push(...tables.map(splitTableHtml));
   const velocity = tables.find((t) => t.metric === 'velocity_error') ?? tables[0];
@@ -132,6 +133,7 @@ export function reportHtml(runs: readonly LoadedRun[]): string {
     ['source', `${run.source.kind}: ${run.source.path}${run.source.step !== undefined ? ` (step ${run.source.step})` : ''}`],
     ['generation', run.source.generate ? `${run.source.generate.sampler}, ${run.source.generate.steps} steps, time shift ${run.source.generate.shift ?? 1}, guidance ${run.source.generate.guidance}` : '—'],
     ['seeds', run.seeds.join(', ')],
+    ['true frames given', keepFramesText(run.keep_frames)],
     ['scoring', scoringText(run.scoring)],
     ['code', `${run.code.version}${run.code.commit ? ` @ ${run.code.commit}${run.code.dirty ? ' (uncommitted changes)' : ''}` : ' (no git commit)'}`],
     ['timings (s)', Object.entries(run.timings).map(([k, v]) => `${k} ${v}`).join(', ')],

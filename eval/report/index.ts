@@ -7,4 +7,4 @@ export { isRunFolder, loadRun, loadTracks, sameSource, siblingRuns, type LoadedR
 export { galleryHtml, reportHtml, trajectoryOverlay } from './html.js';
 export { GALLERY_SIZE, reportMarkdown } from './markdown.js';
 export { reportRuns, writeReport } from './report.js';
-export { KEY_METRICS, errorBreakdown, formatValue, presentMetrics, splitTables, worstVideos, type ErrorBreakdownRow, type SplitTable } from './summary.js';
+export { KEY_METRICS, errorBreakdown, formatValue, keepFramesText, presentMetrics, splitTables, splitTablesNote, worstVideos, type ErrorBreakdownRow, type SplitTable } from './summary.js';

@@ -43,13 +43,14 @@ export function loadTracks(dir: string, id: string): { generated: Track[]; truth
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { generated: Track[]; truth: Track[] | null }) : null;
 }
 
-/** Whether two runs scored the same source the same way (so their numbers compare). */
+/** Whether two runs scored the same source the same way (so their numbers compare): a conditioned run's siblings are given as many true frames. */
 export function sameSource(a: RunJson, b: RunJson): boolean {
   return (
     a.source.kind === b.source.kind &&
     path.resolve(a.source.path) === path.resolve(b.source.path) &&
     JSON.stringify(a.source.generate) === JSON.stringify(b.source.generate) &&
-    JSON.stringify(a.seeds) === JSON.stringify(b.seeds)
+    JSON.stringify(a.seeds) === JSON.stringify(b.seeds) &&
+    a.keep_frames === b.keep_frames
   );
 }
 

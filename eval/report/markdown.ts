@@ -1,6 +1,6 @@
 /** report.md: the same tables as report.html, as Markdown, with links to the run's videos. */
 import type { LoadedRun } from './load.js';
-import { formatValue, presentMetrics, scoringText, splitTables, worstVideos, type SplitTable } from './summary.js';
+import { formatValue, keepFramesText, presentMetrics, scoringText, splitTables, splitTablesNote, worstVideos, type SplitTable } from './summary.js';
 
 const table = (header: string[], rows: string[][]) =>
   [`| ${header.join(' | ')} |`, `|${header.map(() => ' --- |').join('')}`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -19,7 +19,7 @@ export function reportMarkdown(runs: readonly LoadedRun[]): string {
   const metrics = presentMetrics(self.categories);
   const lines: string[] = [];
   lines.push(`# Evaluation: ${run.suite?.name ?? run.name}`, '');
-  lines.push(`Source: ${run.source.kind} \`${run.source.path}\`. ${run.headline.videos} videos. Interactive version: report.html.`, '');
+  lines.push(`Source: ${run.source.kind} \`${run.source.path}\`. ${run.headline.videos} videos. True frames given: ${keepFramesText(run.keep_frames)}. Interactive version: report.html.`, '');
 
   lines.push('## Headline', '');
   const head: string[][] = [
@@ -45,6 +45,7 @@ export function reportMarkdown(runs: readonly LoadedRun[]): string {
   lines.push('## ID vs OOD vs combo', '');
   if (runs.length > 1) lines.push(`From this run and ${runs.length - 1} sibling run(s) of the same source: ${runs.slice(1).map((r) => `\`${r.run.name}\``).join(', ')}.`, '');
   else lines.push('Only this run was found (no sibling runs of the same source beside it): one split.', '');
+  lines.push(splitTablesNote(runs), '');
   for (const t of splitTables(runs, ['abnormal_rate', 'joint_accuracy', ...presentMetrics(runs.flatMap((r) => r.categories), ['velocity_error', 'position_ade'])])) {
     lines.push(`**${t.metric}**`, '', splitTableMarkdown(t), '');
   }
@@ -66,6 +67,7 @@ export function reportMarkdown(runs: readonly LoadedRun[]): string {
     ['source', `${run.source.kind}: ${run.source.path}${run.source.step !== undefined ? ` (step ${run.source.step})` : ''}`],
     ['generation', run.source.generate ? `${run.source.generate.sampler}, ${run.source.generate.steps} steps, time shift ${run.source.generate.shift ?? 1}, guidance ${run.source.generate.guidance}` : '—'],
     ['seeds', run.seeds.join(', ')],
+    ['true frames given', keepFramesText(run.keep_frames)],
     ['scoring', scoringText(run.scoring)],
     ['code', `${run.code.version}${run.code.commit ? ` @ ${run.code.commit.slice(0, 12)}${run.code.dirty ? ' (uncommitted changes)' : ''}` : ' (no git commit)'}`],
     ['created', run.created],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadedRun } from './load.js';
-import { errorBreakdown, formatValue, splitTables, worstVideos } from './summary.js';
+import { errorBreakdown, formatValue, keepFramesText, splitTables, splitTablesNote, worstVideos } from './summary.js';
 
 const row = (id: string, o: Record<string, unknown>) => ({ id, category: 'bounce', split: 'id', abnormal: 0, violations: '', joint_correct: 1, ...o }) as never;
 
@@ -42,5 +42,15 @@ describe('report summaries', () => {
 
   it('formats numbers to three significant digits', () => {
     expect([formatValue(0.012345), formatValue(12345), formatValue(null), formatValue(-0)]).toEqual(['0.0123', '1.23e+4', '—', '0']);
+  });
+
+  it('says how many true frames the runs were given, and when the ID / OOD table mixes them', () => {
+    const run = (name: string, keep_frames?: number) => ({ run: { name, keep_frames } }) as unknown as LoadedRun;
+    expect(keepFramesText(4)).toMatch(/^each prompt's first 4 true frames .*--keep-frames 4/);
+    expect(keepFramesText(0)).toMatch(/^none: from text alone/);
+    expect(keepFramesText(undefined)).toMatch(/^not recorded/);
+    expect(splitTablesNote([run('a', 4), run('b', 4)])).toMatch(/^Velocity and position error from conditioned runs: each prompt's first 4 true frames/);
+    expect(splitTablesNote([run('a', 0)])).toMatch(/^Text-only runs/);
+    expect(splitTablesNote([run('a', 4), run('b')])).toBe('These runs were given different numbers of true frames (a: 4, b: not recorded): their velocity and position errors do not compare.');
   });
 });

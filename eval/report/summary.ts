@@ -138,6 +138,25 @@ export function errorBreakdown(videos: readonly VideoRow[]): ErrorBreakdownRow[]
     });
 }
 
+/** run.json `keep_frames` in words: how the videos were made, and so which comparisons with the truth a run has. */
+export function keepFramesText(keepFrames: number | undefined): string {
+  if (keepFrames === undefined) return "not recorded: compared with the truth as PhyWorld's, after its 3 condition frames";
+  if (keepFrames === 0) return 'none: from text alone, so velocity and position error, restitution error and Physics-IQ are not defined (skipped)';
+  return `each prompt's first ${keepFrames} true frame${keepFrames === 1 ? '' : 's'} (PhyWorld's protocol, --keep-frames ${keepFrames}); compared with the truth from frame ${keepFrames} on`;
+}
+
+/** Where the ID / OOD / combo table's comparisons with the truth come from (siblings share keep_frames; runs given by hand may not). */
+export function splitTablesNote(runs: readonly LoadedRun[]): string {
+  const k = runs[0].run.keep_frames;
+  if (runs.some((r) => r.run.keep_frames !== k)) {
+    const given = runs.map((r) => `${r.run.name}: ${r.run.keep_frames ?? 'not recorded'}`).join(', ');
+    return `These runs were given different numbers of true frames (${given}): their velocity and position errors do not compare.`;
+  }
+  if (k === undefined) return "Velocity and position error as PhyWorld's (after its 3 condition frames); these runs do not record whether the videos were conditioned on true frames.";
+  if (k === 0) return 'Text-only runs: velocity and position error need a scene fixed by true frames, so they are not in this table; run with --keep-frames K (a model trained with --frame-conditioning) for them.';
+  return `Velocity and position error from conditioned runs: each prompt's first ${k} true frames given (PhyWorld's protocol, --keep-frames ${k}), the frames generated after them compared with the truth.`;
+}
+
 /** run.json `scoring` in words, e.g. "Physics-IQ official conventions; world palette" (runs before --physiq were exact). */
 export function scoringText(scoring: RunJson['scoring'] | undefined): string {
   if (!scoring) return '—';

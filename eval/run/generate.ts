@@ -2,6 +2,8 @@
  * The suite's prompts through a checkpoint or shipped model: one video per prompt and seed,
  * each paired with the world's ground truth for that prompt rendered at the model's clip size.
  * Prompts go through the model several at a time (a seed's video does not depend on the batch).
+ * With `keepFrames` K ≥ 1 (PhyWorld's protocol) each prompt's first K true frames are given
+ * to the model with its caption; they come back exactly in its video.
  *
  * What is scored is what the run stores: each generated video is written as the run's MP4
  * and decoded back, and those decoded frames are scored. (Storing losslessly instead would
@@ -40,12 +42,14 @@ export async function generateSuiteInputs(
   suite: Suite,
   seeds: number[],
   settings: GenerateSettings,
+  keepFrames: number,
   onVideos?: (done: number, total: number) => void,
 ): Promise<EvalInput[]> {
   const { frames, height, width } = pipe.config.model;
   const fps = pipe.generation?.fps ?? GENERATE_DEFAULTS.fps;
   const jobs = suite.items.flatMap((item) => seeds.map((seed) => ({ item, seed })));
   const truths = new Map(suite.items.map((item) => [item.promptId, suiteTruth(item, { width, height, numFrames: frames, fps })]));
+  const mask = Array.from({ length: frames }, (_, t) => t < keepFrames);
   const inputs: EvalInput[] = [];
   const signing = await c2paSignerIfLoadable({});
   if ('unavailable' in signing) console.warn(`note: the C2PA library cannot load here (${signing.unavailable}); the run's videos carry provenance tags only`);
@@ -53,9 +57,11 @@ export async function generateSuiteInputs(
   const runRecord = generationRecord(pipe, { prompt: '', seeds: [], ...settings }); // code version looked up once
   for (let start = 0; start < jobs.length; start += GENERATE_BATCH) {
     const batch = jobs.slice(start, start + GENERATE_BATCH);
-    const videos = generateBatch(pipe, { prompts: batch.map((j) => j.item.caption), seeds: batch.map((j) => j.seed), ...settings, fps });
+    const given = keepFrames > 0 ? batch.map((j) => ({ frames: truths.get(j.item.promptId)!.video.frames, mask })) : undefined;
+    const videos = generateBatch(pipe, { prompts: batch.map((j) => j.item.caption), seeds: batch.map((j) => j.seed), ...settings, fps, given });
     for (const [b, { item, seed }] of batch.entries()) {
-      const stored = await storeAndDecode(videos[b], { record: { ...runRecord, prompt: item.caption, seeds: [seed] }, sign });
+      const givenFrames = keepFrames > 0 ? `frames 0-${keepFrames - 1} of the ground truth of ${suite.name} ${item.promptId}` : null;
+      const stored = await storeAndDecode(videos[b], { record: { ...runRecord, prompt: item.caption, seeds: [seed], givenFrames }, sign });
       inputs.push({
         id: inputId(item.promptId, seed),
         promptId: item.promptId,

@@ -23,6 +23,14 @@ describe('run.json schema', () => {
     expect(parsed).toEqual(run);
   });
 
+  it('keep_frames: optional (older runs load), a whole number of frames', () => {
+    const asWritten = (r: object) => JSON.parse(JSON.stringify(r));
+    expect(runJsonSchema.parse(asWritten({ ...run, keep_frames: 4 })).keep_frames).toBe(4);
+    expect(runJsonSchema.parse(asWritten(run)).keep_frames).toBeUndefined();
+    const bad = runJsonSchema.safeParse(asWritten({ ...run, keep_frames: 1.5 }));
+    expect(bad.success || firstIssue(bad.error)).toMatch(/^keep_frames: /);
+  });
+
   it('names the first thing wrong', () => {
     const parsed = runJsonSchema.safeParse({ ...run, source: { ...run.source, kind: 'folder' } });
     expect(parsed.success || firstIssue(parsed.error)).toMatch(/^source\.kind: Invalid option/);

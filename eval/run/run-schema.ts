@@ -66,6 +66,14 @@ export const runJsonSchema = z.object({
   suite: suiteSchema.nullable(),
   source: sourceSchema,
   seeds: z.array(z.number()),
+  /**
+   * How many of each prompt's true frames the videos were made from (PhyWorld's protocol): K ≥ 1
+   * given to the model (`--keep-frames K`) or declared for a folder (`--given-frames K`), the
+   * comparisons with the truth measured from frame K on; 0 made from text alone, those
+   * comparisons skipped. Absent: not known (a folder scored as before, or a run made before
+   * the field): compared with the truth as PhyWorld's, after its 3 condition frames.
+   */
+  keep_frames: z.number().int().min(0).optional(),
   code: z.object({ version: z.string(), commit: z.string().nullable(), dirty: z.boolean().optional() }),
   /**
    * How the videos were scored: Physics-IQ metrics on or off and their conventions (`physiq`

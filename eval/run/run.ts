@@ -8,6 +8,7 @@
  * never leaves a half-written run.json.
  *
  *   const result = await runEvaluation({ suite: 'gravity-id', checkpoint: 'models/default', out: 'evals/gravity-id' });
+ *   const result = await runEvaluation({ suite: 'all-ood', checkpoint: 'runs/fc', keepFrames: 4, out: 'evals/fc/all-ood' });   // PhyWorld's protocol
  *   const result = await runEvaluation({ videos: 'exports/ood', out: 'evals/ood-truth' });
  *   result.run.headline.abnormal_rate
  */
@@ -16,6 +17,7 @@ import path from 'node:path';
 import { UserError } from '../../base/errors.js';
 import { checkWritableFile } from '../../base/io/atomic.js';
 import { loadPipeline } from '../../src/infer/pipeline.js';
+import type { DiTConfig } from '../../src/model/config.js';
 import { onnxRuntimeFor, type RuntimeName } from '../../src/onnx/runtime.js';
 import { estimatePalette } from '../parse/palette.js';
 import { PHYSIQ_CONVENTIONS, type PhysiqConventions } from '../physiq/masks.js';
@@ -49,6 +51,19 @@ export interface EvalOptions {
   out: string;
   /** Seeds 1..K per prompt (checkpoint only). */
   seeds?: number;
+  /**
+   * PhyWorld's protocol (checkpoint only, a model trained with --frame-conditioning): each
+   * prompt's first K true frames (its ground truth rendered at the model's size) are given to
+   * the model, and the comparisons with the truth measure the frames it generated (K and
+   * later). Without it the run is text-only and those comparisons are skipped (score.ts TEXT_ONLY).
+   */
+  keepFrames?: number;
+  /**
+   * How a --videos folder's clips were made: from their first K true frames (K ≥ 1, scored as
+   * a keepFrames run), or from text alone (0). Default: not known, compared with the truth as
+   * before (PhyWorld's 3 condition frames).
+   */
+  givenFrames?: number;
   generate?: Partial<GenerateSettings>;
   /** What runs the networks: tfjs (default) or onnxruntime-node (src/onnx/runtime.ts). */
   runtime?: RuntimeName;
@@ -110,6 +125,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
   if (options.physiq !== undefined && !PHYSIQ_CONVENTIONS.includes(options.physiq)) {
     throw new UserError(`--physiq must be ${PHYSIQ_CONVENTIONS.join(' or ')}, got "${String(options.physiq)}"`, 1);
   }
+  checkFrameFlags(options);
   checkOut(options.out);
   const suite: Suite | null = options.suite ? resolveSuite(options.suite, { limit: options.limit }) : null;
   if (!suite && options.limit !== undefined) throw new UserError('--limit needs --suite', 1);
@@ -126,14 +142,22 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
   if (options.checkpoint) {
     if (!fs.existsSync(options.checkpoint)) throw new UserError(`checkpoint ${options.checkpoint} not found`, 1);
     const pipe = loadPipeline(options.checkpoint);
-    const onnx = options.runtime === 'onnx' ? onnxRuntimeFor(pipe) : undefined;
-    pipe.runtime = onnx;
-    const settings = resolveGenerateSettings(pipe, options.generate);
-    seeds = Array.from({ length: seedsK }, (_, k) => k + 1);
-    const generated: (EvalInput | null)[] = await generateSuiteInputs(pipe, suite!, seeds, settings, (d, n) => options.onProgress?.('generate', d, n));
-    onnx?.dispose();
-    pipe.net.dit.dispose();
-    pipe.net.encoder.dispose();
+    let onnx: ReturnType<typeof onnxRuntimeFor> | undefined;
+    let settings: GenerateSettings;
+    let generated: (EvalInput | null)[];
+    try {
+      if (options.keepFrames !== undefined) checkKeepFrames(options.keepFrames, pipe.config.model, options.checkpoint);
+      onnx = options.runtime === 'onnx' ? onnxRuntimeFor(pipe) : undefined;
+      pipe.runtime = onnx;
+      settings = resolveGenerateSettings(pipe, options.generate);
+      seeds = Array.from({ length: seedsK }, (_, k) => k + 1);
+      generated = await generateSuiteInputs(pipe, suite!, seeds, settings, options.keepFrames ?? 0, (d, n) => options.onProgress?.('generate', d, n));
+    } finally {
+      // Freed however generation ends (a refused --keep-frames too): a notebook or test loads the next model.
+      onnx?.dispose();
+      pipe.net.dit.dispose();
+      pipe.net.encoder.dispose();
+    }
     // A shipped model folder has no step (-1): say so rather than record a fake one.
     runSource = { kind: 'checkpoint', path: options.checkpoint, config: pipe.config, ...(pipe.step >= 0 ? { step: pipe.step } : {}), generate: settings, ...(onnx ? { runtime: 'onnx' as const } : {}) };
     total = generated.length;
@@ -180,8 +204,10 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
 
   // ---- scores, written as they come
   const tScore = performance.now();
-  // One session: the seeds of a prompt share its truth's render and second take.
-  const scorer = options.scorer ?? createScorer({ physicsIq, physiq, colors });
+  // One session: the seeds of a prompt share its truth's render and second take. K true frames
+  // given (or declared): compared with the truth from frame K; none: text-only, not compared.
+  const keepFrames = options.checkpoint ? options.keepFrames ?? 0 : options.givenFrames;
+  const scorer = options.scorer ?? createScorer({ physicsIq, physiq, colors, reference: keepFrames !== 0, givenFrames: keepFrames || undefined });
   const folder = new RunFolder(options.out);
   const collector = new FrechetCollector();
   try {
@@ -253,6 +279,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
         : null,
       source: runSource,
       seeds,
+      ...(keepFrames !== undefined ? { keep_frames: keepFrames } : {}),
       code: codeVersion(),
       scoring: {
         physics_iq: physicsIq,
@@ -288,3 +315,22 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
 }
 
 const round = (s: number) => Math.round(s * 1000) / 1000;
+
+/** --keep-frames is for a model, --given-frames for a folder; both whole numbers (before any work). */
+function checkFrameFlags(options: EvalOptions): void {
+  const { keepFrames, givenFrames } = options;
+  if (keepFrames !== undefined) {
+    if (options.videos) throw new UserError('--keep-frames gives a model true frames, so it needs --checkpoint (a folder of videos made that way: --given-frames K)', 1);
+    if (!Number.isInteger(keepFrames) || keepFrames < 1) throw new UserError(`--keep-frames must be a whole number of frames, at least 1, got ${keepFrames}`, 1);
+  }
+  if (givenFrames !== undefined) {
+    if (options.checkpoint) throw new UserError('--given-frames says how a folder\'s videos were made, so it needs --videos (to give a model frames: --keep-frames K)', 1);
+    if (!Number.isInteger(givenFrames) || givenFrames < 0) throw new UserError(`--given-frames must be a whole number of frames (0: made from text alone), got ${givenFrames}`, 1);
+  }
+}
+
+/** The model takes given frames and its clips have frames left to generate after K. */
+function checkKeepFrames(keepFrames: number, model: DiTConfig, checkpoint: string): void {
+  if (!model.frameConditioning) throw new UserError(`--keep-frames: ${checkpoint} is text-only (not trained with --frame-conditioning), so it cannot be given frames`, 1);
+  if (keepFrames >= model.frames) throw new UserError(`--keep-frames ${keepFrames} leaves nothing to generate: the model's clips have ${model.frames} frames (give 1 to ${model.frames - 1})`, 1);
+}
