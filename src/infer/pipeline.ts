@@ -201,9 +201,7 @@ function checkClips(pipe: Pipeline, request: BatchRequest, T: number, H: number,
   const bytes = T * H * W * 3;
   const given = request.given?.filter((g): g is GivenClip => g !== null) ?? [];
   if (request.given && request.given.length !== request.seeds.length) throw new Error(`${request.given.length} given clips for ${request.seeds.length} seeds`);
-  if (given.length && !pipe.config.model.frameConditioning) {
-    throw new UserError(`${pipe.name ?? pipe.checkpoint} was not trained to take given frames (train with --frame-conditioning)`);
-  }
+  if (given.length) checkTakesGivenFrames(pipe);
   for (const g of given) {
     if (g.frames.length !== bytes || g.mask.length !== T) throw new UserError(`given frames must be a ${T}-frame ${W}×${H} clip`);
     if (g.mask.every(Boolean)) throw new UserError('every frame is given: nothing to generate');
@@ -213,6 +211,14 @@ function checkClips(pipe: Pipeline, request: BatchRequest, T: number, H: number,
     if (request.edit.clips.some((c) => c.length !== bytes)) throw new UserError(`the clip to edit must be ${T} frames of ${W}×${H}`);
     if (!(request.edit.strength > 0 && request.edit.strength <= 1)) throw new UserError(`--strength must be in (0, 1], got ${request.edit.strength}`);
   }
+}
+
+/** Refuse given frames where they cannot be used: a model not trained with them, or the ONNX runtime. */
+export function checkTakesGivenFrames(pipe: Pipeline): void {
+  if (!pipe.config.model.frameConditioning) {
+    throw new UserError(`${pipe.name ?? pipe.checkpoint} was not trained to take given frames (train with --frame-conditioning)`);
+  }
+  if (pipe.runtime) throw new UserError('the ONNX runtime does not take given frames yet: use --runtime tfjs');
 }
 
 /** The given-frame tensors of a group (zeros for videos given nothing). */

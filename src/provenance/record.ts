@@ -10,8 +10,12 @@ import type { GenerateRequest, Pipeline } from '../infer/pipeline.js';
 import { codeVersion } from './code-version.js';
 import type { ProvenanceRecord } from './tags.js';
 
-/** The request's settings that the record names (unset ones resolve to the model's defaults). */
-export type GenerationSettings = Pick<GenerateRequest, 'prompt' | 'seeds' | 'steps' | 'guidance' | 'sampler' | 'shift'>;
+/**
+ * The request's settings that the record names (unset ones resolve to the model's defaults), and
+ * where given frames came from (src/infer/prompting.ts says it: the mode, then the files by name
+ * and sha256); none for text to video.
+ */
+export type GenerationSettings = Pick<GenerateRequest, 'prompt' | 'seeds' | 'steps' | 'guidance' | 'sampler' | 'shift'> & { givenFrames?: string | null };
 
 /** The record for videos `generateVideos(pipe, settings)` makes; unset settings take the model's defaults. */
 export function generationRecord(pipe: PipelineIdentity, settings: GenerationSettings): ProvenanceRecord {
@@ -26,7 +30,7 @@ export function generationRecord(pipe: PipelineIdentity, settings: GenerationSet
     steps: settings.steps ?? defaults.steps,
     guidance: settings.guidance ?? defaults.guidance,
     shift: settings.shift ?? defaults.shift ?? 1,
-    givenFrames: null, // text-only generation; image/video prompting would name its frames here
+    givenFrames: settings.givenFrames ?? null,
   };
 }
 

@@ -31,7 +31,7 @@ export interface ProvenanceRecord {
   guidance: number;
   /** SD3 time shift of the sampler's grid (1 = uniform). */
   shift: number;
-  /** Where given (conditioning) frames came from: a file name or sha256. Null: text only, all there is today. */
+  /** Where given (conditioning) frames came from: the prompting mode and its files by name and sha256 (`image a.png (sha256 …)`). Null: text only. */
   givenFrames: string | null;
 }
 
