@@ -71,7 +71,6 @@ describe('spacetime generate: prompting with images and videos', () => {
       [['--interpolate', at('in.mp4'), at('in.mp4'), '--frames', '5'], /^--frames must be an integer in \[1, 4\] with --interpolate .*got 5$/],
       [['--loop', '--image', at('big.png')], /^--image and --loop do not go together$/],
       [['--loop', '--frames', '4'], /^--frames does not go with --loop$/],
-      [['--loop', '--runtime', 'onnx'], /^--runtime onnx takes text prompts only \(not --loop\): use --runtime tfjs$/],
       [['--loop', '--checkpoint', at('runs/plain')], /^plain\/step-00000001 was not trained to take given frames \(train with --frame-conditioning\)$/],
     ];
     const errors: string[] = [];

@@ -92,7 +92,6 @@ export async function runGenerate(argv: string[]): Promise<number> {
   const runtime = parseRuntime(flags.runtime);
   if (positional.length !== 1) throw new UserError(`expected one prompt in quotes, got ${positional.length} arguments`);
   const mode = promptingMode(flags, interpolate);
-  if (mode && mode.mode !== 'still' && runtime === 'onnx') throw new UserError(`--runtime onnx takes text prompts only (not --${mode.mode === 'edit' ? 'strength' : mode.mode}): use --runtime tfjs`);
   const n = flags.n ?? 1;
   if (!Number.isInteger(n) || n < 1 || n > MAX_VIDEOS) throw new UserError(`--n must be an integer in [1, ${MAX_VIDEOS}], got ${n}`);
   const out = flags.out ?? 'out.mp4';

@@ -213,12 +213,11 @@ function checkClips(pipe: Pipeline, request: BatchRequest, T: number, H: number,
   }
 }
 
-/** Refuse given frames where they cannot be used: a model not trained with them, or the ONNX runtime. */
+/** Refuse given frames to a model not trained with them. */
 export function checkTakesGivenFrames(pipe: Pipeline): void {
   if (!pipe.config.model.frameConditioning) {
     throw new UserError(`${pipe.name ?? pipe.checkpoint} was not trained to take given frames (train with --frame-conditioning)`);
   }
-  if (pipe.runtime) throw new UserError('the ONNX runtime does not take given frames yet: use --runtime tfjs');
 }
 
 /** The given-frame tensors of a group (zeros for videos given nothing). */
