@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../../base/io/atomic.js';
-import { lossFigure, readMetrics } from '../../eval/figures/loss-curve.js';
+import { evaluationFigure, lossFigure, readEvaluations, readMetrics } from '../../eval/figures/loss-curve.js';
 import { PlotlyPage } from '../../eval/figures/plotly.js';
 import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
 import { generateVideos, videoGrid } from '../../src/infer/pipeline.js';
@@ -53,7 +53,10 @@ export async function writeSamples(runDir: string, step: number, net: VideoModel
 /** Rewrite runs/NAME/loss.html from metrics.jsonl. */
 export function writeLossPlot(runDir: string): string {
   const { data, layout } = lossFigure(readMetrics(runDir), { window: 20 });
-  const body = new PlotlyPage().html(data, layout);
+  const page = new PlotlyPage();
+  const evaluations = readEvaluations(runDir);
+  const tracked = evaluations.length ? evaluationFigure(evaluations) : null;
+  const body = page.html(data, layout) + (tracked ? page.html(tracked.data, tracked.layout) : '');
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>${path.basename(runDir)}: training loss</title></head><body>${body}</body></html>\n`;
   const file = path.join(runDir, 'loss.html');
   writeFileAtomic(file, html);

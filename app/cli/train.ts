@@ -1,4 +1,5 @@
 /** `spacetime train`: thin — flags → train() with a progress bar. */
+import { evaluateDuringTraining, trackingSuite } from '../../eval/run/track.js';
 import { useBackend } from '../../base/compute/backend.js';
 import type { LogitNormal } from '../../src/diffusion/objective.js';
 import { UserError } from '../../base/errors.js';
@@ -12,6 +13,7 @@ import { writeProgress } from './progress-artifacts.js';
 
 const HELP = `spacetime train --preset tiny|small|base|bench --data DIR --steps N --out runs/NAME
     [--resume | --resume-from STEP|CHECKPOINT | --init CHECKPOINT|MODEL] [--frame-conditioning]
+    [--eval-every N [--eval-suite S] [--eval-keep-frames K] [--eval-per-category M]]
     [--batch-size ${TRAIN_DEFAULTS.batchSize}] [--lr ${TRAIN_DEFAULTS.lr}] [--warmup ${TRAIN_DEFAULTS.warmup}] [--seed 0]
     [--caption-dropout ${TRAIN_DEFAULTS.captionDropout}] [--checkpoint-every ${TRAIN_DEFAULTS.checkpointEvery}]
     [--sample-every ${TRAIN_DEFAULTS.sampleEvery}] [--objective rectified-flow|x-prediction|v-prediction]
@@ -46,6 +48,12 @@ on the small preset batch 8 fits the wasm backend's heap, batch 12 ran out of it
 --init CHECKPOINT: a new run that starts from that checkpoint's weights and EMA (same preset),
 with a fresh optimizer and its own schedule: a second leg with new settings. A shipped model
 folder (models/default) works too.
+--eval-every N: physics tracked while training: every N steps (and at the last) the EMA
+weights generate --eval-per-category M (default 2) prompts of each category of --eval-suite S
+(default all-id), given their first --eval-keep-frames K true frames (default 4 with
+--frame-conditioning, else 0: text only), and the harness's headline (abnormal rate, joint
+accuracy, vanishings, median velocity error, attribute accuracy) goes into metrics.jsonl and
+the loss page. Recorded in config.json, so --resume keeps evaluating.
 --frame-conditioning: the model can be given frames (image/video prompting, PhyWorld's
 protocol): each clip trains under a random strategy of given frames (none, first, first K,
 last K, first and last, every other, random) and the loss covers the generated frames. With
@@ -60,6 +68,23 @@ function negativesFlag(spec: string | undefined, weight: number | undefined): Tr
   const w = weight ?? 1;
   if (!(Number.isFinite(w) && w > 0)) throw new UserError(`--negative-weight must be a positive number, got ${w}`);
   return { swaps: parseSwaps(spec, '--negatives'), weight: w };
+}
+
+/** --eval-every N [--eval-suite S] [--eval-keep-frames K] [--eval-per-category M] → the run's tracked evaluation. */
+function evaluationFlags(flags: { 'eval-every'?: number; 'eval-suite'?: string; 'eval-keep-frames'?: number; 'eval-per-category'?: number; 'frame-conditioning'?: boolean }): TrainOptions['evaluation'] {
+  const every = flags['eval-every'];
+  if (every === undefined) {
+    for (const f of ['eval-suite', 'eval-keep-frames', 'eval-per-category'] as const) if (flags[f] !== undefined) throw new UserError(`--${f} needs --eval-every N`);
+    return undefined;
+  }
+  if (!(every >= 1)) throw new UserError(`--eval-every must be a positive integer, got ${every}`);
+  const keepFrames = flags['eval-keep-frames'] ?? (flags['frame-conditioning'] ? 4 : 0);
+  const perCategory = flags['eval-per-category'] ?? 2;
+  if (!(keepFrames >= 0)) throw new UserError(`--eval-keep-frames must be 0 (text only) or more, got ${keepFrames}`);
+  if (!(perCategory >= 1 && perCategory <= 8)) throw new UserError(`--eval-per-category must be from 1 to 8, got ${perCategory}`);
+  const evaluation = { every, suite: flags['eval-suite'] ?? 'all-id', keepFrames, perCategory };
+  trackingSuite(evaluation.suite, perCategory); // an unknown suite fails now, not at step N
+  return evaluation;
 }
 
 /** --logit-mean/--logit-std → the timestep distribution (both or neither). */
@@ -80,6 +105,10 @@ export async function runTrain(argv: string[]): Promise<number> {
     'resume-from': 'string',
     init: 'string',
     'frame-conditioning': 'boolean',
+    'eval-every': 'int',
+    'eval-suite': 'string',
+    'eval-keep-frames': 'int',
+    'eval-per-category': 'int',
     'batch-size': 'int',
     lr: 'number',
     warmup: 'int',
@@ -122,6 +151,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     resumeFrom: flags['resume-from'],
     init: flags.init,
     frameConditioning: flags['frame-conditioning'],
+    evaluation: evaluationFlags(flags),
     objective: flags.objective as TrainOptions['objective'],
     timesteps: timestepsFlag(flags['logit-mean'], flags['logit-std']),
     negatives: negativesFlag(flags.negatives, flags['negative-weight']),
@@ -133,6 +163,7 @@ export async function runTrain(argv: string[]): Promise<number> {
   let first = true;
   const result = await train({
     ...options,
+    evaluate: evaluateDuringTraining,
     onStep: (m) => {
       if (first) progress.update(m.step - 1);
       first = false;

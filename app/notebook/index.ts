@@ -28,7 +28,7 @@ export {
   type PlotlyLayout,
   type PlotlyTrace,
 } from '../../eval/figures/plotly.js';
-export { lossFigure, movingAverage, readMetrics, type LossFigureOptions } from '../../eval/figures/loss-curve.js';
+export { evaluationFigure, lossFigure, movingAverage, readEvaluations, readMetrics, type LossFigureOptions } from '../../eval/figures/loss-curve.js';
 export { QUICK_RUN_DEFAULTS, quickRun, type QuickRun, type QuickRunOptions } from './quick-run.js';
 export { sampleSummary, type SampleSummary } from './summary.js';
 export { cssRgb, staticShapes, trajectoryFigure, trajectoryTraces, type TrajectoryFigureOptions, type TrajectoryTraceOptions } from '../../eval/figures/trajectories.js';

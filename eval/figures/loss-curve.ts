@@ -9,18 +9,27 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../base/errors.js';
-import type { StepMetrics } from '../../src/train/step-metrics.js';
+import { isStepLine, type EvalMetrics, type StepMetrics } from '../../src/train/step-metrics.js';
 import type { PlotlyFigure } from './plotly.js';
 
 /** Every step's metrics of the run in `runDir`, in file (= step) order. */
 export function readMetrics(runDir: string): StepMetrics[] {
+  return readLines(runDir).filter(isStepLine);
+}
+
+/** The run's training-time evaluations (`--eval-every`), in step order. */
+export function readEvaluations(runDir: string): EvalMetrics[] {
+  return readLines(runDir).filter((line): line is EvalMetrics => !isStepLine(line));
+}
+
+function readLines(runDir: string): (StepMetrics | EvalMetrics)[] {
   const file = path.join(runDir, 'metrics.jsonl');
   if (!fs.existsSync(file)) throw new UserError(`no metrics in ${runDir} (missing metrics.jsonl): not a run folder`);
   return fs
     .readFileSync(file, 'utf8')
     .split('\n')
     .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as StepMetrics);
+    .map((line) => JSON.parse(line) as StepMetrics | EvalMetrics);
 }
 
 /**
@@ -66,6 +75,36 @@ export function lossFigure(metrics: readonly StepMetrics[], opts: LossFigureOpti
       height: opts.height ?? 360,
       margin: { l: 60, r: 20, t: 50, b: 50 },
       legend: { x: 1, xanchor: 'right', y: 1 },
+    },
+  };
+}
+
+/**
+ * The harness's headline at each training-time evaluation: abnormal rate, joint accuracy and
+ * attribute accuracy (left axis, 0–1), median velocity error and vanishings per video (right).
+ */
+export function evaluationFigure(evaluations: readonly EvalMetrics[], opts: { height?: number } = {}): PlotlyFigure {
+  if (evaluations.length === 0) throw new RangeError('evaluationFigure needs at least one evaluation');
+  const steps = evaluations.map((e) => e.step);
+  const { suite, keep_frames: k } = evaluations[evaluations.length - 1].eval;
+  const line = (name: string, y: (number | null)[], axis: 'y' | 'y2', dash?: string) =>
+    ({ type: 'scatter', mode: 'lines+markers', name, x: steps, y, yaxis: axis, line: dash ? { dash } : {} }) as PlotlyFigure['data'][number];
+  return {
+    data: [
+      line('abnormal rate', evaluations.map((e) => e.eval.abnormal_rate), 'y'),
+      line('joint accuracy', evaluations.map((e) => e.eval.joint_accuracy), 'y'),
+      line('attribute accuracy', evaluations.map((e) => e.eval.attribute_accuracy), 'y'),
+      line('velocity error (median, units/s)', evaluations.map((e) => e.eval.velocity_error), 'y2', 'dot'),
+      line('vanishings per video', evaluations.map((e) => e.eval.vanish_count), 'y2', 'dot'),
+    ],
+    layout: {
+      title: { text: `physics while training: ${suite}, ${k > 0 ? `first ${k} frames given` : 'text only'}` },
+      xaxis: { title: { text: 'step' } },
+      yaxis: { title: { text: 'rate' }, range: [0, 1] },
+      yaxis2: { title: { text: 'units/s · count' }, overlaying: 'y', side: 'right', rangemode: 'tozero' },
+      height: opts.height ?? 360,
+      margin: { l: 60, r: 60, t: 50, b: 50 },
+      legend: { x: 0, xanchor: 'left', y: -0.25, orientation: 'h' },
     },
   };
 }

@@ -74,6 +74,7 @@ export function setupRun(options: RunOptions): Run {
   const note = options.note ?? ((line: string) => console.error(`note: ${line}`));
   const { config, initial, resumed } = runConfig(options, note);
   const objective = createObjective(config.objective, config.timesteps); // an unknown name fails before anything is written
+  checkEvaluation(config);
   const { dataset, cursor } = openDataset(config, resumed);
   ensureWritableDir(runDir);
   writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
@@ -99,6 +100,13 @@ export function setupRun(options: RunOptions): Run {
   const step = resumed?.step ?? 0;
   const batches = new BatchStream(dataset, { batchSize: config.batchSize, seed: config.seed, cursor });
   return { runDir, config, objective, dataset, batches, net, opt, ema, step, checkpoint: resumed?.path ?? '', metricsFd: openMetrics(runDir, step) };
+}
+
+/** A tracked evaluation the model can carry out: given frames only to a model that takes them, fewer than its clip. */
+function checkEvaluation({ evaluation, model }: TrainConfig): void {
+  if (!evaluation) return;
+  if (evaluation.keepFrames > 0 && !model.frameConditioning) throw new UserError('--eval-keep-frames needs a model that takes given frames (--frame-conditioning)');
+  if (evaluation.keepFrames >= model.frames) throw new UserError(`--eval-keep-frames must be below the model's ${model.frames} frames, got ${evaluation.keepFrames}`);
 }
 
 /** Close the metrics file and free the run's tensors and dataset. */

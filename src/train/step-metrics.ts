@@ -13,3 +13,29 @@ export interface StepMetrics {
   samples_per_s: number;
   seconds: number;
 }
+
+/**
+ * A line of metrics.jsonl written by a training-time evaluation (TrainConfig.evaluation)
+ * instead of a step: the harness's headline of the small suite at that step.
+ */
+export interface EvalMetrics {
+  step: number;
+  eval: {
+    suite: string;
+    keep_frames: number;
+    videos: number;
+    abnormal_rate: number;
+    joint_accuracy: number;
+    /** Mean vanishings per video. */
+    vanish_count: number | null;
+    /** Median over videos (units/s); null for a text-only evaluation (no reference) or none measurable. */
+    velocity_error: number | null;
+    attribute_accuracy: number | null;
+    seconds: number;
+  };
+}
+
+/** Whether a metrics.jsonl line is a step's (not an evaluation's). */
+export function isStepLine(line: StepMetrics | EvalMetrics): line is StepMetrics {
+  return typeof (line as StepMetrics).loss === 'number';
+}

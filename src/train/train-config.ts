@@ -45,6 +45,20 @@ export interface TrainConfig extends NetworkConfig {
   negatives?: { swaps: [string, string][]; weight: number };
   /** The checkpoint whose weights (and EMA) this run started from, instead of a fresh initialisation. */
   initFrom?: { checkpoint: string; step: number };
+  /** Physics tracked while training (--eval-every): see TrainingEvaluation. Absent: off. */
+  evaluation?: TrainingEvaluation;
+}
+
+/**
+ * Every `every` steps (and at the last), the EMA weights generate `perCategory` prompts of
+ * each category of `suite` — given their first `keepFrames` true frames when keepFrames ≥ 1 —
+ * and the harness scores them; the headline goes into metrics.jsonl beside the loss.
+ */
+export interface TrainingEvaluation {
+  every: number;
+  suite: string;
+  keepFrames: number;
+  perCategory: number;
 }
 
 export const TRAIN_DEFAULTS = {
@@ -134,7 +148,7 @@ export function checkTimesteps(t: { m: number; s: number } | undefined, where: (
 // ---------------------------------------------------------------- a run's config.json
 
 const CONFIG_FILE = 'config.json';
-const KNOWN_KEYS = ['preset', 'model', 'text', 'objective', 'data', 'timesteps', 'negatives', 'initFrom', ...Object.keys(NUMBER_RULES)];
+const KNOWN_KEYS = ['preset', 'model', 'text', 'objective', 'data', 'timesteps', 'negatives', 'initFrom', 'evaluation', ...Object.keys(NUMBER_RULES)];
 
 /**
  * A run's config.json, every field checked (unknown keys refused). Numeric settings a run
@@ -184,6 +198,13 @@ export function validateTrainConfig(raw: unknown, file: string, defaults: Partia
   if (c.initFrom !== undefined) {
     const i = c.initFrom as { checkpoint?: unknown; step?: unknown };
     if (typeof i?.checkpoint !== 'string' || !obeys({ integer: true, min: 0 }, i.step)) bad('initFrom', 'must be {"checkpoint": PATH, "step": N}', c.initFrom);
+  }
+  if (c.evaluation !== undefined) {
+    const e = c.evaluation as Partial<TrainingEvaluation> | null;
+    const ok = typeof e === 'object' && e !== null && typeof e.suite === 'string' && e.suite !== '';
+    if (!ok || !obeys({ integer: true, min: 1 }, e.every) || !obeys({ integer: true, min: 0 }, e.keepFrames) || !obeys({ integer: true, min: 1 }, e.perCategory)) {
+      bad('evaluation', 'must be {"every": N ≥ 1, "suite": NAME, "keepFrames": K ≥ 0, "perCategory": M ≥ 1}', c.evaluation);
+    }
   }
   return c as unknown as TrainConfig;
 }

@@ -16,8 +16,8 @@ import type { VideoModel } from '../model/video-model.js';
 import type { Ema } from './ema.js';
 import { closeRun, setupRun, type Run, type RunOptions } from './run-setup.js';
 import { trainStep } from './step.js';
-import type { StepMetrics } from './step-metrics.js';
-import type { TrainConfig } from './train-config.js';
+import type { EvalMetrics, StepMetrics } from './step-metrics.js';
+import type { TrainConfig, TrainingEvaluation } from './train-config.js';
 
 export interface TrainOptions extends RunOptions {
   /** Called after every step with its metrics. */
@@ -28,6 +28,12 @@ export interface TrainOptions extends RunOptions {
    * the EMA weights in, and must put the training weights back exactly. Absent: nothing.
    */
   sideOutputs?: (run: TrainingRun) => Promise<void> | void;
+  /**
+   * How the run's `config.evaluation` is carried out (the CLI passes the harness's,
+   * eval/run/track.ts): called at its cadence with the EMA weights' run, its headline written
+   * to metrics.jsonl. Must put the training weights back exactly. Absent: no evaluation.
+   */
+  evaluate?: (run: TrainingRun, settings: TrainingEvaluation) => Promise<EvalMetrics['eval']>;
 }
 
 /** A run between two steps, as side outputs see it. */
@@ -48,7 +54,7 @@ export interface TrainResult {
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const { onStep, sideOutputs, ...runOptions } = options;
+  const { onStep, sideOutputs, evaluate, ...runOptions } = options;
   const run = setupRun(runOptions);
   const { runDir, config } = run;
   let { step, checkpoint } = run;
@@ -62,9 +68,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       onStep?.(metrics);
       const last = step === config.steps;
       if (step % config.checkpointEvery === 0 || last) checkpoint = save(run, step);
+      const now = { runDir, step, config, net: run.net, ema: run.ema, dataset: run.dataset };
+      const { evaluation } = config;
+      if (evaluate && evaluation && (step % evaluation.every === 0 || last)) {
+        fs.writeSync(run.metricsFd, JSON.stringify({ step, eval: await evaluate(now, evaluation) } satisfies EvalMetrics) + '\n');
+      }
       if (sideOutputs && config.sampleEvery > 0 && (step % config.sampleEvery === 0 || last)) {
         fs.fsyncSync(run.metricsFd); // side outputs read it back (the loss page)
-        await sideOutputs({ runDir, step, config, net: run.net, ema: run.ema, dataset: run.dataset });
+        await sideOutputs(now);
       }
     }
   } finally {
