@@ -6,12 +6,13 @@
  */
 import path from 'node:path';
 import { GENERATE_DEFAULTS } from '../diffusion/generation-defaults.js';
+import { DEFAULT_GUIDANCE_INTERVAL } from '../diffusion/guidance/index.js';
 import type { GenerateRequest, Pipeline } from '../infer/pipeline.js';
 import { codeVersion } from './code-version.js';
 import type { ProvenanceRecord } from './tags.js';
 
 /** The request's settings that the record names (unset ones resolve to the model's defaults). */
-export type GenerationSettings = Pick<GenerateRequest, 'prompt' | 'seeds' | 'steps' | 'guidance' | 'sampler' | 'shift'>;
+export type GenerationSettings = Pick<GenerateRequest, 'prompt' | 'seeds' | 'steps' | 'guidance' | 'sampler' | 'shift' | 'guidanceMethod' | 'guidanceInterval' | 'frameGuidance'>;
 
 /** The record for videos `generateVideos(pipe, settings)` makes; unset settings take the model's defaults. */
 export function generationRecord(pipe: PipelineIdentity, settings: GenerationSettings): ProvenanceRecord {
@@ -27,6 +28,10 @@ export function generationRecord(pipe: PipelineIdentity, settings: GenerationSet
     guidance: settings.guidance ?? defaults.guidance,
     shift: settings.shift ?? defaults.shift ?? 1,
     givenFrames: null, // text-only generation; image/video prompting would name its frames here
+    // Named only when not plain CFG, so a CFG file's record is what it always was.
+    ...(settings.guidanceMethod !== undefined && settings.guidanceMethod !== 'cfg' && { guidanceMethod: settings.guidanceMethod }),
+    ...(settings.guidanceMethod === 'interval' && { guidanceInterval: [...(settings.guidanceInterval ?? DEFAULT_GUIDANCE_INTERVAL)] as [number, number] }),
+    ...(settings.frameGuidance !== undefined && { frameGuidance: settings.frameGuidance }),
   };
 }
 
