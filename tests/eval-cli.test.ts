@@ -202,6 +202,8 @@ describe('spacetime eval --videos', () => {
       [['--videos', 'truth-folder', '--palette', 'rainbow'], /--palette must be world or estimate, got "rainbow"/],
       [['--videos', 'truth-folder', '--physiq', 'opencv'], /--physiq must be exact or official, got "opencv"/],
       [['--videos', 'truth-folder', '--keep-frames', '2'], /--keep-frames gives a model true frames, so it needs --checkpoint/],
+      [['--videos', 'truth-folder', '--guidance-method', 'pag'], /^spacetime: unknown guidance method "pag"/],
+      [['--videos', 'truth-folder', '--guidance-interval', '0.2,0.8'], /--guidance-interval needs --guidance-method interval/],
     ] as const) {
       const r = spacetime('eval', ...args, '--out', 'runs/never');
       expect(r.code, r.stderr).toBe(1);

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { useBackend } from '../base/compute/backend.js';
 import { generateVideos, loadPipeline } from '../src/infer/pipeline.js';
 import { readVideo } from '../base/video/index.js';
+import { readProvenanceTags } from '../src/provenance/tags.js';
 import { spacetimeIn } from './spacetime-cli.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-gen-cli-'));
@@ -85,6 +86,34 @@ describe('spacetime generate', () => {
       expect(Buffer.from(alone[k].frames).equals(Buffer.from(onePass[k].frames)), `seed ${request.seeds[k]}`).toBe(true);
     }
     expect(steps).toEqual(['1/4', '2/4', '3/4', '4/4']); // two groups (2 videos, then 1) of two steps
+  });
+
+  it('--guidance-method and --guidance-interval are tagged in the video, cfg-zero-star changes it; bad values are one-line errors', async () => {
+    const args = ['generate', 'a red ball bounces on the floor', '--checkpoint', 'runs/tiny', '--steps', '2', '--seed', '1'];
+    expect(spacetime(...args, '--out', 'cfg.mp4', '--guidance-method', 'cfg').code).toBe(0);
+    expect(spacetime(...args, '--out', 'plain.mp4').code).toBe(0);
+    expect(fs.readFileSync(path.join(tmp, 'cfg.mp4')).equals(fs.readFileSync(path.join(tmp, 'plain.mp4')))).toBe(true); // cfg is the default, tags and all
+    expect(spacetime(...args, '--out', 'interval.mp4', '--guidance-method', 'interval', '--guidance-interval', '0.3,0.9').code).toBe(0);
+    const tags = await readProvenanceTags(path.join(tmp, 'interval.mp4'));
+    expect([tags.guidance_method, tags.guidance_interval]).toEqual(['interval', '0.3,0.9']);
+    expect((await readProvenanceTags(path.join(tmp, 'plain.mp4'))).guidance_method).toBeUndefined();
+    // A 4-step model hardly reads its text, so any guidance is near the conditional model; CFG-Zero*'s zeroed first step is not.
+    expect(spacetime(...args, '--out', 'zero-star.mp4', '--guidance-method', 'cfg-zero-star').code).toBe(0);
+    const zeroStarTags = await readProvenanceTags(path.join(tmp, 'zero-star.mp4'));
+    expect([zeroStarTags.guidance_method, zeroStarTags.guidance_interval]).toEqual(['cfg-zero-star', undefined]);
+    const [plain, zeroStar] = [await readVideo(path.join(tmp, 'plain.mp4')), await readVideo(path.join(tmp, 'zero-star.mp4'))];
+    expect(Buffer.from(zeroStar.frames).equals(Buffer.from(plain.frames))).toBe(false);
+    for (const [flags, message] of [
+      [['--guidance-method', 'pag'], /^spacetime: unknown guidance method "pag" \(expected one of: cfg, interval, apg, cfg-zero-star\)$/],
+      [['--guidance-interval', '0.2,0.8'], /^spacetime: --guidance-interval needs --guidance-method interval$/],
+      [['--guidance-method', 'interval', '--guidance-interval', '0.8'], /^spacetime: --guidance-interval must be LO,HI/],
+      [['--frame-guidance', '2'], /^spacetime: --frame-guidance needs a model trained to take given frames; tiny\/step-00000004 takes none$/],
+    ] as const) {
+      const r = spacetime(...args, '--out', 'never.mp4', ...flags);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+    }
   });
 
   it('refuses an empty prompt, a missing checkpoint and a bad --n in one line', () => {

@@ -4,6 +4,7 @@ import { useBackend } from '../../base/compute/backend.js';
 import { UserError } from '../../base/errors.js';
 import { DEFAULT_MODEL_DIR, defaultModelDir } from '../../src/model/model-folder.js';
 import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
+import { guidanceFlags } from '../../src/diffusion/guidance/index.js';
 import { runEvaluation } from '../../eval/run/run.js';
 import type { PhysiqConventions } from '../../eval/physiq/masks.js';
 import { parseSelection } from '../../datasets/selection.js';
@@ -14,7 +15,8 @@ import { parseArgs } from '../../base/args.js';
 import { Progress } from './progress.js';
 
 const HELP = `spacetime eval --suite NAME (--checkpoint PATH | --videos DIR) --out DIR
-    [--seeds K] [--keep-frames K | --given-frames K] [--limit N] [--skip-physics-iq] [--physiq exact|official] [--palette world|estimate] [--steps S] [--guidance G] [--sampler heun|euler|dpm-solver-2m] [--shift S] [--backend NAME] [--runtime tfjs|onnx] [--quiet]
+    [--seeds K] [--keep-frames K | --given-frames K] [--limit N] [--skip-physics-iq] [--physiq exact|official] [--palette world|estimate] [--steps S] [--guidance G] [--sampler heun|euler|dpm-solver-2m] [--shift S]
+    [--guidance-method cfg|interval|apg|cfg-zero-star] [--guidance-interval LO,HI] [--backend NAME] [--runtime tfjs|onnx] [--quiet]
 
 Scores videos against the world's ground truth and writes one run folder (eval/FORMAT.md):
 run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
@@ -34,6 +36,9 @@ run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
                      with the truth skipped); default: compared with the truth as PhyWorld's
   --steps, --guidance, --sampler, --shift
                      default: the shipped model's own settings, else ${GENERATE_DEFAULTS.steps} steps, guidance ${GENERATE_DEFAULTS.guidance}, ${GENERATE_DEFAULTS.sampler}, shift ${GENERATE_DEFAULTS.shift}
+  --guidance-method, --guidance-interval
+                     how the guided passes combine, as for \`spacetime generate\` (default cfg);
+                     recorded in run.json source.generate when not cfg
   --runtime onnx     run the text encoder and DiT on onnxruntime-node (CPU) instead of tfjs
   --limit N          at most N prompts per category
   --skip-physics-iq  leave out the Physics-IQ metrics (most of the scoring time)
@@ -72,6 +77,8 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
       guidance: 'number',
       sampler: 'string',
       shift: 'number',
+      'guidance-method': 'string',
+      'guidance-interval': 'string',
       backend: 'string',
       runtime: 'string',
       export: 'string',
@@ -103,6 +110,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const runtime = parseRuntime(flags.runtime, 1);
+  const guidance = guidanceFlags(flags['guidance-method'], flags['guidance-interval'], 1);
   if (flags.size !== undefined || flags.frames !== undefined) throw new UserError('--size and --frames apply to --export only', 1);
   if (!flags.out) throw new UserError('missing required flag --out', 1);
   let checkpoint = flags.checkpoint;
@@ -124,7 +132,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
     physicsIq: !flags['skip-physics-iq'],
     physiq: flags.physiq as PhysiqConventions | undefined,
     palette: flags.palette as 'world' | 'estimate' | undefined,
-    generate: { steps: flags.steps, guidance: flags.guidance, sampler: flags.sampler, shift: flags.shift },
+    generate: { steps: flags.steps, guidance: flags.guidance, sampler: flags.sampler, shift: flags.shift, ...guidance },
     runtime,
     onProgress: (stage, done, total) => {
       const unit = 'videos';

@@ -5,6 +5,7 @@ import { UserError } from '../../base/errors.js';
 import { DEFAULT_MODEL_DIR, defaultModelDir } from '../../src/model/model-folder.js';
 import { onnxRuntimeFor, parseRuntime, type OnnxTextToVideo } from '../../src/onnx/runtime.js';
 import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
+import { guidanceFlags } from '../../src/diffusion/guidance/index.js';
 import { generateVideos, loadPipeline, videoGrid } from '../../src/infer/pipeline.js';
 import { generatePrompted, type PromptedVideos, type PromptingMode } from '../../src/infer/prompting.js';
 import { checkWritableFile } from '../../base/io/atomic.js';
@@ -20,6 +21,7 @@ const HELP = `spacetime generate "a red ball bounces on the floor" --seed 1 --ou
     [--steps ${GENERATE_DEFAULTS.steps}] [--guidance ${GENERATE_DEFAULTS.guidance}] [--sampler heun|euler|dpm-solver-2m]
     [--shift S] [--checkpoint PATH] [--frames F --size S] [--n K] [--backend NAME] [--runtime tfjs|onnx]
     [--sign-key KEY.pem --sign-cert CHAIN.pem]
+    [--guidance-method cfg|interval|apg|cfg-zero-star] [--guidance-interval LO,HI] [--frame-guidance S]
   prompting with images and videos (a model trained with --frame-conditioning; T×W×H: its clip):
     --image FRAME.png                   the image is the first frame of a T-frame clip
     --video IN.mp4 --keep-frames K      IN's first K frames (1 ≤ K < T) given, the rest of the clip generated
@@ -57,7 +59,12 @@ seed, checkpoint and backend give a byte-identical video. --shift S warps the sa
 grid toward noise (SD3's t ↦ S·t / (1 + (S − 1)·t)); default: the model's own (1 when it
 names none). --runtime onnx runs the text encoder and the DiT on onnxruntime-node (CPU),
 exported in memory from the loaded weights; the sampling loop is the same (the video is
-close to tfjs's, not bit-identical); it takes text prompts only.`;
+close to tfjs's, not bit-identical).
+--guidance-method picks how the guided passes combine (src/diffusion/guidance/): cfg (default),
+interval (CFG only for t in --guidance-interval LO,HI, default 0.22,0.84; the conditional model
+elsewhere), apg (adaptive projected guidance on x̂0) or cfg-zero-star (optimised scale, first
+step zeroed). --frame-guidance S gives frames given to a model that takes them a scale of
+their own (three passes; --guidance is then the text's).`;
 
 export async function runGenerate(argv: string[]): Promise<number> {
   const { rest, pair: interpolate } = takeFlagPair(argv, '--interpolate');
@@ -83,6 +90,9 @@ export async function runGenerate(argv: string[]): Promise<number> {
     backward: 'boolean',
     loop: 'boolean',
     strength: 'number',
+    'guidance-method': 'string',
+    'guidance-interval': 'string',
+    'frame-guidance': 'number',
     help: 'boolean',
   }, { max: 1, usage: 'one PROMPT in quotes' });
   if (flags.help) {
@@ -90,6 +100,7 @@ export async function runGenerate(argv: string[]): Promise<number> {
     return 0;
   }
   const runtime = parseRuntime(flags.runtime);
+  const guidance = guidanceFlags(flags['guidance-method'], flags['guidance-interval']);
   if (positional.length !== 1) throw new UserError(`expected one prompt in quotes, got ${positional.length} arguments`);
   const mode = promptingMode(flags, interpolate);
   const n = flags.n ?? 1;
@@ -118,6 +129,8 @@ export async function runGenerate(argv: string[]): Promise<number> {
     guidance: flags.guidance,
     sampler: flags.sampler,
     shift: flags.shift,
+    ...guidance,
+    ...(flags['frame-guidance'] !== undefined && { frameGuidance: flags['frame-guidance'] }),
   };
   const warn = (line: string) => console.error(`warning: ${line}`);
   let onnx: OnnxTextToVideo | undefined;

@@ -6,6 +6,7 @@ import { UserError } from '../../base/errors.js';
 import { jobArgv, leftoverPolicy, resumeCommand } from './commands.js';
 import { parseSweep, readSweepFile } from './sweep-file.js';
 import { jobId } from './redis.js';
+import { GUIDANCE_METHODS, guidanceFlags } from '../../src/diffusion/guidance/index.js';
 
 const ok = { jobs: [{ name: 'g1', command: ['eval', '--suite', 'smoke', '--guidance', '1'] }] };
 
@@ -46,6 +47,14 @@ describe('sweep file', () => {
   it('accepts the shipped example, the shipped model over guidance 1–5', () => {
     const sweep = readSweepFile(path.join(__dirname, '..', '..', 'sweeps', 'guidance-smoke.json'));
     expect(sweep.jobs.map((j) => j.command[j.command.indexOf('--guidance') + 1])).toEqual(['1', '2', '3', '4', '5']);
+  });
+
+  it('accepts the guidance-methods example: every method on the all-id suite, each flag one `spacetime eval` takes', () => {
+    const sweep = readSweepFile(path.join(__dirname, '..', '..', 'sweeps', 'guidance-methods.json'));
+    const flag = (command: string[], name: string) => (command.includes(name) ? command[command.indexOf(name) + 1] : undefined);
+    const methods = sweep.jobs.map((j) => guidanceFlags(flag(j.command, '--guidance-method'), flag(j.command, '--guidance-interval')).guidanceMethod ?? 'cfg');
+    expect(new Set(methods)).toEqual(new Set(GUIDANCE_METHODS));
+    for (const job of sweep.jobs) expect(flag(job.command, '--suite')).toBe('all-id');
   });
 
   it('reads a file, naming it when it is not JSON or missing', () => {

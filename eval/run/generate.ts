@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
+import { DEFAULT_GUIDANCE_INTERVAL } from '../../src/diffusion/guidance/index.js';
 import { generateBatch, type Pipeline } from '../../src/infer/pipeline.js';
 import { c2paSignerIfLoadable } from '../../src/provenance/sign.js';
 import { generationRecord } from '../../src/provenance/record.js';
@@ -34,6 +35,9 @@ export function resolveGenerateSettings(pipe: Pipeline, given: Partial<GenerateS
     guidance: given.guidance ?? defaults.guidance,
     sampler: given.sampler ?? defaults.sampler,
     shift: given.shift ?? defaults.shift ?? 1,
+    // Named only when not plain CFG, so a CFG run's run.json is what it always was.
+    ...(given.guidanceMethod !== undefined && given.guidanceMethod !== 'cfg' && { guidanceMethod: given.guidanceMethod }),
+    ...(given.guidanceMethod === 'interval' && { guidanceInterval: given.guidanceInterval ?? [...DEFAULT_GUIDANCE_INTERVAL] }),
   };
 }
 

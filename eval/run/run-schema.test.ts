@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Pipeline } from '../../src/infer/pipeline.js';
+import { resolveGenerateSettings } from './generate.js';
 import { firstIssue, RUN_FORMAT, runJsonSchema, runListingSchema, type RunJson } from './run-schema.js';
 
 const run: RunJson = {
@@ -29,6 +31,15 @@ describe('run.json schema', () => {
     expect(runJsonSchema.parse(asWritten(run)).keep_frames).toBeUndefined();
     const bad = runJsonSchema.safeParse(asWritten({ ...run, keep_frames: 1.5 }));
     expect(bad.success || firstIssue(bad.error)).toMatch(/^keep_frames: /);
+  });
+
+  it('reads back a guidance method and interval in the generate settings, and resolves them as a run records them', () => {
+    const guided = { ...run, source: { ...run.source, generate: { steps: 25, guidance: 3, sampler: 'heun', shift: 1, guidanceMethod: 'interval', guidanceInterval: [0.2, 0.8] as [number, number] } } };
+    expect(runJsonSchema.parse(JSON.parse(JSON.stringify(guided)))).toEqual(guided);
+    const pipe = { generation: undefined } as Pipeline;
+    expect(resolveGenerateSettings(pipe, { guidanceMethod: 'cfg' })).toEqual(resolveGenerateSettings(pipe)); // CFG's run.json is what it always was
+    expect(resolveGenerateSettings(pipe, { guidanceMethod: 'interval' })).toMatchObject({ guidanceMethod: 'interval', guidanceInterval: [0.22, 0.84] });
+    expect(resolveGenerateSettings(pipe, { guidanceMethod: 'apg' })).toEqual({ steps: 25, guidance: 3, sampler: 'heun', shift: 1, guidanceMethod: 'apg' });
   });
 
   it('names the first thing wrong', () => {

@@ -23,6 +23,10 @@ export const generateSettingsSchema = z.object({
   sampler: z.string(),
   /** SD3's time shift of the sampler's grid (absent in runs from before it existed: 1). */
   shift: z.number().optional(),
+  /** How guidance combined the passes (src/diffusion/guidance), when not plain CFG; absent: CFG. */
+  guidanceMethod: z.string().optional(),
+  /** The interval method's [lo, hi] in t. */
+  guidanceInterval: z.tuple([z.number(), z.number()]).optional(),
 });
 export type GenerateSettings = z.infer<typeof generateSettingsSchema>;
 

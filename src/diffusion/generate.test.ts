@@ -1,5 +1,6 @@
 // The sampling loop: classifier-free guidance at g = 1 and g = 0 is exactly one model, the
 // noise is a pure function of the seed, and the output is bit-identical run to run.
+import crypto from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../base/rng.js';
@@ -99,6 +100,12 @@ describe('generate', () => {
     expect(bytes(pair.subarray(half)).equals(bytes(alone.subarray(half)))).toBe(true);
   });
 
+  it("'cfg', the default guidance method, is bit-identical to the loop before guidance methods existed (pinned)", () => {
+    const hash = (values: Float32Array) => crypto.createHash('sha256').update(bytes(values)).digest('hex');
+    expect(hash(run({}))).toBe(PINNED_CFG_HEUN); // computed with the inline CFG of commit 366a8de
+    expect(hash(run({ guidanceMethod: 'cfg' }))).toBe(PINNED_CFG_HEUN);
+  });
+
   it('pins the noise of seed 1 (made in JavaScript, so the same on every backend)', () => {
     const values = Array.from(noiseForSeeds([4], [1]).dataSync());
     expect(values.map((v) => Number(v.toFixed(6)))).toEqual(PINNED_NOISE);
@@ -120,4 +127,5 @@ function sliced(c: Condition, row: number): Condition {
   return { pooled: c.pooled.slice(row, 1), tokens: c.tokens?.slice(row, 1), mask: c.mask?.slice(row, 1) };
 }
 
+const PINNED_CFG_HEUN = '254f5e6e35b884aea98300ba7a7b01607a9705fa0fffa575ffa1f8d865f4ef00'; // 3 Heun steps, guidance 3, seed 1
 const PINNED_NOISE = [-0.872847, -0.409794, -0.452197, 0.613044];

@@ -5,7 +5,7 @@
  *
  * Memory. A model pass runs in one tf.tidy, so all its activations live until it ends: about
  * ACTIVATION_FLOATS floats per token, per channel of the width D, per block, for each item of
- * the model's batch (a guided video is two items: cond and uncond). Where attention runs from
+ * the model's batch (a guided video is two items: cond and uncond; three with a frame scale). Where attention runs from
  * stock ops (no fused kernel: the wasm and cpu backends) it also holds a few [heads, N, N]
  * score-sized tensors per item while one attention runs (its own tidy frees them). Measured on the default model (16 frames 32×32 = 256 tokens,
  * D 192, 6 blocks, guided heun, native backend), the wasm heap peaked at 217 MB for one
@@ -16,8 +16,8 @@
  * per item; ACTIVATION_FLOATS rounds it up. The estimate gives 849 MB for one 16-frame 64×64
  * video on native (measured 850 MB), and 1,000 MB on wasm (measured 928 MB).
  *
- *   checkGenerationSize(pipe.config.model, 16, 32, 32, true);       // throws a UserError past the limits
- *   videosPerPass(pipe.config.model, 16, 32, 32, true);             // 5 for the default model
+ *   checkGenerationSize(pipe.config.model, 16, 32, 32, 2);          // guided (2 passes); throws a UserError past the limits
+ *   videosPerPass(pipe.config.model, 16, 32, 32, 2);                // 5 for the default model
  */
 import * as tf from '@tensorflow/tfjs';
 import { ATTENTION_KERNEL } from '../../kernels/attention/native.js';
@@ -37,13 +37,12 @@ export const MAX_PASS_BYTES = 3 * 2 ** 30;
 /** Videos go through the model in groups that fit here (4 default videos: 849 MB measured). */
 export const PASS_BYTES = 2 ** 30;
 
-/** Estimated bytes of one model pass over one video's tokens, guided or not. */
-export function passBytesPerVideo(model: DiTConfig, frames: number, height: number, width: number, guided: boolean): number {
+/** Estimated bytes of one model pass over one video's tokens, for `passes` items per video (1 unguided, 2 guided, 3 with a frame scale). */
+export function passBytesPerVideo(model: DiTConfig, frames: number, height: number, width: number, passes: number): number {
   const tokens = tokensPerVideo(model, frames, height, width);
-  const items = guided ? 2 : 1;
   const linear = ACTIVATION_FLOATS * tokens * model.hidden * model.depth;
   const scores = hasFusedAttention() ? 0 : SCORE_TENSORS * model.heads * tokens * tokens;
-  return 4 * items * (linear + scores);
+  return 4 * passes * (linear + scores);
 }
 
 /** Tokens of one video: (frames/pt)·(height/ph)·(width/pw). */
@@ -53,8 +52,8 @@ export function tokensPerVideo(model: DiTConfig, frames: number, height: number,
 }
 
 /** How many videos to put through the model at once (at least 1), so a pass stays within PASS_BYTES. */
-export function videosPerPass(model: DiTConfig, frames: number, height: number, width: number, guided: boolean): number {
-  return Math.max(1, Math.floor(PASS_BYTES / passBytesPerVideo(model, frames, height, width, guided)));
+export function videosPerPass(model: DiTConfig, frames: number, height: number, width: number, passes: number): number {
+  return Math.max(1, Math.floor(PASS_BYTES / passBytesPerVideo(model, frames, height, width, passes)));
 }
 
 /** Refuse a step count outside [1, MAX_STEPS]. */
@@ -66,16 +65,16 @@ export function checkSteps(steps: number): void {
  * Refuse a clip size the model cannot take (not a positive multiple of its patch) or whose
  * one-video pass would not fit MAX_PASS_BYTES, naming the range that does fit.
  */
-export function checkGenerationSize(model: DiTConfig, frames: number, height: number, width: number, guided: boolean): void {
+export function checkGenerationSize(model: DiTConfig, frames: number, height: number, width: number, passes: number): void {
   const [pt, ph, pw] = model.patch;
   for (const [flag, value, patch] of [['--frames', frames, pt], ['--size', height, ph], ['--size', width, pw]] as const) {
     if (!Number.isInteger(value) || value < patch || value % patch) {
       throw new UserError(`${flag} must be a positive multiple of ${patch} (the model's patch is ${pt}×${ph}×${pw}), got ${value}`);
     }
   }
-  const bytes = passBytesPerVideo(model, frames, height, width, guided);
+  const bytes = passBytesPerVideo(model, frames, height, width, passes);
   if (bytes <= MAX_PASS_BYTES) return;
-  const fits = (f: number, s: number) => passBytesPerVideo(model, f, s, s, guided) <= MAX_PASS_BYTES;
+  const fits = (f: number, s: number) => passBytesPerVideo(model, f, s, s, passes) <= MAX_PASS_BYTES;
   const largest = (step: number, ok: (v: number) => boolean) => {
     let v = 0;
     while (ok(v + step)) v += step;

@@ -16,6 +16,7 @@ import { UserError } from '../../base/errors.js';
 import { generate, type DenoisingModel } from '../diffusion/generate.js';
 import { createObjective } from '../diffusion/objective.js';
 import { createSampler } from '../diffusion/samplers/index.js';
+import { createGuidance } from '../diffusion/guidance/index.js';
 import { GENERATE_DEFAULTS, type GenerationDefaults } from '../diffusion/generation-defaults.js';
 import { EMA_FILE, loadCheckpoint, MODEL_FILE, restoreVariables } from '../model/checkpoint.js';
 import { givenFramesCondition, type GivenFramesCondition } from '../model/frame-conditioning.js';
@@ -102,6 +103,16 @@ export interface GenerateRequest {
   given?: (GivenClip | null)[];
   /** SDEdit: one clip per seed, noised to `strength` (0–1] and denoised under the prompt. */
   edit?: { clips: Uint8Array[]; strength: number };
+  /** How guidance combines the passes (src/diffusion/guidance): 'cfg' (default), 'interval', 'apg', 'cfg-zero-star'. */
+  guidanceMethod?: string;
+  /** The interval method's [lo, hi] in t (default: DEFAULT_GUIDANCE_INTERVAL). */
+  guidanceInterval?: [number, number];
+  /**
+   * With given frames, their own guidance scale s_frames (`guidance` is then the text's):
+   * three passes — text and frames, frames only, neither (guidance/frames.ts). Absent: the
+   * frames go into both passes and only the text is guided.
+   */
+  frameGuidance?: number;
 }
 
 /** Frames given to the model: a clip of the output's size whose frames with mask[t] are given. */
@@ -140,11 +151,13 @@ export function generateBatch(pipe: Pipeline, request: BatchRequest): Video[] {
   const steps = request.steps ?? defaults.steps;
   const guidance = request.guidance ?? defaults.guidance;
   checkSteps(steps);
-  checkGenerationSize(model, T, H, W, guidance !== 1);
+  const passes = request.frameGuidance !== undefined ? 3 : guidance !== 1 ? 2 : 1;
+  checkGenerationSize(model, T, H, W, passes);
   checkClips(pipe, request, T, H, W);
+  checkGuidance(pipe, request, guidance);
   const cap = request.maxVideosPerPass ?? Infinity;
   if (!(cap >= 1)) throw new Error(`maxVideosPerPass must be at least 1, got ${cap}`);
-  const group = Math.floor(Math.min(videosPerPass(model, T, H, W, guidance !== 1), cap));
+  const group = Math.floor(Math.min(videosPerPass(model, T, H, W, passes), cap));
   const videos: Video[] = [];
   for (let first = 0; first < request.seeds.length; first += group) {
     const last = Math.min(first + group, request.seeds.length);
@@ -172,9 +185,11 @@ function generateGroup(pipe: Pipeline, request: BatchRequest & { steps: number; 
   if (warning) request.warn?.(warning);
   const uncond = encoder.encodeUnconditional(B);
   const objective = createObjective(pipe.config.objective);
-  // Given frames condition both passes: guidance is on the text.
+  // Given frames condition both passes: guidance is on the text (unless a frame scale adds a third pass).
   const given = pipe.config.model.frameConditioning ? givenCondition(request.given, B, T, H, W) : {};
   const start = request.edit && { data: PIXELS.encode(request.edit.clips, [T, H, W]), time: request.edit.strength };
+  // With a frame scale, a third pass has neither text nor frames.
+  const none = request.frameGuidance !== undefined ? { pooled: uncond.pooled, tokens: uncond.tokens, mask: uncond.mask, ...givenCondition(undefined, B, T, H, W) } : undefined;
   const x = generate({
     // Each pass in its own tidy: its activations are freed as soon as it returns (half the peak memory with heun).
     model: pipe.runtime?.denoise ?? ((xt, t, cond) => tf.tidy(() => pipe.net.dit.forward(xt as tf.Tensor5D, t, cond))),
@@ -184,6 +199,9 @@ function generateGroup(pipe: Pipeline, request: BatchRequest & { steps: number; 
     shape: [B, ...PIXELS.modelShape([T, H, W])],
     steps: request.steps,
     guidance: request.guidance,
+    guidanceMethod: request.guidanceMethod,
+    guidanceSettings: request.guidanceInterval && { interval: request.guidanceInterval },
+    frameGuidance: none && { scale: request.frameGuidance!, uncond: none },
     sampler: createSampler(request.sampler ?? defaults.sampler),
     shift: request.shift ?? defaults.shift ?? 1,
     objective,
@@ -191,7 +209,7 @@ function generateGroup(pipe: Pipeline, request: BatchRequest & { steps: number; 
     onStep: request.onStep,
   });
   const clips = PIXELS.decode(x as tf.Tensor5D);
-  tf.dispose([x, text.pooled, text.tokens, text.mask, uncond.pooled, uncond.tokens, uncond.mask, given.frames, given.frameMask, start?.data]);
+  tf.dispose([x, text.pooled, text.tokens, text.mask, uncond.pooled, uncond.tokens, uncond.mask, given.frames, given.frameMask, none?.frames, none?.frameMask, start?.data]);
   request.given?.forEach((g, b) => g && writeGivenFrames(clips[b], g, H * W * 3));
   return clips.map((frames) => ({ frames, numFrames: T, height: H, width: W, fps: request.fps ?? defaults.fps }));
 }
@@ -218,6 +236,16 @@ export function checkTakesGivenFrames(pipe: Pipeline): void {
   if (!pipe.config.model.frameConditioning) {
     throw new UserError(`${pipe.name ?? pipe.checkpoint} was not trained to take given frames (train with --frame-conditioning)`);
   }
+}
+
+/** The guidance method and its interval, and a frame scale only where there are given frames to guide. */
+function checkGuidance(pipe: Pipeline, request: BatchRequest, guidance: number): void {
+  createGuidance(request.guidanceMethod ?? 'cfg', guidance, { interval: request.guidanceInterval }); // a UserError for a bad name or interval
+  if (request.frameGuidance === undefined) return;
+  if (!Number.isFinite(request.frameGuidance)) throw new UserError(`--frame-guidance must be a finite number, got ${request.frameGuidance}`);
+  if (!pipe.config.model.frameConditioning) throw new UserError(`--frame-guidance needs a model trained to take given frames; ${pipe.name ?? pipe.checkpoint} takes none`);
+  if (!request.given?.some((g) => g !== null)) throw new UserError('--frame-guidance needs given frames to guide');
+  if ((request.guidanceMethod ?? 'cfg') !== 'cfg') throw new UserError(`--frame-guidance combines with --guidance-method cfg only, not ${request.guidanceMethod}`);
 }
 
 /** The given-frame tensors of a group (zeros for videos given nothing). */

@@ -100,6 +100,9 @@ function createdAction(record: ProvenanceRecord): ActionAssertion {
       guidance: record.guidance,
       shift: record.shift,
       given_frames: record.givenFrames,
+      ...(record.guidanceMethod !== undefined && { guidance_method: record.guidanceMethod }),
+      ...(record.guidanceInterval !== undefined && { guidance_interval: record.guidanceInterval }),
+      ...(record.frameGuidance !== undefined && { frame_guidance: record.frameGuidance }),
       commit: record.generator.commit,
     },
   };

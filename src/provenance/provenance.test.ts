@@ -10,7 +10,8 @@ import { formatTagLines, insertGifComment, makeVideo, parseTagLines, readGifComm
 import { readC2pa, NoManifestError } from './c2pa.js';
 import { C2PA_GIF_APPLICATION, GifAsset } from './gif-asset.js';
 import { localTestKey, resolveSigningKey, TEST_CERT_FILE, TEST_KEY_FILE, type SigningKey } from './keys.js';
-import { formatCodeVersion, parseFfmetadata, provenanceFromTags, provenanceTags, readProvenanceTags, type ProvenanceRecord } from './tags.js';
+import { formatCodeVersion, parseFfmetadata, PROVENANCE_TAG_KEYS, provenanceFromTags, provenanceTags, readProvenanceTags, type ProvenanceRecord } from './tags.js';
+import { generationRecord } from './record.js';
 import { signerWithKey } from './sign-c2pa.js';
 import { GENERATED_WRITERS, generatedWriterFor } from './write.js';
 
@@ -60,6 +61,19 @@ describe('container tags', () => {
     const [plain, signed] = [await readVideo(at('plain.mp4')), await readVideo(at('signed.mp4'))];
     expect([signed.numFrames, signed.height, signed.width]).toEqual([4, 16, 16]);
     expect(Buffer.from(signed.frames).equals(Buffer.from(plain.frames))).toBe(true);
+  });
+
+  it('a guidance method other than CFG, its interval and a frame scale are tagged and read back; CFG files carry none of them', () => {
+    const guided: ProvenanceRecord = { ...record, guidanceMethod: 'interval', guidanceInterval: [0.2, 0.8], frameGuidance: 1.5 };
+    const tags = provenanceTags(guided);
+    expect([tags.guidance_method, tags.guidance_interval, tags.frame_guidance]).toEqual(['interval', '0.2,0.8', '1.5']);
+    expect(provenanceFromTags(tags)).toEqual({ ...guided, generator: `spacetime-lab ${formatCodeVersion(record.generator)}` });
+    expect(Object.keys(provenanceTags(record))).toEqual(PROVENANCE_TAG_KEYS.slice(0, 12));
+    const pipe = { name: 'm', checkpoint: 'm', weightsSha256: 'ab' };
+    const settings = { prompt: 'p', seeds: [1] };
+    expect(generationRecord(pipe, { ...settings, guidanceMethod: 'cfg' })).toEqual(generationRecord(pipe, settings));
+    expect(generationRecord(pipe, { ...settings, guidanceMethod: 'interval' }).guidanceInterval).toEqual([0.22, 0.84]);
+    expect(generationRecord(pipe, { ...settings, guidanceMethod: 'apg' })).toMatchObject({ guidanceMethod: 'apg' });
   });
 
   it('GIF comments and ffmetadata escapes round-trip', () => {

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { GENERATE_DEFAULTS } from '../diffusion/generation-defaults.js';
+import { DEFAULT_GUIDANCE_INTERVAL } from '../diffusion/guidance/index.js';
 import type { GenerateRequest, Pipeline } from '../infer/pipeline.js';
 import { codeVersion } from './code-version.js';
 import type { ProvenanceRecord } from './tags.js';
@@ -15,7 +16,9 @@ import type { ProvenanceRecord } from './tags.js';
  * where given frames came from (src/infer/prompting.ts says it: the mode, then the files by name
  * and sha256); none for text to video.
  */
-export type GenerationSettings = Pick<GenerateRequest, 'prompt' | 'seeds' | 'steps' | 'guidance' | 'sampler' | 'shift'> & { givenFrames?: string | null };
+export type GenerationSettings = Pick<GenerateRequest, 'prompt' | 'seeds' | 'steps' | 'guidance' | 'sampler' | 'shift' | 'guidanceMethod' | 'guidanceInterval' | 'frameGuidance'> & {
+  givenFrames?: string | null;
+};
 
 /** The record for videos `generateVideos(pipe, settings)` makes; unset settings take the model's defaults. */
 export function generationRecord(pipe: PipelineIdentity, settings: GenerationSettings): ProvenanceRecord {
@@ -31,6 +34,10 @@ export function generationRecord(pipe: PipelineIdentity, settings: GenerationSet
     guidance: settings.guidance ?? defaults.guidance,
     shift: settings.shift ?? defaults.shift ?? 1,
     givenFrames: settings.givenFrames ?? null,
+    // Named only when not plain CFG, so a CFG file's record is what it always was.
+    ...(settings.guidanceMethod !== undefined && settings.guidanceMethod !== 'cfg' && { guidanceMethod: settings.guidanceMethod }),
+    ...(settings.guidanceMethod === 'interval' && { guidanceInterval: [...(settings.guidanceInterval ?? DEFAULT_GUIDANCE_INTERVAL)] as [number, number] }),
+    ...(settings.frameGuidance !== undefined && { frameGuidance: settings.frameGuidance }),
   };
 }
 

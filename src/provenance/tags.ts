@@ -33,10 +33,19 @@ export interface ProvenanceRecord {
   shift: number;
   /** Where given (conditioning) frames came from: the prompting mode and its files by name and sha256 (`image a.png (sha256 …)`). Null: text only. */
   givenFrames: string | null;
+  /** How guidance combined the passes when not plain CFG (src/diffusion/guidance): absent in files made with CFG. */
+  guidanceMethod?: string;
+  /** The interval method's [lo, hi] in t. */
+  guidanceInterval?: [number, number];
+  /** The given frames' own guidance scale, when they had one (then `guidance` is the text's). */
+  frameGuidance?: number;
 }
 
 /** The tag keys, in the order they are written. */
-export const PROVENANCE_TAG_KEYS = ['description', 'ai_generated', 'generator', 'model', 'model_sha256', 'prompt', 'seed', 'sampler', 'steps', 'guidance', 'shift', 'given_frames'] as const;
+export const PROVENANCE_TAG_KEYS = [
+  'description', 'ai_generated', 'generator', 'model', 'model_sha256', 'prompt', 'seed', 'sampler', 'steps', 'guidance', 'shift', 'given_frames',
+  'guidance_method', 'guidance_interval', 'frame_guidance', // only in files made with them
+] as const;
 
 /** How `given_frames` says "none" (tags are strings; the record's null). */
 const NO_GIVEN_FRAMES = 'none';
@@ -68,6 +77,9 @@ export function provenanceTags(record: ProvenanceRecord): ContainerTags {
     guidance: String(record.guidance),
     shift: String(record.shift),
     given_frames: record.givenFrames ?? NO_GIVEN_FRAMES,
+    ...(record.guidanceMethod !== undefined && { guidance_method: record.guidanceMethod }),
+    ...(record.guidanceInterval !== undefined && { guidance_interval: record.guidanceInterval.join(',') }),
+    ...(record.frameGuidance !== undefined && { frame_guidance: String(record.frameGuidance) }),
   };
 }
 
@@ -85,6 +97,9 @@ export function provenanceFromTags(tags: ContainerTags): Omit<ProvenanceRecord, 
     guidance: Number(tags.guidance),
     shift: Number(tags.shift),
     givenFrames: tags.given_frames === NO_GIVEN_FRAMES ? null : tags.given_frames,
+    ...(tags.guidance_method !== undefined && { guidanceMethod: tags.guidance_method }),
+    ...(tags.guidance_interval !== undefined && { guidanceInterval: tags.guidance_interval.split(',').map(Number) as [number, number] }),
+    ...(tags.frame_guidance !== undefined && { frameGuidance: Number(tags.frame_guidance) }),
   };
 }
 
