@@ -114,96 +114,16 @@ function checkOut(out: string): void {
 
 export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
   const t0 = performance.now();
-  if (!!options.checkpoint === !!options.videos) throw new UserError('give exactly one of --checkpoint PATH or --videos DIR', 1);
-  if (options.checkpoint && !options.suite) throw new UserError('--checkpoint needs --suite NAME (the prompts to generate)', 1);
-  const seedsK = options.seeds ?? 1;
-  if (!Number.isInteger(seedsK) || seedsK < 1 || seedsK > 64) throw new UserError(`--seeds must be an integer in [1, 64], got ${seedsK}`, 1);
-  if (options.videos && options.seeds !== undefined) throw new UserError('--seeds applies to --checkpoint only (a folder brings its own videos)', 1);
-  if (options.palette !== undefined && options.palette !== 'world' && options.palette !== 'estimate') {
-    throw new UserError(`--palette must be world or estimate, got "${String(options.palette)}"`, 1);
-  }
-  if (options.physiq !== undefined && !PHYSIQ_CONVENTIONS.includes(options.physiq)) {
-    throw new UserError(`--physiq must be ${PHYSIQ_CONVENTIONS.join(' or ')}, got "${String(options.physiq)}"`, 1);
-  }
-  checkFrameFlags(options);
-  checkOut(options.out);
+  checkOptions(options);
   const suite: Suite | null = options.suite ? resolveSuite(options.suite, { limit: options.limit }) : null;
   if (!suite && options.limit !== undefined) throw new UserError('--limit needs --suite', 1);
-
-  // ---- inputs: a source that hands over one video (or bad row) at a time, so a folder of any
-  // size is read, scored and written one video after another (memory: about one video).
-  let source: AsyncIterable<EvalInput | BadInput>;
-  let total: number;
-  let runSource: RunJson['source'];
-  let seeds: number[] | null = null;
-  const readBad: BadInput[] = [];
-  let readSeconds = 0;
-  const tGenerate = performance.now();
-  if (options.checkpoint) {
-    if (!fs.existsSync(options.checkpoint)) throw new UserError(`checkpoint ${options.checkpoint} not found`, 1);
-    const pipe = loadPipeline(options.checkpoint);
-    let onnx: ReturnType<typeof onnxRuntimeFor> | undefined;
-    let settings: GenerateSettings;
-    let generated: (EvalInput | null)[];
-    try {
-      if (options.keepFrames !== undefined) checkKeepFrames(options.keepFrames, pipe.config.model, options.checkpoint);
-      onnx = options.runtime === 'onnx' ? onnxRuntimeFor(pipe) : undefined;
-      pipe.runtime = onnx;
-      settings = resolveGenerateSettings(pipe, options.generate);
-      seeds = Array.from({ length: seedsK }, (_, k) => k + 1);
-      generated = await generateSuiteInputs(pipe, suite!, seeds, settings, options.keepFrames ?? 0, (d, n) => options.onProgress?.('generate', d, n));
-    } finally {
-      // Freed however generation ends (a refused --keep-frames too): a notebook or test loads the next model.
-      onnx?.dispose();
-      pipe.net.dit.dispose();
-      pipe.net.encoder.dispose();
-    }
-    // A shipped model folder has no step (-1): say so rather than record a fake one.
-    runSource = { kind: 'checkpoint', path: options.checkpoint, config: pipe.config, ...(pipe.step >= 0 ? { step: pipe.step } : {}), generate: settings, ...(onnx ? { runtime: 'onnx' as const } : {}) };
-    total = generated.length;
-    source = (async function* () {
-      for (let k = 0; k < generated.length; k++) {
-        yield generated[k]!;
-        generated[k] = null; // scored and written: let it go
-      }
-    })();
-  } else {
-    const listed = listVideoFolder(options.videos!, suite);
-    readBad.push(...listed.bad);
-    runSource = { kind: 'videos', path: options.videos!, config: null, generate: null };
-    total = listed.rows.length;
-    source = (async function* () {
-      for (const row of listed.rows) {
-        const t = performance.now();
-        const loaded = await loadFolderInput(listed.folder!, row);
-        readSeconds += (performance.now() - t) / 1000;
-        yield loaded;
-      }
-    })();
-  }
-  const generateSeconds = options.checkpoint ? (performance.now() - tGenerate) / 1000 : 0;
-
-  // ---- palette: the world's, or one estimated from the first PALETTE_SAMPLE videos (held until then)
-  const physicsIq = options.physicsIq ?? true;
-  const physiq = options.physiq ?? 'exact';
-  const palette = options.palette ?? 'world';
-  const first: (EvalInput | BadInput)[] = [];
-  let colors: ReturnType<typeof estimatePalette>['colors'] | undefined;
-  if (palette === 'estimate') {
-    const iterator = source[Symbol.asyncIterator]();
-    const sample: EvalInput[] = [];
-    while (sample.length < PALETTE_SAMPLE) {
-      const next = await iterator.next();
-      if (next.done) break;
-      first.push(next.value);
-      if (!('reason' in next.value)) sample.push(next.value);
-    }
-    if (sample.length > 0) colors = estimatePalette(sample.map((i) => i.video)).colors;
-    source = { [Symbol.asyncIterator]: () => iterator };
-  }
+  const inputs = options.checkpoint ? await generatedInputs(options, suite!) : folderInputs(options, suite);
+  const { source, first, colors } = await withPalette(inputs.source, options.palette ?? 'world');
 
   // ---- scores, written as they come
   const tScore = performance.now();
+  const physicsIq = options.physicsIq ?? true;
+  const physiq = options.physiq ?? 'exact';
   // One session: the seeds of a prompt share its truth's render and second take. K true frames
   // given (or declared): compared with the truth from frame K; none: text-only, not compared.
   const keepFrames = options.checkpoint ? options.keepFrames ?? 0 : options.givenFrames;
@@ -211,63 +131,21 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
   const folder = new RunFolder(options.out);
   const collector = new FrechetCollector();
   try {
-    const kept: { input: RowInput; sourceFile: string | null; score: VideoScore; shape: string; row: number | undefined; features: VideoFeatures }[] = [];
-    const scoreBad: BadInput[] = [];
-    let done = 0;
-    const take = async (input: EvalInput) => {
-      let score: VideoScore;
-      try {
-        score = scorer({ video: input.video, caption: input.caption, truth: input.truth?.state ?? null });
-      } catch (err) {
-        if (!(err instanceof UserError || err instanceof RangeError)) throw err;
-        scoreBad.push({ file: input.sourceFile ?? input.id, reason: `cannot be scored: ${err.message}` });
-        return;
-      }
-      const shape = `${input.video.numFrames}×${input.video.height}×${input.video.width}`;
-      await folder.writeInput(input, score, suite ? `${input.promptId}/${shape}` : input.id);
-      const features = await collector.add(input, score);
-      // Written to tracks/ID.json and summarised in `features`: the run need not hold them.
-      score.tracks = [];
-      score.truthTracks = null;
-      // Keep what the tables need, not the frames or the state.
-      const { id, promptId, seed, category, split, family, caption } = input;
-      kept.push({ input: { id, promptId, seed, category, split, family, caption, hasTruth: !!input.truth }, sourceFile: input.sourceFile, score, shape, row: input.row, features });
-    };
-    for (const item of first) {
-      if ('reason' in item) readBad.push(item);
-      else await take(item);
-      options.onProgress?.('score', ++done, total);
-    }
-    first.length = 0;
-    for await (const item of source) {
-      if ('reason' in item) readBad.push(item);
-      else await take(item);
-      options.onProgress?.('score', ++done, total);
-    }
-    // One run compares like with like: every video the size and length most of them have.
-    const counts = new Map<string, number>();
-    for (const k of kept) counts.set(k.shape, (counts.get(k.shape) ?? 0) + 1);
-    const common = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-    const scored = kept.filter((k) => {
-      if (k.shape === common) return true;
-      readBad.push({ file: k.sourceFile ?? '', row: k.row, reason: `is ${k.shape} (frames×height×width) but most videos of the folder are ${common}` });
-      folder.removeInput(k.input.id);
-      return false;
-    });
-    readBad.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
-    const bad = [...readBad, ...scoreBad];
+    const { kept, scoreBad } = await scoreInputs([first, source], { scorer, folder, collector, suite, total: inputs.total, readBad: inputs.readBad, onProgress: options.onProgress });
+    const scored = keepCommonShape(kept, inputs.readBad, folder);
+    const bad = [...inputs.readBad.sort((a, b) => (a.row ?? 0) - (b.row ?? 0)), ...scoreBad];
     if (scored.length === 0) {
       const firstBad = bad[0];
       const where = firstBad ? `${firstBad.file}${firstBad.row ? ` line ${firstBad.row}` : ''}: ${firstBad.reason}` : 'no videos';
       throw new UserError(`nothing to evaluate: ${where}${bad.length > 1 ? ` (and ${bad.length - 1} more bad inputs)` : ''}`, 1);
     }
-    seeds ??= [...new Set(scored.map((k) => k.input.seed))].sort((a, b) => a - b);
+    const seeds = inputs.seeds ?? [...new Set(scored.map((k) => k.input.seed))].sort((a, b) => a - b);
     const metrics = metricColumns(METRIC_NAMES, scored.map((k) => k.score));
     const videos = scored.map(({ input, score }) => videoRow(input, score, metrics));
     const categories = categoryRows(videos, metrics);
     const frechet = await collector.summaries(scored.map((k) => k.features), suite?.name ?? path.basename(path.resolve(options.out)));
     const skipped = { ...skippedMetrics(scored.map((k) => k.score), metrics), ...frechet.skipped };
-    const scoreSeconds = (performance.now() - tScore) / 1000 - readSeconds;
+    const scoreSeconds = (performance.now() - tScore) / 1000 - inputs.timing.read;
 
     const head = headline(videos, metrics);
     for (const [name, r] of Object.entries(frechet.results)) head[name] = r.fd;
@@ -277,7 +155,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
       suite: suite
         ? { name: suite.name, version: suite.version, split: suite.split, categories: suite.categories, prompts: suite.items.length, limit: options.limit ?? null }
         : null,
-      source: runSource,
+      source: inputs.runSource,
       seeds,
       ...(keepFrames !== undefined ? { keep_frames: keepFrames } : {}),
       code: codeVersion(),
@@ -287,7 +165,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
         palette: colors ? { background: colors.background, colors: colors.rays.map((r) => ({ name: r.name, rgb: r.rgb, occluder: r.occluder })) } : 'world',
       },
       created: new Date().toISOString(),
-      timings: { generate_s: round(generateSeconds), read_s: round(readSeconds), score_s: round(scoreSeconds), total_s: 0 },
+      timings: { generate_s: round(inputs.timing.generate), read_s: round(inputs.timing.read), score_s: round(scoreSeconds), total_s: 0 },
       headline: head,
       frechet: frechet.results,
       skipped_metrics: skipped,
@@ -312,6 +190,169 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
   } finally {
     collector.dispose();
   }
+}
+
+/** Every option checked before any work. */
+function checkOptions(options: EvalOptions): void {
+  if (!!options.checkpoint === !!options.videos) throw new UserError('give exactly one of --checkpoint PATH or --videos DIR', 1);
+  if (options.checkpoint && !options.suite) throw new UserError('--checkpoint needs --suite NAME (the prompts to generate)', 1);
+  const seedsK = options.seeds ?? 1;
+  if (!Number.isInteger(seedsK) || seedsK < 1 || seedsK > 64) throw new UserError(`--seeds must be an integer in [1, 64], got ${seedsK}`, 1);
+  if (options.videos && options.seeds !== undefined) throw new UserError('--seeds applies to --checkpoint only (a folder brings its own videos)', 1);
+  if (options.palette !== undefined && options.palette !== 'world' && options.palette !== 'estimate') {
+    throw new UserError(`--palette must be world or estimate, got "${String(options.palette)}"`, 1);
+  }
+  if (options.physiq !== undefined && !PHYSIQ_CONVENTIONS.includes(options.physiq)) {
+    throw new UserError(`--physiq must be ${PHYSIQ_CONVENTIONS.join(' or ')}, got "${String(options.physiq)}"`, 1);
+  }
+  checkFrameFlags(options);
+  checkOut(options.out);
+}
+
+/**
+ * A run's inputs as a source that hands over one video (or bad row) at a time, so a folder of
+ * any size is read, scored and written one video after another (memory: about one video).
+ */
+interface Inputs {
+  source: AsyncIterable<EvalInput | BadInput>;
+  total: number;
+  runSource: RunJson['source'];
+  /** The generation seeds; null for a folder (its videos' own seeds, found when scored). */
+  seeds: number[] | null;
+  readBad: BadInput[];
+  /** Seconds spent generating, and reading a folder's files (counted as they are read). */
+  timing: { generate: number; read: number };
+}
+
+/** The suite's prompts through the checkpoint (generated and round-tripped through MP4 up front). */
+async function generatedInputs(options: EvalOptions, suite: Suite): Promise<Inputs> {
+  const t0 = performance.now();
+  const checkpoint = options.checkpoint!;
+  if (!fs.existsSync(checkpoint)) throw new UserError(`checkpoint ${checkpoint} not found`, 1);
+  const pipe = loadPipeline(checkpoint);
+  let onnx: ReturnType<typeof onnxRuntimeFor> | undefined;
+  let settings: GenerateSettings;
+  let generated: (EvalInput | null)[];
+  const seeds = Array.from({ length: options.seeds ?? 1 }, (_, k) => k + 1);
+  try {
+    if (options.keepFrames !== undefined) checkKeepFrames(options.keepFrames, pipe.config.model, checkpoint);
+    onnx = options.runtime === 'onnx' ? onnxRuntimeFor(pipe) : undefined;
+    pipe.runtime = onnx;
+    settings = resolveGenerateSettings(pipe, options.generate);
+    generated = await generateSuiteInputs(pipe, suite, seeds, settings, options.keepFrames ?? 0, (d, n) => options.onProgress?.('generate', d, n));
+  } finally {
+    // Freed however generation ends (a refused --keep-frames too): a notebook or test loads the next model.
+    onnx?.dispose();
+    pipe.net.dit.dispose();
+    pipe.net.encoder.dispose();
+  }
+  // A shipped model folder has no step (-1): say so rather than record a fake one.
+  const runSource: RunJson['source'] = { kind: 'checkpoint', path: checkpoint, config: pipe.config, ...(pipe.step >= 0 ? { step: pipe.step } : {}), generate: settings, ...(onnx ? { runtime: 'onnx' as const } : {}) };
+  const source = (async function* () {
+    for (let k = 0; k < generated.length; k++) {
+      yield generated[k]!;
+      generated[k] = null; // scored and written: let it go
+    }
+  })();
+  return { source, total: generated.length, runSource, seeds, readBad: [], timing: { generate: (performance.now() - t0) / 1000, read: 0 } };
+}
+
+/** A folder's videos, read one at a time as they are scored. */
+function folderInputs(options: EvalOptions, suite: Suite | null): Inputs {
+  const listed = listVideoFolder(options.videos!, suite);
+  const timing = { generate: 0, read: 0 };
+  const source = (async function* () {
+    for (const row of listed.rows) {
+      const t = performance.now();
+      const loaded = await loadFolderInput(listed.folder!, row);
+      timing.read += (performance.now() - t) / 1000;
+      yield loaded;
+    }
+  })();
+  return { source, total: listed.rows.length, runSource: { kind: 'videos', path: options.videos!, config: null, generate: null }, seeds: null, readBad: [...listed.bad], timing };
+}
+
+/** The world's palette, or one estimated from the first PALETTE_SAMPLE videos (held in `first` until scored). */
+async function withPalette(
+  source: AsyncIterable<EvalInput | BadInput>,
+  palette: 'world' | 'estimate',
+): Promise<{ source: AsyncIterable<EvalInput | BadInput>; first: (EvalInput | BadInput)[]; colors?: ReturnType<typeof estimatePalette>['colors'] }> {
+  if (palette === 'world') return { source, first: [] };
+  const iterator = source[Symbol.asyncIterator]();
+  const first: (EvalInput | BadInput)[] = [];
+  const sample: EvalInput[] = [];
+  while (sample.length < PALETTE_SAMPLE) {
+    const next = await iterator.next();
+    if (next.done) break;
+    first.push(next.value);
+    if (!('reason' in next.value)) sample.push(next.value);
+  }
+  const colors = sample.length > 0 ? estimatePalette(sample.map((i) => i.video)).colors : undefined;
+  return { source: { [Symbol.asyncIterator]: () => iterator }, first, colors };
+}
+
+/** A scored video as the run keeps it: what the tables need, not the frames or the state. */
+interface Kept {
+  input: RowInput;
+  sourceFile: string | null;
+  score: VideoScore;
+  shape: string;
+  row: number | undefined;
+  features: VideoFeatures;
+}
+
+/** Score each input as it comes and write its files; bad rows go to `readBad`, unscoreable videos to `scoreBad`. */
+async function scoreInputs(
+  sources: [(EvalInput | BadInput)[], AsyncIterable<EvalInput | BadInput>],
+  ctx: { scorer: (input: VideoInput) => VideoScore; folder: RunFolder; collector: FrechetCollector; suite: Suite | null; total: number; readBad: BadInput[]; onProgress?: EvalOptions['onProgress'] },
+): Promise<{ kept: Kept[]; scoreBad: BadInput[] }> {
+  const kept: Kept[] = [];
+  const scoreBad: BadInput[] = [];
+  let done = 0;
+  const take = async (input: EvalInput) => {
+    let score: VideoScore;
+    try {
+      score = ctx.scorer({ video: input.video, caption: input.caption, truth: input.truth?.state ?? null });
+    } catch (err) {
+      if (!(err instanceof UserError || err instanceof RangeError)) throw err;
+      scoreBad.push({ file: input.sourceFile ?? input.id, reason: `cannot be scored: ${err.message}` });
+      return;
+    }
+    const shape = `${input.video.numFrames}×${input.video.height}×${input.video.width}`;
+    await ctx.folder.writeInput(input, score, ctx.suite ? `${input.promptId}/${shape}` : input.id);
+    const features = await ctx.collector.add(input, score);
+    // Written to tracks/ID.json and summarised in `features`: the run need not hold them.
+    score.tracks = [];
+    score.truthTracks = null;
+    const { id, promptId, seed, category, split, family, caption } = input;
+    kept.push({ input: { id, promptId, seed, category, split, family, caption, hasTruth: !!input.truth }, sourceFile: input.sourceFile, score, shape, row: input.row, features });
+  };
+  const [first, rest] = sources;
+  for (const item of first) {
+    if ('reason' in item) ctx.readBad.push(item);
+    else await take(item);
+    ctx.onProgress?.('score', ++done, ctx.total);
+  }
+  first.length = 0;
+  for await (const item of rest) {
+    if ('reason' in item) ctx.readBad.push(item);
+    else await take(item);
+    ctx.onProgress?.('score', ++done, ctx.total);
+  }
+  return { kept, scoreBad };
+}
+
+/** One run compares like with like: every video the size and length most of them have (the rest become bad inputs). */
+function keepCommonShape(kept: Kept[], readBad: BadInput[], folder: RunFolder): Kept[] {
+  const counts = new Map<string, number>();
+  for (const k of kept) counts.set(k.shape, (counts.get(k.shape) ?? 0) + 1);
+  const common = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  return kept.filter((k) => {
+    if (k.shape === common) return true;
+    readBad.push({ file: k.sourceFile ?? '', row: k.row, reason: `is ${k.shape} (frames×height×width) but most videos of the folder are ${common}` });
+    folder.removeInput(k.input.id);
+    return false;
+  });
 }
 
 const round = (s: number) => Math.round(s * 1000) / 1000;
