@@ -28,6 +28,7 @@ import { generateRouter } from './routes-generate.js';
 import { runsRouter } from './routes-runs.js';
 import { RunIndex } from './runs.js';
 import { answerClientError, bodyLimit, hostCheck, jsonOnly, securityHeaders, singleHost } from './security.js';
+import { MAX_UPLOAD_BASE64 } from './uploads.js';
 import { VoteStore } from './votes.js';
 
 export interface AppOptions {
@@ -57,6 +58,8 @@ export interface ServerApp {
 
 /** Largest JSON body accepted (votes and prompts are tiny). */
 export const MAX_BODY_BYTES = 16 * 1024;
+/** Largest body of `POST /api/jobs`: a prompt and an upload in base64 (uploads.ts). */
+export const MAX_JOB_BODY_BYTES = MAX_BODY_BYTES + MAX_UPLOAD_BASE64;
 export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 const PAGES: Record<string, string> = { '/': 'index.html', '/compare': 'compare.html', '/blind': 'blind.html', '/leaderboard': 'leaderboard.html', '/generate': 'generate.html' };
 
@@ -76,8 +79,9 @@ export function createApp(options: AppOptions): ServerApp {
   app.use(singleHost);
   if (options.allowedHosts !== 'any') app.use(hostCheck(options.allowedHosts ?? LOOPBACK_HOSTS));
   app.use(jsonOnly);
-  app.use(bodyLimit(MAX_BODY_BYTES));
-  app.use(express.json({ limit: MAX_BODY_BYTES, strict: true }));
+  app.use(bodyLimit(bodyBytes));
+  const parsers = new Map([MAX_BODY_BYTES, MAX_JOB_BODY_BYTES].map((limit) => [limit, express.json({ limit, strict: true })]));
+  app.use((req, res, next) => parsers.get(bodyBytes(req))!(req, res, next));
 
   for (const [route, file] of Object.entries(PAGES)) app.get(route, (_req, res) => res.sendFile(path.join(publicDir, file), { dotfiles: 'allow' }));
   app.use('/static', express.static(publicDir, { index: false, dotfiles: 'deny', fallthrough: false }));
@@ -102,6 +106,11 @@ export function createApp(options: AppOptions): ServerApp {
   };
 }
 
+/** The body limit of a request: a job may carry an upload, anything else is small. */
+function bodyBytes(req: Request): number {
+  return req.method === 'POST' && req.path === '/api/jobs' ? MAX_JOB_BODY_BYTES : MAX_BODY_BYTES;
+}
+
 /**
  * Every error as `{ "error": message }`: a request's mistake with its 4xx status (body
  * parser errors included: malformed JSON 400, too large 413), anything else a 500 with a
@@ -112,7 +121,7 @@ function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunc
   let message: string;
   if (err instanceof HttpError) message = err.message;
   else if (status === 400 && (err as { type?: string }).type === 'entity.parse.failed') message = 'malformed JSON body';
-  else if (status === 413) message = `body too large (at most ${MAX_BODY_BYTES} bytes)`;
+  else if (status === 413) message = `body too large (at most ${(err as { limit?: number }).limit ?? MAX_BODY_BYTES} bytes)`;
   else if (status >= 400 && status < 500) message = (err as Error).message?.split('\n')[0] ?? 'bad request';
   else {
     message = 'internal error';

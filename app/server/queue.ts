@@ -2,7 +2,8 @@
  * Generate on demand: a prompt through one or two checkpoints, one job at a time, in the
  * order submitted. The generator is injected (tests pass a fake one; the server's default
  * runs each video in a child process, `processGenerator`, so sampling never blocks the
- * event loop). Jobs live in memory; their videos are written under `outDir/JOB/K.mp4`.
+ * event loop). Jobs live in memory; their videos are written under `outDir/JOB/K.mp4`, beside
+ * the job's upload when it has one (`outDir/JOB/given.EXT`, uploads.ts).
  *
  *   const queue = new GenerationQueue(processGenerator(), '/tmp/gen', [{ id: 'default', label: 'models/default', path: 'models/default' }]);
  *   const job = queue.submit({ prompt: 'a red ball bounces on the floor', checkpoints: ['default'], seed: 1, steps: 25, guidance: 3 });
@@ -12,6 +13,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { HttpError } from './http-error.js';
+import type { GivenUpload } from './uploads.js';
 
 export interface Checkpoint {
   /** What the API and the page call it (`default`, `ckpt-2`). */
@@ -27,6 +29,8 @@ export interface GenerateTask {
   seed: number;
   steps: number;
   guidance: number;
+  /** Frames given with the job: its upload, at its full path. */
+  given?: GivenUpload;
   /** Where to write the MP4. */
   out: string;
 }
@@ -40,6 +44,8 @@ export interface JobRequest {
   seed: number;
   steps: number;
   guidance: number;
+  /** Frames given with the job: an upload already written into the job's folder (`jobFolder`). */
+  given?: GivenUpload;
 }
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
@@ -74,14 +80,16 @@ export class GenerationQueue {
     private readonly options: { maxWaiting?: number; keepJobs?: number } = {},
   ) {}
 
-  submit(request: JobRequest): Job {
-    for (const id of request.checkpoints) {
-      if (!this.checkpoints.some((c) => c.id === id)) throw new HttpError(400, `unknown checkpoint "${id}" (available: ${this.checkpoints.map((c) => c.id).join(', ') || 'none'})`);
-    }
-    if (this.waiting.length >= (this.options.maxWaiting ?? 8)) throw new HttpError(429, 'the generation queue is full; try again when a job has finished'); // the client's load, not a server fault (RFC 6585 §4)
+  /**
+   * Queue a job. `id` is one from `newJobId` whose folder already holds the job's upload;
+   * without it the job gets a fresh id.
+   */
+  submit(request: JobRequest, id = this.newJobId()): Job {
+    this.checkAccepts(request);
+    if (!JOB_ID.test(id) || this.jobs.has(id)) throw new Error(`job id ${id} is malformed or taken`);
     const job: Job = {
       ...request,
-      id: crypto.randomBytes(8).toString('hex'),
+      id,
       status: 'queued',
       position: 0,
       progress: { done: 0, total: request.steps * request.checkpoints.length },
@@ -95,6 +103,23 @@ export class GenerationQueue {
     this.forget();
     this.pump();
     return this.view(job);
+  }
+
+  /** Refuse (HttpError) a job naming an unknown checkpoint, or any job while the queue is full. */
+  checkAccepts(request: Pick<JobRequest, 'checkpoints'>): void {
+    for (const id of request.checkpoints) {
+      if (!this.checkpoints.some((c) => c.id === id)) throw new HttpError(400, `unknown checkpoint "${id}" (available: ${this.checkpoints.map((c) => c.id).join(', ') || 'none'})`);
+    }
+    if (this.waiting.length >= (this.options.maxWaiting ?? 8)) throw new HttpError(429, 'the generation queue is full; try again when a job has finished'); // the client's load, not a server fault (RFC 6585 §4)
+  }
+
+  newJobId(): string {
+    return crypto.randomBytes(8).toString('hex');
+  }
+
+  /** Where job `id` keeps its upload and videos. */
+  jobFolder(id: string): string {
+    return path.join(this.outDir, id);
   }
 
   get(id: string): Job {
@@ -112,7 +137,7 @@ export class GenerationQueue {
   file(id: string, k: number): string {
     const job = this.get(id);
     if (!(Number.isInteger(k) && k >= 0 && k < job.checkpoints.length) || !job.videos[k]) throw new HttpError(404, `job ${id} has no video ${k} (yet)`);
-    return path.join(this.outDir, id, `${k}.mp4`);
+    return path.join(this.jobFolder(id), `${k}.mp4`);
   }
 
   /** Resolves when every job submitted so far has finished. */
@@ -127,7 +152,7 @@ export class GenerationQueue {
 
   private view(job: Job): Job {
     const position = job.status === 'queued' ? this.waiting.indexOf(job.id) + (this.running ? 1 : 0) : 0;
-    return { ...job, position, progress: { ...job.progress }, videos: [...job.videos] };
+    return { ...job, position, progress: { ...job.progress }, videos: [...job.videos], given: job.given && { ...job.given } };
   }
 
   private pump(): void {
@@ -146,14 +171,15 @@ export class GenerationQueue {
 
   private async execute(job: Job): Promise<void> {
     job.status = 'running';
-    const dir = path.join(this.outDir, job.id);
+    const dir = this.jobFolder(job.id);
+    const given = job.given && { ...job.given, file: path.join(dir, job.given.file) };
     try {
       fs.mkdirSync(dir, { recursive: true });
       for (let k = 0; k < job.checkpoints.length; k++) {
         const checkpoint = this.checkpoints.find((c) => c.id === job.checkpoints[k])!;
         const base = k * job.steps;
         await this.generator(
-          { checkpoint, prompt: job.prompt, seed: job.seed, steps: job.steps, guidance: job.guidance, out: path.join(dir, `${k}.mp4`) },
+          { checkpoint, prompt: job.prompt, seed: job.seed, steps: job.steps, guidance: job.guidance, given, out: path.join(dir, `${k}.mp4`) },
           (step) => (job.progress.done = base + Math.min(step, job.steps)),
           this.abort.signal,
         );

@@ -80,14 +80,15 @@ export function jsonOnly(req: Request, _res: Response, next: NextFunction): void
 }
 
 /**
- * A body over `maxBytes` is a 413 as soon as that is known: from a declared Content-Length
- * at once, or for a chunked body the moment the bytes received pass the limit. The body
- * parser refuses such bodies too, but only after reading (and dropping) all of it, which a
- * client may declare as 100 GB or never finish. `Connection: close` ends the connection
- * after the answer, so the rest is never read.
+ * A body over the limit (in bytes, or one per request) is a 413 as soon as that is known:
+ * from a declared Content-Length at once, or for a chunked body the moment the bytes
+ * received pass the limit. The body parser refuses such bodies too, but only after reading
+ * (and dropping) all of it, which a client may declare as 100 GB or never finish.
+ * `Connection: close` ends the connection after the answer, so the rest is never read.
  */
-export function bodyLimit(maxBytes: number) {
+export function bodyLimit(limit: number | ((req: Request) => number)) {
   return (req: Request, res: Response, next: NextFunction): void => {
+    const maxBytes = typeof limit === 'number' ? limit : limit(req);
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > maxBytes) {
       res.setHeader('Connection', 'close');

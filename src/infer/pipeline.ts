@@ -18,13 +18,13 @@ import { createObjective } from '../diffusion/objective.js';
 import { createSampler } from '../diffusion/samplers/index.js';
 import { createGuidance } from '../diffusion/guidance/index.js';
 import { GENERATE_DEFAULTS, type GenerationDefaults } from '../diffusion/generation-defaults.js';
-import { EMA_FILE, loadCheckpoint, MODEL_FILE, restoreVariables } from '../model/checkpoint.js';
+import { EMA_FILE, loadCheckpoint, MODEL_FILE, readCheckpointConfig, restoreVariables } from '../model/checkpoint.js';
 import { givenFramesCondition, type GivenFramesCondition } from '../model/frame-conditioning.js';
 import { PIXELS } from '../model/video-codec.js';
 import { buildVideoModel, type NetworkConfig, type VideoModel } from '../model/video-model.js';
 import type { Condition } from '../model/dit.js';
 import type { TextEncoder } from '../text/encoder.js';
-import { isModelFolder, readModelFolder } from '../model/model-folder.js';
+import { isModelFolder, MODEL_FILES, parseModelConfig, readModelFolder } from '../model/model-folder.js';
 import { unknownWordsWarning } from '../text/tokenizer.js';
 import type { Video } from '../../base/video/index.js';
 import { checkGenerationSize, checkSteps, videosPerPass } from './generation-limits.js';
@@ -75,6 +75,20 @@ export function loadPipeline(modelOrCheckpoint: string, options: { ema?: boolean
   const name = `${path.basename(path.dirname(path.dirname(path.resolve(ck.path))))}/${path.basename(ck.path)}`; // RUN/step-N
   const weightsSha256 = sha256(fs.readFileSync(path.join(ck.path, useEma ? EMA_FILE : MODEL_FILE)));
   return { net, config, checkpoint: ck.path, name, weightsSha256, step: ck.step };
+}
+
+/**
+ * The config `loadPipeline` would build from, read without the weights: a request (the
+ * server's upload) can be checked against the model's clip before it is queued.
+ */
+export function readPipelineConfig(modelOrCheckpoint: string): PipelineConfig {
+  if (isModelFolder(modelOrCheckpoint)) {
+    const file = path.join(modelOrCheckpoint, MODEL_FILES.config);
+    return parseModelConfig(fs.readFileSync(file, 'utf8'), file);
+  }
+  const config = readCheckpointConfig(modelOrCheckpoint) as NetworkConfig;
+  if (!config?.model || !config?.text) throw new UserError(`${modelOrCheckpoint} has no model config (state.json): not a spacetime checkpoint`);
+  return config;
 }
 
 export interface GenerateRequest {

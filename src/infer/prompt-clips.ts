@@ -27,9 +27,11 @@ export interface InputClip {
 /**
  * Decode `file` at the model's frame size (W×H, or 2W×2H stored at the project's pixel scale).
  * A missing, unreadable or undecodable file, or one of another size, is a one-line UserError
- * naming `flag` and the file.
+ * naming `flag` and the file. With `maxFrames` (a file from someone else: the server's uploads),
+ * one of more frames is refused too, and decoding stops soon after that many (a few kB of MP4
+ * can hold a million frames).
  */
-export async function readInputClip(file: string, model: Pick<DiTConfig, 'height' | 'width'>, flag: string): Promise<InputClip> {
+export async function readInputClip(file: string, model: Pick<DiTConfig, 'height' | 'width'>, flag: string, options: { maxFrames?: number } = {}): Promise<InputClip> {
   const { width: W, height: H } = model;
   const probe = await probeVideo(file);
   // A tagged MP4 holds a clip of the tag's size (decoded at that size); any other file is its frames.
@@ -40,7 +42,9 @@ export async function readInputClip(file: string, model: Pick<DiTConfig, 'height
     const size = probe.tag ? `holds a ${w}×${h} clip` : `is ${w}×${h}`;
     throw new UserError(`${flag} ${file} ${size}: the model takes ${W}×${H} frames (or ${W * scale}×${H * scale} files, each pixel a ${scale}×${scale} block)`);
   }
-  const decoded = await readVideo(file);
+  const { maxFrames } = options;
+  const decoded = await readVideo(file, maxFrames === undefined ? undefined : { numFrames: maxFrames, height: h, width: w });
+  if (maxFrames !== undefined && decoded.numFrames > maxFrames) throw new UserError(`${flag} ${file} has ${decoded.numFrames} frames, more than ${maxFrames}`);
   const video = native ? decoded : unscale(decoded, { scale, width: W, height: H });
   return { video, name: path.basename(file), sha256: sha256(fs.readFileSync(file)) };
 }

@@ -317,12 +317,7 @@ export function verifyCheckpoint(dir: string): void {
  * UserError naming the file.
  */
 export function loadCheckpoint(checkpointOrRunDir: string): LoadedCheckpoint {
-  let dir = checkpointOrRunDir;
-  if (!fs.existsSync(path.join(dir, MANIFEST)) && fs.existsSync(path.join(dir, CHECKPOINTS_DIR))) {
-    const latest = latestCheckpoint(dir);
-    if (!latest) throw new UserError(`run folder ${dir} has no checkpoint yet`);
-    dir = latest;
-  }
+  const dir = checkpointFolder(checkpointOrRunDir);
   const { manifest, files } = readVerified(dir);
   const where = (file: string) => path.join(dir, file);
 
@@ -351,6 +346,25 @@ export function loadCheckpoint(checkpointOrRunDir: string): LoadedCheckpoint {
   if (state.step !== manifest.step) throw new UserError(`corrupt checkpoint file ${where(STATE)}: step ${String(state.step)} disagrees with the manifest's ${manifest.step}`);
   if (typeof state.state !== 'object' || state.state === null || Array.isArray(state.state)) throw new UserError(`corrupt checkpoint file ${where(STATE)}: "state" is not an object`);
   return { path: dir, step: manifest.step, config: state.config, weightsDtype, params, ema, optimizer, state: state.state as Record<string, unknown> };
+}
+
+/**
+ * The config saved with a checkpoint (or a run's latest), read without its weights: what a
+ * request can be checked against before the weights are loaded (the server's uploads).
+ */
+export function readCheckpointConfig(checkpointOrRunDir: string): unknown {
+  const file = path.join(checkpointFolder(checkpointOrRunDir), STATE);
+  if (!fs.existsSync(file)) throw new UserError(`checkpoint ${checkpointOrRunDir} has no ${STATE}`);
+  return (parseJson(fs.readFileSync(file), file) as { config?: unknown }).config;
+}
+
+/** A checkpoint folder as given, or a run folder's latest checkpoint. */
+function checkpointFolder(checkpointOrRunDir: string): string {
+  const dir = checkpointOrRunDir;
+  if (fs.existsSync(path.join(dir, MANIFEST)) || !fs.existsSync(path.join(dir, CHECKPOINTS_DIR))) return dir;
+  const latest = latestCheckpoint(dir);
+  if (!latest) throw new UserError(`run folder ${dir} has no checkpoint yet`);
+  return latest;
 }
 
 /** The manifest and the bytes of every file it lists, each checked against its size and sha256. */
