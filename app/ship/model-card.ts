@@ -2,6 +2,7 @@
  * MODEL_CARD.md of a shipped model, written from its config, the training summary and the
  * quality check, so every number in it comes from a file beside it.
  */
+import type { EvalMetrics } from '../../src/train/step-metrics.js';
 import type { ModelFolderConfig } from '../../src/model/model-folder.js';
 import type { QualityCheckResult } from '../../eval/check/quality-check.js';
 import { trainingLegs, type TrainingSummary } from './training-summary.js';
@@ -52,6 +53,7 @@ export function modelCard(input: CardInput): string {
     `| diffusion transformer | depth ${m.depth}, width ${m.hidden}, ${m.heads} heads, MLP ×${m.mlpRatio}, tubelets ${m.patch.join('×')} (${(m.frames / m.patch[0]) * (m.height / m.patch[1]) * (m.width / m.patch[2])} tokens per clip), cross-attention ${m.crossAttention ? 'on' : 'off'} |`,
     `| text encoder | ${config.text.kind}, depth ${config.text.depth}, width ${config.text.width}, ${config.text.heads} heads, vocabulary ${config.text.vocabVersion} (${config.text.vocabSize} tokens), up to ${config.text.maxLength} words |`,
     `| objective | ${config.objective} |`,
+    `| given frames | ${m.frameConditioning ? 'yes: any subset of the clip\'s frames can be given (image and video prompting, PhyWorld\'s protocol; README: Given frames)' : 'no: text to video only'} |`,
     `| generation defaults | ${g.sampler}, ${g.steps} steps, time shift ${g.shift ?? 1}, classifier-free guidance ${g.guidance} |`,
     '',
     '## Training data',
@@ -84,11 +86,11 @@ export function modelCard(input: CardInput): string {
           'Each leg starts from the previous leg\'s checkpoint (`--init`) with a fresh optimizer and its own schedule',
           '(the step counts and losses below are per leg):',
           '',
-          '| leg | run | steps | batch | samples | peak lr | warm-up | timesteps | hard negatives | seed | time in steps | final loss (mean of 100) |',
-          '|---|---|---|---|---|---|---|---|---|---|---|---|',
+          '| leg | run | steps | batch | samples | peak lr | warm-up | timesteps | hard negatives | given frames | seed | time in steps | final loss (mean of 100) |',
+          '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
           ...legs.map(
             (l, i) =>
-              `| ${i + 1} | \`${l.run}\` to step ${n(l.step)} | ${n(l.step)} | ${l.batchSize} | ${n(l.samplesSeen)} | ${l.lr} | ${l.warmup} | ${l.timesteps ? `m ${l.timesteps.m}, s ${l.timesteps.s}` : 'default'} | ${l.negatives ? `${l.negatives.swaps}, weight ${l.negatives.weight}` : '—'} | ${l.seed} | ${hours(l.stepSeconds)} | ${l.loss.smoothed.toFixed(4)} |`,
+              `| ${i + 1} | \`${l.run}\` to step ${n(l.step)} | ${n(l.step)} | ${l.batchSize} | ${n(l.samplesSeen)} | ${l.lr} | ${l.warmup} | ${l.timesteps ? `m ${l.timesteps.m}, s ${l.timesteps.s}` : 'default'} | ${l.negatives ? `${l.negatives.swaps}, weight ${l.negatives.weight}` : '—'} | ${l.frameConditioning ? 'trained with' : '—'} | ${l.seed} | ${hours(l.stepSeconds)} | ${l.loss.smoothed.toFixed(4)} |`,
           ),
           ...(legs.some((l) => l.negatives)
             ? ['', 'Hard negatives (`--negatives`): each caption with those words swapped is also denoised, and a smooth hinge asks it to do worse than the true caption; the final loss of those legs includes the weighted hinge.']
@@ -105,6 +107,7 @@ export function modelCard(input: CardInput): string {
     `|---|${t.loss.milestones.map(() => '---').join('|')}|`,
     `| loss | ${t.loss.milestones.map((x) => x.loss.toFixed(4)).join(' | ')} |`,
     '',
+    ...(t.lastEvaluation ? [trackedLine(t.lastEvaluation), ''] : []),
     '## Quality check',
     '',
   ];
@@ -166,4 +169,15 @@ function familyRows(check: QualityCheckResult): string[] {
     const motion = moving.length ? `${moving.filter((v) => v.motionOk).length}/${moving.length}` : '–';
     return `| ${family} | ${vs.filter((v) => v.colorOk).length}/${vs.length} | ${motion} |`;
   });
+}
+
+/** The last training-time evaluation (`--eval-every`) of the shipped leg, in one sentence. */
+function trackedLine({ step, eval: e }: EvalMetrics): string {
+  const given = e.keep_frames > 0 ? `its first ${e.keep_frames} true frames given` : 'text only';
+  const num = (x: number | null, digits: number) => (x === null ? 'n/a' : x.toFixed(digits));
+  return (
+    `Physics tracked while training (\`--eval-every\`, metrics.jsonl), last at step ${n(step)}: ${e.videos} prompts of \`${e.suite}\`, ${given}, ` +
+    `EMA weights, as generated: abnormal rate ${num(e.abnormal_rate, 3)}, joint accuracy ${num(e.joint_accuracy, 3)}, ` +
+    `${num(e.vanish_count, 2)} vanishings per video, median velocity error ${num(e.velocity_error, 2)} units/s, attribute accuracy ${num(e.attribute_accuracy, 3)}.`
+  );
 }

@@ -14,7 +14,7 @@ import { CHECKPOINTS_DIR, checkpointName } from '../../src/model/checkpoint.js';
 import { isModelFolder, MODEL_FILES } from '../../src/model/model-folder.js';
 import { formatSwaps } from '../../src/text/swaps.js';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/train-config.js';
-import type { StepMetrics } from '../../src/train/step-metrics.js';
+import { isStepLine, type EvalMetrics, type StepMetrics } from '../../src/train/step-metrics.js';
 
 /** Steps at which the card reports the (smoothed) loss, where the run reached them. */
 const MILESTONES = [1, 100, 250, 500, 1000, 2000, 3000, 4000, 5000, 6000, 8000, 10000, 20000, 50000];
@@ -63,6 +63,10 @@ export interface TrainingSummary {
   timesteps: { m: number; s: number } | null;
   /** Hard-negative captions (`--negatives`), when the run trained with them; its loss then includes their weighted hinge. */
   negatives: { swaps: string; weight: number } | null;
+  /** Whether the leg trained a model that takes given frames (`--frame-conditioning`); absent in summaries from before. */
+  frameConditioning?: boolean;
+  /** The leg's last training-time evaluation (`--eval-every`), if it ran any up to `step`. */
+  lastEvaluation?: EvalMetrics | null;
   /** The run this one started from (`--init`), summarised up to the step it was taken at; null for a fresh start. */
   earlier: TrainingSummary | null;
 }
@@ -75,12 +79,14 @@ export function trainingLegs(summary: TrainingSummary): TrainingSummary[] {
 /** Read a run's config.json and metrics.jsonl up to `step` and summarise them. */
 export function summarizeTraining(runDir: string, step: number, options: { backend: string }): TrainingSummary {
   const config = JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')) as TrainConfig;
-  const metrics = fs
+  const lines = fs
     .readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as StepMetrics)
-    .filter((m) => m.step <= step && typeof m.loss === 'number'); // steps only (not the lines of training-time evaluations)
+    .map((l) => JSON.parse(l) as StepMetrics | EvalMetrics)
+    .filter((m) => m.step <= step);
+  const evaluations = lines.filter((m): m is EvalMetrics => !isStepLine(m));
+  const metrics = lines.filter(isStepLine);
   const byStep = new Map(metrics.map((m) => [m.step, m.loss]));
   const meanBefore = (at: number) => {
     const xs: number[] = [];
@@ -118,6 +124,8 @@ export function summarizeTraining(runDir: string, step: number, options: { backe
     reproduce: { data: manifest?.source ? dataCommand(manifest.source, config.data) : null, train: trainCommand(config, runDir) },
     timesteps: config.timesteps ?? null,
     negatives: config.negatives ? { swaps: formatSwaps(config.negatives.swaps), weight: config.negatives.weight } : null,
+    frameConditioning: config.model.frameConditioning ?? false,
+    lastEvaluation: evaluations.at(-1) ?? null,
     earlier: config.initFrom ? summarizeEarlierLeg(runDir, config.initFrom, options) : null,
   };
 }
