@@ -144,7 +144,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
   for (const b of run.bad_inputs.slice(0, MAX_SKIPPED_LINES)) console.error(`skipped: ${b.file}${b.row ? ` line ${b.row}` : ''}: ${b.reason}`);
   if (run.bad_inputs.length > MAX_SKIPPED_LINES) console.error(`skipped: ${run.bad_inputs.length - MAX_SKIPPED_LINES} more, listed in ${result.out}/run.json bad_inputs`);
   const h = run.headline;
-  const fd = (name: string) => (run.frechet[name] ? `${name} ${run.frechet[name].fd.toFixed(3)} [${run.frechet[name].ci95.map((v) => v.toFixed(3)).join(', ')}]` : null);
+  const fd = (name: string) => (run.frechet[name] ? `${name} ${run.frechet[name].fd.toFixed(3)} [${run.frechet[name].ci95.map((v: number) => v.toFixed(3)).join(', ')}]` : null);
   console.log(
     [
       `wrote ${result.out}: ${h.videos} videos scored${run.bad_inputs.length ? `, ${run.bad_inputs.length} skipped` : ''} in ${run.timings.total_s.toFixed(1)}s`,

@@ -93,7 +93,7 @@ describe('shipModel', () => {
     const card = fs.readFileSync(path.join(out2, MODEL_FILES.card), 'utf8');
     expect(card).toContain('| steps | 9 in 2 legs (below) = 24 samples seen (6.0 epochs) |');
     expect(card).toMatch(new RegExp(`\\| 1 \\| \`${run}\` to step 6 \\| 6 \\| 2 \\| 12 \\|`));
-    expect(card).toMatch(new RegExp(`\\| 2 \\| \`${leg2}\` to step 3 \\| 3 \\| 4 \\| 12 \\| 0.001 \\| 1 \\| m 1.2, s 1 \\| — \\| 2 \\|`));
+    expect(card).toMatch(new RegExp(`\\| 2 \\| \`${leg2}\` to step 3 \\| 3 \\| 4 \\| 12 \\| 0.001 \\| 1 \\| m 1.2, s 1 \\| — \\| — \\| 2 \\|`));
     expect(card).toContain('Leg 2 trains more at high noise.');
     expect(card).toContain('| generation defaults | heun, 25 steps, time shift 3, classifier-free guidance 3 |');
     expect(card.indexOf(training.earlier!.reproduce.train)).toBeLessThan(card.indexOf(training.reproduce.train));

@@ -28,7 +28,8 @@ export const generateSettingsSchema = z.object({
   /** The interval method's [lo, hi] in t. */
   guidanceInterval: z.tuple([z.number(), z.number()]).optional(),
 });
-export type GenerateSettings = z.infer<typeof generateSettingsSchema>;
+// The interval spelled out: tslab compiles this non-strict, where zod infers a tuple's elements as optional.
+export type GenerateSettings = Omit<z.infer<typeof generateSettingsSchema>, 'guidanceInterval'> & { guidanceInterval?: [number, number] };
 
 /** The suite the prompts came from; run.json holds null for a folder scored without one. */
 const suiteSchema = z.object({

@@ -55,7 +55,7 @@ export function guidanceFlags(method?: string, interval?: string, exitCode = 2):
     if (method !== undefined) checkGuidanceMethod(method);
     if (interval !== undefined && method !== 'interval') throw new UserError('--guidance-interval needs --guidance-method interval');
     return {
-      ...(method !== undefined && { guidanceMethod: method }),
+      ...(method !== undefined && { guidanceMethod: method as GuidanceMethod }),
       ...(interval !== undefined && { guidanceInterval: parseGuidanceInterval(interval) }),
     };
   } catch (err) {
