@@ -39,6 +39,7 @@ describe('spacetime eval --videos', () => {
     expect(run.code.version).toBe('0.1.0');
     expect(run.scoring).toEqual({ physics_iq: true, physiq: 'exact', palette: 'world' });
     expect(run.keep_frames).toBeUndefined(); // a folder, not declared: compared with its truth as before
+    expect(run.counterfactual).toBeUndefined(); // only the counterfactual suite has pairs
     expect(run.code.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(Object.keys(run.timings).sort()).toEqual(['generate_s', 'read_s', 'score_s', 'total_s']);
     expect(run.headline).toMatchObject({ videos: 6, abnormal_rate: 0 });
@@ -235,6 +236,25 @@ describe('spacetime eval --suite', () => {
     const other = spacetime('eval', '--suite', 'gravity-id', '--videos', 'bounce-ood-truth', '--out', 'runs/mismatch', '--quiet');
     expect(other.code).toBe(1);
     expect(other.stderr).toMatch(/nothing to evaluate: .*bounce-000\.mp4 line 2: not a prompt of suite gravity-id/);
+  });
+
+  it('--suite counterfactual: the pairs of the true renders change the right way (run.json counterfactual, the report)', () => {
+    expect(spacetime('eval', '--suite', 'counterfactual', '--limit', '1', '--export', 'cf-truth').stdout).toMatch(/wrote 12 prompts of suite counterfactual/);
+    expect(readJson('cf-truth', 'suite.json').items[1]).toMatchObject({ promptId: 'speed-000-changed', counterfactual: { pair: 'speed-000', cause: 'speed', changed: true } });
+    const r = spacetime('eval', '--suite', 'counterfactual', '--limit', '1', '--videos', 'cf-truth', '--out', 'runs/cf', '--skip-physics-iq', '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('counterfactual pairs changed the right way: 6 of 6 testable (speed 1/1, direction 1/1, mass 1/1, restitution 1/1, floor 1/1, gravity 1/1)');
+    const run = readJson('runs', 'cf', 'run.json');
+    expect(run.suite).toMatchObject({ name: 'counterfactual', version: 1, prompts: 12, limit: 1 });
+    expect(run.counterfactual.overall).toEqual({ pairs: 6, testable: 6, correct: 6, share: 1 });
+    expect(run.counterfactual.pairs[0]).toMatchObject({ pair: 'speed-000', cause: 'speed', seed: 0, carried_by: ['caption'], testable: true, correct: true });
+    expect(spacetime('report', 'runs/cf').code).toBe(0);
+    expect(fs.readFileSync(path.join(tmp, 'runs', 'cf', 'report.md'), 'utf8')).toContain('| gravity | 1 | 1 | 1 | 1 |');
+    // Declared text-only: the causes no caption names cannot be judged (share null).
+    expect(spacetime('eval', '--suite', 'counterfactual', '--limit', '1', '--videos', 'cf-truth', '--given-frames', '0', '--out', 'runs/cf-text', '--skip-physics-iq', '--quiet').code).toBe(0);
+    const text = readJson('runs', 'cf-text', 'run.json').counterfactual;
+    expect(text.per_cause.gravity).toEqual({ pairs: 1, testable: 0, correct: 0, share: null });
+    expect(text.overall).toEqual({ pairs: 6, testable: 3, correct: 3, share: 1 });
   });
 
   it('generates a suite with a tiny checkpoint: seeds, settings and model config recorded; report finds the sibling OOD run', () => {

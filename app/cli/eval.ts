@@ -40,7 +40,7 @@ run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
                      how the guided passes combine, as for \`spacetime generate\` (default cfg);
                      recorded in run.json source.generate when not cfg
   --runtime onnx     run the text encoder and DiT on onnxruntime-node (CPU) instead of tfjs
-  --limit N          at most N prompts per category
+  --limit N          at most N prompts per category (counterfactual: N pairs per cause)
   --skip-physics-iq  leave out the Physics-IQ metrics (most of the scoring time)
   --physiq official  Physics-IQ with the official code's conventions (OpenCV grey, 8-bit
                      resize before the MSE, first 5 s), bit for bit; default exact (the
@@ -52,7 +52,8 @@ run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
                      layout (videos/PROMPT.mp4, captions.csv, states/) [--size 32 --frames 16]:
                      the prompt list for another generator, and a clean baseline for --videos
 
-Suites: CATEGORY-SPLIT, all-SPLIT, smoke (one prompt per category):
+Suites: CATEGORY-SPLIT, all-SPLIT, smoke (one prompt per category), counterfactual (pairs
+of scenes that differ in one cause; --limit N keeps N pairs per cause; run.json counterfactual):
   ${suiteNames().join(', ')}
 
 Exit status: 0 every input scored; 2 some inputs skipped (listed in run.json bad_inputs);
@@ -152,5 +153,10 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
       ...[fd('fd_encoder'), fd('fd_pixel'), fd('fvmd')].filter(Boolean),
     ].join('; '),
   );
+  const cf = run.counterfactual;
+  if (cf) {
+    const causes = Object.entries(cf.per_cause).map(([cause, t]) => `${cause} ${t.correct}/${t.testable}`);
+    console.log(`counterfactual pairs changed the right way: ${cf.overall.correct} of ${cf.overall.testable} testable (${causes.join(', ')})`);
+  }
   return result.exitCode;
 }

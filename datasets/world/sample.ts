@@ -7,7 +7,7 @@
  *   meta.tracks[0][5].py  // the ball's true pixel row at frame 5
  */
 import { writeCaption } from './captions.js';
-import { FAMILY_SAMPLERS, FamilyContext } from './families/index.js';
+import { FAMILY_SAMPLERS, FamilyContext, type SceneSetup } from './families/index.js';
 import { Rasterizer, discRectArea } from './render.js';
 import { Rng } from '../../base/rng.js';
 import { simulate } from './simulate.js';
@@ -45,7 +45,17 @@ export function sampleName(split: Split, family: Family, index: number): string 
   return `${split}-${family}-${String(index).padStart(6, '0')}`;
 }
 
-export function makeSample(request: SampleRequest): Sample {
+/**
+ * One cause of a drawn scene changed before it is simulated (a counterfactual: the same
+ * scene with a different speed, restitution, gravity, ...). It must keep the set-up
+ * consistent (a changed speed changes `motions` too). The caption is written from the
+ * changed scene with the same word draws as the original's, so the two captions differ
+ * only where the words depend on the change ("slowly" / "quickly", "left" / "right").
+ */
+export type SceneChange = (setup: SceneSetup) => SceneSetup;
+
+/** `change`: simulate the drawn scene with one cause changed (see SceneChange); without it, the world's sample. */
+export function makeSample(request: SampleRequest, change?: SceneChange): Sample {
   const clip: ClipConfig = { ...DEFAULT_CLIP, ...stripUndefined(request) };
   const { family, split, seed, index } = request;
   const scale = clip.height / WORLD_HEIGHT;
@@ -53,7 +63,8 @@ export function makeSample(request: SampleRequest): Sample {
   const rng = Rng.from(`spacetime-world/v1/${seed}/${split}/${family}/${index}`);
   const duration = (clip.numFrames - 1) / clip.fps;
   const ctx = new FamilyContext(rng, family, split, worldWidth, WORLD_HEIGHT, duration);
-  const setup = FAMILY_SAMPLERS[family](ctx);
+  const drawn = FAMILY_SAMPLERS[family](ctx);
+  const setup = change ? change(drawn) : drawn;
   const constants: WorldConstants = {
     ...setup.physics,
     fps: clip.fps,

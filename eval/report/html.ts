@@ -12,7 +12,7 @@ import type { Track } from '../types.js';
 import type { VideoRow } from '../run/run-schema.js';
 import { loadTracks, type LoadedRun } from './load.js';
 import { GALLERY_SIZE } from './markdown.js';
-import { formatValue, keepFramesText, presentMetrics, scoringText, splitTables, splitTablesNote, worstVideos, type SplitTable } from './summary.js';
+import { counterfactualTable, formatValue, keepFramesText, presentMetrics, scoringText, splitTables, splitTablesNote, worstVideos, type SplitTable } from './summary.js';
 
 const GALLERY_STYLE = `.gallery{display:flex;flex-direction:column;gap:18px}.gallery .item{display:flex;gap:16px;align-items:flex-start;border-top:1px solid #ddd;padding-top:12px}
 .gallery video{image-rendering:pixelated;width:160px;height:160px;background:#1c1e26}.gallery .label{font-size:12px;color:#555}.gallery .bad{color:#a00}`;
@@ -101,6 +101,10 @@ export function reportHtml(runs: readonly LoadedRun[]): string {
       { barmode: 'group', height: 320, yaxis: { range: [0, 1] }, margin: { t: 30, b: 90 }, title: { text: 'Abnormal rate and joint accuracy per category' } },
     ),
   );
+
+  // ---- counterfactual pairs
+  const counterfactual = counterfactualTable(run);
+  if (counterfactual) parts.push('<h2>Counterfactual pairs</h2>', `<p>${escapeHtml(counterfactual.note)}</p>`, htmlTable(counterfactual.header, counterfactual.rows));
 
   // ---- ID vs OOD vs combo
   parts.push('<h2>ID vs OOD vs combo</h2>');

@@ -1,6 +1,6 @@
 /** report.md: the same tables as report.html, as Markdown, with links to the run's videos. */
 import type { LoadedRun } from './load.js';
-import { formatValue, keepFramesText, presentMetrics, scoringText, splitTables, splitTablesNote, worstVideos, type SplitTable } from './summary.js';
+import { counterfactualTable, formatValue, keepFramesText, presentMetrics, scoringText, splitTables, splitTablesNote, worstVideos, type SplitTable } from './summary.js';
 
 const table = (header: string[], rows: string[][]) =>
   [`| ${header.join(' | ')} |`, `|${header.map(() => ' --- |').join('')}`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -41,6 +41,9 @@ export function reportMarkdown(runs: readonly LoadedRun[]): string {
     ),
     '',
   );
+
+  const counterfactual = counterfactualTable(run);
+  if (counterfactual) lines.push('## Counterfactual pairs', '', counterfactual.note, '', table(counterfactual.header, counterfactual.rows), '');
 
   lines.push('## ID vs OOD vs combo', '');
   if (runs.length > 1) lines.push(`From this run and ${runs.length - 1} sibling run(s) of the same source: ${runs.slice(1).map((r) => `\`${r.run.name}\``).join(', ')}.`, '');

@@ -164,3 +164,19 @@ export function scoringText(scoring: RunJson['scoring'] | undefined): string {
   const palette = scoring.palette === 'world' ? 'world palette' : `palette estimated from the videos (${scoring.palette.colors.length} colours)`;
   return `${physiq}; ${palette}`;
 }
+
+/** run.json `counterfactual` as a table (cause, pairs, testable, correct, share) with the overall row last; null when absent. */
+export function counterfactualTable(run: RunJson): { header: string[]; rows: string[][]; note: string } | null {
+  const cf = run.counterfactual;
+  if (!cf) return null;
+  const row = (name: string, t: typeof cf.overall) => [name, String(t.pairs), String(t.testable), String(t.correct), formatValue(t.share)];
+  const judged = cf.tolerance.sign_only
+    ? 'the sign of the change matches the truth\'s (a text-only run: the prompt names classes, not values)'
+    : `the sign matches the truth's and the size is ${cf.tolerance.low}–${cf.tolerance.high}× the truth's change`;
+  const note =
+    `Pairs of scenes that differ in one cause: a pair is correct when its two videos' outcomes differ the right way — ${judged}. ` +
+    (run.keep_frames === undefined
+      ? 'How the videos were made is not recorded, so every pair is judged.'
+      : 'Testable: the run told the model the two scenes apart (their captions differ, or the true frames given do); the share is of those.');
+  return { header: ['cause', 'pairs', 'testable', 'correct', 'share'], rows: [...Object.entries(cf.per_cause).map(([c, t]) => row(c, t)), row('all', cf.overall)], note };
+}

@@ -33,6 +33,20 @@ describe('run.json schema', () => {
     expect(bad.success || firstIssue(bad.error)).toMatch(/^keep_frames: /);
   });
 
+  it('counterfactual: optional, its per-cause shares read back (none testable: NaN, written as null)', () => {
+    const tally = (testable: number, correct: number) => ({ pairs: 2, testable, correct, share: testable ? correct / testable : NaN });
+    const counterfactual = {
+      tolerance: { low: 0.5, high: 2, sign_only: true },
+      overall: tally(2, 1),
+      per_cause: { speed: tally(2, 1), gravity: tally(0, 0) },
+      pairs: [{ pair: 'speed-000', cause: 'speed', seed: 1, carried_by: ['caption' as const], testable: true, truth_change: -1.2, measured_change: null, correct: false }],
+    };
+    expect(runJsonSchema.parse(JSON.parse(JSON.stringify({ ...run, counterfactual })))).toEqual({ ...run, counterfactual });
+    expect(runJsonSchema.parse(JSON.parse(JSON.stringify(run))).counterfactual).toBeUndefined();
+    const bad = runJsonSchema.safeParse(JSON.parse(JSON.stringify({ ...run, counterfactual: { ...counterfactual, per_cause: { speed: { pairs: 2 } } } })));
+    expect(bad.success || firstIssue(bad.error)).toMatch(/^counterfactual\.per_cause\.speed\.testable: /);
+  });
+
   it('reads back a guidance method and interval in the generate settings, and resolves them as a run records them', () => {
     const guided = { ...run, source: { ...run.source, generate: { steps: 25, guidance: 3, sampler: 'heun', shift: 1, guidanceMethod: 'interval', guidanceInterval: [0.2, 0.8] as [number, number] } } };
     expect(runJsonSchema.parse(JSON.parse(JSON.stringify(guided)))).toEqual(guided);

@@ -65,6 +65,28 @@ const frechetSchema = z.object({
   seed: z.string(),
 });
 
+/** One cause's pairs in run.json `counterfactual` (FORMAT.md "Counterfactual"). */
+const causeTallySchema = z.object({ pairs: z.number(), testable: z.number(), correct: z.number(), share: jsonNumber });
+
+/** The `counterfactual` suite's pairwise check (eval/run/counterfactual.ts): the share of pairs whose outcome changed the right way. */
+const counterfactualSchema = z.object({
+  tolerance: z.object({ low: z.number(), high: z.number(), sign_only: z.boolean() }),
+  overall: causeTallySchema,
+  per_cause: z.record(z.string(), causeTallySchema),
+  pairs: z.array(
+    z.object({
+      pair: z.string(),
+      cause: z.string(),
+      seed: z.number(),
+      carried_by: z.array(z.enum(['caption', 'frames'])),
+      testable: z.boolean(),
+      truth_change: z.number().nullable(),
+      measured_change: z.number().nullable(),
+      correct: z.boolean(),
+    }),
+  ),
+});
+
 export const runJsonSchema = z.object({
   format: z.literal(RUN_FORMAT),
   name: z.string(),
@@ -105,6 +127,8 @@ export const runJsonSchema = z.object({
   frechet: z.record(z.string(), frechetSchema),
   skipped_metrics: z.record(z.string(), z.string()),
   bad_inputs: z.array(z.object({ file: z.string(), row: z.number().optional(), reason: z.string() })),
+  /** Present only for the `counterfactual` suite: per cause, how many pairs changed the right way. */
+  counterfactual: counterfactualSchema.optional(),
 });
 export type RunJson = z.infer<typeof runJsonSchema>;
 

@@ -5,7 +5,8 @@
  * a time: each is decoded (or generated and round-tripped through its MP4), scored, written
  * and let go before the next, so memory does not grow with the folder. The folder is built
  * under a temporary name beside DIR and renamed into place (run-folder.ts), so a failed run
- * never leaves a half-written run.json.
+ * never leaves a half-written run.json. A `counterfactual` suite's pairs are checked after
+ * scoring (counterfactual.ts: run.json `counterfactual`).
  *
  *   const result = await runEvaluation({ suite: 'gravity-id', checkpoint: 'models/default', out: 'evals/gravity-id' });
  *   const result = await runEvaluation({ suite: 'all-ood', checkpoint: 'runs/fc', keepFrames: 4, out: 'evals/fc/all-ood' });   // PhyWorld's protocol
@@ -24,6 +25,7 @@ import { PHYSIQ_CONVENTIONS, type PhysiqConventions } from '../physiq/masks.js';
 import { createScorer, METRIC_NAMES } from '../score.js';
 import { resolveSuite, type Suite } from '../suites/suites.js';
 import type { VideoInput, VideoScore } from '../types.js';
+import { checkPairs, pairClip, type PairClip } from './counterfactual.js';
 import { FrechetCollector, type VideoFeatures } from './frechet-features.js';
 import { generateSuiteInputs, resolveGenerateSettings } from './generate.js';
 import { listVideoFolder, loadFolderInput, type BadInput, type EvalInput } from './inputs.js';
@@ -131,7 +133,8 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
   const folder = new RunFolder(options.out);
   const collector = new FrechetCollector();
   try {
-    const { kept, scoreBad } = await scoreInputs([first, source], { scorer, folder, collector, suite, total: inputs.total, readBad: inputs.readBad, onProgress: options.onProgress });
+    const pairs = suite?.items.some((i) => i.counterfactual) ? { clips: [] as PairClip[], keepFrames } : null;
+    const { kept, scoreBad } = await scoreInputs([first, source], { scorer, folder, collector, suite, pairs, total: inputs.total, readBad: inputs.readBad, onProgress: options.onProgress });
     const scored = keepCommonShape(kept, inputs.readBad, folder);
     const bad = [...inputs.readBad.sort((a, b) => (a.row ?? 0) - (b.row ?? 0)), ...scoreBad];
     if (scored.length === 0) {
@@ -170,6 +173,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
       frechet: frechet.results,
       skipped_metrics: skipped,
       bad_inputs: bad,
+      ...(pairs && { counterfactual: checkPairs(pairs.clips.filter((c) => scored.some((k) => k.input.id === c.id)), keepFrames) }),
     };
     const videoColumns = [...VIDEO_ID_COLUMNS, ...metrics, ...VIDEO_FLAG_COLUMNS];
     const categoryColumns = ['category', 'split', 'videos', ...metrics, 'abnormal_rate', 'joint_accuracy'];
@@ -304,10 +308,21 @@ interface Kept {
 /** Score each input as it comes and write its files; bad rows go to `readBad`, unscoreable videos to `scoreBad`. */
 async function scoreInputs(
   sources: [(EvalInput | BadInput)[], AsyncIterable<EvalInput | BadInput>],
-  ctx: { scorer: (input: VideoInput) => VideoScore; folder: RunFolder; collector: FrechetCollector; suite: Suite | null; total: number; readBad: BadInput[]; onProgress?: EvalOptions['onProgress'] },
+  ctx: {
+    scorer: (input: VideoInput) => VideoScore;
+    folder: RunFolder;
+    collector: FrechetCollector;
+    suite: Suite | null;
+    /** A counterfactual suite's pair outcomes, collected before each video's tracks are let go. */
+    pairs: { clips: PairClip[]; keepFrames: number | undefined } | null;
+    total: number;
+    readBad: BadInput[];
+    onProgress?: EvalOptions['onProgress'];
+  },
 ): Promise<{ kept: Kept[]; scoreBad: BadInput[] }> {
   const kept: Kept[] = [];
   const scoreBad: BadInput[] = [];
+  const pairOf = new Map(ctx.suite?.items.map((i) => [i.promptId, i.counterfactual]) ?? []);
   let done = 0;
   const take = async (input: EvalInput) => {
     let score: VideoScore;
@@ -321,6 +336,8 @@ async function scoreInputs(
     const shape = `${input.video.numFrames}×${input.video.height}×${input.video.width}`;
     await ctx.folder.writeInput(input, score, ctx.suite ? `${input.promptId}/${shape}` : input.id);
     const features = await ctx.collector.add(input, score);
+    const pair = pairOf.get(input.promptId);
+    if (ctx.pairs && pair && input.truth) ctx.pairs.clips.push(pairClip(pair, input, score.tracks, input.truth.state, ctx.pairs.keepFrames));
     // Written to tracks/ID.json and summarised in `features`: the run need not hold them.
     score.tracks = [];
     score.truthTracks = null;

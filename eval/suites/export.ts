@@ -27,7 +27,7 @@ export async function exportSuite(suite: Suite, out: string, clip: Partial<ClipC
   const { items, ...about } = suite;
   writeFileAtomic(
     path.join(out, 'suite.json'),
-    JSON.stringify({ ...about, clip: c, items: items.map(({ promptId, category, family, split, worldSeed, index }) => ({ promptId, category, family, split, worldSeed, index })) }, null, 2) + '\n',
+    JSON.stringify({ ...about, clip: c, items: items.map(({ promptId, category, family, split, worldSeed, index, counterfactual }) => ({ promptId, category, family, split, worldSeed, index, ...(counterfactual && { counterfactual }) })) }, null, 2) + '\n',
   );
   return items.length;
 }

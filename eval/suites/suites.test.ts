@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { CATEGORIES, ITEMS_PER_CATEGORY, categoryFromCaption, resolveSuite, suiteNames, suiteTruth } from './suites.js';
 import { isHeldOut } from '../../datasets/world/splits.js';
+import type { StateFile } from '../../datasets/interchange.js';
+import { CAUSES } from '../physics/outcomes.js';
+import { COUNTERFACTUAL_VERSION, PAIRS_PER_CAUSE } from './counterfactual.js';
 
 describe('suites', () => {
-  it('name every category × split, all-SPLIT and smoke', () => {
-    expect(suiteNames()).toHaveLength(CATEGORIES.length * 3 + 4);
+  it('name every category × split, all-SPLIT, smoke and counterfactual', () => {
+    expect(suiteNames()).toHaveLength(CATEGORIES.length * 3 + 5);
+    expect(suiteNames()).toContain('counterfactual');
     expect(suiteNames()).toContain('gravity-id');
     expect(suiteNames()).toContain('all-combo');
   });
@@ -50,5 +54,46 @@ describe('suites', () => {
     expect(categoryFromCaption('a red ball bounces on the floor')).toBe('bounce');
     expect(categoryFromCaption('a red ball is left of a blue square')).toBe('spatial-relations');
     expect(categoryFromCaption('a blue ball moves to the right')).toBe('attribute-binding');
+  });
+});
+
+/** What differs between two scenes at their start: constants, and each object's look and initial state. */
+function startDifferences(a: StateFile, b: StateFile): string[] {
+  const differ: string[] = [];
+  for (const key of Object.keys(a.constants) as (keyof StateFile['constants'])[]) if (a.constants[key] !== b.constants[key]) differ.push(`constants.${key}`);
+  a.objects.forEach((o, k) => {
+    const p = b.objects[k];
+    if (o.color !== p.color || o.shape !== p.shape) differ.push(`objects.${k}.look`);
+    if (o.size.halfWidth !== p.size.halfWidth) differ.push(`objects.${k}.size`);
+    for (const f of ['x', 'y', 'vx', 'vy'] as const) if (o.track[0][f] !== p.track[0][f]) differ.push(`objects.${k}.${f}`);
+  });
+  return differ;
+}
+
+describe('the counterfactual suite', () => {
+  const suite = resolveSuite('counterfactual');
+
+  it('holds PAIRS_PER_CAUSE pairs of every cause, each as a base and a changed item; --limit keeps pairs per cause', () => {
+    expect(suite).toMatchObject({ name: 'counterfactual', version: COUNTERFACTUAL_VERSION, split: 'id' });
+    expect(suite.items).toHaveLength(CAUSES.length * PAIRS_PER_CAUSE * 2);
+    expect(suite.items.slice(0, 2).map((i) => [i.promptId, i.counterfactual])).toEqual([
+      ['speed-000-base', { pair: 'speed-000', cause: 'speed', changed: false }],
+      ['speed-000-changed', { pair: 'speed-000', cause: 'speed', changed: true }],
+    ]);
+    expect(new Set(suite.items.map((i) => i.promptId)).size).toBe(suite.items.length);
+    const limited = resolveSuite('counterfactual', { limit: 1 });
+    expect(limited.items.map((i) => i.promptId)).toEqual(CAUSES.flatMap((c) => [`${c}-000-base`, `${c}-000-changed`]));
+    expect(limited.items).toEqual(suite.items.filter((i) => i.counterfactual!.pair.endsWith('-000')));
+  });
+
+  it('pairs scenes that start alike but for the one cause', () => {
+    const changes: Record<string, string[]> = { speed: ['objects.0.vx'], direction: ['objects.0.vx'], mass: ['objects.0.size'], restitution: ['constants.restitution'], floor: ['constants.floor'], gravity: ['constants.gravity'] };
+    for (let k = 0; k < suite.items.length; k += 2) {
+      const [base, changed] = [suite.items[k], suite.items[k + 1]];
+      const differ = startDifferences(suiteTruth(base, { numFrames: 4 }).state, suiteTruth(changed, { numFrames: 4 }).state);
+      expect(differ, base.counterfactual!.pair).toEqual(changes[base.counterfactual!.cause]);
+      // The caption names the change where the world's words can (speed class, direction, size), else is the same.
+      expect(base.caption !== changed.caption, base.counterfactual!.pair).toBe(['speed', 'direction', 'mass'].includes(base.counterfactual!.cause));
+    }
   });
 });

@@ -8,15 +8,19 @@
  *   suite.items[0].caption                               // "a small red ball is thrown to the left"
  *   const truth = suiteTruth(suite.items[0], { width: 32, height: 32, numFrames: 16, fps: 10 });
  *
- * Names: `CATEGORY-SPLIT` (e.g. `bounce-ood`), `all-SPLIT` (every category), and `smoke`
- * (one prompt per category, split id: for tests and notebooks). Items are a pure function of
- * SUITE_VERSION, so results of the same suite name and version are comparable across runs.
+ * Names: `CATEGORY-SPLIT` (e.g. `bounce-ood`), `all-SPLIT` (every category), `smoke`
+ * (one prompt per category, split id: for tests and notebooks) and `counterfactual` (pairs of
+ * scenes that differ in one cause, eval/suites/counterfactual.ts). Items are a pure function of
+ * SUITE_VERSION (COUNTERFACTUAL_VERSION for `counterfactual`), so results of the same suite
+ * name and version are comparable across runs.
  */
 import { UserError } from '../../base/errors.js';
 import { toStateFile, type StateFile } from '../../datasets/interchange.js';
 import { makeSample, type ClipConfig } from '../../datasets/world/sample.js';
 import { SPLITS, type Family, type Split } from '../../datasets/world/spec.js';
 import type { Video } from '../../base/video/video.js';
+import type { Cause } from '../physics/outcomes.js';
+import { COUNTERFACTUAL_VERSION, COUNTERFACTUAL_WORLD_SEED, PAIRS_PER_CAUSE, counterfactualPairs, pairChange } from './counterfactual.js';
 
 /** Bump when the items of any suite change (the world seed, counts, the category mapping). */
 export const SUITE_VERSION = 1;
@@ -62,6 +66,8 @@ export interface SuiteItem {
   index: number;
   /** The world's caption of the sample: the prompt. */
   caption: string;
+  /** In the `counterfactual` suite: its pair, the cause the pair differs in, and which of the two this is. */
+  counterfactual?: { pair: string; cause: Cause; changed: boolean };
 }
 
 export interface Suite {
@@ -76,9 +82,9 @@ export function isCategory(name: string): name is Category {
   return (CATEGORIES as readonly string[]).includes(name);
 }
 
-/** Every suite name: `CATEGORY-SPLIT`, `all-SPLIT`, and `smoke`. */
+/** Every suite name: `CATEGORY-SPLIT`, `all-SPLIT`, `smoke` and `counterfactual`. */
 export function suiteNames(): string[] {
-  return [...CATEGORIES.flatMap((c) => SPLITS.map((s) => `${c}-${s}`)), ...SPLITS.map((s) => `all-${s}`), 'smoke'];
+  return [...CATEGORIES.flatMap((c) => SPLITS.map((s) => `${c}-${s}`)), ...SPLITS.map((s) => `all-${s}`), 'smoke', 'counterfactual'];
 }
 
 /** The k-th prompt of a category in a split. */
@@ -91,7 +97,7 @@ export function categoryItem(category: Category, split: Split, k: number): Suite
 }
 
 export interface ResolveOptions {
-  /** At most this many prompts per category (the first ones). */
+  /** At most this many prompts per category (the first ones); for `counterfactual`, pairs per cause. */
   limit?: number;
 }
 
@@ -108,18 +114,33 @@ export function resolveSuite(name: string, options: ResolveOptions = {}): Suite 
     items: categories.flatMap((c) => Array.from({ length: perCategory(n) }, (_, k) => categoryItem(c, split, k))),
   });
   if (name === 'smoke') return build('id', [...CATEGORIES], 1);
+  if (name === 'counterfactual') return counterfactualSuite(perCategory(PAIRS_PER_CAUSE));
   const match = /^(.+)-(id|ood|combo)$/.exec(name);
   if (match) {
     const [, head, split] = match as unknown as [string, string, Split];
     if (head === 'all') return build(split, [...CATEGORIES], ITEMS_PER_CATEGORY);
     if (isCategory(head)) return build(split, [head], ITEMS_PER_CATEGORY);
   }
-  throw new UserError(`unknown suite "${name}" (expected CATEGORY-SPLIT, all-SPLIT or smoke; categories: ${CATEGORIES.join(', ')}; splits: ${SPLITS.join(', ')})`, 1);
+  throw new UserError(`unknown suite "${name}" (expected CATEGORY-SPLIT, all-SPLIT, smoke or counterfactual; categories: ${CATEGORIES.join(', ')}; splits: ${SPLITS.join(', ')})`, 1);
+}
+
+/** `n` pairs per cause, each as two items `PAIR-base` and `PAIR-changed` (category: their family's). */
+function counterfactualSuite(n: number): Suite {
+  const items = counterfactualPairs(n).flatMap(({ pair, cause, family, index }) =>
+    [false, true].map((changed): SuiteItem => {
+      const { meta } = makeSample({ family, split: 'id', seed: COUNTERFACTUAL_WORLD_SEED, index }, pairChange(cause, changed));
+      const promptId = `${pair}-${changed ? 'changed' : 'base'}`;
+      return { promptId, category: FAMILY_CATEGORY[family], family, split: 'id', worldSeed: COUNTERFACTUAL_WORLD_SEED, index, caption: meta.caption, counterfactual: { pair, cause, changed } };
+    }),
+  );
+  const categories = CATEGORIES.filter((c) => items.some((i) => i.category === c));
+  return { name: 'counterfactual', version: COUNTERFACTUAL_VERSION, split: 'id', categories, items };
 }
 
 /** The ground truth of an item at a clip size: the true render and its state file. */
 export function suiteTruth(item: SuiteItem, clip: Partial<ClipConfig> = {}): { video: Video; state: StateFile } {
-  const { frames, meta } = makeSample({ family: item.family, split: item.split, seed: item.worldSeed, index: item.index, ...clip });
+  const change = item.counterfactual && pairChange(item.counterfactual.cause, item.counterfactual.changed);
+  const { frames, meta } = makeSample({ family: item.family, split: item.split, seed: item.worldSeed, index: item.index, ...clip }, change);
   return { video: { frames, numFrames: meta.numFrames, height: meta.height, width: meta.width, fps: meta.fps }, state: toStateFile(meta) };
 }
 
