@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../base/compute/backend.js';
 import { UserError } from '../../base/errors.js';
 import { resolveConfig } from '../model/config.js';
+import { givenFramesCondition } from '../model/frame-conditioning.js';
 import { buildVideoModel, type VideoModel } from '../model/video-model.js';
 import { defaultModelDir } from '../model/model-folder.js';
 import { generateVideos, loadPipeline, type Pipeline } from '../infer/pipeline.js';
@@ -82,18 +83,21 @@ async function checkParity(net: VideoModel, dir: string, B: number): Promise<voi
   expect(Math.max(...textErrors)).toBeLessThan(TOLERANCE);
   expect(Array.from(textOut.keep.data as Float32Array)).toEqual(Array.from(text.mask.dataSync()));
 
-  const { channels, frames, height, width, crossAttention } = net.dit.config;
+  const { channels, frames, height, width, crossAttention, frameConditioning } = net.dit.config;
   const x = tf.randomNormal([B, channels, frames, height, width], 0, 1, 'float32', 7) as tf.Tensor5D;
   const t = tf.tensor1d(Array.from({ length: B }, (_, b) => 150 + 350 * b));
-  const reference = net.dit.forward(x, t, text);
+  // A model that takes given frames: the first frame of each clip given.
+  const given = frameConditioning ? givenFramesCondition(x, Float32Array.from({ length: B * frames }, (_, i) => (i % frames === 0 ? 1 : 0)), frames) : undefined;
+  const reference = net.dit.forward(x, t, { ...text, ...given });
   const feeds: Record<string, ort.Tensor> = { x: f32(x), t: f32(t), pooled: f32(text.pooled) };
   if (crossAttention) Object.assign(feeds, { tokens: f32(text.tokens), mask: f32(text.mask) });
+  if (given) Object.assign(feeds, { frames: f32(given.frames), frame_mask: f32(given.frameMask) });
   const { prediction } = await runFile(dir, 'dit', feeds);
   expect(prediction.dims).toEqual(reference.shape);
   const ditError = relativeError(prediction.data as Float32Array, reference.dataSync());
   console.log(`${dir}, batch ${B}: relative error text encoder ${Math.max(...textErrors).toExponential(1)}, DiT ${ditError.toExponential(1)}`);
   expect(ditError).toBeLessThan(TOLERANCE);
-  tf.dispose([x, t, reference, text.tokens, text.pooled, text.mask]);
+  tf.dispose([x, t, reference, text.tokens, text.pooled, text.mask, given?.frames, given?.frameMask]);
 }
 
 describe('export-onnx', () => {
@@ -142,11 +146,14 @@ describe('export-onnx', () => {
     const model = defaultModelDir();
     if (!fs.existsSync(path.join(model, 'model.safetensors'))) ctx.skip(`no shipped weights in ${model} (a checkout without them, e.g. Git LFS not pulled)`);
     const pipe = loadPipeline(model);
-    const dir = path.join(tmp, 'default');
-    writeOnnxFolder(dir, exportNetworks(pipe.net, { objective: pipe.config.objective, source: model }));
-    await checkParity(pipe.net, dir, 2);
-    pipe.net.dit.dispose();
-    pipe.net.encoder.dispose();
+    try {
+      const dir = path.join(tmp, 'default');
+      writeOnnxFolder(dir, exportNetworks(pipe.net, { objective: pipe.config.objective, source: model }));
+      await checkParity(pipe.net, dir, 2);
+    } finally {
+      pipe.net.dit.dispose();
+      pipe.net.encoder.dispose();
+    }
   });
 
   it('refuses a folder that is not a model with one line naming it, writing nothing', async () => {
