@@ -30,3 +30,32 @@ describe('reproduce commands', () => {
     );
   });
 });
+
+describe('legs of a run started from a shipped model folder', () => {
+  it("take the folder's legs, and only the earlier ones once the folder holds this run's own ship", async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { summarizeTraining } = await import('./training-summary.js');
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-legs-'));
+    try {
+      const folder = path.join(tmp, 'models', 'default');
+      const run = path.join(tmp, 'runs', 'fc');
+      fs.mkdirSync(folder, { recursive: true });
+      fs.mkdirSync(run, { recursive: true });
+      fs.writeFileSync(path.join(folder, 'config.json'), JSON.stringify({ format: 'spacetime-model' }));
+      const before = { run: 'runs/v7', step: 1600, earlier: null };
+      fs.writeFileSync(path.join(folder, 'training.json'), JSON.stringify(before));
+      fs.writeFileSync(path.join(run, 'config.json'), JSON.stringify({ ...config, model: { ...config.model, frameConditioning: true }, initFrom: { checkpoint: folder, step: 0 } }));
+      fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 0.5, lr: 1e-4, grad_norm: 1, samples_per_s: 8, seconds: 1 }) + '\n');
+      const first = summarizeTraining(run, 1, { backend: 'native' });
+      expect(first.earlier).toEqual(before);
+      expect(first.frameConditioning).toBe(true);
+      // The run is shipped into the folder it started from, then shipped again: still one leg of it.
+      fs.writeFileSync(path.join(folder, 'training.json'), JSON.stringify({ ...first, run }));
+      expect(summarizeTraining(run, 1, { backend: 'native' }).earlier).toEqual(before);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

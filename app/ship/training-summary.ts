@@ -138,7 +138,13 @@ function summarizeEarlierLeg(runDir: string, from: { checkpoint: string; step: n
   if (isModelFolder(from.checkpoint)) {
     const file = path.join(from.checkpoint, MODEL_FILES.training);
     if (!fs.existsSync(file)) throw new UserError(`${runDir} started from the model folder ${from.checkpoint} (--init), which has no ${MODEL_FILES.training}: the training summary needs every leg`);
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as TrainingSummary;
+    const shipped = JSON.parse(fs.readFileSync(file, 'utf8')) as TrainingSummary;
+    // Shipped from this very run since (a second ship into the folder it started from): its legs before this one.
+    if (path.resolve(shipped.run) === path.resolve(runDir)) {
+      if (!shipped.earlier) throw new UserError(`${file} names ${runDir} itself and no earlier leg: the legs before it are lost`);
+      return shipped.earlier;
+    }
+    return shipped;
   }
   const earlier = path.dirname(path.dirname(from.checkpoint));
   if (!fs.existsSync(path.join(earlier, 'config.json')) || !fs.existsSync(path.join(earlier, 'metrics.jsonl'))) {
