@@ -6,7 +6,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../../base/io/atomic.js';
 import { evaluationFigure, lossFigure, readEvaluations, readMetrics } from '../../eval/figures/loss-curve.js';
 import { PlotlyPage } from '../../eval/figures/plotly.js';
@@ -34,20 +33,13 @@ const PREVIEW = { steps: 12, guidance: GENERATE_DEFAULTS.guidance, sampler: GENE
 
 /** Write samples/step-N.mp4 from the EMA weights, then restore the training weights. */
 export async function writeSamples(runDir: string, step: number, net: VideoModel, ema: Ema, config: TrainConfig, prompts: string[]): Promise<string> {
-  const saved = Object.fromEntries(Object.entries(net.params).map(([name, v]) => [name, tf.keep(v.clone())]));
-  try {
-    for (const [name, v] of Object.entries(net.params)) v.assign(ema.shadow[name]);
-    const videos = prompts.flatMap((prompt) =>
-      generateVideos({ net, config, checkpoint: '(training)', step }, { prompt, seeds: [PREVIEW.seed], ...PREVIEW }),
-    );
-    const file = path.join(runDir, 'samples', `step-${String(step).padStart(8, '0')}.mp4`);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    await writeMp4(videoGrid(videos), file);
-    return file;
-  } finally {
-    for (const [name, v] of Object.entries(net.params)) v.assign(saved[name]);
-    tf.dispose(Object.values(saved));
-  }
+  const videos = ema.withAveragedWeights(net.params, () =>
+    prompts.flatMap((prompt) => generateVideos({ net, config, checkpoint: '(training)', step }, { prompt, seeds: [PREVIEW.seed], ...PREVIEW })),
+  );
+  const file = path.join(runDir, 'samples', `step-${String(step).padStart(8, '0')}.mp4`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await writeMp4(videoGrid(videos), file);
+  return file;
 }
 
 /** Rewrite runs/NAME/loss.html from metrics.jsonl. */

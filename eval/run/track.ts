@@ -11,7 +11,6 @@
  *
  *   await train({ ..., evaluation: { every: 500, suite: 'all-id', keepFrames: 4, perCategory: 2 }, evaluate: evaluateDuringTraining });
  */
-import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../base/errors.js';
 import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
 import { generateBatch, type Pipeline } from '../../src/infer/pipeline.js';
@@ -20,7 +19,6 @@ import type { TrainingEvaluation } from '../../src/train/train-config.js';
 import type { TrainingRun } from '../../src/train/trainer.js';
 import { createScorer } from '../score.js';
 import { CATEGORIES, resolveSuite, suiteTruth, type Suite } from '../suites/suites.js';
-import { GENERATE_BATCH } from './generate.js';
 
 /** Seed of every tracking video: the same noise at every evaluation, so changes are the model's. */
 const TRACK_SEED = 1;
@@ -33,13 +31,6 @@ export function trackingSuite(name: string, perCategory: number): Suite {
   return { ...suite, items };
 }
 
-/** Check the settings against the model before training starts (a typo should not wait for step N). */
-export function checkTrackingSettings(settings: TrainingEvaluation, model: { frames: number; frameConditioning?: boolean }): void {
-  trackingSuite(settings.suite, settings.perCategory);
-  if (settings.keepFrames > 0 && !model.frameConditioning) throw new UserError('--eval-keep-frames needs a model that takes given frames (--frame-conditioning)');
-  if (settings.keepFrames >= model.frames) throw new UserError(`--eval-keep-frames must be below the model's ${model.frames} frames, got ${settings.keepFrames}`);
-}
-
 /** train()'s `evaluate`: the suite through the EMA weights, scored; the training weights put back exactly. */
 export async function evaluateDuringTraining(run: TrainingRun, settings: TrainingEvaluation): Promise<EvalMetrics['eval']> {
   const t0 = performance.now();
@@ -49,20 +40,12 @@ export async function evaluateDuringTraining(run: TrainingRun, settings: Trainin
   const clip = { width, height, numFrames: frames, fps: GENERATE_DEFAULTS.fps };
   const truths = suite.items.map((item) => suiteTruth(item, clip));
   const mask = Array.from({ length: frames }, (_, t) => t < settings.keepFrames);
-  const saved = Object.fromEntries(Object.entries(net.params).map(([name, v]) => [name, tf.keep(v.clone())]));
-  const videos = [];
-  try {
-    for (const [name, v] of Object.entries(net.params)) v.assign(ema.shadow[name]);
-    const pipe: Pipeline = { net, config, checkpoint: `${run.runDir} (training, step ${run.step})`, step: run.step };
-    for (let start = 0; start < suite.items.length; start += GENERATE_BATCH) {
-      const items = suite.items.slice(start, start + GENERATE_BATCH);
-      const given = settings.keepFrames > 0 ? items.map((_, b) => ({ frames: truths[start + b].video.frames, mask })) : undefined;
-      videos.push(...generateBatch(pipe, { prompts: items.map((i) => i.caption), seeds: items.map(() => TRACK_SEED), ...GENERATE_DEFAULTS, given }));
-    }
-  } finally {
-    for (const [name, v] of Object.entries(net.params)) v.assign(saved[name]);
-    tf.dispose(Object.values(saved));
-  }
+  const given = settings.keepFrames > 0 ? truths.map((truth) => ({ frames: truth.video.frames, mask })) : undefined;
+  const pipe: Pipeline = { net, config, checkpoint: `${run.runDir} (training, step ${run.step})`, step: run.step };
+  // generateBatch groups the videos to fit memory; each is the one its prompt and seed make alone.
+  const videos = ema.withAveragedWeights(net.params, () =>
+    generateBatch(pipe, { prompts: suite.items.map((i) => i.caption), seeds: suite.items.map(() => TRACK_SEED), ...GENERATE_DEFAULTS, given }),
+  );
   const score = createScorer({ physicsIq: false, reference: settings.keepFrames > 0, ...(settings.keepFrames > 0 ? { givenFrames: settings.keepFrames } : {}) });
   const scores = videos.map((video, k) => score({ video, caption: suite.items[k].caption, truth: truths[k].state }));
   const mean = (xs: (number | null)[]) => {

@@ -34,6 +34,21 @@ export class Ema {
     });
   }
 
+  /**
+   * Run `fn` with the EMA weights in `params` (what previews and training-time evaluations
+   * sample), then put the training weights back exactly, whatever `fn` does.
+   */
+  withAveragedWeights<T>(params: Record<string, tf.Variable>, fn: () => T): T {
+    const saved = Object.fromEntries(Object.entries(params).map(([name, v]) => [name, tf.keep(v.clone())]));
+    try {
+      for (const [name, v] of Object.entries(params)) v.assign(this.shadow[name]);
+      return fn();
+    } finally {
+      for (const [name, v] of Object.entries(params)) v.assign(saved[name]);
+      tf.dispose(Object.values(saved));
+    }
+  }
+
   dispose(): void {
     for (const v of Object.values(this.shadow)) v.dispose();
   }
