@@ -205,6 +205,7 @@ describe('spacetime eval --videos', () => {
       [['--videos', 'truth-folder', '--keep-frames', '2'], /--keep-frames gives a model true frames, so it needs --checkpoint/],
       [['--videos', 'truth-folder', '--guidance-method', 'pag'], /^spacetime: unknown guidance method "pag"/],
       [['--videos', 'truth-folder', '--guidance-interval', '0.2,0.8'], /--guidance-interval needs --guidance-method interval/],
+      [['--videos', 'truth-folder', '--frame-guidance', '2'], /^spacetime: --frame-guidance needs --keep-frames K/],
     ] as const) {
       const r = spacetime('eval', ...args, '--out', 'runs/never');
       expect(r.code, r.stderr).toBe(1);

@@ -226,8 +226,8 @@ describe.skipIf(!REDIS_SERVER)('sweeps on Redis', () => {
     expect(runs.list().map((run) => run.id)).toEqual(['truth-a']);
     expect(runs.summary(runs.list()[0]).headline.joint_accuracy).toBe(1); // the ground truth scores itself perfectly
     const status = spacetime('sweep', 'status', out);
-    expect(status.stdout).toMatch(/leaderboard[^\n]*\n\| job \| suite \| guidance \| videos \| joint accuracy/);
-    expect(status.stdout).toMatch(/^\| truth-a \| - \| - \| 2 \| 100\.0% \|/m);
+    expect(status.stdout).toMatch(/leaderboard[^\n]*\n\| job \| suite \| guidance \| frames given \| videos \| joint accuracy/);
+    expect(status.stdout).toMatch(/^\| truth-a \| - \| - \| - \| 2 \| 100\.0% \|/m);
   });
 
   it('refuses a malformed sweep file in one line and enqueues nothing', async () => {

@@ -16,7 +16,7 @@ import { Progress } from './progress.js';
 
 const HELP = `spacetime eval --suite NAME (--checkpoint PATH | --videos DIR) --out DIR
     [--seeds K] [--keep-frames K | --given-frames K] [--limit N] [--skip-physics-iq] [--physiq exact|official] [--palette world|estimate] [--steps S] [--guidance G] [--sampler heun|euler|dpm-solver-2m] [--shift S]
-    [--guidance-method cfg|interval|apg|cfg-zero-star] [--guidance-interval LO,HI] [--backend NAME] [--runtime tfjs|onnx] [--quiet]
+    [--guidance-method cfg|interval|apg|cfg-zero-star] [--guidance-interval LO,HI] [--frame-guidance S] [--backend NAME] [--runtime tfjs|onnx] [--quiet]
 
 Scores videos against the world's ground truth and writes one run folder (eval/FORMAT.md):
 run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
@@ -39,6 +39,8 @@ run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
   --guidance-method, --guidance-interval
                      how the guided passes combine, as for \`spacetime generate\` (default cfg);
                      recorded in run.json source.generate when not cfg
+  --frame-guidance S with --keep-frames: the given frames' own guidance scale (three passes,
+                     as \`spacetime generate --frame-guidance\`); recorded in run.json
   --runtime onnx     run the text encoder and DiT on onnxruntime-node (CPU) instead of tfjs
   --limit N          at most N prompts per category (counterfactual: N pairs per cause)
   --skip-physics-iq  leave out the Physics-IQ metrics (most of the scoring time)
@@ -80,6 +82,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
       shift: 'number',
       'guidance-method': 'string',
       'guidance-interval': 'string',
+      'frame-guidance': 'number',
       backend: 'string',
       runtime: 'string',
       export: 'string',
@@ -112,6 +115,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
   }
   const runtime = parseRuntime(flags.runtime, 1);
   const guidance = guidanceFlags(flags['guidance-method'], flags['guidance-interval'], 1);
+  if (flags['frame-guidance'] !== undefined && !flags['keep-frames']) throw new UserError('--frame-guidance needs --keep-frames K (frames given to the model)', 1);
   if (flags.size !== undefined || flags.frames !== undefined) throw new UserError('--size and --frames apply to --export only', 1);
   if (!flags.out) throw new UserError('missing required flag --out', 1);
   let checkpoint = flags.checkpoint;
@@ -133,7 +137,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
     physicsIq: !flags['skip-physics-iq'],
     physiq: flags.physiq as PhysiqConventions | undefined,
     palette: flags.palette as 'world' | 'estimate' | undefined,
-    generate: { steps: flags.steps, guidance: flags.guidance, sampler: flags.sampler, shift: flags.shift, ...guidance },
+    generate: { steps: flags.steps, guidance: flags.guidance, sampler: flags.sampler, shift: flags.shift, ...guidance, ...(flags['frame-guidance'] !== undefined && { frameGuidance: flags['frame-guidance'] }) },
     runtime,
     onProgress: (stage, done, total) => {
       const unit = 'videos';

@@ -17,7 +17,9 @@ const COLUMNS: [string, string, boolean][] = [
   ['attribute_accuracy', 'attribute accuracy', true],
   ['direction_score', 'direction score', false],
   ['position_ade', 'position ADE', false],
+  ['velocity_error', 'velocity error', false],
   ['abnormal_rate', 'abnormal', true],
+  ['vanish_count', 'vanishings', false],
   ['fd_pixel', 'FD pixel', false],
   ['fvmd', 'FVMD', false],
 ];
@@ -26,6 +28,8 @@ export interface LeaderboardRow {
   name: string;
   suite: string;
   guidance: number | null;
+  /** True frames given per prompt (run.json keep_frames; 0: text only; null: not known, a folder scored as given). */
+  keepFrames: number | null;
   videos: number;
   headline: Record<string, number | null>;
 }
@@ -40,7 +44,7 @@ export function readLeaderboard(dir: string, record: SweepRecord): LeaderboardRo
     const run = readJson<z.input<typeof runListingSchema>>(file); // as written: a null where a number was not finite
     if (!run) continue;
     const headline = run.headline ?? {};
-    rows.push({ name: job.name, suite: run.suite?.name ?? '-', guidance: run.source?.generate?.guidance ?? null, videos: headline.videos ?? 0, headline });
+    rows.push({ name: job.name, suite: run.suite?.name ?? '-', guidance: run.source?.generate?.guidance ?? null, keepFrames: typeof run.keep_frames === 'number' ? run.keep_frames : null, videos: headline.videos ?? 0, headline });
   }
   const score = (r: LeaderboardRow, k: string) => r.headline[k] ?? -Infinity;
   return rows.sort((a, b) => score(b, 'joint_accuracy') - score(a, 'joint_accuracy') || score(b, 'attribute_accuracy') - score(a, 'attribute_accuracy') || (a.name < b.name ? -1 : 1));
@@ -49,8 +53,8 @@ export function readLeaderboard(dir: string, record: SweepRecord): LeaderboardRo
 /** A Markdown table; columns no row has are left out. */
 export function formatLeaderboard(rows: LeaderboardRow[]): string {
   const shown = COLUMNS.filter(([k]) => rows.some((r) => typeof r.headline[k] === 'number'));
-  const head = ['job', 'suite', 'guidance', 'videos', ...shown.map(([, title]) => title)];
+  const head = ['job', 'suite', 'guidance', 'frames given', 'videos', ...shown.map(([, title]) => title)];
   const cell = (v: number | null | undefined, percent: boolean) => (typeof v !== 'number' ? '-' : percent ? `${(100 * v).toFixed(1)}%` : v.toFixed(3));
-  const body = rows.map((r) => [r.name, r.suite, r.guidance === null ? '-' : String(r.guidance), String(r.videos), ...shown.map(([k, , pct]) => cell(r.headline[k], pct))]);
+  const body = rows.map((r) => [r.name, r.suite, r.guidance === null ? '-' : String(r.guidance), r.keepFrames === null ? '-' : String(r.keepFrames), String(r.videos), ...shown.map(([k, , pct]) => cell(r.headline[k], pct))]);
   return [head, head.map(() => '---'), ...body].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }

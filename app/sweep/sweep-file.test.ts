@@ -49,12 +49,15 @@ describe('sweep file', () => {
     expect(sweep.jobs.map((j) => j.command[j.command.indexOf('--guidance') + 1])).toEqual(['1', '2', '3', '4', '5']);
   });
 
-  it('accepts the guidance-methods example: every method on the all-id suite, each flag one `spacetime eval` takes', () => {
+  it('accepts the guidance-methods example: every method on the all-id suite, text only and with frames given, each flag one `spacetime eval` takes', () => {
     const sweep = readSweepFile(path.join(__dirname, '..', '..', 'sweeps', 'guidance-methods.json'));
     const flag = (command: string[], name: string) => (command.includes(name) ? command[command.indexOf(name) + 1] : undefined);
     const methods = sweep.jobs.map((j) => guidanceFlags(flag(j.command, '--guidance-method'), flag(j.command, '--guidance-interval')).guidanceMethod ?? 'cfg');
     expect(new Set(methods)).toEqual(new Set(GUIDANCE_METHODS));
     for (const job of sweep.jobs) expect(flag(job.command, '--suite')).toBe('all-id');
+    // With the first 4 frames given: frames in both passes, then a frame scale of their own.
+    const conditioned = sweep.jobs.filter((j) => flag(j.command, '--keep-frames') === '4');
+    expect(conditioned.map((j) => flag(j.command, '--frame-guidance'))).toEqual([undefined, '2', '4']);
   });
 
   it('reads a file, naming it when it is not JSON or missing', () => {

@@ -135,7 +135,7 @@ export function reportHtml(runs: readonly LoadedRun[]): string {
   const prov: string[][] = [
     ['suite', run.suite ? `${run.suite.name} v${run.suite.version} (split ${run.suite.split}, ${run.suite.prompts} prompts${run.suite.limit ? `, limit ${run.suite.limit} per category` : ''})` : 'none (a folder scored as is)'],
     ['source', `${run.source.kind}: ${run.source.path}${run.source.step !== undefined ? ` (step ${run.source.step})` : ''}`],
-    ['generation', run.source.generate ? `${run.source.generate.sampler}, ${run.source.generate.steps} steps, time shift ${run.source.generate.shift ?? 1}, guidance ${run.source.generate.guidance}${run.source.generate.guidanceMethod ? ` (${run.source.generate.guidanceMethod})` : ''}` : '—'],
+    ['generation', run.source.generate ? `${run.source.generate.sampler}, ${run.source.generate.steps} steps, time shift ${run.source.generate.shift ?? 1}, guidance ${run.source.generate.guidance}${run.source.generate.guidanceMethod ? ` (${run.source.generate.guidanceMethod})` : ''}${run.source.generate.frameGuidance !== undefined ? `, frame guidance ${run.source.generate.frameGuidance}` : ''}` : '—'],
     ['seeds', run.seeds.join(', ')],
     ['true frames given', keepFramesText(run.keep_frames)],
     ['scoring', scoringText(run.scoring)],

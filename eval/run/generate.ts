@@ -38,6 +38,7 @@ export function resolveGenerateSettings(pipe: Pipeline, given: Partial<GenerateS
     // Named only when not plain CFG, so a CFG run's run.json is what it always was.
     ...(given.guidanceMethod !== undefined && given.guidanceMethod !== 'cfg' && { guidanceMethod: given.guidanceMethod }),
     ...(given.guidanceMethod === 'interval' && { guidanceInterval: given.guidanceInterval ?? [...DEFAULT_GUIDANCE_INTERVAL] }),
+    ...(given.frameGuidance !== undefined && { frameGuidance: given.frameGuidance }),
   };
 }
 

@@ -60,6 +60,17 @@ describe('runEvaluation keepFrames', () => {
     expect(md).toContain('Velocity and position error from conditioned runs');
   }, 120_000);
 
+  it('--frame-guidance: the given frames get a scale of their own, recorded in run.json and the report', async () => {
+    const out = path.join(tmp, 'runs', 'k2-fg');
+    const { run } = await runEvaluation({ ...quick, generate: { ...quick.generate, frameGuidance: 2 }, checkpoint: conditioned, keepFrames: 2, out });
+    expect(run.source.generate).toMatchObject({ steps: 2, sampler: 'euler', frameGuidance: 2 });
+    expect(reportMarkdown([loadRun(out)])).toMatch(/guidance \d+(\.\d+)?, frame guidance 2/);
+    // (what the three passes compute is src/infer/guidance.test.ts's; this model's frame columns are untrained)
+    const id = fs.readdirSync(path.join(out, 'videos'))[0];
+    const [guided, truth] = await Promise.all([readVideo(path.join(out, 'videos', id)), readVideo(path.join(out, 'truth', id))]);
+    expect(frameDifference(guided, truth, 1)).toBeLessThan(3); // the given frames come back
+  }, 120_000);
+
   it('without it the run is text-only: keep_frames 0, comparisons with the one true scene skipped with the reason', async () => {
     const out = path.join(tmp, 'runs', 'text');
     const { run, videos } = await runEvaluation({ ...quick, checkpoint: conditioned, out });

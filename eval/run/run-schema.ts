@@ -27,6 +27,8 @@ export const generateSettingsSchema = z.object({
   guidanceMethod: z.string().optional(),
   /** The interval method's [lo, hi] in t. */
   guidanceInterval: z.tuple([z.number(), z.number()]).optional(),
+  /** The given frames' own guidance scale (`--frame-guidance`, three passes), when set. */
+  frameGuidance: z.number().optional(),
 });
 // The interval spelled out: tslab compiles this non-strict, where zod infers a tuple's elements as optional.
 export type GenerateSettings = Omit<z.infer<typeof generateSettingsSchema>, 'guidanceInterval'> & { guidanceInterval?: [number, number] };
