@@ -95,7 +95,8 @@ function parseNumber(name: string, raw: string, integer: boolean): number {
 
 /**
  * A frame size from `WxH` (width × height in pixels, `x` or `×`) or a square `S`; a one-line
- * UserError naming `what` otherwise. Range checks are the caller's (each knows its limits).
+ * UserError naming `what` otherwise. Range checks (0, a multiple of a patch) are the caller's:
+ * each knows its limits and says them.
  *
  *   parseFrameSize('48x32') // { width: 48, height: 32 }
  *   parseFrameSize('32')    // { width: 32, height: 32 }
@@ -103,7 +104,7 @@ function parseNumber(name: string, raw: string, integer: boolean): number {
 export function parseFrameSize(raw: string, what = 'size'): FrameSize {
   const m = /^\s*(\d+)\s*(?:[x×]\s*(\d+)\s*)?$/i.exec(raw);
   const [width, height] = m ? [Number(m[1]), Number(m[2] ?? m[1])] : [NaN, NaN];
-  if (!m || width <= 0 || height <= 0) throw new UserError(`${what} must be WxH (width × height in pixels, e.g. 48x32) or S for S×S, got "${raw}"`);
+  if (!m) throw new UserError(`${what} must be WxH (width × height in pixels, e.g. 48x32) or S for S×S, got "${raw}"`);
   return { width, height };
 }
 

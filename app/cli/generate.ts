@@ -141,13 +141,14 @@ export async function runGenerate(argv: string[]): Promise<number> {
   try {
     const clipFrames = mode ? model.frames : flags.frames ?? model.frames; // a still is the first frame of the model's clip
     const clip = { frames: clipFrames, height: flags.size?.height ?? model.height, width: flags.size?.width ?? model.width };
-    const untrained = untrainedSizeWarning(pipe.config as SizedConfig, clip);
-    if (untrained) warn(untrained);
     onnx = runtime === 'onnx' ? onnxRuntimeFor(pipe, clip) : undefined;
     pipe.runtime = onnx;
     generated = mode
       ? await generatePrompted(pipe, { ...settings, warn }, mode)
       : { videos: generateVideos(pipe, { ...settings, frames: flags.frames, height: flags.size?.height, width: flags.size?.width, warn }), givenFrames: null };
+    // Once the size proved one the model can take (a refused one gets its one-line error only).
+    const untrained = untrainedSizeWarning(pipe.config as SizedConfig, clip);
+    if (untrained) warn(untrained);
   } finally {
     // Freed on a refusal too, so the command can run again in one process (the tests run it in theirs).
     onnx?.dispose();
