@@ -90,7 +90,7 @@ export function shipModel(options: ShipOptions): ShipResult {
     },
   };
   const training = summarizeTraining(options.run, ck.step, { backend: options.backend });
-  if (training.data.source) assertHeldOut(training.data.source);
+  for (const { source } of training.data.buckets ?? [training.data]) if (source) assertHeldOut(source);
 
   const parent = path.dirname(out);
   ensureWritableDir(parent);

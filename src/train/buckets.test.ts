@@ -123,6 +123,12 @@ describe('bucketed training (tiny preset)', () => {
     expect(untrainedSizeWarning(config, { width: 16, height: 24, frames: 8 })).toBe(
       '16x24x8 is not a size this model was trained at (16x16x4, 24x16x4): expect a worse clip',
     );
+    // The training summary names every bucket's data and the commands that rebuild the run.
+    const training = JSON.parse(fs.readFileSync(path.join(out, 'training.json'), 'utf8'));
+    expect(training.data.buckets.map((b: { path: string }) => path.basename(b.path))).toEqual(['16x16x4', '24x16x4']);
+    expect(training.data.samples).toBe(8);
+    expect(training.reproduce.train).toContain(`--buckets ${SPEC}`);
+    expect(training.reproduce.data.split('\n')[1]).toMatch(/--size 24x16 --frames 4 --out .*24x16x4$/);
     // A model with no record was trained at its own clip.
     const { trainedSizes: _, ...plain } = config as SizedConfig & { trainedSizes?: unknown };
     expect(untrainedSizeWarning(plain as SizedConfig, { width: 24, height: 16, frames: 4 })).toMatch(/\(16x16x4\)/);
