@@ -37,6 +37,23 @@ describe('parseArgs', () => {
   });
 });
 
+describe('--size WxH', () => {
+  const sized = { size: 'size' } as const;
+  it('reads width × height, a square S, and --size=WxH', () => {
+    expect(parseArgs(['--size', '48x32'], sized).flags.size).toEqual({ width: 48, height: 32 });
+    expect(parseArgs(['--size', '32X48'], sized).flags.size).toEqual({ width: 32, height: 48 });
+    expect(parseArgs(['--size=64×64'], sized).flags.size).toEqual({ width: 64, height: 64 });
+    expect(parseArgs(['--size', '24'], sized).flags.size).toEqual({ width: 24, height: 24 });
+  });
+
+  it('refuses anything else in one line naming the form', () => {
+    for (const bad of ['48x', 'x32', '48x32x16', '48*32', '4.5', '-8', 'big', '']) {
+      expect(() => parseArgs(['--size', bad], sized)).toThrow(UserError);
+      expect(() => parseArgs(['--size', bad], sized)).toThrow(/^--size must be WxH \(width × height in pixels, e\.g\. 48x32\) or S for S×S, got "/);
+    }
+  });
+});
+
 describe('explainInternalError', () => {
   it('names the wasm heap for a bare wasm abort, and keeps any other error\'s first line', async () => {
     const { explainInternalError } = await import('../app/cli/main.js');

@@ -8,12 +8,18 @@
  *   a.flags.n // number | undefined
  *   const g = parseArgs(argv, { seed: 'int' }, { max: 1, usage: 'one PROMPT in quotes' });
  *   g.positional // [] or ['a red ball bounces']
+ *   parseArgs(['--size', '48x32'], { size: 'size' }).flags.size // { width: 48, height: 32 }
  */
 import { UserError } from './errors.js';
 
-export type FlagKind = 'string' | 'int' | 'number' | 'boolean';
+/** `size`: a clip's frame size in pixels, `WxH` (width × height, e.g. 48x32) or a square `S`. */
+export type FlagKind = 'string' | 'int' | 'number' | 'boolean' | 'size';
 export type FlagSpec = Record<string, FlagKind>;
-type FlagValue<K extends FlagKind> = K extends 'boolean' ? boolean : K extends 'string' ? string : number;
+export interface FrameSize {
+  width: number;
+  height: number;
+}
+type FlagValue<K extends FlagKind> = K extends 'boolean' ? boolean : K extends 'string' ? string : K extends 'size' ? FrameSize : number;
 export type Flags<S extends FlagSpec> = { [K in keyof S]?: FlagValue<S[K]> };
 
 export interface ParsedArgs<S extends FlagSpec> {
@@ -74,7 +80,7 @@ export function parseArgs<S extends FlagSpec>(argv: string[], spec: S, positiona
     if (raw === undefined || (inline === undefined && raw.startsWith('--'))) {
       throw new UserError(`--${name} needs a value`);
     }
-    flags[name] = kind === 'string' ? raw : parseNumber(name, raw, kind === 'int');
+    flags[name] = kind === 'string' ? raw : kind === 'size' ? parseFrameSize(raw, `--${name}`) : parseNumber(name, raw, kind === 'int');
   }
   return { flags: flags as Flags<S>, positional };
 }
@@ -85,6 +91,21 @@ function parseNumber(name: string, raw: string, integer: boolean): number {
     throw new UserError(`--${name} must be ${integer ? 'an integer' : 'a number'}, got "${raw}"`);
   }
   return value;
+}
+
+/**
+ * A frame size from `WxH` (width × height in pixels, `x` or `×`) or a square `S`; a one-line
+ * UserError naming `what` otherwise. Range checks (0, a multiple of a patch) are the caller's:
+ * each knows its limits and says them.
+ *
+ *   parseFrameSize('48x32') // { width: 48, height: 32 }
+ *   parseFrameSize('32')    // { width: 32, height: 32 }
+ */
+export function parseFrameSize(raw: string, what = 'size'): FrameSize {
+  const m = /^\s*(\d+)\s*(?:[x×]\s*(\d+)\s*)?$/i.exec(raw);
+  const [width, height] = m ? [Number(m[1]), Number(m[2] ?? m[1])] : [NaN, NaN];
+  if (!m) throw new UserError(`${what} must be WxH (width × height in pixels, e.g. 48x32) or S for S×S, got "${raw}"`);
+  return { width, height };
 }
 
 /** Fetch a required flag or fail with a one-line error. */

@@ -84,7 +84,9 @@ describe('selection', () => {
       [{ families: 'uniform,wobble' }, /unknown family "wobble"/],
       [{ n: 0 }, /--n must be a positive integer, got 0/],
       [{ split: 'train' }, /unknown split "train"/],
-      [{ size: 4 }, /--width must be an integer in \[8, 1024\]/],
+      [{ size: 4 }, /--size 4x4: each side must be an integer in \[8, 1024\]/],
+      [{ size: { width: 48, height: 4 } }, /--size 48x4: each side must be/],
+      [{ width: 4 }, /--width must be an integer in \[8, 1024\]/],
       [{ frames: 1 }, /--frames must be/],
       [{ seed: -1 }, /--seed must be/],
     ];
@@ -92,6 +94,12 @@ describe('selection', () => {
       expect(() => parseSelection(input)).toThrow(UserError);
       expect(() => parseSelection(input)).toThrow(message);
     }
+  });
+
+  it('takes --size as width × height or a square side; --width/--height win over it', () => {
+    expect(parseSelection({ size: { width: 48, height: 32 } }).clip).toMatchObject({ width: 48, height: 32 });
+    expect(parseSelection({ size: 24 }).clip).toMatchObject({ width: 24, height: 24 });
+    expect(parseSelection({ size: { width: 48, height: 32 }, height: 40 }).clip).toMatchObject({ width: 48, height: 40 });
   });
 
   it('takes families in turn with their own running index', () => {

@@ -2,6 +2,7 @@
  * Which samples a command makes: families, split, count, seed and clip size. Shared by
  * `spacetime data make`, `data export` and the notebooks, validated in one place.
  */
+import type { FrameSize } from '../base/args.js';
 import { UserError } from '../base/errors.js';
 import { DEFAULT_CLIP, type ClipConfig, type SampleRequest } from './world/sample.js';
 import { FAMILIES, SPLITS, type Family, type Split } from './world/spec.js';
@@ -25,7 +26,8 @@ export interface SelectionInput {
   seed?: number;
   width?: number;
   height?: number;
-  size?: number;
+  /** `--size`: width × height (from `WxH`), or one side of a square; --width / --height win over it. */
+  size?: number | FrameSize;
   frames?: number;
   fps?: number;
 }
@@ -41,10 +43,13 @@ export function parseSelection(input: SelectionInput): Selection {
   if (!Number.isInteger(n) || n <= 0) throw new UserError(`--n must be a positive integer, got ${n}`);
   const seed = input.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0) throw new UserError(`--seed must be a non-negative integer, got ${seed}`);
-  const width = input.width ?? input.size ?? DEFAULT_CLIP.width;
-  const height = input.height ?? input.size ?? DEFAULT_CLIP.height;
+  const size = typeof input.size === 'number' ? { width: input.size, height: input.size } : input.size;
+  const width = input.width ?? size?.width ?? DEFAULT_CLIP.width;
+  const height = input.height ?? size?.height ?? DEFAULT_CLIP.height;
   for (const [name, v] of [['width', width], ['height', height]] as const) {
-    if (!Number.isInteger(v) || v < 8 || v > MAX_SIDE) throw new UserError(`--${name} must be an integer in [8, ${MAX_SIDE}], got ${v}`);
+    if (Number.isInteger(v) && v >= 8 && v <= MAX_SIDE) continue;
+    if (input[name] === undefined && size) throw new UserError(`--size ${size.width}x${size.height}: each side must be an integer in [8, ${MAX_SIDE}]`);
+    throw new UserError(`--${name} must be an integer in [8, ${MAX_SIDE}], got ${v}`);
   }
   const numFrames = input.frames ?? DEFAULT_CLIP.numFrames;
   if (!Number.isInteger(numFrames) || numFrames < 2 || numFrames > MAX_FRAMES) {

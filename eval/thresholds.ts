@@ -1,7 +1,11 @@
 /**
  * Every threshold the per-video scorer uses, in one place, each with why it has its value.
- * World units (1 unit = 3.2 px at 32×32), seconds, 8-bit colour levels. Changing one changes
- * what counts as abnormal: re-run eval/validity.test.ts and regenerate eval/VALIDITY.md.
+ * World units (the world is 10 units high: 1 unit = height / 10 px, 3.2 px at 32×32, 6.4 at
+ * 64×64), seconds, 8-bit colour levels: every law and prompt is judged in world units, so at
+ * every clip size and length. Pixels (names ending in _PX, areas in px²) only where the
+ * measure is the parser's or a codec's, which work per pixel whatever the size (validity at
+ * other sizes: eval/perturb/size-suite.ts). Changing one changes what counts as abnormal:
+ * re-run eval/validity.test.ts and regenerate eval/VALIDITY.md.
  */
 
 // ---------------------------------------------------------------- parser

@@ -33,6 +33,19 @@ describe('spacetime generate', () => {
     expect([grid.numFrames, grid.height, grid.width]).toEqual([4, 33, 33]); // 2×2 of 16×16 with a 1-pixel gap
   });
 
+  it('--size WxH: a landscape clip, with a one-line warning at a size the model was not trained at', () => {
+    const args = ['generate', 'a red ball bounces on the floor', '--checkpoint', 'runs/tiny', '--steps', '1'];
+    const wide = spacetime(...args, '--size', '24x16', '--out', 'wide.mp4');
+    expect(wide.code, wide.stderr).toBe(0);
+    expect(wide.stdout).toMatch(/wrote wide\.mp4 \(1 video, 4 frames 24×16\)/);
+    expect(wide.stderr).toMatch(/^warning: 24x16x4 is not a size this model was trained at \(16x16x4\): expect a worse clip$/m);
+    const own = spacetime(...args, '--size', '16', '--out', 'own.mp4');
+    expect([own.code, own.stderr]).toEqual([0, '']);
+    const bad = spacetime(...args, '--size', '24*16', '--out', 'never.mp4');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('spacetime: --size must be WxH (width × height in pixels, e.g. 48x32) or S for S×S, got "24*16"');
+  });
+
   it('writes a GIF for --out .gif, and refuses other extensions, a folder and a FIFO without touching them', () => {
     const args = ['generate', 'a red ball bounces on the floor', '--checkpoint', 'runs/tiny', '--steps', '1'];
     expect(spacetime(...args, '--out', 'c.gif').code).toBe(0);

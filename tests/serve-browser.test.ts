@@ -23,6 +23,9 @@ const problems: string[] = [];
 beforeAll(async () => {
   if (!haveChromium) return;
   await writeFixtureRuns(runsDir, { runs: [{ name: 'far', drift: 1.5 }, { name: 'near', drift: 0.2 }], families: ['bounce', 'collision'], perFamily: 2 });
+  // Two runs of another size (issue 19): a 32×32 and a 48×32 clip side by side.
+  await writeFixtureRuns(path.join(tmp, 'sized'), { runs: [{ name: 'square', drift: 0.2 }, { name: 'wide', drift: 0.2, size: { width: 48, height: 32 } }], families: ['uniform'], perFamily: 1 });
+  for (const name of ['square', 'wide']) fs.cpSync(path.join(tmp, 'sized', name), path.join(runsDir, name), { recursive: true });
   server = await startServer({ runsDir, port: 0 });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -84,6 +87,31 @@ describe.skipIf(!haveChromium)(`in chromium (${CHROMIUM})`, () => {
     await page.waitForFunction(() => document.querySelectorAll('#detail video').length === 3);
     expect(await page.$eval('#videos tr.selected', (tr) => (tr as HTMLElement).dataset.id)).toMatch(/^collision-/);
     expect(await page.$eval('#category', (s) => (s as HTMLSelectElement).value)).toBe('collision');
+  }, 300_000);
+
+  it('side by side, clips of two sizes are letterboxed to one box at one scale: the 48×32 clip is wider, not squashed', async () => {
+    await page.goto(`${server.url}compare?runs=square,wide&truth=1`);
+    await page.waitForFunction(() => document.querySelectorAll('#detail video').length === 3 && [...document.querySelectorAll('#detail video')].every((v) => (v as HTMLVideoElement).readyState >= 1));
+    await page.waitForFunction(() => (document.querySelector('#detail .grid') as HTMLElement).style.getPropertyValue('--clip-aspect') === '1.5');
+    const shown = await page.$$eval('#detail .clipbox', (boxes) =>
+      boxes.map((b) => {
+        const v = b.querySelector('video') as HTMLVideoElement;
+        const [box, clip] = [b.getBoundingClientRect(), v.getBoundingClientRect()];
+        return { run: v.getAttribute('data-run'), box: [box.width, box.height], clip: [clip.width, clip.height], intrinsic: v.videoWidth / v.videoHeight };
+      }),
+    );
+    expect(shown.map((s) => s.run)).toEqual(['truth', 'square', 'wide']);
+    const [truth, square, wide] = shown;
+    for (const s of shown) {
+      expect(s.box[0]).toBeCloseTo(shown[0].box[0], 0); // one common box
+      expect(s.box[1]).toBeCloseTo(shown[0].box[1], 0);
+      expect(s.clip[1]).toBeCloseTo(s.box[1], 0); // every clip as high as the box: the same pixels per world unit
+      expect(s.clip[0] / s.clip[1]).toBeCloseTo(s.intrinsic, 1); // never squashed
+    }
+    expect(wide.intrinsic).toBeCloseTo(1.5, 5);
+    expect(wide.clip[0]).toBeCloseTo(wide.box[0], 0);
+    expect(wide.clip[0] / square.clip[0]).toBeCloseTo(1.5, 1);
+    expect(truth.clip[0]).toBeCloseTo(square.clip[0], 0);
   }, 300_000);
 
   it('the runs page lists the runs and notices one written while it is open', async () => {

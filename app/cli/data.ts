@@ -19,7 +19,7 @@ const SELECTION_FLAGS = {
   split: 'string',
   n: 'int',
   seed: 'int',
-  size: 'int',
+  size: 'size',
   width: 'int',
   height: 'int',
   frames: 'int',
@@ -32,7 +32,7 @@ const SELECTION_FLAGS = {
 const HELP = `spacetime data — the synthetic physics world
 
   spacetime data make   --families F1,F2|all --split id|ood|combo --n N --seed S --out DIR
-                        [--size PX | --width W --height H] [--frames T] [--fps F] [--shard-size K]
+                        [--size WxH | --size S | --width W --height H] [--frames T] [--fps F] [--shard-size K]
       Sharded dataset (uint8 frames + JSONL metadata + manifest.json). Re-running with the
       same arguments skips finished shards; the same seed gives byte-identical shards.
 
@@ -49,7 +49,9 @@ const HELP = `spacetime data — the synthetic physics world
       Render one sample: an MP4, a GIF, a contact-sheet PNG and its ground-truth JSON.
 
 Families: uniform, parabola, bounce, collision, occlusion, layout, slide.
-Defaults: 32×32, 16 frames at 10 fps, split id, seed 0.`;
+Defaults: 32×32, 16 frames at 10 fps, split id, seed 0. --size is width × height in pixels
+(48x32 landscape, 32x48 portrait) or S for S×S; the world is 10 units high and as wide as the
+aspect makes it (15 units at 48x32), drawn at height/10 pixels per unit.`;
 
 export async function runData(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -114,7 +116,7 @@ async function sample(argv: string[]): Promise<number> {
     split: 'string',
     seed: 'int',
     index: 'int',
-    size: 'int',
+    size: 'size',
     frames: 'int',
     fps: 'number',
     out: 'string',

@@ -11,7 +11,9 @@ import { parseSelection } from '../../datasets/selection.js';
 import { exportSuite } from '../../eval/suites/export.js';
 import { resolveSuite, suiteNames } from '../../eval/suites/suites.js';
 import { parseRuntime } from '../../src/onnx/runtime.js';
-import { parseArgs } from '../../base/args.js';
+import { parseArgs, type FrameSize } from '../../base/args.js';
+import { untrainedSizeWarning, type SizedConfig } from '../../src/model/clip-sizes.js';
+import { readPipelineConfig } from '../../src/infer/pipeline.js';
 import { Progress } from './progress.js';
 
 const HELP = `spacetime eval --suite NAME (--checkpoint PATH | --videos DIR) --out DIR
@@ -23,6 +25,10 @@ run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
 
   --checkpoint PATH  generate the suite's prompts with this checkpoint or run folder
                      (default: the shipped model, ${DEFAULT_MODEL_DIR}/), seeds 1..K each
+  --size WxH, --frames T
+                     with --checkpoint: generate (and render the truth) at this clip size,
+                     e.g. 48x32 or 32x48 (S for S×S), default the model's own; a size the
+                     model was not trained at draws a one-line warning naming the trained ones
   --videos DIR       score a folder in the interchange layout (videos/*.mp4, captions.csv,
                      states/*.json optional) — any generator's videos; with --suite its rows
                      are matched to the suite's prompts (file name PROMPT-sN, or the caption)
@@ -51,7 +57,7 @@ run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
                      world's palette (a generator with colours of its own); tracks are matched
                      to the true objects, the colour attribute is not judged
   --export DIR       instead of scoring: write the suite's ground truth in the interchange
-                     layout (videos/PROMPT.mp4, captions.csv, states/) [--size 32 --frames 16]:
+                     layout (videos/PROMPT.mp4, captions.csv, states/) [--size WxH --frames T]:
                      the prompt list for another generator, and a clean baseline for --videos
 
 Suites: CATEGORY-SPLIT, all-SPLIT, smoke (one prompt per category), counterfactual (pairs
@@ -89,7 +95,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
       'skip-physics-iq': 'boolean',
       physiq: 'string',
       palette: 'string',
-      size: 'int',
+      size: 'size',
       frames: 'int',
       quiet: 'boolean',
       help: 'boolean',
@@ -116,13 +122,14 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
   const runtime = parseRuntime(flags.runtime, 1);
   const guidance = guidanceFlags(flags['guidance-method'], flags['guidance-interval'], 1);
   if (flags['frame-guidance'] !== undefined && !flags['keep-frames']) throw new UserError('--frame-guidance needs --keep-frames K (frames given to the model)', 1);
-  if (flags.size !== undefined || flags.frames !== undefined) throw new UserError('--size and --frames apply to --export only', 1);
+  if (flags.videos && (flags.size !== undefined || flags.frames !== undefined)) throw new UserError('--size and --frames do not go with --videos: the videos bring their own size', 1);
   if (!flags.out) throw new UserError('missing required flag --out', 1);
   let checkpoint = flags.checkpoint;
   if (!checkpoint && !flags.videos) {
     checkpoint = defaultModelDir();
     if (!fs.existsSync(checkpoint)) throw new UserError(`no shipped default model at ${checkpoint}; pass --checkpoint PATH or --videos DIR`, 1);
   }
+  const clip = checkpoint ? modelClip(checkpoint, flags.size, flags.frames) : undefined;
   if (checkpoint) await useBackend({ requested: flags.backend });
   const bars: Record<string, Progress> = {};
   const result = await runEvaluation({
@@ -134,6 +141,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
     seeds: flags.seeds,
     keepFrames: flags['keep-frames'],
     givenFrames: flags['given-frames'],
+    clip,
     physicsIq: !flags['skip-physics-iq'],
     physiq: flags.physiq as PhysiqConventions | undefined,
     palette: flags.palette as 'world' | 'estimate' | undefined,
@@ -163,4 +171,17 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
     console.log(`counterfactual pairs changed the right way: ${cf.overall.correct} of ${cf.overall.testable} testable (${causes.join(', ')})`);
   }
   return result.exitCode;
+}
+
+/**
+ * The clip size a model generates a suite at: --size WxH and --frames over the model's own.
+ * One that is none of its trained sizes draws a one-line warning naming them.
+ */
+function modelClip(checkpoint: string, size: FrameSize | undefined, frames: number | undefined): { frames: number; height: number; width: number } | undefined {
+  if (size === undefined && frames === undefined) return undefined;
+  const config = readPipelineConfig(checkpoint);
+  const clip = { frames: frames ?? config.model.frames, height: size?.height ?? config.model.height, width: size?.width ?? config.model.width };
+  const warning = untrainedSizeWarning(config as SizedConfig, clip);
+  if (warning) console.error(`warning: ${warning}`);
+  return clip;
 }

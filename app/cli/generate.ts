@@ -13,13 +13,14 @@ import { MAX_STEPS } from '../../src/infer/generation-limits.js';
 import { c2paSigner } from '../../src/provenance/sign.js';
 import { generationRecord } from '../../src/provenance/record.js';
 import { generatedWriterFor } from '../../src/provenance/write.js';
-import { parseArgs } from '../../base/args.js';
+import { parseArgs, type FrameSize } from '../../base/args.js';
+import { untrainedSizeWarning, type SizedConfig } from '../../src/model/clip-sizes.js';
 
 const MAX_VIDEOS = 64;
 
 const HELP = `spacetime generate "a red ball bounces on the floor" --seed 1 --out out.mp4|out.gif|out.png
     [--steps ${GENERATE_DEFAULTS.steps}] [--guidance ${GENERATE_DEFAULTS.guidance}] [--sampler heun|euler|dpm-solver-2m]
-    [--shift S] [--checkpoint PATH] [--frames F --size S] [--n K] [--backend NAME] [--runtime tfjs|onnx]
+    [--shift S] [--checkpoint PATH] [--frames F --size WxH] [--n K] [--backend NAME] [--runtime tfjs|onnx]
     [--sign-key KEY.pem --sign-cert CHAIN.pem]
     [--guidance-method cfg|interval|apg|cfg-zero-star] [--guidance-interval LO,HI] [--frame-guidance S]
   prompting with images and videos (a model trained with --frame-conditioning; T×W×H: its clip):
@@ -49,8 +50,10 @@ Every file says it is AI-generated and how it was made (model and weights sha256
 sampler settings, given frames' mode and files by name and sha256, code version) in its tags;
 MP4 and PNG also carry a C2PA manifest signed with
 --sign-key/--sign-cert (or $SPACETIME_C2PA_KEY/$SPACETIME_C2PA_CERT), else a local test key
-(see \`spacetime verify\`). --steps is 1–${MAX_STEPS}; --frames
-and --size are multiples of the model's patch, up to what one video's pass fits in memory (the
+(see \`spacetime verify\`). --steps is 1–${MAX_STEPS}; --size is WxH (width × height, e.g.
+48x32 landscape, 32x48 portrait) or S for S×S; a size and --frames the model was not trained
+at (its record from --buckets, else its own clip) draw a one-line warning naming the trained
+ones. --frames and --size are multiples of the model's patch, up to what one video's pass fits in memory (the
 error names the largest that fit: 16 frames up to 124×124 for the default model on native,
 100×100 on wasm). Images and videos given to a prompt are any MP4, WebM, GIF or PNG of the
 model's W×H (or 2W×2H, as spacetime's MP4s store them); the prompting modes make clips of the
@@ -77,7 +80,7 @@ export async function runGenerate(argv: string[]): Promise<number> {
     shift: 'number',
     checkpoint: 'string',
     frames: 'int',
-    size: 'int',
+    size: 'size',
     n: 'int',
     backend: 'string',
     'sign-key': 'string',
@@ -137,11 +140,15 @@ export async function runGenerate(argv: string[]): Promise<number> {
   let generated: PromptedVideos;
   try {
     const clipFrames = mode ? model.frames : flags.frames ?? model.frames; // a still is the first frame of the model's clip
-    onnx = runtime === 'onnx' ? onnxRuntimeFor(pipe, { frames: clipFrames, height: flags.size ?? model.height, width: flags.size ?? model.width }) : undefined;
+    const clip = { frames: clipFrames, height: flags.size?.height ?? model.height, width: flags.size?.width ?? model.width };
+    onnx = runtime === 'onnx' ? onnxRuntimeFor(pipe, clip) : undefined;
     pipe.runtime = onnx;
     generated = mode
       ? await generatePrompted(pipe, { ...settings, warn }, mode)
-      : { videos: generateVideos(pipe, { ...settings, frames: flags.frames, height: flags.size, width: flags.size, warn }), givenFrames: null };
+      : { videos: generateVideos(pipe, { ...settings, frames: flags.frames, height: flags.size?.height, width: flags.size?.width, warn }), givenFrames: null };
+    // Once the size proved one the model can take (a refused one gets its one-line error only).
+    const untrained = untrainedSizeWarning(pipe.config as SizedConfig, clip);
+    if (untrained) warn(untrained);
   } finally {
     // Freed on a refusal too, so the command can run again in one process (the tests run it in theirs).
     onnx?.dispose();
@@ -168,7 +175,7 @@ function takeFlagPair(argv: string[], flag: string): { rest: string[]; pair?: [s
   return { rest: [...argv.slice(0, at), ...argv.slice(at + 3)], pair: [pair[0], pair[1]] };
 }
 
-type GenerateFlags = { image?: string; video?: string; 'keep-frames'?: number; extend?: number; backward?: boolean; loop?: boolean; strength?: number; frames?: number; size?: number };
+type GenerateFlags = { image?: string; video?: string; 'keep-frames'?: number; extend?: number; backward?: boolean; loop?: boolean; strength?: number; frames?: number; size?: FrameSize };
 
 /**
  * The prompting mode the flags ask for (null: text to video), or a one-line UserError when flags

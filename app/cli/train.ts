@@ -7,6 +7,7 @@ import { checkSettings, checkTimesteps, MAX_SEED } from '../../src/train/train-c
 import { TRAIN_DEFAULTS } from '../../src/train/train-config.js';
 import { train, type TrainOptions } from '../../src/train/trainer.js';
 import { parseSwaps } from '../../src/text/swaps.js';
+import { parseBuckets } from '../../src/train/buckets.js';
 import { parseArgs, required } from '../../base/args.js';
 import { Progress } from './progress.js';
 import { writeProgress } from './progress-artifacts.js';
@@ -18,6 +19,7 @@ const HELP = `spacetime train --preset tiny|small|base|bench --data DIR --steps 
     [--caption-dropout ${TRAIN_DEFAULTS.captionDropout}] [--checkpoint-every ${TRAIN_DEFAULTS.checkpointEvery}]
     [--sample-every ${TRAIN_DEFAULTS.sampleEvery}] [--objective rectified-flow|x-prediction|v-prediction]
     [--logit-mean M --logit-std S] [--negatives A=B[,C=D…] [--negative-weight 1]] [--backend NAME]
+    [--buckets WxHxT:R[,WxHxT:R…]]
 
 Trains the text-conditioned diffusion transformer on a dataset from \`spacetime data make\`.
 Writes runs/NAME/config.json, metrics.jsonl (one line per step), checkpoints/ (atomic), and
@@ -54,6 +56,14 @@ weights generate --eval-per-category M (default 2) prompts of each category of -
 --frame-conditioning, else 0: text only), and the harness's headline (abnormal rate, joint
 accuracy, vanishings, median velocity error, attribute accuracy) goes into metrics.jsonl and
 the loss page. Recorded in config.json, so --resume keeps evaluating.
+--buckets 32x32x16:0.4,48x32x16:0.2,32x48x16:0.2,64x64x16:0.1,32x32x32:0.1: bucketed training
+(Open-Sora's multi-resolution buckets): each entry is WIDTHxHEIGHTxFRAMES:RATIO, each batch one
+bucket's clips, the bucket drawn by RATIO (relative weights) from the run's seeded RNG; the same
+weights learn every size. --data DIR then holds one dataset per bucket in DIR/WIDTHxHEIGHTxFRAMES
+(spacetime data make --size 48x32 --frames 16 --out DIR/48x32x16, once per bucket). Sides and
+frames must be multiples of the model's patch, --batch-size at most the smallest bucket's clips.
+Recorded in config.json (the trained sizes; model ship carries them, and generate warns at any
+other size); --resume continues bit-identically.
 --frame-conditioning: the model can be given frames (image/video prompting, PhyWorld's
 protocol): each clip trains under a random strategy of given frames (none, first, first K,
 last K, first and last, every other, random) and the loss covers the generated frames. With
@@ -121,6 +131,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     'logit-std': 'number',
     negatives: 'string',
     'negative-weight': 'number',
+    buckets: 'string',
     backend: 'string',
     quiet: 'boolean',
     help: 'boolean',
@@ -155,6 +166,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     objective: flags.objective as TrainOptions['objective'],
     timesteps: timestepsFlag(flags['logit-mean'], flags['logit-std']),
     negatives: negativesFlag(flags.negatives, flags['negative-weight']),
+    buckets: flags.buckets === undefined ? undefined : parseBuckets(flags.buckets),
     note: (line) => console.error(`note: ${line}`),
   };
   const choice = await useBackend({ requested: flags.backend });

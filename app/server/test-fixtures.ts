@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { formatCsv } from '../../base/io/csv.js';
 import { writeMp4, type Video } from '../../base/video/index.js';
+import { CAPTIONS_HEADER } from '../../datasets/interchange.js';
 import { BACKGROUND } from '../../datasets/world/palette.js';
 import { makeSample } from '../../datasets/world/sample.js';
 import type { Family } from '../../datasets/world/spec.js';
@@ -24,6 +25,8 @@ export interface FixtureRunSpec {
   drift: number;
   /** Recorded as the run's sampling setting. */
   guidance?: number;
+  /** Clip size, width × height pixels (default the world's 32×32): the run's videos and truth are drawn at it. */
+  size?: { width: number; height: number };
 }
 
 export interface FixtureOptions {
@@ -56,19 +59,23 @@ export async function writeFixtureRuns(dir: string, options: FixtureOptions): Pr
     for (const sub of ['videos', 'truth', 'tracks']) fs.mkdirSync(path.join(out, sub), { recursive: true });
     const random = mulberry32(1000 + r);
     const rows: Record<string, string | number | null>[] = [];
+    const captions: (string | number)[][] = [];
     for (const family of families) {
       for (let index = 0; index < perFamily; index++) {
         for (const seed of seeds) {
           const promptId = `${family}-${String(index).padStart(3, '0')}`;
           const id = `${promptId}-s${seed}`;
-          const { frames, meta } = makeSample({ family, split: 'id', seed: 1, index });
+          const { frames, meta } = makeSample({ family, split: 'id', seed: 1, index, ...spec.size });
           const truth: Video = { frames, numFrames: meta.numFrames, height: meta.height, width: meta.width, fps: meta.fps };
           const drift = spec.drift * (0.5 + random()) * (seed % 2 ? 1 : -1);
           const truthFile = path.join(out, 'truth', `${id}.mp4`);
-          if (!truthCache.has(id)) {
+          const truthKey = `${id}/${meta.width}x${meta.height}`;
+          if (!truthCache.has(truthKey)) {
             await writeMp4(truth, truthFile);
-            truthCache.set(id, fs.readFileSync(truthFile));
-          } else fs.writeFileSync(truthFile, truthCache.get(id)!);
+            truthCache.set(truthKey, fs.readFileSync(truthFile));
+          } else fs.writeFileSync(truthFile, truthCache.get(truthKey)!);
+          // Stored at 2× (writeMp4), as a run's captions.csv records it.
+          captions.push([`videos/${id}.mp4`, meta.caption, meta.numFrames, 2 * meta.height, 2 * meta.width, meta.fps]);
           await writeMp4(drifted(truth, drift, meta.constants.scale), path.join(out, 'videos', `${id}.mp4`));
           const truthTracks: FixtureTrack[] = meta.spec.objects.map((o, k) => ({
             color: o.color,
@@ -106,6 +113,7 @@ export async function writeFixtureRuns(dir: string, options: FixtureOptions): Pr
       }
     }
     writeTables(out, rows);
+    fs.writeFileSync(path.join(out, 'captions.csv'), formatCsv(CAPTIONS_HEADER, captions));
     const mean = (k: string) => round(rows.reduce((a, r) => a + Number(r[k] ?? 0), 0) / rows.length);
     const run = {
       format: 'spacetime-eval/v1',

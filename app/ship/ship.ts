@@ -16,6 +16,7 @@ import { ensureWritableDir, makeStagingFolder, replaceFolderAtomically, writeFil
 import { sha256 } from '../../base/io/hash.js';
 import { serializeSafetensors, type SafeTensor } from '../../base/io/safetensors.js';
 import { validateConfig } from '../../src/model/config.js';
+import { trainedSizes } from '../../src/model/clip-sizes.js';
 import { validateTextEncoderConfig } from '../../src/text/config.js';
 import { loadCheckpoint, type LoadedTensor } from '../../src/model/checkpoint.js';
 import type { TrainConfig } from '../../src/train/train-config.js';
@@ -78,6 +79,7 @@ export function shipModel(options: ShipOptions): ShipResult {
     text,
     objective: trainConfig.objective,
     generation: { ...GENERATE_DEFAULTS, shift: options.shift ?? GENERATE_DEFAULTS.shift },
+    ...(trainConfig.buckets && { trainedSizes: trainedSizes(trainConfig) }),
     weights: {
       file: MODEL_FILES.weights,
       dtype: 'F16',
@@ -88,7 +90,7 @@ export function shipModel(options: ShipOptions): ShipResult {
     },
   };
   const training = summarizeTraining(options.run, ck.step, { backend: options.backend });
-  if (training.data.source) assertHeldOut(training.data.source);
+  for (const { source } of training.data.buckets ?? [training.data]) if (source) assertHeldOut(source);
 
   const parent = path.dirname(out);
   ensureWritableDir(parent);

@@ -14,6 +14,7 @@ import { CHECKPOINTS_DIR, checkpointName } from '../../src/model/checkpoint.js';
 import { isModelFolder, MODEL_FILES } from '../../src/model/model-folder.js';
 import { formatSwaps } from '../../src/text/swaps.js';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/train-config.js';
+import { bucketDir, formatBuckets } from '../../src/train/buckets.js';
 import { isStepLine, type EvalMetrics, type StepMetrics } from '../../src/train/step-metrics.js';
 
 /** Steps at which the card reports the (smoothed) loss, where the run reached them. */
@@ -55,6 +56,8 @@ export interface TrainingSummary {
     /** The dataset manifest's `source` (the `data make` selection), when the manifest is there. */
     source: Record<string, unknown> | null;
     samples: number | null;
+    /** A bucketed run's datasets, one per bucket (DATA/WIDTHxHEIGHTxFRAMES); `source` and `samples` above are its first's and the sum. */
+    buckets?: { path: string; source: Record<string, unknown> | null; samples: number | null }[];
   };
   hardware: { cpu: string; cores: number; platform: string; backend: string; node: string };
   /** Commands that rebuild the data and rerun the training. */
@@ -94,8 +97,14 @@ export function summarizeTraining(runDir: string, step: number, options: { backe
     return xs.reduce((a, b) => a + b, 0) / xs.length;
   };
   const checkpoint = path.join(runDir, CHECKPOINTS_DIR, checkpointName(step));
-  const manifestFile = path.join(config.data, 'manifest.json');
-  const manifest = fs.existsSync(manifestFile) ? (JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { source?: Record<string, unknown>; numSamples?: number }) : null;
+  const dirs = config.buckets ? config.buckets.map((b) => bucketDir(config.data, b)) : [config.data];
+  const datasets = dirs.map((dir) => {
+    const file = path.join(dir, 'manifest.json');
+    const manifest = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { source?: Record<string, unknown>; numSamples?: number }) : null;
+    return { path: dir, source: manifest?.source ?? null, samples: manifest?.numSamples ?? null };
+  });
+  const samples = datasets.every((d) => d.samples !== null) ? datasets.reduce((sum, d) => sum + d.samples!, 0) : null;
+  const dataCommands = datasets.every((d) => d.source) ? datasets.map((d) => dataCommand(d.source!, d.path)).join('\n') : null;
   const cpus = os.cpus();
   return {
     run: runDir,
@@ -119,9 +128,9 @@ export function summarizeTraining(runDir: string, step: number, options: { backe
       smoothingSteps: SMOOTHING,
       milestones: [...MILESTONES.filter((s) => s < step && byStep.has(s)), step].map((s) => ({ step: s, loss: s === 1 ? byStep.get(1)! : meanBefore(s) })),
     },
-    data: { path: config.data, source: manifest?.source ?? null, samples: manifest?.numSamples ?? null },
+    data: { path: config.data, source: datasets[0].source, samples, ...(config.buckets && { buckets: datasets }) },
     hardware: { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, platform: `${os.platform()} ${os.arch()}`, backend: options.backend, node: process.version },
-    reproduce: { data: manifest?.source ? dataCommand(manifest.source, config.data) : null, train: trainCommand(config, runDir) },
+    reproduce: { data: dataCommands, train: trainCommand(config, runDir) },
     timesteps: config.timesteps ?? null,
     negatives: config.negatives ? { swaps: formatSwaps(config.negatives.swaps), weight: config.negatives.weight } : null,
     frameConditioning: config.model.frameConditioning ?? false,
@@ -163,7 +172,7 @@ function wallSeconds(start: string, end: string): number | null {
 export function dataCommand(source: Record<string, unknown>, out: string): string {
   const families = Array.isArray(source.families) && source.families.length === 7 ? 'all' : (source.families as string[] | undefined)?.join(',');
   const args = [`--families ${families}`, `--split ${source.split}`, `--n ${source.n}`, `--seed ${source.seed}`];
-  if (source.width !== 32 || source.height !== 32) args.push(source.width === source.height ? `--size ${source.width}` : `--width ${source.width} --height ${source.height}`);
+  if (source.width !== 32 || source.height !== 32) args.push(source.width === source.height ? `--size ${source.width}` : `--size ${source.width}x${source.height}`);
   if (source.numFrames !== 16) args.push(`--frames ${source.numFrames}`);
   if (source.fps !== 10) args.push(`--fps ${source.fps}`);
   return `npx spacetime data make ${args.join(' ')} --out ${out}`;
@@ -177,6 +186,7 @@ export function trainCommand(config: TrainConfig, out: string): string {
   if (config.model.frameConditioning) args.push('--frame-conditioning');
   if (config.timesteps) args.push(`--logit-mean ${config.timesteps.m} --logit-std ${config.timesteps.s}`);
   if (config.negatives) args.push(`--negatives ${formatSwaps(config.negatives.swaps)} --negative-weight ${config.negatives.weight}`);
+  if (config.buckets) args.push(`--buckets ${formatBuckets(config.buckets)}`);
   const flags: [string, number][] = [
     ['batch-size', config.batchSize],
     ['lr', config.lr],

@@ -284,21 +284,26 @@ export class VideoDetector {
         }
         if (count < MIN_OCCLUDER_PIXELS || count < OCCLUDER_FILL * (x1 - x0 + 1) * (y1 - y0 + 1)) continue;
         // The bar's rim blends into the background only; grey pixels beside brighter ones of the
-        // same hue (farther along the grey's ray) are the anti-aliased edge of a white object at
-        // rest in the median frame, not a bar.
+        // same hue (farther along the grey's ray) in the median frame and in every frame are the
+        // anti-aliased edge of a white object at rest, not a bar. (A slow white ball passing
+        // behind a bar sits beside it in the three median frames, but not while it is hidden.)
         const gray = [oR - bR, oG - bG, oB - bB];
         const gray2 = gray[0] ** 2 + gray[1] ** 2 + gray[2] ** 2;
-        let brighter = false;
-        for (let j = Math.max(0, y0 - 1); j <= Math.min(H - 1, y1 + 1) && !brighter; j++) {
-          for (let i = Math.max(0, x0 - 1); i <= Math.min(W - 1, x1 + 1); i++) {
-            const p = j * W + i;
-            const d = [median[3 * p] - bR, median[3 * p + 1] - bG, median[3 * p + 2] - bB];
-            const a = (d[0] * gray[0] + d[1] * gray[1] + d[2] * gray[2]) / gray2;
-            const off = Math.hypot(d[0] - a * gray[0], d[1] - a * gray[1], d[2] - a * gray[2]);
-            if (a > OCCLUDER_RIM_MAX && off <= limit + RESIDUAL_RELATIVE * Math.hypot(d[0], d[1], d[2])) brighter = true;
+        const brighterRim = (frame: Uint8Array, at: number) => {
+          for (let j = Math.max(0, y0 - 1); j <= Math.min(H - 1, y1 + 1); j++) {
+            for (let i = Math.max(0, x0 - 1); i <= Math.min(W - 1, x1 + 1); i++) {
+              const p = at + 3 * (j * W + i);
+              const d = [frame[p] - bR, frame[p + 1] - bG, frame[p + 2] - bB];
+              const a = (d[0] * gray[0] + d[1] * gray[1] + d[2] * gray[2]) / gray2;
+              const off = Math.hypot(d[0] - a * gray[0], d[1] - a * gray[1], d[2] - a * gray[2]);
+              if (a > OCCLUDER_RIM_MAX && off <= limit + RESIDUAL_RELATIVE * Math.hypot(d[0], d[1], d[2])) return true;
+            }
           }
-        }
-        if (brighter) continue;
+          return false;
+        };
+        let atRest = brighterRim(median, 0);
+        for (let t = 0; t < this.numFrames && atRest; t++) atRest = brighterRim(this.frames, 3 * n * t);
+        if (atRest) continue;
         const sideCoverage = (fixed: number, horizontal: boolean) => {
           if (fixed < 0 || fixed >= (horizontal ? H : W)) return 0;
           let s = 0, m = 0;

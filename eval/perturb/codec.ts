@@ -40,7 +40,10 @@ export const CODEC_VARIANTS: readonly CodecVariant[] = [
   ]),
 ];
 
-function encoderArgs(v: CodecVariant, clipFrames: number, width: number, height: number): { args: string[]; ext: string } {
+/** What a round trip needs of a variant: the encoding, not the size (clips bring their own). */
+export type Encoding = Pick<CodecVariant, 'name' | 'codec' | 'crf'>;
+
+function encoderArgs(v: Encoding, clipFrames: number, width: number, height: number): { args: string[]; ext: string } {
   // Closed GOP per clip: a keyframe at every clip start, none elsewhere.
   const keyframes = ['-force_key_frames', `expr:eq(mod(n,${clipFrames}),0)`, '-g', String(clipFrames)];
   const yuv = ['-vf', 'scale=out_color_matrix=bt709:out_range=tv:flags=bicubic+accurate_rnd+full_chroma_inp,format=yuv420p'];
@@ -66,7 +69,7 @@ function encoderArgs(v: CodecVariant, clipFrames: number, width: number, height:
  * Encode `clips` (all the same shape) with `variant` and decode them back with `readVideo`,
  * as the harness would read the files. Deterministic for a given ffmpeg binary.
  */
-export async function roundTrip(clips: readonly Video[], variant: CodecVariant): Promise<Video[]> {
+export async function roundTrip(clips: readonly Video[], variant: Encoding): Promise<Video[]> {
   if (clips.length === 0) return [];
   const { numFrames: T, height: H, width: W, fps } = clips[0];
   const frameBytes = T * H * W * 3;

@@ -77,7 +77,7 @@ export function evidence(score: VideoScore, metric: string, direction: 'higher' 
   return direction === 'higher' ? v : -v;
 }
 
-function familyRow(family: Family, scores: VideoScore[]): FamilyRow {
+export function familyRow(family: Family, scores: VideoScore[]): FamilyRow {
   const mean = (xs: (number | null)[]) => {
     const known = xs.filter((x): x is number => x !== null);
     return known.length ? known.reduce((s, x) => s + x, 0) / known.length : null;

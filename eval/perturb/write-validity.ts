@@ -4,13 +4,15 @@
  *
  *   npx tsx eval/perturb/write-validity.ts
  *
- * Also the codec table (eval/perturb/codec-suite.ts, CODEC_VALIDITY clips). Replaces everything between the `<!-- validity:begin -->` and `<!-- validity:end -->` markers.
+ * Also the codec table (eval/perturb/codec-suite.ts, CODEC_VALIDITY clips) and the table at other
+ * sizes and lengths (eval/perturb/size-suite.ts, SIZE_VALIDITY clips). Replaces everything between the `<!-- validity:begin -->` and `<!-- validity:end -->` markers.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../base/io/atomic.js';
 import { CODEC_VARIANTS } from './codec.js';
 import { CODEC_VALIDITY, codecMarkdown, runCodecVariant } from './codec-suite.js';
+import { SIZE_VALIDITY, runSizeSuite, sizeMarkdown } from './size-suite.js';
 import { DEFAULT_VALIDITY, runValiditySuite, validityMarkdown } from './validity-suite.js';
 
 const file = path.resolve('eval/VALIDITY.md');
@@ -19,7 +21,12 @@ const END = '<!-- validity:end -->';
 const started = performance.now();
 const codecRows = [];
 for (const v of CODEC_VARIANTS) codecRows.push(await runCodecVariant(v, CODEC_VALIDITY));
-const table = `${validityMarkdown(runValiditySuite(DEFAULT_VALIDITY))}\n### Under lossy codecs\n\n${codecMarkdown(codecRows, CODEC_VALIDITY)}`;
+const sizeRows = await runSizeSuite(SIZE_VALIDITY);
+const table = [
+  validityMarkdown(runValiditySuite(DEFAULT_VALIDITY)),
+  `### Under lossy codecs\n\n${codecMarkdown(codecRows, CODEC_VALIDITY)}`,
+  `### At other sizes and lengths\n\n${sizeMarkdown(sizeRows, SIZE_VALIDITY)}`,
+].join('\n');
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 const text = fs.readFileSync(file, 'utf8');
 const [head, rest] = text.split(BEGIN);

@@ -48,7 +48,8 @@ export function stutterCount(parsed: ParsedVideo): number {
         inRow = steps[k]! <= still ? inRow + 1 : 0;
         longest = Math.max(longest, inRow);
       }
-      if (longest >= STUTTER_MIN_PAIRS || heldInPlace(parsed, steps, i, j, still)) count++;
+      const stutter = longest >= STUTTER_MIN_PAIRS || heldInPlace(parsed, steps, i, j, still);
+      if (stutter && !(j - i <= STUTTER_MIN_PAIRS && overApex(parsed, i, j))) count++;
     }
     i = j;
   }
@@ -84,6 +85,21 @@ function netStep(parsed: ParsedVideo, a: number, b: number): number | null {
     net = Math.max(net ?? 0, Math.hypot(q.x - p.x, q.y - p.y) * parsed.scale);
   }
   return net;
+}
+
+/**
+ * Whether an object tracked whole from frame i − 1 to j + 1 rises into frame i and falls out of
+ * frame j: the top of an arc, where a ball moves by g·dt²/2 per frame (0.16 px at 32²) and a
+ * codec can hold it still for STUTTER_MIN_PAIRS pairs (a late, low bounce's apex after H.264 at
+ * 32², measured on 32-frame clips). A frozen run longer than that is still a stutter.
+ */
+function overApex(parsed: ParsedVideo, i: number, j: number): boolean {
+  return parsed.tracks.some((tr) => {
+    const at = (f: number) => pointAt(tr, f);
+    const [a, b, c, d] = [at(i - 1), at(i), at(j), at(j + 1)];
+    if (!a || !b || !c || !d || [a, b, c, d].some((p) => p.cut)) return false;
+    return b.y > a.y && d.y < c.y;
+  });
 }
 
 /**

@@ -10,12 +10,16 @@ import { PlotlyPage, type PlotlyFigure, type PlotlyTrace } from '../figures/plot
 import { cssRgb } from '../figures/trajectories.js';
 import type { Track } from '../types.js';
 import type { VideoRow } from '../run/run-schema.js';
-import { loadTracks, type LoadedRun } from './load.js';
+import { letterbox, type PixelSize } from '../figures/letterbox.js';
+import { loadTracks, videoSizes, type LoadedRun } from './load.js';
 import { GALLERY_SIZE } from './markdown.js';
 import { counterfactualTable, formatValue, keepFramesText, presentMetrics, scoringText, splitTables, splitTablesNote, worstVideos, type SplitTable } from './summary.js';
 
 const GALLERY_STYLE = `.gallery{display:flex;flex-direction:column;gap:18px}.gallery .item{display:flex;gap:16px;align-items:flex-start;border-top:1px solid #ddd;padding-top:12px}
-.gallery video{image-rendering:pixelated;width:160px;height:160px;background:#1c1e26}.gallery .label{font-size:12px;color:#555}.gallery .bad{color:#a00}`;
+.gallery .clipbox{display:flex;align-items:center;justify-content:center;background:#1c1e26}
+.gallery video{image-rendering:pixelated;display:block}.gallery .label{font-size:12px;color:#555}.gallery .bad{color:#a00}`;
+/** Display height of every clip in the gallery (CSS px): the world's 10 units, whatever the clip's size. */
+const GALLERY_CLIP_HEIGHT = 160;
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#222}
 table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}.label{font-size:12px;color:#555}
@@ -31,10 +35,12 @@ function splitTableHtml(t: SplitTable): string {
   return `<h3>${escapeHtml(t.metric)}</h3>` + htmlTable(['category', ...t.splits.map((s) => s.toUpperCase())], t.rows.map((r) => [r.category, ...r.values.map(formatValue)]));
 }
 
-function videoTag(file: string, label: string): string {
+/** A clip shown `shown` big, centred in the gallery's common `box` (letterbox.ts). */
+function videoTag(file: string, label: string, box: PixelSize, shown: PixelSize): string {
   if (!fs.existsSync(file)) return `<div class="label">${escapeHtml(label)}: missing</div>`;
   const src = dataUri('video/mp4', fs.readFileSync(file));
-  return `<figure style="margin:0"><video autoplay loop muted playsinline src="${src}"></video><figcaption class="label">${escapeHtml(label)}</figcaption></figure>`;
+  const video = `<video autoplay loop muted playsinline width="${shown.width}" height="${shown.height}" src="${src}"></video>`;
+  return `<figure style="margin:0"><div class="clipbox" style="width:${box.width}px;height:${box.height}px">${video}</div><figcaption class="label">${escapeHtml(label)}</figcaption></figure>`;
 }
 
 /** Generated tracks (dashed) over the true ones (solid), x against y in world units. */
@@ -160,12 +166,16 @@ export function reportHtml(runs: readonly LoadedRun[]): string {
  *   tslab.display.html(galleryHtml(run, worstVideos(run.videos, 4), (f) => plotlyHtml(f.data, f.layout)));
  */
 export function galleryHtml(self: LoadedRun, videos: readonly VideoRow[], draw: (figure: PlotlyFigure) => string): string {
-  return `<style>${GALLERY_STYLE}</style><div class="gallery">${videos.map((v) => galleryItem(self, v, draw)).join('\n')}</div>`;
+  // Clips of any size at the same scale in one common box (a truth is its video's size).
+  const stored = videoSizes(self.dir);
+  const square = { width: 1, height: 1 }; // a run from before captions.csv: as the gallery always showed it
+  const { box, clips } = letterbox(videos.map((v) => stored.get(String(v.id)) ?? square), GALLERY_CLIP_HEIGHT);
+  return `<style>${GALLERY_STYLE}</style><div class="gallery">${videos.map((v, k) => galleryItem(self, v, draw, box, clips[k])).join('\n')}</div>`;
 }
 
-function galleryItem(self: LoadedRun, v: VideoRow, draw: (figure: PlotlyFigure) => string): string {
+function galleryItem(self: LoadedRun, v: VideoRow, draw: (figure: PlotlyFigure) => string, box: PixelSize, shown: PixelSize): string {
   const violated = v.violations ? String(v.violations).split(';').join(', ') : 'none';
-  const media = [videoTag(path.join(self.dir, String(v.video)), 'generated'), v.truth ? videoTag(path.join(self.dir, String(v.truth)), 'truth') : ''].join('');
+  const media = [videoTag(path.join(self.dir, String(v.video)), 'generated', box, shown), v.truth ? videoTag(path.join(self.dir, String(v.truth)), 'truth', box, shown) : ''].join('');
   const tracks = loadTracks(self.dir, String(v.id));
   const plot = tracks && (tracks.generated.length || tracks.truth?.length) ? draw(trajectoryOverlay(tracks)) : '<div class="label">no tracks</div>';
   const text =

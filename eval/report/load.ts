@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../base/errors.js';
+import { parseCsv } from '../../base/io/csv.js';
+import type { PixelSize } from '../figures/letterbox.js';
 import type { Track } from '../types.js';
 import { firstIssue, RUN_FORMAT, runJsonSchema, type CategoryRow, type RunJson, type VideoRow } from '../run/run-schema.js';
 
@@ -72,4 +74,24 @@ export function siblingRuns(dir: string): LoadedRun[] {
     })
     .filter((r) => sameSource(r.run, self.run) && r.run.suite?.name !== self.run.suite?.name);
   return [self, ...others.sort((a, b) => a.dir.localeCompare(b.dir))];
+}
+
+/**
+ * The stored pixel size of each of the run's videos by id (captions.csv: path videos/ID.mp4,
+ * height and width columns); a video without a row (a run from before captions.csv) is absent.
+ */
+export function videoSizes(dir: string): Map<string, PixelSize> {
+  const file = path.join(dir, 'captions.csv');
+  const sizes = new Map<string, PixelSize>();
+  if (!fs.existsSync(file)) return sizes;
+  const [header, ...rows] = parseCsv(fs.readFileSync(file, 'utf8'));
+  const col = (name: string) => header?.cells.indexOf(name) ?? -1;
+  const [at, h, w] = [col('path'), col('height'), col('width')];
+  if (at < 0 || h < 0 || w < 0) return sizes;
+  for (const { cells } of rows) {
+    const id = /^videos\/(.+)\.mp4$/.exec(cells[at])?.[1];
+    const size = { width: Number(cells[w]), height: Number(cells[h]) };
+    if (id && size.width > 0 && size.height > 0) sizes.set(id, size);
+  }
+  return sizes;
 }

@@ -49,8 +49,10 @@ export async function generateSuiteInputs(
   settings: GenerateSettings,
   keepFrames: number,
   onVideos?: (done: number, total: number) => void,
+  /** The clip size to generate at (a size the model was trained at); default the model's. */
+  clip: { frames: number; height: number; width: number } = pipe.config.model,
 ): Promise<EvalInput[]> {
-  const { frames, height, width } = pipe.config.model;
+  const { frames, height, width } = clip;
   const fps = pipe.generation?.fps ?? GENERATE_DEFAULTS.fps;
   const jobs = suite.items.flatMap((item) => seeds.map((seed) => ({ item, seed })));
   const truths = new Map(suite.items.map((item) => [item.promptId, suiteTruth(item, { width, height, numFrames: frames, fps })]));
@@ -63,7 +65,7 @@ export async function generateSuiteInputs(
   for (let start = 0; start < jobs.length; start += GENERATE_BATCH) {
     const batch = jobs.slice(start, start + GENERATE_BATCH);
     const given = keepFrames > 0 ? batch.map((j) => ({ frames: truths.get(j.item.promptId)!.video.frames, mask })) : undefined;
-    const videos = generateBatch(pipe, { prompts: batch.map((j) => j.item.caption), seeds: batch.map((j) => j.seed), ...settings, fps, given });
+    const videos = generateBatch(pipe, { prompts: batch.map((j) => j.item.caption), seeds: batch.map((j) => j.seed), ...settings, fps, given, frames, height, width });
     for (const [b, { item, seed }] of batch.entries()) {
       const givenFrames = keepFrames > 0 ? `frames 0-${keepFrames - 1} of the ground truth of ${suite.name} ${item.promptId}` : null;
       const stored = await storeAndDecode(videos[b], { record: { ...runRecord, prompt: item.caption, seeds: [seed], givenFrames }, sign });

@@ -87,6 +87,16 @@ describe('runEvaluation keepFrames', () => {
     expect(md).toContain('Text-only runs: velocity and position error need a scene fixed by true frames');
   }, 120_000);
 
+  it('generates the suite at another clip size (issue 19: a bucketed model at one of its sizes), its truth rendered there too', async () => {
+    const out = path.join(tmp, 'runs', 'wide');
+    const { videos } = await runEvaluation({ ...quick, checkpoint: conditioned, keepFrames: 2, clip: { frames: 6, height: 16, width: 24 }, out });
+    const id = String(videos[0].id);
+    const [generated, truth] = await Promise.all([readVideo(path.join(out, 'videos', `${id}.mp4`)), readVideo(path.join(out, 'truth', `${id}.mp4`))]);
+    for (const v of [generated, truth]) expect([v.numFrames, v.height, v.width]).toEqual([6, 16, 24]);
+    expect(frameDifference(generated, truth, 0)).toBeLessThan(3); // the given frames are the 24×16 truth's
+    expect(fs.readFileSync(path.join(out, 'captions.csv'), 'utf8')).toContain(`videos/${id}.mp4`);
+  }, 120_000);
+
   it('refuses in one line, writing nothing: a text-only model, K < 1, K ≥ the clip, a folder, --given-frames with a model', async () => {
     const out = path.join(tmp, 'runs', 'never');
     const cases: [Partial<EvalOptions>, RegExp][] = [

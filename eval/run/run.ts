@@ -66,6 +66,8 @@ export interface EvalOptions {
    * before (PhyWorld's 3 condition frames).
    */
   givenFrames?: number;
+  /** The clip size the model generates the suite at (checkpoint only; default the model's): its ground truth is rendered at it too. */
+  clip?: { frames: number; height: number; width: number };
   generate?: Partial<GenerateSettings>;
   /** What runs the networks: tfjs (default) or onnxruntime-node (src/onnx/runtime.ts). */
   runtime?: RuntimeName;
@@ -239,11 +241,13 @@ async function generatedInputs(options: EvalOptions, suite: Suite): Promise<Inpu
   let generated: (EvalInput | null)[];
   const seeds = Array.from({ length: options.seeds ?? 1 }, (_, k) => k + 1);
   try {
-    if (options.keepFrames !== undefined) checkKeepFrames(options.keepFrames, pipe.config.model, checkpoint);
-    onnx = options.runtime === 'onnx' ? onnxRuntimeFor(pipe) : undefined;
+    const { model } = pipe.config;
+    const clip = options.clip ?? { frames: model.frames, height: model.height, width: model.width };
+    if (options.keepFrames !== undefined) checkKeepFrames(options.keepFrames, { ...model, frames: clip.frames }, checkpoint);
+    onnx = options.runtime === 'onnx' ? onnxRuntimeFor(pipe, options.clip) : undefined;
     pipe.runtime = onnx;
     settings = resolveGenerateSettings(pipe, options.generate);
-    generated = await generateSuiteInputs(pipe, suite, seeds, settings, options.keepFrames ?? 0, (d, n) => options.onProgress?.('generate', d, n));
+    generated = await generateSuiteInputs(pipe, suite, seeds, settings, options.keepFrames ?? 0, (d, n) => options.onProgress?.('generate', d, n), clip);
   } finally {
     // Freed however generation ends (a refused --keep-frames too): a notebook or test loads the next model.
     onnx?.dispose();

@@ -39,7 +39,7 @@ export type PromptingMode =
   | { mode: 'interpolate'; from: string; to: string; frames?: number }
   | { mode: 'loop' }
   | { mode: 'edit'; video: string; strength: number }
-  | { mode: 'still'; size?: number };
+  | { mode: 'still'; size?: { width: number; height: number } };
 
 /** One video per seed, and where their given frames came from (null: none given). */
 export interface PromptedVideos {
@@ -172,10 +172,10 @@ export function editVideo(pipe: Pipeline, settings: PromptSettings, clip: Video,
 
 /**
  * A still image: the model's tubelets span several frames, so it generates its whole T-frame clip
- * (at `size`×`size`, default the model's) and keeps the first frame.
+ * (at `size`, width × height, default the model's) and keeps the first frame.
  */
-export function generateStill(pipe: Pipeline, settings: PromptSettings, size?: number): Video[] {
-  return generateVideos(pipe, { ...settings, height: size, width: size }).map((v) => ({ ...v, frames: v.frames.slice(0, v.height * v.width * 3), numFrames: 1 }));
+export function generateStill(pipe: Pipeline, settings: PromptSettings, size?: { width: number; height: number }): Video[] {
+  return generateVideos(pipe, { ...settings, height: size?.height, width: size?.width }).map((v) => ({ ...v, frames: v.frames.slice(0, v.height * v.width * 3), numFrames: 1 }));
 }
 
 /** ⌊T/4⌋, at least 1: the most frames the model was given at each end of a clip in training (frame-masks.ts 'first-last'). */

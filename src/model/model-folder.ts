@@ -4,7 +4,7 @@
  *
  *   model.safetensors   the EMA weights at half precision (F16), PyTorch names and layout
  *   config.json         {"format": "spacetime-model", "version": 1, model, text, objective,
- *                        generation defaults, weights: {file, dtype, parameters, bytes, sha256}}
+ *                        generation defaults, [trainedSizes,] weights: {file, dtype, parameters, bytes, sha256}}
  *   training.json       a summary of the run it came from (steps, samples, time, losses, data, hardware)
  *   check.json          the quality check of these very weights (when it was run)
  *   MODEL_CARD.md       the same, for people
@@ -27,6 +27,7 @@ import { OBJECTIVE_NAMES, type ObjectiveName } from '../diffusion/objective.js';
 import { validateTextEncoderConfig, type TextEncoderConfig } from '../text/config.js';
 import { findPackageRoot } from '../../kernels/native/index.js';
 import type { LoadedTensor } from './checkpoint.js';
+import { checkClipSizes, type ClipSize } from './clip-sizes.js';
 
 export const MODEL_FORMAT = 'spacetime-model';
 export const MODEL_FORMAT_VERSION = 1;
@@ -48,6 +49,8 @@ export interface ModelFolderConfig {
   text: TextEncoderConfig;
   objective: ObjectiveName;
   generation: GenerationDefaults;
+  /** The clip sizes it was trained at (a bucketed run's); absent: its model config's clip (clip-sizes.ts). */
+  trainedSizes?: ClipSize[];
   weights: {
     file: string;
     dtype: 'F16' | 'F32';
@@ -114,6 +117,8 @@ export function parseModelConfig(json: string, file: string): ModelFolderConfig 
   if (!g || !Number.isInteger(g.steps) || typeof g.guidance !== 'number' || typeof g.sampler !== 'string' || typeof g.fps !== 'number') bad('bad "generation" defaults');
   const shift = g?.shift;
   if (shift !== undefined && !(typeof shift === 'number' && Number.isFinite(shift) && shift > 0)) bad(`bad "generation" shift ${JSON.stringify(shift)}`);
+  const sizesProblem = raw.trainedSizes === undefined ? null : checkClipSizes(raw.trainedSizes);
+  if (sizesProblem) bad(sizesProblem);
   const w = raw.weights as Partial<ModelFolderConfig['weights']> | undefined;
   if (!w || typeof w.file !== 'string' || path.basename(w.file) !== w.file || !Number.isSafeInteger(w.bytes) || typeof w.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(w.sha256)) {
     bad('bad "weights" entry');

@@ -24,7 +24,8 @@ export class BatchStream {
 
   constructor(
     readonly dataset: WorldDataset,
-    readonly options: { batchSize: number; seed: number; cursor?: BatchCursor },
+    /** `orderKey`: a bucket's own permutations (buckets.ts); absent, the run's single dataset's. */
+    readonly options: { batchSize: number; seed: number; cursor?: BatchCursor; orderKey?: string },
   ) {
     this.cursor = { ...(options.cursor ?? { epoch: 0, position: 0 }) };
     this.order = this.permutation(this.cursor.epoch);
@@ -32,7 +33,8 @@ export class BatchStream {
   }
 
   private permutation(epoch: number): Int32Array {
-    const rng = Rng.from(`spacetime-batches/${this.options.seed}/${epoch}`);
+    const { seed, orderKey } = this.options;
+    const rng = Rng.from(orderKey === undefined ? `spacetime-batches/${seed}/${epoch}` : `spacetime-batches/${seed}/${orderKey}/${epoch}`);
     const order = Int32Array.from({ length: this.dataset.length }, (_, i) => i);
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(rng.next() * (i + 1));

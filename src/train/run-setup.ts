@@ -23,6 +23,7 @@ import { latestCheckpoint, listCheckpoints, loadCheckpoint, pickCheckpoint, poin
 import { resolveTextEncoderConfig, validateTextEncoderConfig } from '../text/config.js';
 import { AdamW } from './adamw.js';
 import { BatchStream, type BatchCursor } from './batches.js';
+import { BucketStream, checkBucketCursor, openBucketDatasets, type BucketCursor } from './buckets.js';
 import { Ema } from './ema.js';
 import type { StepMetrics } from './step-metrics.js';
 import { checkCursor, checkSettings, checkTimesteps, readRunConfig, TRAIN_DEFAULTS, type TrainConfig } from './train-config.js';
@@ -56,8 +57,9 @@ export interface Run {
   runDir: string;
   config: TrainConfig;
   objective: Objective;
+  /** The run's dataset (a bucketed run's: its first bucket's, for previews). */
   dataset: WorldDataset;
-  batches: BatchStream;
+  batches: BatchStream | BucketStream;
   net: VideoModel;
   opt: AdamW;
   ema: Ema;
@@ -75,7 +77,7 @@ export function setupRun(options: RunOptions): Run {
   const { config, initial, resumed } = runConfig(options, note);
   const objective = createObjective(config.objective, config.timesteps); // an unknown name fails before anything is written
   checkEvaluation(config);
-  const { dataset, cursor } = openDataset(config, resumed);
+  const { datasets, cursor } = openDatasets(config, resumed);
   ensureWritableDir(runDir);
   writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   // Continuing from a checkpoint picked by hand makes it the run's latest (a later --resume starts there too).
@@ -98,8 +100,11 @@ export function setupRun(options: RunOptions): Run {
     }
   }
   const step = resumed?.step ?? 0;
-  const batches = new BatchStream(dataset, { batchSize: config.batchSize, seed: config.seed, cursor });
-  return { runDir, config, objective, dataset, batches, net, opt, ema, step, checkpoint: resumed?.path ?? '', metricsFd: openMetrics(runDir, step) };
+  const stream = { batchSize: config.batchSize, seed: config.seed };
+  const batches = config.buckets
+    ? new BucketStream(datasets, config.buckets, { ...stream, cursor: cursor as BucketCursor | undefined })
+    : new BatchStream(datasets[0], { ...stream, cursor: cursor as BatchCursor | undefined });
+  return { runDir, config, objective, dataset: datasets[0], batches, net, opt, ema, step, checkpoint: resumed?.path ?? '', metricsFd: openMetrics(runDir, step) };
 }
 
 /** A tracked evaluation the model can carry out: given frames only to a model that takes them, fewer than its clip. */
@@ -116,7 +121,8 @@ export function closeRun(run: Run): void {
   run.ema.dispose();
   run.net.dit.dispose();
   run.net.encoder.dispose();
-  run.dataset.close();
+  if (run.batches instanceof BucketStream) for (const ds of run.batches.datasets) ds.close();
+  else run.dataset.close();
 }
 
 /**
@@ -159,22 +165,31 @@ function runConfig(options: RunOptions, note: (line: string) => void): { config:
   return { config, initial };
 }
 
-/** The run's dataset, checked against the model's patch and the batch size; the resumed checkpoint's cursor into it. */
-function openDataset(config: TrainConfig, resumed: LoadedCheckpoint | undefined): { dataset: WorldDataset; cursor?: BatchCursor } {
-  const dataset = new WorldDataset(config.data);
+/**
+ * The run's dataset (a bucketed run's: one per bucket), checked against the model's patch and
+ * the batch size; the resumed checkpoint's cursor into it.
+ */
+function openDatasets(config: TrainConfig, resumed: LoadedCheckpoint | undefined): { datasets: WorldDataset[]; cursor?: BatchCursor | BucketCursor } {
+  const datasets = config.buckets ? openBucketDatasets(config.data, config.buckets) : [new WorldDataset(config.data)];
   try {
-    const [T, H, W] = dataset.shape;
-    if (T % config.model.patch[0] || H % config.model.patch[1] || W % config.model.patch[2]) {
-      throw new UserError(`dataset clips ${T}×${H}×${W} are not divisible by the model's patch ${config.model.patch.join('×')}`);
+    for (const dataset of datasets) {
+      const [T, H, W] = dataset.shape;
+      if (T % config.model.patch[0] || H % config.model.patch[1] || W % config.model.patch[2]) {
+        throw new UserError(`dataset clips ${T}×${H}×${W} are not divisible by the model's patch ${config.model.patch.join('×')}`);
+      }
+      if (config.batchSize > dataset.length) {
+        // A bigger batch would hold the same clip twice; it also bounds the memory a typo can ask for.
+        throw new UserError(`--batch-size must be an integer from 1 to ${dataset.length} (the clips in ${dataset.dir}), got ${config.batchSize}`);
+      }
     }
-    if (config.batchSize > dataset.length) {
-      // A bigger batch would hold the same clip twice; it also bounds the memory a typo can ask for.
-      throw new UserError(`--batch-size must be an integer from 1 to ${dataset.length} (the clips in ${config.data}), got ${config.batchSize}`);
-    }
-    const cursor = resumed ? checkCursor(resumed.state.cursor, path.join(resumed.path, 'state.json'), dataset.length) : undefined;
-    return { dataset, cursor };
+    if (!resumed) return { datasets };
+    const file = path.join(resumed.path, 'state.json');
+    const cursor = config.buckets
+      ? checkBucketCursor(resumed.state.cursor, file, config.buckets, datasets.map((d) => d.length), checkCursor)
+      : checkCursor(resumed.state.cursor, file, datasets[0].length);
+    return { datasets, cursor };
   } catch (err) {
-    dataset.close();
+    for (const dataset of datasets) dataset.close();
     throw err;
   }
 }

@@ -16,6 +16,7 @@ import { validateConfig, type DiTConfig } from '../model/config.js';
 import { validateTextEncoderConfig, type TextEncoderConfig } from '../text/config.js';
 import type { NetworkConfig } from '../model/video-model.js';
 import type { BatchCursor } from './batches.js';
+import type { Bucket } from './buckets.js';
 
 /** Everything that defines a run; saved as the run's config.json and in every checkpoint. */
 export interface TrainConfig extends NetworkConfig {
@@ -47,6 +48,12 @@ export interface TrainConfig extends NetworkConfig {
   initFrom?: { checkpoint: string; step: number };
   /** Physics tracked while training (--eval-every): see TrainingEvaluation. Absent: off. */
   evaluation?: TrainingEvaluation;
+  /**
+   * Bucketed training (--buckets, buckets.ts): each batch one of these clip sizes, drawn by
+   * ratio, from `data`/WIDTHxHEIGHTxFRAMES; also the record of the sizes the model was trained
+   * at (model ship carries it). Absent: every batch from the one dataset in `data`.
+   */
+  buckets?: Bucket[];
 }
 
 /**
@@ -148,7 +155,7 @@ export function checkTimesteps(t: { m: number; s: number } | undefined, where: (
 // ---------------------------------------------------------------- a run's config.json
 
 const CONFIG_FILE = 'config.json';
-const KNOWN_KEYS = ['preset', 'model', 'text', 'objective', 'data', 'timesteps', 'negatives', 'initFrom', 'evaluation', ...Object.keys(NUMBER_RULES)];
+const KNOWN_KEYS = ['preset', 'model', 'text', 'objective', 'data', 'timesteps', 'negatives', 'initFrom', 'evaluation', 'buckets', ...Object.keys(NUMBER_RULES)];
 
 /**
  * A run's config.json, every field checked (unknown keys refused). Numeric settings a run
@@ -205,6 +212,11 @@ export function validateTrainConfig(raw: unknown, file: string, defaults: Partia
     if (!ok || !obeys({ integer: true, min: 1 }, e.every) || !obeys({ integer: true, min: 0 }, e.keepFrames) || !obeys({ integer: true, min: 1 }, e.perCategory)) {
       bad('evaluation', 'must be {"every": N ≥ 1, "suite": NAME, "keepFrames": K ≥ 0, "perCategory": M ≥ 1}', c.evaluation);
     }
+  }
+  if (c.buckets !== undefined) {
+    const positive = (v: unknown) => obeys({ integer: true, min: 1 }, v);
+    const ok = Array.isArray(c.buckets) && c.buckets.length > 0 && c.buckets.every((b: Partial<Bucket>) => positive(b?.width) && positive(b?.height) && positive(b?.frames) && obeys({ min: 0, minExclusive: true }, b?.ratio));
+    if (!ok) bad('buckets', 'must be a list of {"width", "height", "frames", "ratio"} (positive)', c.buckets);
   }
   return c as unknown as TrainConfig;
 }

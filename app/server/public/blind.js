@@ -1,6 +1,6 @@
 // Blind A/B: fetch a pair (two runs, one video id, random sides), play both in step, take
 // one vote, reveal the names, then the next pair. ?runs=a,b limits pairs to those two runs.
-import { api, el, nav, showError } from './common.js';
+import { api, el, letterbox, nav, showError } from './common.js';
 import { renderBoard } from './board.js';
 
 nav();
@@ -8,6 +8,7 @@ const runs = new URLSearchParams(location.search).get('runs');
 const left = document.getElementById('left');
 const right = document.getElementById('right');
 const result = document.getElementById('result');
+letterbox(document.getElementById('pair'), [left, right]);
 const buttons = [...document.querySelectorAll('button[data-choice]')];
 let pair = null;
 

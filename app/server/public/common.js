@@ -1,5 +1,5 @@
 // Shared helpers for the pages: JSON fetching with the API's error messages, a tiny
-// element builder, the navigation bar, number formatting.
+// element builder, the navigation bar, number formatting, clips side by side at one scale.
 
 /** GET or POST JSON; throws an Error carrying the API's `error` message. */
 export async function api(url, body) {
@@ -39,4 +39,19 @@ export function nav() {
 
 export function showError(where, err) {
   where.replaceChildren(el('p', { class: 'error' }, err instanceof Error ? err.message : String(err)));
+}
+
+/**
+ * Clips of any size side by side at the same scale (as eval/figures/letterbox.ts): the world is
+ * 10 units high in every clip, so each video (in a .clipbox) is as high as its box and as wide as
+ * its aspect, and every box in `container` is as wide as the widest clip (--clip-aspect):
+ * a 48×32 clip is wider, a 32×48 one narrower, neither squashed. Re-fitted as videos load.
+ */
+export function letterbox(container, videos) {
+  const fit = () => {
+    const aspects = videos.filter((v) => v.videoHeight > 0).map((v) => v.videoWidth / v.videoHeight);
+    if (aspects.length) container.style.setProperty('--clip-aspect', String(Math.max(...aspects)));
+  };
+  for (const v of videos) v.addEventListener('loadedmetadata', fit);
+  fit();
 }

@@ -1,7 +1,7 @@
 // Side by side: 2–4 runs (and the truth) on the same prompt and seed, with synchronised
 // playback, each video's metrics and violated rules, and trajectories over the true ones.
 // Everything the view shows is in the URL (?runs=a,b&truth=1&category=&sort=&by=&order=&violation=&video=).
-import { api, el, fmt, nav, showError } from './common.js';
+import { api, el, fmt, letterbox, nav, showError } from './common.js';
 import { SyncPlayer } from './player.js';
 
 nav();
@@ -94,13 +94,15 @@ async function select(id) {
   const addTile = (title, src, body, id) => {
     const video = src ? el('video', { src, 'data-run': id }) : null;
     if (video) videos.push(video);
-    tiles.push(el('div', { class: 'tile' }, el('h3', {}, title), video ?? el('p', { class: 'muted' }, 'no video'), body));
+    tiles.push(el('div', { class: 'tile' }, el('h3', {}, title), video ? el('div', { class: 'clipbox' }, video) : el('p', { class: 'muted' }, 'no video'), body));
   };
   if (truthBox.checked && data.truth) addTile('ground truth', data.truth.video, el('p', { class: 'muted' }, 'the simulation'), 'truth');
   for (const c of data.cells) addTile(names[c.run] ?? c.run, c.video, c.row ? metricsTable(c.row) : el('p', { class: 'muted' }, 'not in this run'), c.run);
   const frames = frameCount(data) ?? 16;
   const player = new SyncPlayer(videos, { frames, fps: DEFAULT_FPS });
-  detail.replaceChildren(el('h3', {}, data.caption), el('p', { class: 'muted' }, `${data.id} · ${data.category} · seed ${data.seed}`), player.controls, el('div', { class: 'grid' }, tiles), el('div', { id: 'plot' }));
+  const grid = el('div', { class: 'grid' }, tiles);
+  letterbox(grid, videos);
+  detail.replaceChildren(el('h3', {}, data.caption), el('p', { class: 'muted' }, `${data.id} · ${data.category} · seed ${data.seed}`), player.controls, grid, el('div', { id: 'plot' }));
   plotTracks(data, names).catch((err) => showError(document.getElementById('plot') ?? detail, err));
 }
 

@@ -14,7 +14,7 @@ export const bounce: FamilySampler = (ctx) => {
   const { rng } = ctx;
   const r = ctx.size();
   const drift = rng.chance(0.6);
-  const speed = drift ? ctx.speed() : 0;
+  const speed = drift ? ctx.speed(ctx.worldWidth - 2 * r) : 0;
   const direction = rng.pick(['left', 'right'] as const);
   const vx = drift ? (direction === 'left' ? -speed : speed) : 0;
   const x = startCoord(rng, vx * ctx.duration, r, ctx.worldWidth);

@@ -13,10 +13,12 @@ const GLANCING_OFFSET: readonly [number, number] = [0.3, 0.7];
 
 export const collision: FamilySampler = (ctx) => {
   const { rng, duration: T } = ctx;
-  const rA = ctx.size();
-  const rB = ctx.size();
-  const sA = ctx.speed();
-  const sB = ctx.speed();
+  // Both balls and their approach fit across the world (0.4·W ≥ 2r + the slowest approach).
+  const rA = ctx.size(ctx.worldWidth / 6);
+  const rB = ctx.size(ctx.worldWidth / 6);
+  // Each ball crosses at most half the world in the clip (before and after contact).
+  const sA = ctx.speed(ctx.worldWidth / 2);
+  const sB = ctx.speed(ctx.worldWidth / 2);
   const glancing = rng.chance(0.5);
   const dy = glancing ? rng.uniform(...GLANCING_OFFSET) * (rA + rB) * (rng.chance(0.5) ? 1 : -1) : 0;
   const dx = Math.sqrt((rA + rB) ** 2 - dy * dy);

@@ -17,7 +17,7 @@ import {
   type Split,
   type WorldConstants,
 } from '../spec.js';
-import { SPLIT_RANGES, heldOutFor, isHeldOut, type SplitRanges } from '../splits.js';
+import { SPLIT_RANGES, heldOutFor, isHeldOut, type Range, type SplitRanges } from '../splits.js';
 
 /** What a family sampler returns: the initial scene, before simulation. */
 export interface SceneSetup {
@@ -32,6 +32,11 @@ export type FamilySampler = (ctx: FamilyContext) => SceneSetup;
 
 /** Standard gravity in units/s² (one unit is a metre, as in Box2D). */
 export const GRAVITY = 9.8;
+/**
+ * Seconds from the first to the last frame of the world's standard clip (16 frames at 10 fps).
+ * Its 10×10-unit world is what the split's speed ranges were set for; see FamilyContext.speed.
+ */
+export const STANDARD_DURATION = 1.5;
 
 export class FamilyContext {
   readonly ranges: SplitRanges;
@@ -50,14 +55,42 @@ export class FamilyContext {
     this.ranges = SPLIT_RANGES[split];
   }
 
-  /** A radius / half-side drawn from the split's size ranges. */
-  size(): number {
-    return this.rng.fromRanges(this.ranges.size);
+  /**
+   * A radius / half-side drawn from the split's size ranges; in a clip with less room than the
+   * standard one (see `speed`), cut at `most` units where the family needs it to fit.
+   */
+  size(most = Infinity): number {
+    return this.rng.fromRanges(this.cut(this.ranges.size, 0, most));
   }
 
-  /** An initial speed drawn from the split's speed ranges. */
-  speed(): number {
-    return this.rng.fromRanges(this.ranges.speed);
+  /**
+   * An initial speed drawn from the split's speed ranges. In a clip with less room than the
+   * standard one (longer than 1.5 s, or a world narrower than it is high), the ranges are cut
+   * at `room / duration` so a path of `room` units (the family's free space along the motion)
+   * stays in view for the whole clip, and at `least` (units/s) from below where the family
+   * needs a minimum; a split with no speed left in between (ood's fast range only) keeps its
+   * ranges, and its objects may leave the view, as fast ood objects do in the standard clip.
+   * Same single draw either way, and the standard clip (and any wider or higher-resolution
+   * one of 1.5 s) is untouched: its samples stay byte-identical.
+   */
+  speed(room = Infinity, least = 0): number {
+    return this.rng.fromRanges(this.cut(this.ranges.speed, least, Math.max(0, room) / this.duration));
+  }
+
+  /** Whether some speed of the split keeps a path of `room` units in view (always, in a clip with the standard room). */
+  roomFor(room: number): boolean {
+    return !this.tight() || within(this.ranges.speed, 0, Math.max(0, room) / this.duration).length > 0;
+  }
+
+  /** A clip with less room than the standard one: longer than 1.5 s, or a world narrower than it is high. */
+  private tight(): boolean {
+    return this.duration > STANDARD_DURATION || this.worldWidth < this.worldHeight;
+  }
+
+  /** `ranges` cut to [least, most] in a tight clip; the ranges themselves when nothing is left or the clip has room. */
+  private cut(ranges: readonly Range[], least: number, most: number): readonly Range[] {
+    const cut = this.tight() ? within(ranges, least, most) : [];
+    return cut.length > 0 ? cut : ranges;
   }
 
   /**
@@ -122,6 +155,11 @@ export class FamilyContext {
       initial: { x, y, vx: 0, vy: 0 },
     };
   }
+}
+
+/** The parts of a union of intervals inside [least, most]. */
+function within(ranges: readonly Range[], least: number, most: number): Range[] {
+  return ranges.map(([lo, hi]) => [Math.max(lo, least), Math.min(hi, most)] as const).filter(([lo, hi]) => lo < hi);
 }
 
 /** Velocity components for a speed along a direction. */

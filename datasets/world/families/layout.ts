@@ -66,21 +66,24 @@ export const layout: FamilySampler = (ctx) => {
     placed.push(candidate);
   }
 
-  // A relation needs two objects; two always fit (sizes ≤ 2, a 10-unit world), so not
+  // A relation needs two objects; two always fit (sizes ≤ 2, a world at least 10 units high), so not
   // placing one is a bug, never a scene to caption.
   if (placed.length < 2) throw new Error(`layout: could not place a second object in ${MAX_TRIES} tries`);
 
   // Move the group into the world, leaving room for the drift.
-  const moving = rng.chance(0.5);
-  const direction = rng.pick(DIRECTIONS);
-  const speed = moving ? ctx.speed() : 0;
-  const { vx, vy } = velocityAlong(direction, speed);
   const minX = Math.min(...placed.map((p) => p.x - p.size));
   const maxX = Math.max(...placed.map((p) => p.x + p.size));
   const minY = Math.min(...placed.map((p) => p.y - p.size));
   const maxY = Math.max(...placed.map((p) => p.y + p.size));
   const halfW = (maxX - minX) / 2;
   const halfH = (maxY - minY) / 2;
+  const moving = rng.chance(0.5);
+  // A group too wide for a split's speeds across a narrow or long clip drifts along the other axis.
+  const roomAlong = (d: Direction) => (d === 'left' || d === 'right' ? ctx.worldWidth - 2 * halfW : ctx.worldHeight - 2 * halfH);
+  const roomy = DIRECTIONS.filter((d) => ctx.roomFor(roomAlong(d)));
+  const direction = rng.pick(roomy.length > 0 ? roomy : DIRECTIONS);
+  const speed = moving ? ctx.speed(roomAlong(direction)) : 0;
+  const { vx, vy } = velocityAlong(direction, speed);
   const cx = clampInto(startCoord(rng, vx * ctx.duration, halfW, ctx.worldWidth), halfW, ctx.worldWidth - halfW);
   const cy = clampInto(startCoord(rng, vy * ctx.duration, halfH, ctx.worldHeight), halfH, ctx.worldHeight - halfH);
   const shiftX = cx - (minX + maxX) / 2;

@@ -18,9 +18,10 @@ const MAX_TRIES = 50;
 export const occlusion: FamilySampler = (ctx) => {
   const { rng, duration: T } = ctx;
   const W = ctx.worldWidth;
-  const r = ctx.size();
-  let speed = ctx.speed();
-  for (let tries = 0; speed * T < 2 * r && tries < MAX_TRIES; tries++) speed = Math.max(speed, ctx.speed());
+  const r = ctx.size(W / 6); // a re-emerging path spans ≥ 2w + 4r ≥ 6r
+  // The path [x0 - r, x0 + travel + r] fits the world when travel ≤ W − 2r (see ctx.speed).
+  let speed = ctx.speed(W - 2 * r, (2 * r) / T);
+  for (let tries = 0; speed * T < 2 * r && tries < MAX_TRIES; tries++) speed = Math.max(speed, ctx.speed(W - 2 * r, (2 * r) / T));
   const direction = rng.pick(['left', 'right'] as const);
   const w = r * rng.uniform(...BAR_HALF_WIDTH);
   // Set the scene up moving right; mirror at the end for `left`.

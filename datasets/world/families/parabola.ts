@@ -12,7 +12,7 @@ const LAUNCH_VY: readonly [number, number] = [5.5, 7.5];
 export const parabola: FamilySampler = (ctx) => {
   const { rng, duration: T } = ctx;
   const r = ctx.size();
-  const speed = ctx.speed();
+  const speed = ctx.speed(ctx.worldWidth - 2 * r);
   const direction = rng.pick(['left', 'right'] as const);
   const vx = direction === 'left' ? -speed : speed;
   const vy = rng.uniform(...LAUNCH_VY);
@@ -20,7 +20,11 @@ export const parabola: FamilySampler = (ctx) => {
   // Lowest point over the clip is the start or the end (the arc is concave); highest is the apex.
   const drop = Math.max(0, (GRAVITY * T * T) / 2 - vy * T);
   const rise = vy < GRAVITY * T ? (vy * vy) / (2 * GRAVITY) : vy * T - (GRAVITY * T * T) / 2;
-  const y = clampInto(rng.uniform(r + drop, ctx.worldHeight - r - rise), r + drop, ctx.worldHeight - r - rise);
+  // When the arc cannot stay in view (a clip longer than ~2.5 s), the ball starts in view with
+  // its apex at the top and falls out of the bottom late in the clip.
+  const [lo, hi] = [r + drop, ctx.worldHeight - r - rise];
+  const drawn = rng.uniform(lo, hi);
+  const y = lo > hi ? Math.max(r, hi) : clampInto(drawn, lo, hi);
   const ball = ctx.object('ball', r, { x, y, vx, vy });
   return {
     objects: [ball],

@@ -13,7 +13,8 @@ export const SLIDE_FRICTION: readonly [number, number] = [0.05, 1.5];
 export const slide: FamilySampler = (ctx) => {
   const { rng, duration: T } = ctx;
   const s = ctx.size();
-  const speed = ctx.speed();
+  // It slides v·t_stop/2 ≤ v·0.75·T/2 units: room for that on the floor.
+  const speed = ctx.speed(((ctx.worldWidth - 2 * s) * 2) / STOP_AT[1]);
   const direction = rng.pick(['left', 'right'] as const);
   const vx = direction === 'left' ? -speed : speed;
   const stopTime = rng.uniform(...STOP_AT) * T;

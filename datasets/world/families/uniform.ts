@@ -6,7 +6,7 @@ const DIRECTIONS: readonly Direction[] = ['left', 'right', 'up', 'down'];
 
 export const uniform: FamilySampler = (ctx) => {
   const r = ctx.size();
-  const speed = ctx.speed();
+  const speed = ctx.speed(Math.min(ctx.worldWidth, ctx.worldHeight) - 2 * r); // any direction
   const direction = ctx.rng.pick(DIRECTIONS);
   const { vx, vy } = velocityAlong(direction, speed);
   const x = startCoord(ctx.rng, vx * ctx.duration, r, ctx.worldWidth);
