@@ -5,7 +5,7 @@
  * decode: the inverse map, the decoder, clamp and round to uint8.
  *
  *   const codec = loadVaeCodec('models/vae');
- *   const z = codec.encode([clip.frames], [16, 32, 32]);   // [1, 8, 4, 8, 8]
+ *   const z = codec.encode([clip.frames], [16, 32, 32]);   // [1, 16, 4, 8, 8]
  *   const [frames] = codec.decode(z);                      // Uint8Array [16·32·32·3]
  *   codec.dispose();
  */

@@ -5,7 +5,7 @@
  *   decoder: linear from c → + positions → blocks → LayerNorm → linear to a tubelet → unpatchify
  *
  * Each pt×ph×pw tubelet of pixels becomes one latent cell of c channels (small preset: 4×4×4
- * → 8, so a 16×32×32 clip is 8 × 4×8×8 latents, 24× fewer values), and a transformer on both
+ * → 16, so a 16×32×32 clip is 16 × 4×8×8 latents, 12× fewer values), and a transformer on both
  * sides mixes the cells so an edge can be drawn from its neighbours' codes.
  *
  * Why a tubelet transformer and not 3-D convolutions (CogVideoX, Open-Sora): Conv3D is not a
@@ -25,7 +25,7 @@
  * measurement of that against a clip's own frame.
  *
  *   const vae = new VideoAutoencoder(resolveVaeConfig('small'), 0);
- *   const z = vae.encode(x);    // [B, 3, 16, 32, 32] → [B, 8, 4, 8, 8]
+ *   const z = vae.encode(x);    // [B, 3, 16, 32, 32] → [B, 16, 4, 8, 8]
  *   const y = vae.decode(z);    // → [B, 3, 16, 32, 32]
  *
  * Shapes: B batch, C colour channels, T×H×W video, N = t·h·w tokens (one per latent cell),
