@@ -6,26 +6,28 @@
  *   roundtrip  encode then decode one video file with a VAE folder; prints the PSNR
  *   info       a VAE folder's config, size, compression, scale and card figures
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs, required } from '../../base/args.js';
 import { useBackend } from '../../base/compute/backend.js';
 import { UserError } from '../../base/errors.js';
-import { parseArgs, required } from '../../base/args.js';
+import { checkWritableFile } from '../../base/io/atomic.js';
+import { psnr, writeMp4 } from '../../base/video/index.js';
+import { RECONSTRUCTION_DEFAULTS, type ReconstructionReport } from '../../eval/reconstruction/reconstruction.js';
+import { readInputClip } from '../../src/infer/prompt-clips.js';
 import { VAE_PRESETS } from '../../src/model/vae-config.js';
+import { loadVaeCodec } from '../../src/model/vae-codec.js';
+import { DEFAULT_VAE_DIR, defaultVaeDir, readVaeFolder, VAE_FILES } from '../../src/model/vae-folder.js';
 import { MAX_SEED } from '../../src/train/train-config.js';
 import { VAE_TRAIN_DEFAULTS } from '../../src/train/vae-train-config.js';
 import { trainVae } from '../../src/train/vae-trainer.js';
-import { Progress } from './progress.js';
-import { RECONSTRUCTION_DEFAULTS, type ReconstructionReport } from '../../eval/reconstruction/reconstruction.js';
 import { shipVae } from '../ship/vae-ship.js';
-import { loadVaeCodec } from '../../src/model/vae-codec.js';
-import { DEFAULT_VAE_DIR, defaultVaeDir, readVaeFolder, VAE_FILES } from '../../src/model/vae-folder.js';
-import { readInputClip } from '../../src/infer/prompt-clips.js';
-import { checkWritableFile } from '../../base/io/atomic.js';
-import { psnr, writeMp4 } from '../../base/video/index.js';
-import fs from 'node:fs';
-import path from 'node:path';
+import { Progress } from './progress.js';
 
+/** Steps of a run when --steps is not given. */
+const DEFAULT_STEPS = 10_000;
 const D = VAE_TRAIN_DEFAULTS;
-export const VAE_HELP = `spacetime vae train --data DIR --out RUN [--steps N] [--batch-size ${D.batchSize}] [--lr ${D.lr}]
+const VAE_HELP = `spacetime vae train --data DIR --out RUN [--steps ${DEFAULT_STEPS}] [--batch-size ${D.batchSize}] [--lr ${D.lr}]
     [--warmup ${D.warmup}] [--seed 0] [--checkpoint-every ${D.checkpointEvery}] [--latent-penalty ${D.latentPenalty}]
     [--config ${Object.keys(VAE_PRESETS).join('|')}] [--resume] [--backend NAME]
     trains the video autoencoder of latent mode (src/model/vae.ts) on a dataset from
@@ -83,7 +85,7 @@ async function runVaeTrain(argv: string[]): Promise<number> {
     console.log(VAE_HELP);
     return 0;
   }
-  const steps = flags.steps ?? 10_000;
+  const steps = flags.steps ?? DEFAULT_STEPS;
   const options = {
     preset: flags.config ?? 'small',
     data: required(flags.data, 'data'),

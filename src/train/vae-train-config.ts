@@ -32,7 +32,7 @@ export interface VaeTrainConfig {
 /** The numeric settings a VAE run shares with a DiT run (same flags, same ranges). */
 const SHARED: NumericSetting[] = ['steps', 'batchSize', 'lr', 'warmup', 'weightDecay', 'clipNorm', 'emaDecay', 'seed', 'checkpointEvery', 'keepCheckpoints'];
 
-/** Measured on the small preset, two cores: lr 1e-3 and batch 16 reach a given PSNR soonest (README). */
+/** What the shipped VAE trained with (models/vae/MODEL_CARD.md); 200 steps are a few minutes on two cores. */
 export const VAE_TRAIN_DEFAULTS = {
   batchSize: 16,
   lr: 1e-3,
@@ -41,7 +41,7 @@ export const VAE_TRAIN_DEFAULTS = {
   clipNorm: 1,
   emaDecay: 0.999,
   seed: 0,
-  checkpointEvery: 500,
+  checkpointEvery: 200,
   keepCheckpoints: 3,
   latentPenalty: 1e-4,
 };
