@@ -21,6 +21,7 @@ import { DEFAULT_VAE_DIR, defaultVaeDir, readVaeFolder, VAE_FILES } from '../../
 import { MAX_SEED } from '../../src/train/train-config.js';
 import { VAE_TRAIN_DEFAULTS } from '../../src/train/vae-train-config.js';
 import { trainVae } from '../../src/train/vae-trainer.js';
+import { latentMap } from '../ship/vae-card.js';
 import { shipVae } from '../ship/vae-ship.js';
 import { Progress } from './progress.js';
 
@@ -37,12 +38,13 @@ const VAE_HELP = `spacetime vae train --data DIR --out RUN [--steps ${DEFAULT_ST
     bit-identically on the same backend (the other flags but --steps are then ignored).
     Ranges: --batch-size 1 to the dataset's clip count, --lr > 0, --seed 0 to ${MAX_SEED}.
 
-spacetime vae ship --run RUN --out models/vae [--checkpoint PATH] [--force] [--per-family ${RECONSTRUCTION_DEFAULTS.perFamily}] [--backend NAME]
+spacetime vae ship --run RUN --out models/vae [--checkpoint PATH] [--force] [--per-family ${RECONSTRUCTION_DEFAULTS.perFamily}]
+    [--notes FILE] [--backend NAME]
     the run's latest (or the given) checkpoint as a VAE folder: EMA weights at F16
     (model.safetensors, ≤ 5 MB), config.json with the latent shift and scale measured on the
     run's training clips, reconstruction.json (eval/reconstruction: PSNR, centroid
-    displacement and objects lost per family and split, on held-out clips) and MODEL_CARD.md,
-    written atomically
+    displacement and objects lost per family and split, on held-out clips) and MODEL_CARD.md
+    (with the markdown of --notes FILE), written atomically
 
 spacetime vae roundtrip IN.mp4 --out OUT.mp4 [--vae models/vae] [--backend NAME]
     encodes then decodes one clip of the VAE's frame size (native, or a 2× file as generate
@@ -116,7 +118,9 @@ async function runVaeTrain(argv: string[]): Promise<number> {
 }
 
 async function runVaeShip(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, { run: 'string', out: 'string', checkpoint: 'string', force: 'boolean', 'per-family': 'int', backend: 'string', quiet: 'boolean' });
+  const { flags } = parseArgs(argv, { run: 'string', out: 'string', checkpoint: 'string', force: 'boolean', 'per-family': 'int', notes: 'string', backend: 'string', quiet: 'boolean' });
+  if (flags.notes !== undefined && !fs.existsSync(flags.notes)) throw new UserError(`--notes: ${flags.notes} not found`);
+  const notes = flags.notes !== undefined ? fs.readFileSync(flags.notes, 'utf8') : undefined;
   const perFamily = flags['per-family'] ?? RECONSTRUCTION_DEFAULTS.perFamily;
   if (!(perFamily >= 1 && perFamily <= 256)) throw new UserError(`--per-family must be from 1 to 256, got ${perFamily}`);
   const [run, out] = [required(flags.run, 'run'), required(flags.out, 'out')];
@@ -124,7 +128,7 @@ async function runVaeShip(argv: string[]): Promise<number> {
   console.error(choice.summary);
   let progress: Progress | undefined;
   const onProgress = (done: number, total: number) => (progress ??= new Progress(total, 'reconstruction', 'clips', flags.quiet)).update(done);
-  const result = shipVae({ run, out, checkpoint: flags.checkpoint, force: flags.force, evaluation: { perFamily }, onProgress });
+  const result = shipVae({ run, out, checkpoint: flags.checkpoint, force: flags.force, evaluation: { perFamily }, notes, onProgress });
   const { config, report } = result;
   console.log(`shipped ${run} step ${config.training.step} to ${result.dir} (${config.weights.bytes} bytes, latent scale ${config.latent.scale.toFixed(4)})`);
   console.log(reconstructionLines(report).join('\n'));
@@ -169,7 +173,7 @@ async function runVaeInfo(argv: string[]): Promise<number> {
   console.log(`${flags.vae ?? DEFAULT_VAE_DIR}: video autoencoder, ${config.weights.parameters.toLocaleString('en-US')} parameters (${config.weights.dtype}, ${config.weights.bytes} bytes)`);
   console.log(`config: ${JSON.stringify(v)}`);
   console.log(`compression: [3, ${v.frames}, ${v.height}, ${v.width}] → [${latent.join(', ')}], ${ratio.toFixed(0)}× fewer values (${v.patch.join('×')} per latent cell)`);
-  console.log(`latent: (z − ${config.latent.shift.toFixed(4)}) × ${config.latent.scale.toFixed(4)} (unit variance on training clips)`);
+  console.log(`latent: ${latentMap(config.latent)} (unit variance on training clips)`);
   console.log(`training: ${config.training.step} steps, ${config.training.samples} clips, ${(config.training.seconds / 60).toFixed(0)} min, data ${config.training.data}`);
   const file = path.join(dir, VAE_FILES.reconstruction);
   if (fs.existsSync(file)) console.log(reconstructionLines(JSON.parse(fs.readFileSync(file, 'utf8')) as ReconstructionReport).join('\n'));

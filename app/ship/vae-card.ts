@@ -17,9 +17,16 @@ export interface VaeCardInput {
   report: ReconstructionReport;
   metrics: VaeStepMetrics[];
   shipCommand: string;
+  /** Hand-written notes on the training (markdown), placed under its paragraph. */
+  notes?: string;
 }
 
-export function vaeCard({ out, config, train, report, metrics, shipCommand }: VaeCardInput): string {
+/** The codec's map from encoder output z, as text: "(z − 0.0123) × 1.7076" or "(z + 0.0099) × 1.7076". */
+export function latentMap({ shift, scale }: VaeFolderConfig['latent']): string {
+  return `(z ${shift < 0 ? '+' : '−'} ${Math.abs(shift).toFixed(4)}) × ${scale.toFixed(4)}`;
+}
+
+export function vaeCard({ out, config, train, report, metrics, shipCommand, notes }: VaeCardInput): string {
   const v = config.vae;
   const [c, t, h, w] = [v.latentChannels, v.frames / v.patch[0], v.height / v.patch[1], v.width / v.patch[2]];
   const ratio = (v.channels * v.frames * v.height * v.width) / (c * t * h * w);
@@ -33,7 +40,7 @@ export function vaeCard({ out, config, train, report, metrics, shipCommand }: Va
     `The compression network of latent mode (src/model/vae.ts): a ${v.patch.join('×')} tubelet transformer autoencoder`,
     `(encoder ${v.encoderDepth} blocks, decoder ${v.decoderDepth}, width ${v.hidden}) mapping a ${v.frames}×${v.height}×${v.width} RGB clip to`,
     `${c} × ${t}×${h}×${w} latents: ${ratio.toFixed(0)}× fewer values. ${config.weights.parameters.toLocaleString('en-US')} parameters, ${config.weights.dtype} weights (${(config.weights.bytes / 1e6).toFixed(2)} MB, the EMA).`,
-    `Codec latents are (z − ${config.latent.shift.toFixed(4)}) × ${config.latent.scale.toFixed(4)}: unit variance on training clips.`,
+    `Codec latents are ${latentMap(config.latent)}: unit variance on training clips.`,
     '',
     '## Training',
     '',
@@ -41,6 +48,7 @@ export function vaeCard({ out, config, train, report, metrics, shipCommand }: Va
       `${(config.training.seconds / 60).toFixed(0)} min of steps on two shared CPU cores; lr ${train.lr} (warm-up ${train.warmup}, cosine), ` +
       `loss MSE + ${train.latentPenalty} · mean(z²), EMA ${train.emaDecay}.`,
     '',
+    ...(notes ? [notes.trim(), ''] : []),
     '## Reconstruction',
     '',
     `Held-out clips (world seed ${report.settings.seed}; training used 0), ${report.settings.perFamily} per family and split, encode → decode with the shipped weights.`,

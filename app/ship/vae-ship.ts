@@ -39,6 +39,8 @@ export interface VaeShipOptions {
   force?: boolean;
   /** The reconstruction evaluation's settings (defaults: RECONSTRUCTION_DEFAULTS). */
   evaluation?: Partial<ReconstructionSettings>;
+  /** Hand-written notes on the training for the card (markdown). */
+  notes?: string;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -81,7 +83,7 @@ export function shipVae(options: VaeShipOptions): VaeShipResult {
       writeFileSynced(path.join(staging, VAE_FILES.weights), weights);
       writeFileSynced(path.join(staging, VAE_FILES.config), json(config));
       writeFileSynced(path.join(staging, VAE_FILES.reconstruction), json(report));
-      writeFileSynced(path.join(staging, VAE_FILES.card), vaeCard({ out, config, train, report, metrics, shipCommand: `npx spacetime vae ship --run ${options.run}${options.checkpoint ? ` --checkpoint ${options.checkpoint}` : ''} --out ${out}` }));
+      writeFileSynced(path.join(staging, VAE_FILES.card), vaeCard({ out, config, train, report, metrics, notes: options.notes, shipCommand: `npx spacetime vae ship --run ${options.run}${options.checkpoint ? ` --checkpoint ${options.checkpoint}` : ''} --out ${out}` }));
       replaceFolderAtomically(staging, out);
     } catch (err) {
       fs.rmSync(staging, { recursive: true, force: true });

@@ -13,10 +13,10 @@
  * `native`; at 256 tokens a clip attention is cheap, and the world (flat discs and squares on
  * a plain background) needs global context more than local filters.
  *
- * Why a deterministic autoencoder with a small latent penalty and not a KL-VAE: with the
- * KL weights SD and Open-Sora use (1e-6) the posterior's σ collapses to almost nothing, so
- * the sampling only adds noise to a training budget of one hour on two cores; what the KL
- * term keeps — latents of bounded size — the penalty λ·mean(z²) keeps too, and the codec
+ * Why a deterministic autoencoder with a small latent penalty and not a KL-VAE: a KL weight
+ * as small as SD's (1e-6) barely constrains the posterior, and sampling it would add noise to
+ * a training budget of one hour on two cores; what the KL term is there for — latents of
+ * bounded size — the penalty λ·mean(z²) keeps too (trainer: vae-trainer.ts), and the codec
  * scales the latents to unit variance with a factor measured on training data, as SD does.
  * The "posterior mean" the codec uses is the encoder's output.
  *
