@@ -18,6 +18,10 @@ const commands: Record<string, Command> = {
     summary: 'train the text-conditioned diffusion transformer on a dataset',
     run: async (argv) => (await import('./train.js')).runTrain(argv),
   },
+  vae: {
+    summary: 'the video autoencoder of latent mode: train, ship, roundtrip, info',
+    run: async (argv) => (await import('./vae.js')).runVae(argv),
+  },
   generate: {
     summary: 'generate a video from a prompt',
     run: async (argv) => (await import('./generate.js')).runGenerate(argv),

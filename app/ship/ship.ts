@@ -92,14 +92,7 @@ export function shipModel(options: ShipOptions): ShipResult {
   const training = summarizeTraining(options.run, ck.step, { backend: options.backend });
   for (const { source } of training.data.buckets ?? [training.data]) if (source) assertHeldOut(source);
 
-  const parent = path.dirname(out);
-  ensureWritableDir(parent);
-  // What an interrupted ship left beside `out` (one shipper per folder, as with checkpoints;
-  // `.old-`: the name ships set the old folder aside under before base/io/atomic.ts named them).
-  for (const entry of fs.readdirSync(parent)) {
-    if (entry.startsWith(`.${path.basename(out)}.tmp-`) || entry.startsWith(`.${path.basename(out)}.old-`)) fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
-  }
-  const staging = makeStagingFolder(out);
+  const staging = stagingFolderFor(out);
   try {
     const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
     writeFileSynced(path.join(staging, MODEL_FILES.weights), weights);
@@ -138,8 +131,22 @@ export function shipModel(options: ShipOptions): ShipResult {
   }
 }
 
+/**
+ * A fresh staging folder beside `out`, after removing what an interrupted ship left there (one
+ * shipper per folder, as with checkpoints; `.old-`: the name ships set the old folder aside
+ * under before base/io/atomic.ts named them). Shared with vae-ship.ts.
+ */
+export function stagingFolderFor(out: string): string {
+  const parent = path.dirname(out);
+  ensureWritableDir(parent);
+  for (const entry of fs.readdirSync(parent)) {
+    if (entry.startsWith(`.${path.basename(out)}.tmp-`) || entry.startsWith(`.${path.basename(out)}.old-`)) fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
+  }
+  return makeStagingFolder(out);
+}
+
 /** The weights as F16 safetensors entries; a value a half cannot hold is refused by name. */
-function toHalf(tensors: Record<string, LoadedTensor>, from: string): Record<string, SafeTensor> {
+export function toHalf(tensors: Record<string, LoadedTensor>, from: string): Record<string, SafeTensor> {
   const out: Record<string, SafeTensor> = {};
   for (const [name, t] of Object.entries(tensors)) {
     for (const x of t.data) {

@@ -82,19 +82,29 @@ export function isModelFolder(dir: string): boolean {
 export function readModelFolder(dir: string): { config: ModelFolderConfig; weights: Record<string, LoadedTensor> } {
   const configFile = path.join(dir, MODEL_FILES.config);
   const config = parseModelConfig(fs.readFileSync(configFile, 'utf8'), configFile);
-  const weightsFile = path.join(dir, config.weights.file);
-  if (!fs.existsSync(weightsFile)) throw new UserError(`model folder ${dir} lacks its weights ${config.weights.file}`);
+  const weights = readCheckedWeights(dir, config.weights);
+  return { config, weights };
+}
+
+/**
+ * A folder's weights file as float32, after checking its size and sha256 against what the
+ * folder's config.json says (a Git LFS pointer instead of the weights fails the size check).
+ * Shared by model folders and VAE folders (vae-folder.ts).
+ */
+export function readCheckedWeights(dir: string, entry: { file: string; bytes: number; sha256: string }): Record<string, LoadedTensor> {
+  const weightsFile = path.join(dir, entry.file);
+  if (!fs.existsSync(weightsFile)) throw new UserError(`model folder ${dir} lacks its weights ${entry.file}`);
   const bytes = fs.readFileSync(weightsFile);
-  if (bytes.length !== config.weights.bytes) {
-    throw new UserError(`model weights ${weightsFile} are ${bytes.length} bytes, ${MODEL_FILES.config} says ${config.weights.bytes} (truncated, or a Git LFS pointer?)`);
+  if (bytes.length !== entry.bytes) {
+    throw new UserError(`model weights ${weightsFile} are ${bytes.length} bytes, ${MODEL_FILES.config} says ${entry.bytes} (truncated, or a Git LFS pointer?)`);
   }
-  if (sha256(bytes) !== config.weights.sha256) throw new UserError(`model weights ${weightsFile} do not match the sha256 in ${MODEL_FILES.config} (damaged or replaced)`);
+  if (sha256(bytes) !== entry.sha256) throw new UserError(`model weights ${weightsFile} do not match the sha256 in ${MODEL_FILES.config} (damaged or replaced)`);
   const weights: Record<string, LoadedTensor> = {};
   for (const [name, t] of Object.entries(parseSafetensors(bytes, weightsFile).tensors)) {
     if (!(t.data instanceof Float32Array)) throw new UserError(`model weights ${weightsFile}: tensor "${name}" is ${t.dtype}, expected floats`);
     weights[name] = { shape: t.shape, data: t.data };
   }
-  return { config, weights };
+  return weights;
 }
 
 /** Validate a model folder's config.json text. */

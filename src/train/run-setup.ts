@@ -25,7 +25,7 @@ import { AdamW } from './adamw.js';
 import { BatchStream, type BatchCursor } from './batches.js';
 import { BucketStream, checkBucketCursor, openBucketDatasets, type BucketCursor } from './buckets.js';
 import { Ema } from './ema.js';
-import type { StepMetrics } from './step-metrics.js';
+import { claimRunFolder, openMetrics, restoreTrainingState } from './run-state.js';
 import { checkCursor, checkSettings, checkTimesteps, readRunConfig, TRAIN_DEFAULTS, type TrainConfig } from './train-config.js';
 
 export interface RunOptions extends Partial<Omit<TrainConfig, 'model' | 'text'>> {
@@ -90,15 +90,7 @@ export function setupRun(options: RunOptions): Run {
     restoreVariables(net.params, widenPatchEmbedding(initial.params, config.model, initial.path), 'model');
     restoreVariables(ema.shadow, widenPatchEmbedding(initial.ema ?? initial.params, config.model, initial.path), 'EMA');
   }
-  if (resumed) {
-    restoreVariables(net.params, resumed.params, 'model');
-    if (resumed.ema) restoreVariables(ema.shadow, resumed.ema, 'EMA');
-    if (resumed.optimizer) {
-      restoreVariables(opt.m, resumed.optimizer.m, 'optimizer m');
-      restoreVariables(opt.v, resumed.optimizer.v, 'optimizer v');
-      opt.step_ = resumed.optimizer.step;
-    }
-  }
+  if (resumed) restoreTrainingState(resumed, { params: net.params, opt, ema });
   const step = resumed?.step ?? 0;
   const stream = { batchSize: config.batchSize, seed: config.seed };
   const batches = config.buckets
@@ -133,9 +125,7 @@ export function closeRun(run: Run): void {
 function runConfig(options: RunOptions, note: (line: string) => void): { config: TrainConfig; initial?: LoadedCheckpoint; resumed?: LoadedCheckpoint } {
   const runDir = options.out;
   const resuming = Boolean(options.resume) || options.resumeFrom !== undefined;
-  const existing = fs.existsSync(path.join(runDir, 'config.json'));
-  if (existing && !resuming) throw new UserError(`${runDir} already holds a run; pass --resume to continue it, or choose another --out`);
-  if (resuming && !existing) throw new UserError(`--resume: no run in ${runDir} (missing config.json)`);
+  claimRunFolder(runDir, resuming);
   if (resuming && options.init) throw new UserError('--init starts a new run and --resume continues one: pass one of them');
   checkSettings(options);
   checkTimesteps(options.timesteps);
@@ -194,14 +184,6 @@ function openDatasets(config: TrainConfig, resumed: LoadedCheckpoint | undefined
   }
 }
 
-/** metrics.jsonl open for appending, after the resumed step's lines: the steps after it are rewritten. */
-function openMetrics(runDir: string, step: number): number {
-  const file = path.join(runDir, 'metrics.jsonl');
-  const kept = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => metricsStep(l) <= step) : [];
-  writeFileAtomic(file, kept.map((l) => l + '\n').join(''));
-  return fs.openSync(file, 'a');
-}
-
 /**
  * A checkpoint to start a new run from (--init), or the one a run killed before its first
  * checkpoint started from (its config's initFrom, at `step`): same preset, a spacetime model.
@@ -253,16 +235,6 @@ function isIntact(checkpointDir: string): boolean {
   } catch (err) {
     if (err instanceof UserError) return false;
     throw err;
-  }
-}
-
-/** The step of one metrics.jsonl line; Infinity for a blank or torn line (a kill mid-write), which is dropped. */
-function metricsStep(line: string): number {
-  try {
-    const step = (JSON.parse(line) as StepMetrics).step;
-    return typeof step === 'number' ? step : Infinity;
-  } catch {
-    return Infinity;
   }
 }
 

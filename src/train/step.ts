@@ -14,10 +14,10 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../base/rng.js';
 import { UserError } from '../../base/errors.js';
 import { gaussian } from '../diffusion/noise.js';
-import { clipByGlobalNorm } from './clip.js';
 import { givenFrames } from './frame-masks.js';
 import { lossWithNegatives, pickHardNegatives } from './hard-negatives.js';
 import type { Run } from './run-setup.js';
+import { applyUpdate } from './run-state.js';
 import { warmupCosine } from './schedule.js';
 import type { StepMetrics } from './step-metrics.js';
 
@@ -45,14 +45,12 @@ export function trainStep(run: Run, step: number): StepMetrics {
     const out = net.dit.forward(xt, objective.modelTime(times), { ...text, ...given?.condition }); // [B, C, T, H, W]
     return objective.loss(out, video, eps, xt, times, given?.weight);
   }, Object.values(net.params));
-  const clipped = clipByGlobalNorm(grads, config.clipNorm);
-  opt.step(clipped.grads, lr);
-  ema.update(net.params, step);
+  const gradNorm = applyUpdate({ params: net.params, opt, ema }, grads, lr, config.clipNorm, step);
   const loss = value.dataSync()[0];
   const negativeGap = gap?.dataSync()[0];
-  tf.dispose([value, video, eps, ...Object.values(grads), ...Object.values(clipped.grads), ...(gap ? [gap] : [])]);
+  tf.dispose([value, video, eps, ...Object.values(grads), ...(gap ? [gap] : [])]);
   if (given) tf.dispose([given.condition.frames, given.condition.frameMask, given.weight]);
   if (!Number.isFinite(loss)) throw new UserError(`loss became ${loss} at step ${step}; lower --lr`);
   const seconds = (performance.now() - t0) / 1000;
-  return { step, loss, lr, grad_norm: clipped.norm, ...(negativeGap !== undefined ? { negative_gap: negativeGap } : {}), samples_per_s: B / seconds, seconds };
+  return { step, loss, lr, grad_norm: gradNorm, ...(negativeGap !== undefined ? { negative_gap: negativeGap } : {}), samples_per_s: B / seconds, seconds };
 }

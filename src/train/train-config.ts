@@ -125,7 +125,7 @@ export function describeRule(rule: NumberRule): string {
   return `${kind} ${rule.minExclusive ? '>' : '≥'} ${rule.min} and ${rule.maxExclusive ? '<' : '≤'} ${rule.max}`;
 }
 
-function obeys(rule: NumberRule, value: unknown): value is number {
+export function obeys(rule: NumberRule, value: unknown): value is number {
   if (typeof value !== 'number' || !Number.isFinite(value)) return false;
   if (rule.integer && !Number.isSafeInteger(value)) return false;
   if (rule.minExclusive ? value <= rule.min : value < rule.min) return false;

@@ -11,10 +11,10 @@
  */
 import fs from 'node:fs';
 import type { WorldDataset } from '../../datasets/shards.js';
-import { saveCheckpoint } from '../model/checkpoint.js';
 import type { VideoModel } from '../model/video-model.js';
 import type { Ema } from './ema.js';
 import { closeRun, setupRun, type Run, type RunOptions } from './run-setup.js';
+import { saveTrainingCheckpoint } from './run-state.js';
 import { trainStep } from './step.js';
 import type { EvalMetrics, StepMetrics } from './step-metrics.js';
 import type { TrainConfig, TrainingEvaluation } from './train-config.js';
@@ -84,12 +84,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   return { runDir, step, loss, checkpoint };
 }
 
-/** A checkpoint of everything resume needs: weights, EMA, optimizer moments, the data cursor. */
 function save(run: Run, step: number): string {
-  const { net, ema, opt, config } = run;
-  return saveCheckpoint(
-    run.runDir,
-    { step, config, params: net.params, ema: ema.shadow, optimizer: { step: opt.step_, m: opt.m, v: opt.v }, state: { cursor: run.batches.cursor } },
-    { keepLast: config.keepCheckpoints },
-  );
+  return saveTrainingCheckpoint(run.runDir, step, run.config, { ...run, params: run.net.params }, run.config.keepCheckpoints);
 }

@@ -1,0 +1,58 @@
+// Training the video autoencoder on the tiny config: it learns, resumes bit-identically,
+// and refuses a clobbered run, a DiT run, a dataset of the wrong clip size.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeDataset } from '../../datasets/make.js';
+import { parseSelection } from '../../datasets/selection.js';
+import { useBackend } from '../../base/compute/backend.js';
+import { trainVae, type VaeStepMetrics } from './vae-trainer.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-vae-train-'));
+const data = path.join(tmp, 'data');
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+beforeAll(async () => {
+  await useBackend({});
+  makeDataset(parseSelection({ families: 'uniform,bounce,layout,slide', n: 8, seed: 1, size: 16, frames: 4 }), { out: data });
+});
+
+const base = { preset: 'tiny', data, batchSize: 4, lr: 1e-2, warmup: 5, checkpointEvery: 3, emaDecay: 0.9, note: () => {} };
+const readMetrics = (run: string) =>
+  fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as VaeStepMetrics);
+
+describe('trainVae', () => {
+  it('learns: the PSNR of the last 10 of 80 steps is 6 dB over that of the first 10', async () => {
+    const out = path.join(tmp, 'learn');
+    await trainVae({ ...base, steps: 80, out, checkpointEvery: 1000 });
+    const psnr = readMetrics(out).map((m) => m.psnr);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(psnr).toHaveLength(80);
+    expect(mean(psnr.slice(-10)) - mean(psnr.slice(0, 10))).toBeGreaterThan(6);
+  });
+
+  it('resumes bit-identically: 6 steps straight equal 3 steps + resume to 6', async () => {
+    const straight = path.join(tmp, 'straight');
+    const resumed = path.join(tmp, 'resumed');
+    await trainVae({ ...base, steps: 6, out: straight });
+    await trainVae({ ...base, steps: 3, out: resumed });
+    await trainVae({ ...base, steps: 6, out: resumed, resume: true, lr: 5 }); // a resumed run keeps its own settings
+    const file = (run: string, name: string) => fs.readFileSync(path.join(run, 'checkpoints', 'step-00000006', name));
+    for (const name of ['model.safetensors', 'ema.safetensors', 'optimizer.safetensors']) expect(file(resumed, name).equals(file(straight, name))).toBe(true);
+    const strip = (m: VaeStepMetrics) => ({ ...m, samples_per_s: 0, seconds: 0 });
+    expect(readMetrics(resumed).map(strip)).toEqual(readMetrics(straight).map(strip));
+  });
+
+  it('refuses to clobber a run, resumes only VAE runs, and wants clips of its size', async () => {
+    const straight = path.join(tmp, 'straight');
+    await expect(trainVae({ ...base, steps: 6, out: straight })).rejects.toThrow(/already holds a run; pass --resume/);
+    const dit = path.join(tmp, 'dit');
+    fs.mkdirSync(dit);
+    fs.writeFileSync(path.join(dit, 'config.json'), JSON.stringify({ preset: 'tiny', model: {}, text: {} }));
+    await expect(trainVae({ ...base, steps: 6, out: dit, resume: true })).rejects.toThrow(`${path.join(dit, 'config.json')}: not a video-autoencoder run`);
+    const out = path.join(tmp, 'small');
+    await expect(trainVae({ ...base, preset: 'small', steps: 1, out })).rejects.toThrow(/holds 4×16×16 clips; the small VAE trains on 16×32×32/);
+    expect(fs.existsSync(out)).toBe(false);
+    await expect(trainVae({ ...base, steps: 1, out, lr: -1 })).rejects.toThrow('--lr must be a finite number > 0, got -1');
+  });
+});
