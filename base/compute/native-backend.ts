@@ -11,6 +11,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { hasNativeAdamW, makeAdamWKernel } from '../../kernels/adamw/native.js';
 import { hasNativeAttention, makeAttentionKernels, registerAttentionGradient } from '../../kernels/attention/native.js';
 import { makeBatchMatMul } from '../../kernels/native/tfjs/BatchMatMul.js';
+import { makeCast } from '../../kernels/native/tfjs/Cast.js';
 import { hasNativePatchEmbed, makePatchEmbedKernels, registerPatchEmbedGradients } from '../../kernels/patch-embed/native.js';
 import { makeBinaryKernels, NATIVE_BINARY_KERNELS } from '../../kernels/native/tfjs/binary-ops.js';
 import { makeIdentity } from '../../kernels/native/tfjs/Identity.js';
@@ -23,7 +24,7 @@ import { loadNative, nativeUnavailableReason } from '../../kernels/native/index.
 export const NATIVE_BACKEND = 'native';
 /** Kernels the native backend replaces; everything else is the wasm backend's own. */
 export const NATIVE_KERNELS = [
-  'BatchMatMul', 'Identity', 'SplitV', 'Sum', 'Mean', 'UnsortedSegmentSum',
+  'BatchMatMul', 'Identity', 'Cast', 'SplitV', 'Sum', 'Mean', 'UnsortedSegmentSum',
   ...Object.keys(NATIVE_BINARY_KERNELS), // Add, Sub, Multiply, RealDiv, SquaredDifference
   ...Object.keys(NATIVE_UNARY_KERNELS), // Sigmoid, Neg, Square, Sqrt, Rsqrt
 ] as const;
@@ -44,6 +45,8 @@ export function registerNativeBackend(priority = 0): string | null {
   const configs = [
     makeBatchMatMul(addon, NATIVE_BACKEND),
     makeIdentity(NATIVE_BACKEND),
+    // SPACETIME_NATIVE_CAST=0 keeps wasm's copying Cast (for A/B timing).
+    ...(process.env.SPACETIME_NATIVE_CAST === '0' ? [] : [makeCast(NATIVE_BACKEND)]),
     makeSplitV(NATIVE_BACKEND),
     makeSum(addon, NATIVE_BACKEND),
     makeMean(addon, NATIVE_BACKEND),
