@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { hasNativeAdamW, makeAdamWKernel } from '../../kernels/adamw/native.js';
 import { hasNativeAttention, makeAttentionKernels, registerAttentionGradient } from '../../kernels/attention/native.js';
+import { hasNativeLayerNormModulate, makeLayerNormModulateKernels, registerLayerNormModulateGradient } from '../../kernels/layernorm-modulate/native.js';
 import { makeBatchMatMul } from '../../kernels/native/tfjs/BatchMatMul.js';
 import { makeCast } from '../../kernels/native/tfjs/Cast.js';
 import { hasNativePatchEmbed, makePatchEmbedKernels, registerPatchEmbedGradients } from '../../kernels/patch-embed/native.js';
@@ -67,6 +68,12 @@ export function registerNativeBackend(priority = 0): string | null {
   if (hasNativePatchEmbed(addon)) {
     for (const config of makePatchEmbedKernels(addon, NATIVE_BACKEND)) tf.registerKernel(config);
     registerPatchEmbedGradients();
+  }
+  // Fused adaLN, LayerNorm + modulate (kernels/layernorm-modulate/native.ts);
+  // SPACETIME_NATIVE_ADALN=0 leaves it on tfjs ops (for A/B timing).
+  if (hasNativeLayerNormModulate(addon) && process.env.SPACETIME_NATIVE_ADALN !== '0') {
+    for (const config of makeLayerNormModulateKernels(addon, NATIVE_BACKEND)) tf.registerKernel(config);
+    registerLayerNormModulateGradient();
   }
   // Fused AdamW (kernels/adamw/native.ts); SPACETIME_NATIVE_ADAMW=0 leaves AdamW on tfjs
   // ops (for A/B timing).

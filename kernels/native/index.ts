@@ -61,6 +61,20 @@ export interface NativeAddon {
     p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array,
     pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, constants: Float32Array,
   ): void;
+  /**
+   * Fused LayerNorm (no affine) + modulate forward (optional: older builds lack it; see
+   * kernels/layernorm-modulate/native.ts): y = LN(x)·(1 + scale) + shift with x, y
+   * [batch, tokens, d], shift, scale [batch, d]; also each row's mean and 1/√(var + eps).
+   */
+  layerNormModulate?(
+    x: Float32Array, shift: Float32Array, scale: Float32Array, y: Float32Array, mean: Float32Array, rstd: Float32Array,
+    batch: number, tokens: number, d: number, eps: number,
+  ): void;
+  /** Its backward: dx [batch, tokens, d], dscale and dshift [batch, d] from the forward's mean, rstd and dy. */
+  layerNormModulateGrad?(
+    x: Float32Array, scale: Float32Array, mean: Float32Array, rstd: Float32Array, dy: Float32Array,
+    dx: Float32Array, dscale: Float32Array, dshift: Float32Array, batch: number, tokens: number, d: number,
+  ): void;
   /** The instruction set the kernels use now. */
   isa(): Isa;
   /** Switches ISA (throws if unknown or unsupported here); returns the new one. */
