@@ -194,10 +194,10 @@ export function gemm(args: GemmArgs): Float32Array {
 }
 
 /** Op codes of the addon's binary kernel (BinaryOp in src/elementwise_kernels.h). */
-export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, squaredDifference: 4 } as const;
+export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, squaredDifference: 4, geluGrad: 5 } as const;
 export type BinaryOpName = keyof typeof BINARY_OPS;
 /** Op codes of the addon's unary kernel (UnaryOp in src/elementwise_kernels.h). */
-export const UNARY_OPS = { sigmoid: 0, neg: 1, square: 2, sqrt: 3, rsqrt: 4 } as const;
+export const UNARY_OPS = { sigmoid: 0, neg: 1, square: 2, sqrt: 3, rsqrt: 4, gelu: 5 } as const;
 export type UnaryOpName = keyof typeof UNARY_OPS;
 
 /** Most dimensions the addon's broadcast walker takes after collapsing (kMaxBroadcastRank). */

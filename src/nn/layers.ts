@@ -31,11 +31,8 @@ export function layerNorm(x: tf.Tensor, epsilon: number, affine?: Affine): tf.Te
   return affine ? tf.add(tf.mul(normed, affine.weight), affine.bias) : normed;
 }
 
-/** GELU, tanh approximation, as x·σ(2·√(2/π)·(x + 0.044715x³)) (one sigmoid, no pow/tanh). */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), 2 * Math.sqrt(2 / Math.PI));
-  return tf.mul(x, tf.sigmoid(inner));
-}
+/** GELU, tanh approximation, as x·σ(2·√(2/π)·(x + 0.044715x³)): kernels/gelu (fused on `native`, tfjs ops elsewhere). */
+export { gelu } from '../../kernels/gelu/tfjs.js';
 
 export function silu(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(x));
