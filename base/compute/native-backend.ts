@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { hasNativeAdamW, makeAdamWKernel } from '../../kernels/adamw/native.js';
 import { hasNativeAttention, makeAttentionKernels, registerAttentionGradient } from '../../kernels/attention/native.js';
+import { hasNativeEma, makeEmaKernel } from '../../kernels/ema/native.js';
 import { hasNativeGelu, makeGeluKernels, registerGeluGradient } from '../../kernels/gelu/native.js';
 import { hasNativeLayerNormModulate, makeLayerNormModulateKernels, registerLayerNormModulateGradient } from '../../kernels/layernorm-modulate/native.js';
 import { makeBatchMatMul } from '../../kernels/native/tfjs/BatchMatMul.js';
@@ -86,6 +87,8 @@ export function registerNativeBackend(priority = 0): string | null {
   if (hasNativeAdamW(addon) && process.env.SPACETIME_NATIVE_ADAMW !== '0') {
     tf.registerKernel(makeAdamWKernel(addon, NATIVE_BACKEND));
   }
+  // Fused EMA update (kernels/ema/native.ts); SPACETIME_NATIVE_EMA=0 leaves it on tfjs ops.
+  if (hasNativeEma(addon) && process.env.SPACETIME_NATIVE_EMA !== '0') tf.registerKernel(makeEmaKernel(addon, NATIVE_BACKEND));
   return null;
 }
 

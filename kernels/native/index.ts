@@ -75,6 +75,11 @@ export interface NativeAddon {
     x: Float32Array, scale: Float32Array, mean: Float32Array, rstd: Float32Array, dy: Float32Array,
     dx: Float32Array, dscale: Float32Array, dshift: Float32Array, batch: number, tokens: number, d: number,
   ): void;
+  /**
+   * Fused EMA update (optional: older builds lack it; see kernels/ema/native.ts):
+   * out = s·decay + p·oneMinusDecay, each number rounded to float32 once; out may be s.
+   */
+  ema?(s: Float32Array, p: Float32Array, out: Float32Array, decay: number, oneMinusDecay: number): void;
   /** The instruction set the kernels use now. */
   isa(): Isa;
   /** Switches ISA (throws if unknown or unsupported here); returns the new one. */
