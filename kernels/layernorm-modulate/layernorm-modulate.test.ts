@@ -131,6 +131,16 @@ describe.each(BACKENDS)('layernorm-modulate on %s', (backend) => {
     });
   });
 
+  it.skipIf(skip)('leaves no tensor behind but its result', async () => {
+    await onBackend(backend, () => {
+      const [x, shift, scale] = [tf.ones([2, 3, 4]), tf.zeros([2, 4]), tf.zeros([2, 4])];
+      const before = tf.memory().numTensors;
+      const y = layerNormModulate(x, shift, scale, 1e-6);
+      expect(tf.memory().numTensors).toBe(before + 1);
+      tf.dispose([x, shift, scale, y]);
+    });
+  });
+
   it.skipIf(skip)('is bit-identical run to run, forward and backward', async () => {
     const c = CASES[0];
     const v = inputsFor(c, 9);

@@ -21,9 +21,11 @@ export function hasFusedLayerNormModulate(...tensors: tf.Tensor[]): boolean {
 export function layerNormModulate(x: tf.Tensor, shift: tf.Tensor, scale: tf.Tensor, epsilon: number): tf.Tensor3D {
   layerNormModulateDims(x.shape, shift.shape, scale.shape);
   if (!hasFusedLayerNormModulate(x, shift, scale)) return layerNormModulateOps(x, shift, scale, epsilon);
-  // y, then the mean and 1/√(var + eps) the gradient reuses.
-  const [y] = tf.engine().runKernel(LAYERNORM_MODULATE_KERNEL, { x, shift, scale }, { epsilon }) as tf.Tensor[];
-  return y as tf.Tensor3D;
+  return tf.tidy(() => {
+    // y, then the mean and 1/√(var + eps) only the gradient needs (the tidy releases them otherwise).
+    const [y] = tf.engine().runKernel(LAYERNORM_MODULATE_KERNEL, { x, shift, scale }, { epsilon }) as tf.Tensor[];
+    return y as tf.Tensor3D;
+  });
 }
 
 /** The same from stock tfjs ops (every backend; autodiff): ~10 element-wise kernels and 2 means forward. */
