@@ -11,7 +11,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { hasNativeAdamW, makeAdamWKernel } from '../../kernels/adamw/native.js';
 import { hasNativeAttention, makeAttentionKernels, registerAttentionGradient } from '../../kernels/attention/native.js';
 import { hasNativeEma, makeEmaKernel } from '../../kernels/ema/native.js';
-import { hasNativeGelu, makeGeluKernels, registerGeluGradient } from '../../kernels/gelu/native.js';
+import { hasNativeGelu, makeGeluKernels, registerGeluGradients } from '../../kernels/gelu/native.js';
 import { hasNativeLayerNormModulate, makeLayerNormModulateKernels, registerLayerNormModulateGradient } from '../../kernels/layernorm-modulate/native.js';
 import { makeBatchMatMul } from '../../kernels/native/tfjs/BatchMatMul.js';
 import { makeCast } from '../../kernels/native/tfjs/Cast.js';
@@ -80,7 +80,7 @@ export function registerNativeBackend(priority = 0): string | null {
   // Fused GELU (kernels/gelu/native.ts); SPACETIME_NATIVE_GELU=0 leaves it on tfjs ops.
   if (hasNativeGelu(addon) && process.env.SPACETIME_NATIVE_GELU !== '0') {
     for (const config of makeGeluKernels(addon, NATIVE_BACKEND)) tf.registerKernel(config);
-    registerGeluGradient();
+    registerGeluGradients();
   }
   // Fused AdamW (kernels/adamw/native.ts); SPACETIME_NATIVE_ADAMW=0 leaves AdamW on tfjs
   // ops (for A/B timing).

@@ -23,7 +23,7 @@ function worstError(got: ArrayLike<number>, want: ArrayLike<number>, scale?: Arr
   let worst = 0;
   for (let i = 0; i < want.length; i++) {
     const err = Math.abs(got[i] - want[i]);
-    if (err > 0) worst = Math.max(worst, err / (Math.abs(want[i]) + Math.abs(scale?.[i] ?? 0)));
+    if (err > 0) worst = Math.max(worst, err / (Math.abs(want[i]) + Math.abs(scale?.[i] ?? 0) + 1e-30));
   }
   return worst;
 }

@@ -7,9 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { BINARY_OPS, loadNative, type Isa } from '../native/index.js';
 import { onBackend, specBackends, testValues } from '../../base/compute/spec-backends.js';
-import { GELU_GRAD_KERNEL, GELU_KERNEL } from './native.js';
+import { BIAS_GELU_GRAD_KERNEL, BIAS_GELU_KERNEL, GELU_GRAD_KERNEL, GELU_KERNEL } from './native.js';
 import { geluGradReference, geluReference } from './reference.js';
-import { gelu, geluOps } from './tfjs.js';
+import { biasGelu, gelu, geluOps } from './tfjs.js';
 
 const { BACKENDS, UNAVAILABLE } = specBackends('gelu');
 
@@ -36,13 +36,14 @@ function inputsFor(c: Case, seed: number) {
 /**
  * Largest |got − want| relative to |want| + |scale| per value: for y, scale 0 (plain
  * relative error); for dx, scale dy, since gelu′ sums O(1) terms that cancel near its
- * zero (x ≈ −0.75), where float32 can only promise an error relative to |dy|.
+ * zero (x ≈ −0.75), where float32 can only promise an error relative to |dy|. The 1e-30
+ * floor lets a denormal where the float64 tanh form gives exactly 0 (x ≪ 0) count as exact.
  */
 function worstError(got: ArrayLike<number>, want: ArrayLike<number>, scale?: ArrayLike<number>): number {
   let worst = 0;
   for (let i = 0; i < want.length; i++) {
     const err = Math.abs(got[i] - want[i]);
-    if (err > 0) worst = Math.max(worst, err / (Math.abs(want[i]) + Math.abs(scale?.[i] ?? 0)));
+    if (err > 0) worst = Math.max(worst, err / (Math.abs(want[i]) + Math.abs(scale?.[i] ?? 0) + 1e-30));
   }
   return worst;
 }
@@ -63,6 +64,9 @@ describe('gelu reference', () => {
     expect(y[1]).toBeCloseTo(0.8411919906, 9); // torch.nn.functional.gelu(1, approximate='tanh')
     expect(y[2]).toBeCloseTo(-0.1588080094, 9);
     expect(y[3]).toBeCloseTo(2.9963627, 6);
+    const tanhForm = (v: number) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
+    const xs = Array.from(testValues(200, 8, 5));
+    geluReference(xs).forEach((g, i) => expect(Math.abs(g - tanhForm(xs[i]))).toBeLessThan(1e-12));
   });
 
   it('its gradient matches central differences', () => {
@@ -87,6 +91,30 @@ describe.each(BACKENDS)('gelu on %s', (backend) => {
       }
     });
   }
+
+  it.skipIf(skip)('biasGelu: gelu(x + bias) and its x and bias gradients within float32 rounding of the reference', async () => {
+    for (const shape of [[2048, 768], [3, 5, 21], [1, 1]]) {
+      const n = shape[shape.length - 1];
+      const v = inputsFor({ name: '', shape }, 11);
+      const bias = testValues(n, 13, 2);
+      const got = await onBackend(backend, () =>
+        tf.tidy(() => {
+          const [x, b, dy] = [tf.tensor(v.x, shape), tf.tensor(bias, [n]), tf.tensor(v.dy, shape)];
+          const [dx, db] = tf.grads((a: tf.Tensor, c: tf.Tensor) => biasGelu(a, c))([x, b], dy);
+          return { y: biasGelu(x, b).dataSync(), dx: dx.dataSync(), db: db.dataSync() };
+        }),
+      );
+      const u = Float64Array.from(v.x, (xi, i) => Math.fround(xi + bias[i % n]));
+      const dx = geluGradReference(u, v.dy);
+      const db = new Float64Array(n);
+      dx.forEach((d, i) => (db[i % n] += d));
+      const dyAbs = new Float64Array(n);
+      v.dy.forEach((d, i) => (dyAbs[i % n] += Math.abs(d)));
+      expect(worstError(got.y, geluReference(u)), `[${shape}]: y`).toBeLessThan(1e-5);
+      expect(worstError(got.dx, dx, v.dy), `[${shape}]: dx`).toBeLessThan(1e-5);
+      expect(worstError(got.db, db, dyAbs), `[${shape}]: dbias`).toBeLessThan(1e-5);
+    }
+  });
 
   it.skipIf(skip)('is bit-identical run to run, forward and backward', async () => {
     const c = CASES[0];
@@ -113,6 +141,33 @@ describe.skipIf(KERNEL_UNAVAILABLE !== null)(`gelu native kernel${KERNEL_UNAVAIL
     expect(profile.kernelNames).not.toContain('Sigmoid');
     const [fused, ops] = await onBackend('native', () => [run(gelu, CASES[0], inputsFor(CASES[0], 2)), run(geluOps, CASES[0], inputsFor(CASES[0], 2))]);
     expect(Buffer.from(fused.y.buffer).equals(Buffer.from(ops.y.buffer))).toBe(true);
+  });
+
+  it('biasGelu is one kernel each way on native, with the bits of tf.add then gelu (values, dx and dbias)', async () => {
+    const shape = [2048, 768];
+    const v = inputsFor({ name: '', shape }, 3);
+    const bias = testValues(768, 4, 2);
+    const both = (fused: boolean) =>
+      tf.tidy(() => {
+        const [x, b, dy] = [tf.tensor(v.x, shape), tf.tensor(bias, [768]), tf.tensor(v.dy, shape)];
+        const f = (a: tf.Tensor, c: tf.Tensor) => (fused ? biasGelu(a, c) : gelu(tf.add(a, c)));
+        const [dx, db] = tf.grads(f)([x, b], dy);
+        return Buffer.concat([f(x, b).dataSync(), dx.dataSync(), db.dataSync()].map((a) => Buffer.from(a.buffer)));
+      });
+    const profile = await onBackend('native', () => tf.profile(() => both(true)));
+    expect(profile.kernelNames).toEqual(expect.arrayContaining([BIAS_GELU_KERNEL, BIAS_GELU_GRAD_KERNEL]));
+    for (const op of ['Add', GELU_KERNEL]) expect(profile.kernelNames).not.toContain(op);
+    const [fused, unfused] = await onBackend('native', () => [both(true), both(false)]);
+    expect(fused.equals(unfused)).toBe(true);
+  });
+
+  it('biasGeluGrad rejects wrong lengths and shared memory in the addon', () => {
+    const f = addon.biasGeluGrad!;
+    const [x, b, dy, out] = [new Float32Array(12), new Float32Array(4), new Float32Array(12), new Float32Array(12)];
+    expect(() => f(x, b, dy, out)).not.toThrow();
+    expect(() => f(x, new Float32Array(5), dy, out)).toThrow(/multiple of bias.length/);
+    expect(() => f(x, b, dy.subarray(1), out)).toThrow(/dy and out must have x's length/);
+    expect(() => f(x, b, dy, dy)).toThrow(/out must not share memory with dy/);
   });
 
   it('gives the same bits with 1, 2 and 3 threads on every ISA', async () => {

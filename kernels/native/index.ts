@@ -80,6 +80,11 @@ export interface NativeAddon {
    * out = s·decay + p·oneMinusDecay, each number rounded to float32 once; out may be s.
    */
   ema?(s: Float32Array, p: Float32Array, out: Float32Array, decay: number, oneMinusDecay: number): void;
+  /**
+   * The gradient of gelu(x + bias) for dy (optional: older builds lack it; see
+   * kernels/gelu/native.ts): x, dy, out [rows, cols], bias [cols].
+   */
+  biasGeluGrad?(x: Float32Array, bias: Float32Array, dy: Float32Array, out: Float32Array): void;
   /** The instruction set the kernels use now. */
   isa(): Isa;
   /** Switches ISA (throws if unknown or unsupported here); returns the new one. */
@@ -199,7 +204,7 @@ export function gemm(args: GemmArgs): Float32Array {
 }
 
 /** Op codes of the addon's binary kernel (BinaryOp in src/elementwise_kernels.h). */
-export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, squaredDifference: 4, geluGrad: 5 } as const;
+export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, squaredDifference: 4, geluGrad: 5, biasGelu: 6 } as const;
 export type BinaryOpName = keyof typeof BINARY_OPS;
 /** Op codes of the addon's unary kernel (UnaryOp in src/elementwise_kernels.h). */
 export const UNARY_OPS = { sigmoid: 0, neg: 1, square: 2, sqrt: 3, rsqrt: 4, gelu: 5 } as const;

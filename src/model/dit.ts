@@ -17,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { layerNormModulate } from '../../kernels/layernorm-modulate/tfjs.js';
 import { patchify, unpatchify } from '../../kernels/patch-embed/tfjs.js';
-import { gelu, layerNorm, linear, multiHeadAttention, silu } from '../nn/layers.js';
+import { layerNorm, linear, linearGelu, multiHeadAttention, silu } from '../nn/layers.js';
 import { countParameters, createParameters, linearParams, specsOf, type Init, type Param, type ParamSpec } from '../nn/parameters.js';
 import type { DiTConfig } from './config.js';
 import { inputChannels, withGivenFrames, type GivenFramesCondition } from './frame-conditioning.js';
@@ -86,7 +86,8 @@ export function spacetimePositions(D: number, nt: number, nh: number, nw: number
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 // ---------------------------------------------------------------- layers
-// linear, layerNorm, gelu, silu and multi-head attention are the text encoder's too: src/nn/layers.ts.
+// linear, layerNorm, gelu (here fused with fc1's bias: linearGelu), silu and multi-head attention are the
+// text encoder's too: src/nn/layers.ts.
 // adaLN's LayerNorm + modulate, LN(x)·(1 + scale) + shift with shift/scale [B, D] broadcast
 // over tokens, is one kernel: kernels/layernorm-modulate (fused on `native`, tfjs ops elsewhere).
 
@@ -176,7 +177,7 @@ export class DiT {
       const [k2, v2] = tf.split(linear(cond.tokens, l.cross.kv), 2, 2); // 2 × [B, L, D]
       x = tf.add(x, linear(multiHeadAttention(q2, k2, v2, heads, cond.mask), l.cross.proj)); // [B, N, D]
     }
-    const hidden = gelu(linear(layerNormModulate(x, shift2, scale2, LN_EPS), l.fc1)); // [B, N, rD]
+    const hidden = linearGelu(layerNormModulate(x, shift2, scale2, LN_EPS), l.fc1); // [B, N, rD], = gelu(linear(…))
     return tf.add(x, tf.mul(tf.expandDims(gate2, 1), linear(hidden, l.fc2))); // [B, N, D]
   }
 

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { attention } from '../../kernels/attention/tfjs.js';
+import { biasGelu } from '../../kernels/gelu/tfjs.js';
 
 /** A linear layer's parameters: weight [out, in], bias [out]. Also a LayerNorm's scale and shift ([D] each). */
 export interface Affine<P = tf.Tensor> {
@@ -21,6 +22,14 @@ export function linear(x: tf.Tensor, { weight, bias }: Affine): tf.Tensor {
   const [out, inp] = weight.shape;
   const lead = x.shape.slice(0, -1);
   const y = tf.add(tf.matMul(tf.reshape(x, [-1, inp]), weight, false, true), bias); // [M, out]
+  return tf.reshape(y, [...lead, out]);
+}
+
+/** gelu(linear(x)), with the bias add and GELU in one pass where the backend has it (kernels/gelu); the same values. */
+export function linearGelu(x: tf.Tensor, { weight, bias }: Affine): tf.Tensor {
+  const [out, inp] = weight.shape;
+  const lead = x.shape.slice(0, -1);
+  const y = biasGelu(tf.matMul(tf.reshape(x, [-1, inp]), weight, false, true), bias); // [M, out]
   return tf.reshape(y, [...lead, out]);
 }
 

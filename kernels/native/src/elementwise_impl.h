@@ -115,6 +115,7 @@ void binary_row(BinaryOp op, const float* a, int sa, const float* b, int sb, flo
     case BinaryOp::kSquaredDifference:
       return binary_loop([](auto x, auto y) { auto d = x - y; return d * d; }, a, sa, b, sb, out, n);
     case BinaryOp::kGeluGrad: return binary_vector_loop([](vf x, vf dy) { return gelu_grad(x, dy); }, a, sa, b, sb, out, n);
+    case BinaryOp::kBiasGelu: return binary_vector_loop([](vf x, vf bias) { return gelu(x + bias); }, a, sa, b, sb, out, n);
     default: return;
   }
 }
@@ -165,6 +166,20 @@ float sum_row(const float* x, int64_t n) {
   return r;
 }
 
+void bias_gelu_grad_row(const float* x, const float* bias, const float* dy, float* out, int64_t n) {
+  int64_t i = 0;
+  for (; i + W <= n; i += W) store(out + i, gelu_grad(load(x + i) + load(bias + i), load(dy + i)));
+  if (i < n) {  // the tail through the same vector code: identical to the body
+    float vx[W] = {0}, vb[W] = {0}, vd[W] = {0};
+    const size_t len = size_t(n - i) * sizeof(float);
+    memcpy(vx, x + i, len);
+    memcpy(vb, bias + i, len);
+    memcpy(vd, dy + i, len);
+    store(vx, gelu_grad(load(vx) + load(vb), load(vd)));
+    memcpy(out + i, vx, len);
+  }
+}
+
 void add_into(const float* x, float* acc, int64_t n) {
   int64_t i = 0;
   for (; i + W <= n; i += W) store(acc + i, load(acc + i) + load(x + i));
@@ -179,7 +194,7 @@ const ElementwiseKernelSet kElementwiseSet = {
 #else
     "scalar",
 #endif
-    binary_row, unary, sum_row, add_into};
+    binary_row, unary, sum_row, add_into, bias_gelu_grad_row};
 
 }  // namespace
 }  // namespace spacetime
