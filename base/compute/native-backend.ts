@@ -10,7 +10,11 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { hasNativeAdamW, makeAdamWKernel } from '../../kernels/adamw/native.js';
 import { hasNativeAttention, makeAttentionKernels, registerAttentionGradient } from '../../kernels/attention/native.js';
+import { hasNativeEma, makeEmaKernel } from '../../kernels/ema/native.js';
+import { hasNativeGelu, makeGeluKernels, registerGeluGradients } from '../../kernels/gelu/native.js';
+import { hasNativeLayerNormModulate, makeLayerNormModulateKernels, registerLayerNormModulateGradient } from '../../kernels/layernorm-modulate/native.js';
 import { makeBatchMatMul } from '../../kernels/native/tfjs/BatchMatMul.js';
+import { makeCast } from '../../kernels/native/tfjs/Cast.js';
 import { hasNativePatchEmbed, makePatchEmbedKernels, registerPatchEmbedGradients } from '../../kernels/patch-embed/native.js';
 import { makeBinaryKernels, NATIVE_BINARY_KERNELS } from '../../kernels/native/tfjs/binary-ops.js';
 import { makeIdentity } from '../../kernels/native/tfjs/Identity.js';
@@ -23,7 +27,7 @@ import { loadNative, nativeUnavailableReason } from '../../kernels/native/index.
 export const NATIVE_BACKEND = 'native';
 /** Kernels the native backend replaces; everything else is the wasm backend's own. */
 export const NATIVE_KERNELS = [
-  'BatchMatMul', 'Identity', 'SplitV', 'Sum', 'Mean', 'UnsortedSegmentSum',
+  'BatchMatMul', 'Identity', 'Cast', 'SplitV', 'Sum', 'Mean', 'UnsortedSegmentSum',
   ...Object.keys(NATIVE_BINARY_KERNELS), // Add, Sub, Multiply, RealDiv, SquaredDifference
   ...Object.keys(NATIVE_UNARY_KERNELS), // Sigmoid, Neg, Square, Sqrt, Rsqrt
 ] as const;
@@ -44,6 +48,8 @@ export function registerNativeBackend(priority = 0): string | null {
   const configs = [
     makeBatchMatMul(addon, NATIVE_BACKEND),
     makeIdentity(NATIVE_BACKEND),
+    // SPACETIME_NATIVE_CAST=0 keeps wasm's copying Cast (for A/B timing).
+    ...(process.env.SPACETIME_NATIVE_CAST === '0' ? [] : [makeCast(NATIVE_BACKEND)]),
     makeSplitV(NATIVE_BACKEND),
     makeSum(addon, NATIVE_BACKEND),
     makeMean(addon, NATIVE_BACKEND),
@@ -65,11 +71,24 @@ export function registerNativeBackend(priority = 0): string | null {
     for (const config of makePatchEmbedKernels(addon, NATIVE_BACKEND)) tf.registerKernel(config);
     registerPatchEmbedGradients();
   }
+  // Fused adaLN, LayerNorm + modulate (kernels/layernorm-modulate/native.ts);
+  // SPACETIME_NATIVE_ADALN=0 leaves it on tfjs ops (for A/B timing).
+  if (hasNativeLayerNormModulate(addon) && process.env.SPACETIME_NATIVE_ADALN !== '0') {
+    for (const config of makeLayerNormModulateKernels(addon, NATIVE_BACKEND)) tf.registerKernel(config);
+    registerLayerNormModulateGradient();
+  }
+  // Fused GELU (kernels/gelu/native.ts); SPACETIME_NATIVE_GELU=0 leaves it on tfjs ops.
+  if (hasNativeGelu(addon) && process.env.SPACETIME_NATIVE_GELU !== '0') {
+    for (const config of makeGeluKernels(addon, NATIVE_BACKEND)) tf.registerKernel(config);
+    registerGeluGradients();
+  }
   // Fused AdamW (kernels/adamw/native.ts); SPACETIME_NATIVE_ADAMW=0 leaves AdamW on tfjs
   // ops (for A/B timing).
   if (hasNativeAdamW(addon) && process.env.SPACETIME_NATIVE_ADAMW !== '0') {
     tf.registerKernel(makeAdamWKernel(addon, NATIVE_BACKEND));
   }
+  // Fused EMA update (kernels/ema/native.ts); SPACETIME_NATIVE_EMA=0 leaves it on tfjs ops.
+  if (hasNativeEma(addon) && process.env.SPACETIME_NATIVE_EMA !== '0') tf.registerKernel(makeEmaKernel(addon, NATIVE_BACKEND));
   return null;
 }
 

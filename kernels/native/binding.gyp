@@ -4,7 +4,8 @@
 # addon runs on any x86-64 (dispatch at run time in src/cpu_features.cc) and
 # builds elsewhere with only the scalar kernels. Never -march=native.
 # The gemm_avx512 / gemm_avx2 libraries hold every kernel family's code for
-# that ISA (GEMM first, then element-wise and reductions, then attention, then AdamW).
+# that ISA (GEMM first, then element-wise and reductions, then attention, then AdamW,
+# then LayerNorm + modulate, then the EMA update).
 {
   'target_defaults': {
     'cflags_cc': ['-O3', '-std=gnu++17', '-fPIC', '-ffp-contract=off'],
@@ -19,7 +20,8 @@
     {
       'target_name': 'gemm_avx512',
       'type': 'static_library',
-      'sources': ['src/gemm_avx512.cc', 'src/elementwise_avx512.cc', 'src/attention_avx512.cc', 'src/adamw_avx512.cc'],
+      'sources': ['src/gemm_avx512.cc', 'src/elementwise_avx512.cc', 'src/attention_avx512.cc', 'src/adamw_avx512.cc', 'src/layernorm_modulate_avx512.cc',
+                  'src/ema_avx512.cc'],
       'conditions': [
         ['target_arch=="x64"', {
           # -Wno-*uninitialized: GCC 12 warns inside its own avx512fintrin.h (GCC bug 105593).
@@ -32,7 +34,7 @@
     {
       'target_name': 'gemm_avx2',
       'type': 'static_library',
-      'sources': ['src/gemm_avx2.cc', 'src/elementwise_avx2.cc', 'src/attention_avx2.cc', 'src/adamw_avx2.cc'],
+      'sources': ['src/gemm_avx2.cc', 'src/elementwise_avx2.cc', 'src/attention_avx2.cc', 'src/adamw_avx2.cc', 'src/layernorm_modulate_avx2.cc', 'src/ema_avx2.cc'],
       'conditions': [
         ['target_arch=="x64"', {
           'cflags_cc': ['-mavx2', '-mfma'],
@@ -64,6 +66,12 @@
         'src/adamw.cc',
         'src/adamw_napi.cc',
         'src/adamw_scalar.cc',
+        'src/layernorm_modulate.cc',
+        'src/layernorm_modulate_napi.cc',
+        'src/layernorm_modulate_scalar.cc',
+        'src/ema.cc',
+        'src/ema_napi.cc',
+        'src/ema_scalar.cc',
       ],
       'cflags': ['-pthread'],
       'ldflags': ['-pthread'],

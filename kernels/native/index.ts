@@ -61,6 +61,30 @@ export interface NativeAddon {
     p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array,
     pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, constants: Float32Array,
   ): void;
+  /**
+   * Fused LayerNorm (no affine) + modulate forward (optional: older builds lack it; see
+   * kernels/layernorm-modulate/native.ts): y = LN(x)·(1 + scale) + shift with x, y
+   * [batch, tokens, d], shift, scale [batch, d]; also each row's mean and 1/√(var + eps).
+   */
+  layerNormModulate?(
+    x: Float32Array, shift: Float32Array, scale: Float32Array, y: Float32Array, mean: Float32Array, rstd: Float32Array,
+    batch: number, tokens: number, d: number, eps: number,
+  ): void;
+  /** Its backward: dx [batch, tokens, d], dscale and dshift [batch, d] from the forward's mean, rstd and dy. */
+  layerNormModulateGrad?(
+    x: Float32Array, scale: Float32Array, mean: Float32Array, rstd: Float32Array, dy: Float32Array,
+    dx: Float32Array, dscale: Float32Array, dshift: Float32Array, batch: number, tokens: number, d: number,
+  ): void;
+  /**
+   * Fused EMA update (optional: older builds lack it; see kernels/ema/native.ts):
+   * out = s·decay + p·oneMinusDecay, each number rounded to float32 once; out may be s.
+   */
+  ema?(s: Float32Array, p: Float32Array, out: Float32Array, decay: number, oneMinusDecay: number): void;
+  /**
+   * The gradient of gelu(x + bias) for dy (optional: older builds lack it; see
+   * kernels/gelu/native.ts): x, dy, out [rows, cols], bias [cols].
+   */
+  biasGeluGrad?(x: Float32Array, bias: Float32Array, dy: Float32Array, out: Float32Array): void;
   /** The instruction set the kernels use now. */
   isa(): Isa;
   /** Switches ISA (throws if unknown or unsupported here); returns the new one. */
@@ -180,10 +204,10 @@ export function gemm(args: GemmArgs): Float32Array {
 }
 
 /** Op codes of the addon's binary kernel (BinaryOp in src/elementwise_kernels.h). */
-export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, squaredDifference: 4 } as const;
+export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, squaredDifference: 4, geluGrad: 5, biasGelu: 6 } as const;
 export type BinaryOpName = keyof typeof BINARY_OPS;
 /** Op codes of the addon's unary kernel (UnaryOp in src/elementwise_kernels.h). */
-export const UNARY_OPS = { sigmoid: 0, neg: 1, square: 2, sqrt: 3, rsqrt: 4 } as const;
+export const UNARY_OPS = { sigmoid: 0, neg: 1, square: 2, sqrt: 3, rsqrt: 4, gelu: 5 } as const;
 export type UnaryOpName = keyof typeof UNARY_OPS;
 
 /** Most dimensions the addon's broadcast walker takes after collapsing (kMaxBroadcastRank). */

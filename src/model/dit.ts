@@ -15,8 +15,9 @@
  * (Pin = (2C + 1)·pt·ph·pw into a model that takes given frames), D hidden, h heads, L text tokens, E text width.
  */
 import * as tf from '@tensorflow/tfjs';
+import { layerNormModulate } from '../../kernels/layernorm-modulate/tfjs.js';
 import { patchify, unpatchify } from '../../kernels/patch-embed/tfjs.js';
-import { gelu, layerNorm, linear, multiHeadAttention, silu } from '../nn/layers.js';
+import { layerNorm, linear, linearGelu, multiHeadAttention, silu } from '../nn/layers.js';
 import { countParameters, createParameters, linearParams, specsOf, type Init, type Param, type ParamSpec } from '../nn/parameters.js';
 import type { DiTConfig } from './config.js';
 import { inputChannels, withGivenFrames, type GivenFramesCondition } from './frame-conditioning.js';
@@ -85,12 +86,10 @@ export function spacetimePositions(D: number, nt: number, nh: number, nw: number
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 // ---------------------------------------------------------------- layers
-// linear, layerNorm, gelu, silu and multi-head attention are the text encoder's too: src/nn/layers.ts.
-
-/** x·(1 + scale) + shift, with shift/scale [B, D] broadcast over tokens. */
-function modulate(x: tf.Tensor, shift: tf.Tensor, scale: tf.Tensor): tf.Tensor {
-  return tf.add(tf.mul(x, tf.add(tf.expandDims(scale, 1), 1)), tf.expandDims(shift, 1));
-}
+// linear, layerNorm, gelu (here fused with fc1's bias: linearGelu), silu and multi-head attention are the
+// text encoder's too: src/nn/layers.ts.
+// adaLN's LayerNorm + modulate, LN(x)·(1 + scale) + shift with shift/scale [B, D] broadcast
+// over tokens, is one kernel: kernels/layernorm-modulate (fused on `native`, tfjs ops elsewhere).
 
 // ---------------------------------------------------------------- parameters
 
@@ -169,7 +168,7 @@ export class DiT {
   private block(l: DiTBlock, x: tf.Tensor, c: tf.Tensor, cond: Condition): tf.Tensor {
     const { hidden: D, heads } = this.config;
     const [shift1, scale1, gate1, shift2, scale2, gate2] = tf.split(linear(silu(c), l.ada), 6, 1); // 6 × [B, D]
-    const qkv = linear(modulate(layerNorm(x, LN_EPS), shift1, scale1), l.attn.qkv); // [B, N, 3D]
+    const qkv = linear(layerNormModulate(x, shift1, scale1, LN_EPS), l.attn.qkv); // [B, N, 3D]
     const [q, k, v] = tf.split(qkv, [D, D, D], 2); // 3 × [B, N, D]
     const attn = linear(multiHeadAttention(q, k, v, heads), l.attn.proj); // [B, N, D]
     x = tf.add(x, tf.mul(tf.expandDims(gate1, 1), attn)); // [B, N, D]
@@ -178,7 +177,7 @@ export class DiT {
       const [k2, v2] = tf.split(linear(cond.tokens, l.cross.kv), 2, 2); // 2 × [B, L, D]
       x = tf.add(x, linear(multiHeadAttention(q2, k2, v2, heads, cond.mask), l.cross.proj)); // [B, N, D]
     }
-    const hidden = gelu(linear(modulate(layerNorm(x, LN_EPS), shift2, scale2), l.fc1)); // [B, N, rD]
+    const hidden = linearGelu(layerNormModulate(x, shift2, scale2, LN_EPS), l.fc1); // [B, N, rD], = gelu(linear(…))
     return tf.add(x, tf.mul(tf.expandDims(gate2, 1), linear(hidden, l.fc2))); // [B, N, D]
   }
 
@@ -199,7 +198,7 @@ export class DiT {
     const c = tf.add(temb, yemb); // [B, D]
     for (const block of l.blocks) h = this.block(block, h, c, cond); // [B, N, D]
     const [shift, scale] = tf.split(linear(silu(c), l.adaFinal), 2, 1); // 2 × [B, D]
-    const out = linear(modulate(layerNorm(h, LN_EPS), shift, scale), l.out); // [B, N, P]
+    const out = linear(layerNormModulate(h, shift, scale, LN_EPS), l.out); // [B, N, P]
     return unpatchify(out, [C, T, H, W], this.config.patch) as tf.Tensor5D; // [B, C, T, H, W]
   }
 

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { attention } from '../../kernels/attention/tfjs.js';
+import { biasGelu } from '../../kernels/gelu/tfjs.js';
 
 /** A linear layer's parameters: weight [out, in], bias [out]. Also a LayerNorm's scale and shift ([D] each). */
 export interface Affine<P = tf.Tensor> {
@@ -24,6 +25,14 @@ export function linear(x: tf.Tensor, { weight, bias }: Affine): tf.Tensor {
   return tf.reshape(y, [...lead, out]);
 }
 
+/** gelu(linear(x)), with the bias add and GELU in one pass where the backend has it (kernels/gelu); the same values. */
+export function linearGelu(x: tf.Tensor, { weight, bias }: Affine): tf.Tensor {
+  const [out, inp] = weight.shape;
+  const lead = x.shape.slice(0, -1);
+  const y = biasGelu(tf.matMul(tf.reshape(x, [-1, inp]), weight, false, true), bias); // [M, out]
+  return tf.reshape(y, [...lead, out]);
+}
+
 /** LayerNorm over the last axis; with `affine`, its learned scale (weight) and shift (bias) after. */
 export function layerNorm(x: tf.Tensor, epsilon: number, affine?: Affine): tf.Tensor {
   const { mean, variance } = tf.moments(x, -1, true);
@@ -31,11 +40,8 @@ export function layerNorm(x: tf.Tensor, epsilon: number, affine?: Affine): tf.Te
   return affine ? tf.add(tf.mul(normed, affine.weight), affine.bias) : normed;
 }
 
-/** GELU, tanh approximation, as x·σ(2·√(2/π)·(x + 0.044715x³)) (one sigmoid, no pow/tanh). */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), 2 * Math.sqrt(2 / Math.PI));
-  return tf.mul(x, tf.sigmoid(inner));
-}
+/** GELU, tanh approximation, as x·σ(2·√(2/π)·(x + 0.044715x³)): kernels/gelu (fused on `native`, tfjs ops elsewhere). */
+export { gelu } from '../../kernels/gelu/tfjs.js';
 
 export function silu(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(x));

@@ -7,6 +7,7 @@
  * grey video long after the trained weights sample objects.
  */
 import * as tf from '@tensorflow/tfjs';
+import { emaUpdate } from '../../kernels/ema/tfjs.js';
 
 /** The decay used at update `n` (1-based). */
 export function emaDecayAt(decay: number, n: number): number {
@@ -29,7 +30,7 @@ export class Ema {
     tf.tidy(() => {
       for (const [name, p] of Object.entries(params)) {
         const s = this.shadow[name];
-        s.assign(tf.add(tf.mul(s, d), tf.mul(p, 1 - d)));
+        s.assign(emaUpdate(s, p, d, { inPlace: true })); // fused and in place on native, same bits everywhere
       }
     });
   }

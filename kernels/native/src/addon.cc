@@ -14,6 +14,8 @@ NAPI_MODULE_INIT() {
   if (!export_attention(env, exports)) return nullptr;
   if (!export_patch_embed(env, exports)) return nullptr;
   if (!export_adamw(env, exports)) return nullptr;
+  if (!export_layernorm_modulate(env, exports)) return nullptr;
+  if (!export_ema(env, exports)) return nullptr;
   if (!export_runtime(env, exports)) return nullptr;
   return exports;
 }

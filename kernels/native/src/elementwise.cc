@@ -82,7 +82,31 @@ void run_unary_task(void* ctx, int64_t t, int) {
   job.ks->unary(job.op, job.x + begin, job.out + begin, std::min(job.total, begin + job.chunk) - begin);
 }
 
+struct BiasGeluGradJob {
+  const float *x, *bias, *dy;
+  float* out;
+  const ElementwiseKernelSet* ks;
+  int64_t rows, cols, rows_per_task;
+};
+
+void run_bias_gelu_grad_task(void* ctx, int64_t t, int) {
+  const BiasGeluGradJob& job = *static_cast<BiasGeluGradJob*>(ctx);
+  for (int64_t r = t * job.rows_per_task; r < std::min(job.rows, (t + 1) * job.rows_per_task); ++r) {
+    const int64_t o = r * job.cols;
+    job.ks->bias_gelu_grad_row(job.x + o, job.bias, job.dy + o, job.out + o, job.cols);
+  }
+}
+
 }  // namespace
+
+void bias_gelu_grad(const float* x, const float* bias, const float* dy, float* out, int64_t rows, int64_t cols) {
+  if (rows * cols == 0) return;
+  std::lock_guard<std::mutex> lock(ThreadPool::kernel_mutex());
+  ThreadPool& pool = ThreadPool::global();
+  const int64_t per = std::max<int64_t>(1, chunk_size(rows * cols, pool.size()) / cols);
+  BiasGeluGradJob job{x, bias, dy, out, &elementwise_kernels(current_isa()), rows, cols, per};
+  pool.run((rows + per - 1) / per, run_bias_gelu_grad_task, &job);
+}
 
 void binary(const BinaryArgs& args) {
   int64_t total = 1;

@@ -33,6 +33,11 @@ void binary(const BinaryArgs& args);
 // out[i] = op(x[i]) for i in [0, n).
 void unary(UnaryOp op, const float* x, float* out, int64_t n);
 
+// out[r, :] = the gradient of gelu(x[r, :] + bias) for dy[r, :], for each of `rows` rows of
+// `cols` values (BinaryOp::kBiasGelu's backward); one value's result never depends on the
+// partition.
+void bias_gelu_grad(const float* x, const float* bias, const float* dy, float* out, int64_t rows, int64_t cols);
+
 // x viewed as [outer, reduced, inner]: out[o, j] = Σ_r x[o, r, j], divided by
 // `reduced` when mean. Rows of `reduced` are summed in blocks of kSumBlock,
 // the block sums then added in order.

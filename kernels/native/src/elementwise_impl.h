@@ -45,18 +45,6 @@ void binary_loop(F f, const float* a, int sa, const float* b, int sb, float* out
   }
 }
 
-void binary_row(BinaryOp op, const float* a, int sa, const float* b, int sb, float* out, int64_t n) {
-  switch (op) {
-    case BinaryOp::kAdd: return binary_loop([](auto x, auto y) { return x + y; }, a, sa, b, sb, out, n);
-    case BinaryOp::kSub: return binary_loop([](auto x, auto y) { return x - y; }, a, sa, b, sb, out, n);
-    case BinaryOp::kMul: return binary_loop([](auto x, auto y) { return x * y; }, a, sa, b, sb, out, n);
-    case BinaryOp::kDiv: return binary_loop([](auto x, auto y) { return x / y; }, a, sa, b, sb, out, n);
-    case BinaryOp::kSquaredDifference:
-      return binary_loop([](auto x, auto y) { auto d = x - y; return d * d; }, a, sa, b, sb, out, n);
-    default: return;
-  }
-}
-
 // exp(t) for t <= 0 (or NaN): Cephes expf, n = round(t / ln 2), a Cody-Waite
 // reduction to |r| <= ln2/2, a degree-7 polynomial (~1 ulp), then 2^n applied
 // in two halves so results down to the denormals stay exact in their exponent.
@@ -89,6 +77,49 @@ inline vf sigmoid(vf x) {
   return num / (e + 1.0f);
 }
 
+// GELU (tanh approximation) through σ, in the tfjs ops' order (elementwise_kernels.h).
+constexpr float kGeluC = float(0.044715);
+constexpr float kGeluK = float(1.5957691216057308);  // 2·√(2/π)
+inline vf gelu_inner(vf x) { return (x + ((x * x) * x) * kGeluC) * kGeluK; }
+inline vf gelu(vf x) { return x * sigmoid(gelu_inner(x)); }
+inline vf gelu_grad(vf x, vf dy) {
+  const vf s = sigmoid(gelu_inner(x));
+  return dy * (s + ((x * s) * (1.0f - s)) * (((x * x) * (3.0f * kGeluC) + 1.0f) * kGeluK));
+}
+
+// out[i] = f(a[i*sa], b[i*sb]) for an f that works on vectors only: the tail and the
+// broadcasts go through the same vector code, so each value is the same wherever it sits.
+template <class F>
+void binary_vector_loop(F f, const float* a, int sa, const float* b, int sb, float* out, int64_t n) {
+  int64_t i = 0;
+  if (sa && sb)
+    for (; i + W <= n; i += W) store(out + i, f(load(a + i), load(b + i)));
+  for (; i < n; i += W) {
+    const int64_t len = n - i < W ? n - i : W;
+    float va[W] = {0}, vb[W] = {0}, vo[W];
+    for (int64_t l = 0; l < len; ++l) {
+      va[l] = a[(i + l) * sa];
+      vb[l] = b[(i + l) * sb];
+    }
+    store(vo, f(load(va), load(vb)));
+    memcpy(out + i, vo, size_t(len) * sizeof(float));
+  }
+}
+
+void binary_row(BinaryOp op, const float* a, int sa, const float* b, int sb, float* out, int64_t n) {
+  switch (op) {
+    case BinaryOp::kAdd: return binary_loop([](auto x, auto y) { return x + y; }, a, sa, b, sb, out, n);
+    case BinaryOp::kSub: return binary_loop([](auto x, auto y) { return x - y; }, a, sa, b, sb, out, n);
+    case BinaryOp::kMul: return binary_loop([](auto x, auto y) { return x * y; }, a, sa, b, sb, out, n);
+    case BinaryOp::kDiv: return binary_loop([](auto x, auto y) { return x / y; }, a, sa, b, sb, out, n);
+    case BinaryOp::kSquaredDifference:
+      return binary_loop([](auto x, auto y) { auto d = x - y; return d * d; }, a, sa, b, sb, out, n);
+    case BinaryOp::kGeluGrad: return binary_vector_loop([](vf x, vf dy) { return gelu_grad(x, dy); }, a, sa, b, sb, out, n);
+    case BinaryOp::kBiasGelu: return binary_vector_loop([](vf x, vf bias) { return gelu(x + bias); }, a, sa, b, sb, out, n);
+    default: return;
+  }
+}
+
 template <class F>
 void unary_loop(F f, const float* x, float* out, int64_t n) {
   int64_t i = 0;
@@ -106,6 +137,7 @@ void unary(UnaryOp op, const float* x, float* out, int64_t n) {
     case UnaryOp::kSigmoid: return unary_loop([](vf v) { return sigmoid(v); }, x, out, n);
     case UnaryOp::kNeg: return unary_loop([](vf v) { return -v; }, x, out, n);
     case UnaryOp::kSquare: return unary_loop([](vf v) { return v * v; }, x, out, n);
+    case UnaryOp::kGelu: return unary_loop([](vf v) { return gelu(v); }, x, out, n);
     // Not in the model's hot path: plain loops (the compiler may vectorise them).
     case UnaryOp::kSqrt:
       for (int64_t i = 0; i < n; ++i) out[i] = sqrtf(x[i]);
@@ -134,6 +166,20 @@ float sum_row(const float* x, int64_t n) {
   return r;
 }
 
+void bias_gelu_grad_row(const float* x, const float* bias, const float* dy, float* out, int64_t n) {
+  int64_t i = 0;
+  for (; i + W <= n; i += W) store(out + i, gelu_grad(load(x + i) + load(bias + i), load(dy + i)));
+  if (i < n) {  // the tail through the same vector code: identical to the body
+    float vx[W] = {0}, vb[W] = {0}, vd[W] = {0};
+    const size_t len = size_t(n - i) * sizeof(float);
+    memcpy(vx, x + i, len);
+    memcpy(vb, bias + i, len);
+    memcpy(vd, dy + i, len);
+    store(vx, gelu_grad(load(vx) + load(vb), load(vd)));
+    memcpy(out + i, vx, len);
+  }
+}
+
 void add_into(const float* x, float* acc, int64_t n) {
   int64_t i = 0;
   for (; i + W <= n; i += W) store(acc + i, load(acc + i) + load(x + i));
@@ -148,7 +194,7 @@ const ElementwiseKernelSet kElementwiseSet = {
 #else
     "scalar",
 #endif
-    binary_row, unary, sum_row, add_into};
+    binary_row, unary, sum_row, add_into, bias_gelu_grad_row};
 
 }  // namespace
 }  // namespace spacetime

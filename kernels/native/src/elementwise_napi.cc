@@ -1,4 +1,6 @@
-// N-API glue of the element-wise ops (elementwise.h): binary(...) and unary(...).
+// N-API glue of the element-wise ops (elementwise.h): binary(...), unary(...) and biasGeluGrad(...).
+#include <string>
+
 #include "elementwise.h"
 #include "napi_args.h"
 
@@ -69,10 +71,31 @@ napi_value Unary(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// biasGeluGrad(x, bias, dy, out): out = the gradient of gelu(x + bias) for dy, with x, dy,
+// out [rows, cols] and bias [cols] (cols = bias.length).
+napi_value BiasGeluGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  if (argc != 4) return throw_type(env, "biasGeluGrad expects 4 arguments (x, bias, dy, out)");
+  static const char* const names[4] = {"x", "bias", "dy", "out"};
+  float* ptr[4];
+  size_t len[4];
+  for (int i = 0; i < 4; ++i)
+    if (!get_f32(env, argv[i], &ptr[i], &len[i])) return throw_type(env, std::string("biasGeluGrad: ") + names[i] + " must be a Float32Array");
+  if (len[1] == 0 || len[0] % len[1] != 0) return throw_range(env, "biasGeluGrad: x.length must be a multiple of bias.length (> 0)");
+  if (len[2] != len[0] || len[3] != len[0]) return throw_range(env, "biasGeluGrad: dy and out must have x's length");
+  for (int i = 0; i < 3; ++i)
+    if (ranges_overlap(ptr[3], len[3], ptr[i], len[i]))
+      return throw_range(env, std::string("biasGeluGrad: out must not share memory with ") + names[i]);
+  bias_gelu_grad(ptr[0], ptr[1], ptr[2], ptr[3], int64_t(len[0] / len[1]), int64_t(len[1]));
+  return nullptr;
+}
+
 }  // namespace
 
 bool export_elementwise(napi_env env, napi_value exports) {
-  return export_functions(env, exports, {{"binary", Binary}, {"unary", Unary}});
+  return export_functions(env, exports, {{"binary", Binary}, {"unary", Unary}, {"biasGeluGrad", BiasGeluGrad}});
 }
 
 }  // namespace spacetime

@@ -103,6 +103,8 @@ bool export_reduce(napi_env env, napi_value exports);       // sum
 bool export_attention(napi_env env, napi_value exports);    // attentionForward, attentionBackward
 bool export_patch_embed(napi_env env, napi_value exports);  // patchEmbed
 bool export_adamw(napi_env env, napi_value exports);        // adamw
+bool export_layernorm_modulate(napi_env env, napi_value exports);  // layerNormModulate, layerNormModulateGrad
+bool export_ema(napi_env env, napi_value exports);          // ema
 bool export_runtime(napi_env env, napi_value exports);      // fmaPeakGflops, isa, setIsa, availableIsas, isaNote, threads, setThreads
 
 }  // namespace spacetime

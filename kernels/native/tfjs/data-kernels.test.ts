@@ -1,10 +1,10 @@
-// Spec suite for the native backend's Sum, SplitV and Identity kernels, on every backend,
+// Spec suite for the native backend's Sum, SplitV, Identity and Cast kernels, on every backend,
 // against the cpu backend (Sum within 1e-5 relative; SplitV and Identity exactly).
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { onBackend, specBackends, testValues } from '../../../base/compute/spec-backends.js';
 
-const { BACKENDS, UNAVAILABLE } = specBackends('Sum/SplitV/Identity');
+const { BACKENDS, UNAVAILABLE } = specBackends('Sum/SplitV/Identity/Cast');
 
 const SUMS: { shape: number[]; axis: number | number[]; keepDims?: boolean }[] = [
   { shape: [2048, 96], axis: 0 }, // a bias gradient
@@ -64,6 +64,20 @@ describe.each(BACKENDS)('data kernels on %s', (backend) => {
       x.dispose();
       expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
       y.dispose();
+    });
+  });
+
+  it.skipIf(skip)('Cast converts exactly, and a cast to the same dtype survives disposing the original', async () => {
+    await onBackend(backend, () => {
+      const x = tf.tensor([1.5, -2, 3]);
+      const same = tf.cast(x, 'float32');
+      const ints = tf.cast(x, 'int32');
+      const back = tf.cast(tf.tensor([7, -1], undefined, 'int32'), 'float32');
+      x.dispose();
+      expect(Array.from(same.dataSync())).toEqual([1.5, -2, 3]);
+      expect([ints.dtype, ...ints.dataSync()]).toEqual(['int32', 1, -2, 3]);
+      expect([back.dtype, ...back.dataSync()]).toEqual(['float32', 7, -1]);
+      tf.dispose([same, ints, back]);
     });
   });
 });
