@@ -17,7 +17,6 @@ import { UserError } from '../../base/errors.js';
 import { writeFileAtomic } from '../../base/io/atomic.js';
 import { restoreVariables, saveCheckpoint, type LoadedCheckpoint } from '../model/checkpoint.js';
 import type { AdamW } from './adamw.js';
-import type { BatchStream } from './batches.js';
 import { clipByGlobalNorm } from './clip.js';
 import type { Ema } from './ema.js';
 
@@ -26,7 +25,8 @@ export interface TrainingState {
   params: Record<string, tf.Variable>;
   opt: AdamW;
   ema: Ema;
-  batches: BatchStream;
+  /** Where the run is in its data (a BatchStream, or a BucketStream's cursors): what a checkpoint saves. */
+  batches: { readonly cursor: unknown };
 }
 
 /** A new run needs a fresh folder, a resumed one its config.json. */

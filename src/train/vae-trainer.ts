@@ -66,6 +66,7 @@ export interface VaeTrainResult {
 }
 
 interface VaeRun extends TrainingState {
+  batches: BatchStream;
   runDir: string;
   config: VaeTrainConfig;
   vae: VideoAutoencoder;
