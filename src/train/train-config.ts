@@ -18,9 +18,8 @@ import type { NetworkConfig } from '../model/video-model.js';
 import type { BatchCursor } from './batches.js';
 import type { Bucket } from './buckets.js';
 
-/** Everything that defines a run; saved as the run's config.json and in every checkpoint. */
-export interface TrainConfig extends NetworkConfig {
-  preset: string;
+/** The optimisation and checkpointing settings every trainer's run has (the DiT's and the VAE's). */
+export interface OptimisationSettings {
   data: string;
   steps: number;
   batchSize: number;
@@ -29,11 +28,16 @@ export interface TrainConfig extends NetworkConfig {
   weightDecay: number;
   clipNorm: number;
   emaDecay: number;
-  /** Share of captions replaced by the null caption (classifier-free guidance). */
-  captionDropout: number;
   seed: number;
   checkpointEvery: number;
   keepCheckpoints: number;
+}
+
+/** Everything that defines a run; saved as the run's config.json and in every checkpoint. */
+export interface TrainConfig extends NetworkConfig, OptimisationSettings {
+  preset: string;
+  /** Share of captions replaced by the null caption (classifier-free guidance). */
+  captionDropout: number;
   /** Every this many steps, sample videos and a loss plot into the run folder (0 = never). */
   sampleEvery: number;
   /** Training timesteps' logit-normal (absent: the objective's default). */

@@ -8,23 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../base/errors.js';
 import { validateVaeConfig, type VaeConfig } from '../model/vae-config.js';
-import { describeRule, NUMBER_RULES, obeys, type NumericSetting } from './train-config.js';
+import { describeRule, NUMBER_RULES, obeys, type NumericSetting, type OptimisationSettings } from './train-config.js';
 
-export interface VaeTrainConfig {
+export interface VaeTrainConfig extends OptimisationSettings {
   /** The VAE preset the run started from (tiny, small). */
   preset: string;
   vae: VaeConfig;
-  data: string;
-  steps: number;
-  batchSize: number;
-  lr: number;
-  warmup: number;
-  weightDecay: number;
-  clipNorm: number;
-  emaDecay: number;
-  seed: number;
-  checkpointEvery: number;
-  keepCheckpoints: number;
   /** λ of the loss MSE(x̂, x) + λ·mean(z²): keeps the latents bounded (what a KL term would). */
   latentPenalty: number;
 }
