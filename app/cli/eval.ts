@@ -14,6 +14,7 @@ import { parseRuntime } from '../../src/onnx/runtime.js';
 import { parseArgs, type FrameSize } from '../../base/args.js';
 import { untrainedSizeWarning, type SizedConfig } from '../../src/model/clip-sizes.js';
 import { readPipelineConfig } from '../../src/infer/pipeline.js';
+import { pixelModel } from '../../src/model/latent-space.js';
 import { Progress } from './progress.js';
 
 const HELP = `spacetime eval --suite NAME (--checkpoint PATH | --videos DIR) --out DIR
@@ -129,7 +130,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
     checkpoint = defaultModelDir();
     if (!fs.existsSync(checkpoint)) throw new UserError(`no shipped default model at ${checkpoint}; pass --checkpoint PATH or --videos DIR`, 1);
   }
-  const clip = checkpoint ? modelClip(checkpoint, flags.size, flags.frames) : undefined;
+  const clip = checkpoint ? requestedClip(checkpoint, flags.size, flags.frames) : undefined;
   if (checkpoint) await useBackend({ requested: flags.backend });
   const bars: Record<string, Progress> = {};
   const result = await runEvaluation({
@@ -177,10 +178,11 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
  * The clip size a model generates a suite at: --size WxH and --frames over the model's own.
  * One that is none of its trained sizes draws a one-line warning naming them.
  */
-function modelClip(checkpoint: string, size: FrameSize | undefined, frames: number | undefined): { frames: number; height: number; width: number } | undefined {
+function requestedClip(checkpoint: string, size: FrameSize | undefined, frames: number | undefined): { frames: number; height: number; width: number } | undefined {
   if (size === undefined && frames === undefined) return undefined;
   const config = readPipelineConfig(checkpoint);
-  const clip = { frames: frames ?? config.model.frames, height: size?.height ?? config.model.height, width: size?.width ?? config.model.width };
+  const model = pixelModel(config);
+  const clip = { frames: frames ?? model.frames, height: size?.height ?? model.height, width: size?.width ?? model.width };
   const warning = untrainedSizeWarning(config as SizedConfig, clip);
   if (warning) console.error(`warning: ${warning}`);
   return clip;

@@ -6,7 +6,8 @@ import { DEFAULT_MODEL_DIR, defaultModelDir } from '../../src/model/model-folder
 import { onnxRuntimeFor, parseRuntime, type OnnxTextToVideo } from '../../src/onnx/runtime.js';
 import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
 import { guidanceFlags } from '../../src/diffusion/guidance/index.js';
-import { generateVideos, loadPipeline, videoGrid } from '../../src/infer/pipeline.js';
+import { disposePipeline, generateVideos, loadPipeline, videoGrid } from '../../src/infer/pipeline.js';
+import { pixelModel } from '../../src/model/latent-space.js';
 import { generatePrompted, type PromptedVideos, type PromptingMode } from '../../src/infer/prompting.js';
 import { checkWritableFile } from '../../base/io/atomic.js';
 import { MAX_STEPS } from '../../src/infer/generation-limits.js';
@@ -123,7 +124,7 @@ export async function runGenerate(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const choice = await useBackend({ requested: flags.backend });
   const pipe = loadPipeline(checkpoint);
-  const { model } = pipe.config;
+  const model = pixelModel(pipe.config);
   const seed = flags.seed ?? 0;
   const settings = {
     prompt: positional[0],
@@ -152,8 +153,7 @@ export async function runGenerate(argv: string[]): Promise<number> {
   } finally {
     // Freed on a refusal too, so the command can run again in one process (the tests run it in theirs).
     onnx?.dispose();
-    pipe.net.dit.dispose();
-    pipe.net.encoder.dispose();
+    disposePipeline(pipe);
   }
   const { videos, givenFrames } = generated;
   await writeVideo(n === 1 ? videos[0] : videoGrid(videos), out, { record: generationRecord(pipe, { ...settings, givenFrames }), sign });

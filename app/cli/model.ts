@@ -20,7 +20,7 @@ import { formatProbe, PROBE_DEFAULTS, runCaptionProbe } from '../../eval/check/c
 import { parseSwaps } from '../../src/text/swaps.js';
 import { CHECK_DEFAULTS, assertHeldOut, formatCheck, runQualityCheck } from '../../eval/check/quality-check.js';
 import { shipModel } from '../ship/ship.js';
-import { loadPipeline } from '../../src/infer/pipeline.js';
+import { disposePipeline, loadPipeline } from '../../src/infer/pipeline.js';
 import { exportNetworks, writeOnnxFolder } from '../../src/onnx/export.js';
 import { resolveTextEncoderConfig } from '../../src/text/config.js';
 import { textEncoderParameterCount } from '../../src/text/encoder.js';
@@ -187,6 +187,10 @@ async function exportOnnx(argv: string[]): Promise<number> {
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     throw new UserError(`export-onnx: ${model} is not a model (a model folder, run or checkpoint): ${err.message}`);
+  }
+  if (pipe.config.latent) {
+    disposePipeline(pipe);
+    throw new UserError(`export-onnx: ${model} is a latent model, and its VAE has no ONNX export yet (the DiT alone would make latents, not videos)`);
   }
   const networks = exportNetworks(pipe.net, { objective: pipe.config.objective, source: model });
   writeOnnxFolder(out, networks);

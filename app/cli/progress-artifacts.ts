@@ -12,15 +12,12 @@ import { PlotlyPage } from '../../eval/figures/plotly.js';
 import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
 import { generateVideos, videoGrid } from '../../src/infer/pipeline.js';
 import { writeMp4 } from '../../base/video/index.js';
-import type { Ema } from '../../src/train/ema.js';
 import type { TrainingRun } from '../../src/train/trainer.js';
-import type { VideoModel } from '../../src/model/video-model.js';
-import type { TrainConfig } from '../../src/train/train-config.js';
 
 /** The loss page, then the preview samples: train()'s sideOutputs. */
 export async function writeProgress(run: TrainingRun): Promise<void> {
   writeLossPlot(run.runDir);
-  await writeSamples(run.runDir, run.step, run.net, run.ema, run.config, previewPrompts(run));
+  await writeSamples(run, previewPrompts(run));
 }
 
 /** Preview captions: the first two distinct captions of the dataset. */
@@ -32,9 +29,9 @@ function previewPrompts({ dataset }: TrainingRun): string[] {
 const PREVIEW = { steps: 12, guidance: GENERATE_DEFAULTS.guidance, sampler: GENERATE_DEFAULTS.sampler, seed: 0 };
 
 /** Write samples/step-N.mp4 from the EMA weights, then restore the training weights. */
-export async function writeSamples(runDir: string, step: number, net: VideoModel, ema: Ema, config: TrainConfig, prompts: string[]): Promise<string> {
+export async function writeSamples({ runDir, step, net, ema, config, codec }: Omit<TrainingRun, 'dataset'>, prompts: string[]): Promise<string> {
   const videos = ema.withAveragedWeights(net.params, () =>
-    prompts.flatMap((prompt) => generateVideos({ net, config, checkpoint: '(training)', step }, { prompt, seeds: [PREVIEW.seed], ...PREVIEW })),
+    prompts.flatMap((prompt) => generateVideos({ net, config, checkpoint: '(training)', step, codec }, { prompt, seeds: [PREVIEW.seed], ...PREVIEW })),
   );
   const file = path.join(runDir, 'samples', `step-${String(step).padStart(8, '0')}.mp4`);
   fs.mkdirSync(path.dirname(file), { recursive: true });

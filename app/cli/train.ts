@@ -13,7 +13,7 @@ import { Progress } from './progress.js';
 import { writeProgress } from './progress-artifacts.js';
 
 const HELP = `spacetime train --preset tiny|small|base|bench --data DIR --steps N --out runs/NAME
-    [--resume | --resume-from STEP|CHECKPOINT | --init CHECKPOINT|MODEL] [--frame-conditioning]
+    [--resume | --resume-from STEP|CHECKPOINT | --init CHECKPOINT|MODEL] [--frame-conditioning] [--latent VAE_DIR]
     [--eval-every N [--eval-suite S] [--eval-keep-frames K] [--eval-per-category M]]
     [--batch-size ${TRAIN_DEFAULTS.batchSize}] [--lr ${TRAIN_DEFAULTS.lr}] [--warmup ${TRAIN_DEFAULTS.warmup}] [--seed 0]
     [--caption-dropout ${TRAIN_DEFAULTS.captionDropout}] [--checkpoint-every ${TRAIN_DEFAULTS.checkpointEvery}]
@@ -67,7 +67,14 @@ other size); --resume continues bit-identically.
 --frame-conditioning: the model can be given frames (image/video prompting, PhyWorld's
 protocol): each clip trains under a random strategy of given frames (none, first, first K,
 last K, first and last, every other, random) and the loss covers the generated frames. With
---init from a text-only model it starts as exactly that model.`;
+--init from a text-only model it starts as exactly that model.
+--latent VAE_DIR (e.g. models/vae): latent mode. The preset's transformer (same width and depth)
+denoises the VAE's latents — a 16×32×32 clip is 16 × 4×8×8 latents, 64 tokens of 1×2×2 cells
+instead of 256 pixel tokens — each batch encoded by the VAE as it is drawn. Recorded in
+config.json (the folder's absolute path and its weights' sha256), so generate, eval, model ship
+(which copies the VAE into the model folder), the server and the notebooks decode through it
+without flags. With --frame-conditioning, frames are given in whole latent frames (groups of the
+VAE's 4): --eval-keep-frames and --keep-frames must be multiples of 4.`;
 
 /** --negatives/--negative-weight → the hard-negative settings. */
 function negativesFlag(spec: string | undefined, weight: number | undefined): TrainOptions['negatives'] {
@@ -115,6 +122,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     'resume-from': 'string',
     init: 'string',
     'frame-conditioning': 'boolean',
+    latent: 'string',
     'eval-every': 'int',
     'eval-suite': 'string',
     'eval-keep-frames': 'int',
@@ -162,6 +170,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     resumeFrom: flags['resume-from'],
     init: flags.init,
     frameConditioning: flags['frame-conditioning'],
+    latent: flags.latent,
     evaluation: evaluationFlags(flags),
     objective: flags.objective as TrainOptions['objective'],
     timesteps: timestepsFlag(flags['logit-mean'], flags['logit-std']),

@@ -12,6 +12,7 @@
 import type { Video } from '../../base/video/index.js';
 import type { Pipeline } from '../../src/infer/pipeline.js';
 import { editVideo, extendVideo, generateStill, imageToVideo, interpolateVideos, keepFrames, loopVideo, type PromptSettings } from '../../src/infer/prompting.js';
+import { pixelModel } from '../../src/model/latent-space.js';
 
 /** The SDEdit strength shown: enough noise that the prompt shows, little enough that the clip does. */
 export const GALLERY_EDIT_STRENGTH = 0.6;
@@ -28,7 +29,7 @@ export interface GalleryItem {
 export function promptingGallery(pipe: Pipeline, settings: Omit<PromptSettings, 'seeds'> & { seed: number }, clip: Video): GalleryItem[] {
   const { seed, ...rest } = settings;
   const s: PromptSettings = { ...rest, seeds: [seed] };
-  const T = pipe.config.model.frames;
+  const T = pixelModel(pipe.config).frames;
   const quarter = Math.max(1, Math.floor(T / 4));
   const half = Math.max(1, Math.floor(T / 2));
   const marks = (n: number, given: (t: number) => boolean) => Array.from({ length: n }, (_, t) => given(t));

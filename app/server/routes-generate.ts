@@ -16,13 +16,14 @@ import { z } from 'zod';
 import { UserError } from '../../base/errors.js';
 import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
 import { readPipelineConfig } from '../../src/infer/pipeline.js';
+import { framesPerModelFrame, pixelModel } from '../../src/model/latent-space.js';
 import type { DiTConfig } from '../../src/model/config.js';
 import { HttpError } from './http-error.js';
 import type { GenerationQueue } from './queue.js';
 import { openFile } from './files.js';
 import { parse } from './routes-runs.js';
 import { sendFile } from './send-file.js';
-import { checkTargets, checkUploadFile, decodeUpload, uploadName, UPLOAD_TYPES, type GivenUpload } from './uploads.js';
+import { checkTargets, checkUploadFile, decodeUpload, uploadName, UPLOAD_TYPES, type GivenUpload, type UploadTarget } from './uploads.js';
 
 export const MAX_PROMPT_CHARS = 300;
 /** Uploads decoded at once (each an ffmpeg process); more wait for a 429. */
@@ -60,7 +61,7 @@ export function generateRouter(queue: GenerationQueue): Router {
     }
     const bytes = decodeUpload(upload.type, upload.data);
     queue.checkAccepts(request);
-    const targets = request.checkpoints.map((id) => ({ id, model: modelOf(queue, id) }));
+    const targets = request.checkpoints.map((id) => targetOf(queue, id));
     const given: GivenUpload = { file: uploadName(upload.type), type: upload.type, keepFrames, strength };
     checkTargets(targets, given);
     if (checking >= MAX_UPLOADS_CHECKED) throw new HttpError(429, 'other uploads are being checked; try again in a moment');
@@ -99,10 +100,11 @@ export function generateRouter(queue: GenerationQueue): Router {
   return router;
 }
 
-/** A checkpoint's model config, read without its weights; one that cannot be read is a 409 naming it. */
-function modelOf(queue: GenerationQueue, id: string): DiTConfig {
+/** A checkpoint's model config in pixels, read without its weights; one that cannot be read is a 409 naming it. */
+function targetOf(queue: GenerationQueue, id: string): UploadTarget {
   try {
-    return readPipelineConfig(queue.checkpoints.find((c) => c.id === id)!.path).model;
+    const config = readPipelineConfig(queue.checkpoints.find((c) => c.id === id)!.path);
+    return { id, model: pixelModel(config), givenFrameGroup: framesPerModelFrame(config) };
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     throw new HttpError(409, `checkpoint "${id}" cannot be read: ${err.message.split('\n')[0]}`);

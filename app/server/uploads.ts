@@ -50,10 +50,12 @@ export interface GivenUpload {
   strength?: number;
 }
 
-/** A checkpoint the job will run, by the id the client named it and its model config. */
+/** A checkpoint the job will run, by the id the client named it and its model config (in pixels: latent-space.ts pixelModel). */
 export interface UploadTarget {
   id: string;
   model: DiTConfig;
+  /** Frames are given in groups of this many (a latent model's VAE tubelet; 1 for a pixel model). */
+  givenFrameGroup: number;
 }
 
 /** The base64 body field as bytes of the declared type: 413 when too large, 400 when not base64 or not that type. */
@@ -74,12 +76,15 @@ export function uploadName(type: UploadType): string {
 
 /** Before anything is written: each checkpoint takes what the mode gives it (400 otherwise). */
 export function checkTargets(targets: UploadTarget[], given: Omit<GivenUpload, 'file'>): void {
-  for (const { id, model } of targets) {
+  for (const { id, model, givenFrameGroup } of targets) {
     if (given.strength === undefined && !model.frameConditioning) {
       throw new HttpError(400, `checkpoint "${id}" was not trained to take given frames (strength S, SDEdit, works with any checkpoint)`);
     }
     if (given.keepFrames !== undefined && given.keepFrames >= model.frames) {
       throw new HttpError(400, `keepFrames ${given.keepFrames} leaves nothing to generate: checkpoint "${id}" makes ${model.frames}-frame clips (give 1 to ${model.frames - 1})`);
+    }
+    if (given.keepFrames !== undefined && given.keepFrames % givenFrameGroup) {
+      throw new HttpError(400, `keepFrames ${given.keepFrames}: checkpoint "${id}" is a latent model and takes given frames in groups of ${givenFrameGroup} (its VAE's tubelet)`);
     }
   }
 }
@@ -89,7 +94,7 @@ export function checkTargets(targets: UploadTarget[], given: Omit<GivenUpload, '
  * against the mode: a one-line 400 naming the file by its name in the job folder.
  */
 export async function checkUploadFile(file: string, targets: UploadTarget[], given: Omit<GivenUpload, 'file'>): Promise<void> {
-  for (const { id, model } of targets) {
+  for (const { id, model, givenFrameGroup } of targets) {
     let frames: number;
     try {
       frames = (await readInputClip(file, model, `checkpoint "${id}": the upload`, { maxFrames: MAX_UPLOAD_FRAMES })).video.numFrames;

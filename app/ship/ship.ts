@@ -25,10 +25,14 @@ import { MODEL_FILES, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFolderConfig
 import { CHECK_DEFAULTS, assertHeldOut, runQualityCheck, type CheckOptions, type QualityCheckResult } from '../../eval/check/quality-check.js';
 import { summarizeTraining } from './training-summary.js';
 import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
-import { loadPipeline } from '../../src/infer/pipeline.js';
+import { disposePipeline, loadPipeline } from '../../src/infer/pipeline.js';
+import { openModelCodec } from '../../src/model/vae-codec.js';
+import { VAE_FILES } from '../../src/model/vae-folder.js';
 
 /** The largest weights file we commit to the repository. */
 export const MAX_SHIPPED_BYTES = 25_000_000;
+/** A latent model folder's copy of its VAE folder. */
+const SHIPPED_VAE = 'vae';
 /** The largest finite half: weights beyond it cannot be stored at F16. */
 const F16_MAX = 65504;
 
@@ -80,6 +84,8 @@ export function shipModel(options: ShipOptions): ShipResult {
     objective: trainConfig.objective,
     generation: { ...GENERATE_DEFAULTS, shift: options.shift ?? GENERATE_DEFAULTS.shift },
     ...(trainConfig.buckets && { trainedSizes: trainedSizes(trainConfig) }),
+    // A latent model carries its VAE: the folder is copied into vae/ (checked first to be the one it trained with).
+    ...(trainConfig.latent && { latent: { ...trainConfig.latent, vae: SHIPPED_VAE } }),
     weights: {
       file: MODEL_FILES.weights,
       dtype: 'F16',
@@ -98,6 +104,7 @@ export function shipModel(options: ShipOptions): ShipResult {
     writeFileSynced(path.join(staging, MODEL_FILES.weights), weights);
     writeFileSynced(path.join(staging, MODEL_FILES.config), json(config));
     writeFileSynced(path.join(staging, MODEL_FILES.training), json(training));
+    if (trainConfig.latent) copyVae(trainConfig, options.run, path.join(staging, SHIPPED_VAE));
 
     let check: QualityCheckResult | null = null;
     if (options.check !== false) {
@@ -107,8 +114,7 @@ export function shipModel(options: ShipOptions): ShipResult {
       try {
         check = runQualityCheck(pipe, { ...checkOptions, onProgress: options.onCheckProgress });
       } finally {
-        pipe.net.dit.dispose();
-        pipe.net.encoder.dispose();
+        disposePipeline(pipe);
       }
       writeFileSynced(path.join(staging, MODEL_FILES.check), json(check));
     }
@@ -128,6 +134,16 @@ export function shipModel(options: ShipOptions): ShipResult {
   } catch (err) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/** A latent run's VAE folder, checked to be the one the run trained with, copied to `to` (its files only). */
+function copyVae(config: TrainConfig, run: string, to: string): void {
+  openModelCodec(config, '.', run).dispose?.(); // a moved, replaced or damaged VAE is refused by name
+  fs.mkdirSync(to);
+  for (const file of Object.values(VAE_FILES)) {
+    const from = path.join(config.latent!.vae, file);
+    if (fs.existsSync(from)) writeFileSynced(path.join(to, file), fs.readFileSync(from));
   }
 }
 

@@ -20,7 +20,7 @@ import { Rng } from '../../base/rng.js';
 import { createObjective } from '../../src/diffusion/objective.js';
 import { gaussian } from '../../src/diffusion/noise.js';
 import { UserError } from '../../base/errors.js';
-import { framesToChannelsFirst } from '../../src/model/video-codec.js';
+import { pixelModel } from '../../src/model/latent-space.js';
 import { swapWords } from '../../src/text/swaps.js';
 import type { Pipeline } from '../../src/infer/pipeline.js';
 
@@ -61,7 +61,7 @@ export function runCaptionProbe(pipe: Pipeline, dataset: WorldDataset, options: 
   if (!Number.isInteger(n) || n < 1) throw new UserError(`--n must be a positive integer, got ${n}`);
   if (times.some((t) => !(t > 0 && t <= 1))) throw new UserError(`--times must lie in (0, 1], got ${times.join(',')}`);
   const [T, H, W] = dataset.shape;
-  const m = pipe.config.model;
+  const m = pixelModel(pipe.config);
   if (T !== m.frames || H !== m.height || W !== m.width) throw new UserError(`dataset clips are ${T}×${H}×${W} but the model makes ${m.frames}×${m.height}×${m.width}`);
 
   const clips: ProbeResult['clips'] = [];
@@ -73,17 +73,17 @@ export function runCaptionProbe(pipe: Pipeline, dataset: WorldDataset, options: 
   if (clips.length === 0) throw new UserError(`no caption in ${dataset.dir} holds any of: ${options.swaps.flat().join(', ')}`);
 
   const objective = createObjective(pipe.config.objective);
-  const size = 3 * T * H * W;
+  // Errors are measured where the model works: pixels, or a latent model's latents.
+  const size = pipe.codec.modelShape([T, H, W]).reduce((a, b) => a * b, 1);
   const rows: ProbeTime[] = [];
   for (const t of times) {
     const sums = { true: 0, swapped: 0, null: 0 };
     for (let start = 0; start < clips.length; start += PROBE_DEFAULTS.batch) {
       const batch = clips.slice(start, start + PROBE_DEFAULTS.batch);
       const B = batch.length;
-      const values = new Float32Array(B * size);
-      batch.forEach((c, k) => framesToChannelsFirst(dataset.frames(c.index), T, H, W, values, k * size));
+      const frames = batch.map((c) => dataset.frames(c.index).slice());
       tf.tidy(() => {
-        const x0 = tf.tensor5d(values, [B, 3, T, H, W]);
+        const x0 = pipe.codec.encode(frames, [T, H, W]); // [B, C, T', H', W']
         // The same noise for a clip at every t and with every caption.
         const eps = gaussian(x0.shape, Rng.from(`spacetime-probe/${seed}/${start}`));
         const tt = new Float32Array(B).fill(t);

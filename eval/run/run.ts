@@ -17,7 +17,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../base/errors.js';
 import { checkWritableFile } from '../../base/io/atomic.js';
-import { loadPipeline } from '../../src/infer/pipeline.js';
+import { disposePipeline, loadPipeline } from '../../src/infer/pipeline.js';
+import { framesPerModelFrame, pixelModel } from '../../src/model/latent-space.js';
 import type { DiTConfig } from '../../src/model/config.js';
 import { onnxRuntimeFor, type RuntimeName } from '../../src/onnx/runtime.js';
 import { estimatePalette } from '../parse/palette.js';
@@ -241,9 +242,9 @@ async function generatedInputs(options: EvalOptions, suite: Suite): Promise<Inpu
   let generated: (EvalInput | null)[];
   const seeds = Array.from({ length: options.seeds ?? 1 }, (_, k) => k + 1);
   try {
-    const { model } = pipe.config;
+    const model = pixelModel(pipe.config);
     const clip = options.clip ?? { frames: model.frames, height: model.height, width: model.width };
-    if (options.keepFrames !== undefined) checkKeepFrames(options.keepFrames, { ...model, frames: clip.frames }, checkpoint);
+    if (options.keepFrames !== undefined) checkKeepFrames(options.keepFrames, { ...model, frames: clip.frames }, framesPerModelFrame(pipe.config), checkpoint);
     onnx = options.runtime === 'onnx' ? onnxRuntimeFor(pipe, options.clip) : undefined;
     pipe.runtime = onnx;
     settings = resolveGenerateSettings(pipe, options.generate);
@@ -251,8 +252,7 @@ async function generatedInputs(options: EvalOptions, suite: Suite): Promise<Inpu
   } finally {
     // Freed however generation ends (a refused --keep-frames too): a notebook or test loads the next model.
     onnx?.dispose();
-    pipe.net.dit.dispose();
-    pipe.net.encoder.dispose();
+    disposePipeline(pipe);
   }
   // A shipped model folder has no step (-1): say so rather than record a fake one.
   const runSource: RunJson['source'] = { kind: 'checkpoint', path: checkpoint, config: pipe.config, ...(pipe.step >= 0 ? { step: pipe.step } : {}), generate: settings, ...(onnx ? { runtime: 'onnx' as const } : {}) };
@@ -392,7 +392,8 @@ function checkFrameFlags(options: EvalOptions): void {
 }
 
 /** The model takes given frames and its clips have frames left to generate after K. */
-function checkKeepFrames(keepFrames: number, model: DiTConfig, checkpoint: string): void {
+function checkKeepFrames(keepFrames: number, model: DiTConfig, group: number, checkpoint: string): void {
   if (!model.frameConditioning) throw new UserError(`--keep-frames: ${checkpoint} is text-only (not trained with --frame-conditioning), so it cannot be given frames`, 1);
   if (keepFrames >= model.frames) throw new UserError(`--keep-frames ${keepFrames} leaves nothing to generate: the model's clips have ${model.frames} frames (give 1 to ${model.frames - 1})`, 1);
+  if (keepFrames % group) throw new UserError(`--keep-frames ${keepFrames}: ${checkpoint} is a latent model and takes given frames in groups of ${group} (its VAE's tubelet)`, 1);
 }

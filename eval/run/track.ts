@@ -14,6 +14,7 @@
 import { UserError } from '../../base/errors.js';
 import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
 import { generateBatch, type Pipeline } from '../../src/infer/pipeline.js';
+import { modelClip } from '../../src/model/latent-space.js';
 import type { EvalMetrics } from '../../src/train/step-metrics.js';
 import type { TrainingEvaluation } from '../../src/train/train-config.js';
 import type { TrainingRun } from '../../src/train/trainer.js';
@@ -34,14 +35,14 @@ export function trackingSuite(name: string, perCategory: number): Suite {
 /** train()'s `evaluate`: the suite through the EMA weights, scored; the training weights put back exactly. */
 export async function evaluateDuringTraining(run: TrainingRun, settings: TrainingEvaluation): Promise<EvalMetrics['eval']> {
   const t0 = performance.now();
-  const { net, ema, config } = run;
+  const { net, ema, config, codec } = run;
   const suite = trackingSuite(settings.suite, settings.perCategory);
-  const { frames, height, width } = config.model;
+  const { frames, height, width } = modelClip(config);
   const clip = { width, height, numFrames: frames, fps: GENERATE_DEFAULTS.fps };
   const truths = suite.items.map((item) => suiteTruth(item, clip));
   const mask = Array.from({ length: frames }, (_, t) => t < settings.keepFrames);
   const given = settings.keepFrames > 0 ? truths.map((truth) => ({ frames: truth.video.frames, mask })) : undefined;
-  const pipe: Pipeline = { net, config, checkpoint: `${run.runDir} (training, step ${run.step})`, step: run.step };
+  const pipe: Pipeline = { net, config, checkpoint: `${run.runDir} (training, step ${run.step})`, step: run.step, codec };
   // generateBatch groups the videos to fit memory; each is the one its prompt and seed make alone.
   const videos = ema.withAveragedWeights(net.params, () =>
     generateBatch(pipe, { prompts: suite.items.map((i) => i.caption), seeds: suite.items.map(() => TRACK_SEED), ...GENERATE_DEFAULTS, given }),

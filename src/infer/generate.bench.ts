@@ -17,6 +17,7 @@ import { benchFlag as flag } from '../../base/compute/spec-backends.js';
 import { DEFAULT_MODEL_DIR, defaultModelDir } from '../model/model-folder.js';
 import { GENERATE_DEFAULTS } from '../diffusion/generation-defaults.js';
 import { generateVideos, loadPipeline, type Pipeline } from './pipeline.js';
+import { PIXELS } from '../model/video-codec.js';
 
 const PROMPT = 'a red ball drops onto the floor and bounces back up';
 const CLIP = { frames: 16, height: 32, width: 32 };
@@ -27,7 +28,7 @@ function pipeline(): { pipe: Pipeline; model: string } {
   const model = resolveConfig('small');
   const net = buildVideoModel(model, resolveTextEncoderConfig('small'), 0);
   const config = { model, text: resolveTextEncoderConfig('small'), objective: 'rectified-flow' as const };
-  return { pipe: { net, config, checkpoint: '(fresh small)', step: 0 }, model: `fresh small preset (untrained: no ${DEFAULT_MODEL_DIR} yet)` };
+  return { pipe: { net, config, checkpoint: '(fresh small)', step: 0, codec: PIXELS }, model: `fresh small preset (untrained: no ${DEFAULT_MODEL_DIR} yet)` };
 }
 
 async function benchBackend(requested: string, iters: number, steps: number): Promise<void> {

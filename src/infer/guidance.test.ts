@@ -9,6 +9,7 @@ import { resolveConfig } from '../model/config.js';
 import { buildVideoModel, type VideoModel } from '../model/video-model.js';
 import { resolveTextEncoderConfig } from '../text/config.js';
 import { generateBatch, type BatchRequest, type Pipeline } from './pipeline.js';
+import { PIXELS } from '../model/video-codec.js';
 
 const conditioned = { ...resolveConfig('tiny'), frameConditioning: true };
 let net: VideoModel;
@@ -20,7 +21,7 @@ beforeAll(async () => {
   Object.values(net.params).forEach((p, k) => {
     if (tf.tidy(() => tf.max(tf.abs(p)).dataSync()[0]) === 0) p.assign(tf.tidy(() => gaussian(p.shape, Rng.from(`wake/${k}`)).mul(0.05)));
   });
-  pipe = { net, config: { model: conditioned, text: net.encoder.config, objective: 'rectified-flow' }, checkpoint: 'tiny', step: 0 };
+  pipe = { net, config: { model: conditioned, text: net.encoder.config, objective: 'rectified-flow' }, checkpoint: 'tiny', step: 0, codec: PIXELS };
 });
 afterAll(() => {
   net.dit.dispose();

@@ -20,7 +20,9 @@ import { createGuidance } from '../diffusion/guidance/index.js';
 import { GENERATE_DEFAULTS, type GenerationDefaults } from '../diffusion/generation-defaults.js';
 import { EMA_FILE, loadCheckpoint, MODEL_FILE, readCheckpointConfig, restoreVariables } from '../model/checkpoint.js';
 import { givenFramesCondition, type GivenFramesCondition } from '../model/frame-conditioning.js';
-import { PIXELS } from '../model/video-codec.js';
+import { PIXELS, type VideoCodec } from '../model/video-codec.js';
+import { openModelCodec } from '../model/vae-codec.js';
+import { framesPerModelFrame, modelClip, modelFrameMask, pixelModel } from '../model/latent-space.js';
 import { buildVideoModel, type NetworkConfig, type VideoModel } from '../model/video-model.js';
 import type { Condition } from '../model/dit.js';
 import type { TextEncoder } from '../text/encoder.js';
@@ -46,6 +48,8 @@ export interface Pipeline {
   generation?: GenerationDefaults;
   /** The same networks run by another runtime (src/onnx/runtime.ts), used instead of `net` when set. */
   runtime?: NetworkRuntime;
+  /** What the DiT denoises: PIXELS, or a latent model's VAE (config.latent). */
+  codec: VideoCodec;
 }
 
 /** What generation calls of the networks: the text encoder's two methods and the DiT's forward pass. */
@@ -64,7 +68,8 @@ export function loadPipeline(modelOrCheckpoint: string, options: { ema?: boolean
     const net = buildVideoModel(config.model, config.text, 0);
     restoreVariables(net.params, weights, 'model weights');
     const name = path.basename(path.resolve(modelOrCheckpoint));
-    return { net, config, checkpoint: modelOrCheckpoint, name, weightsSha256: config.weights.sha256, step: -1, generation: config.generation };
+    const codec = withNet(net, () => openModelCodec(config, modelOrCheckpoint, modelOrCheckpoint));
+    return { net, config, checkpoint: modelOrCheckpoint, name, weightsSha256: config.weights.sha256, step: -1, generation: config.generation, codec };
   }
   const ck = loadCheckpoint(modelOrCheckpoint);
   const config = ck.config as NetworkConfig;
@@ -74,7 +79,30 @@ export function loadPipeline(modelOrCheckpoint: string, options: { ema?: boolean
   restoreVariables(net.params, useEma ? ck.ema! : ck.params, useEma ? 'EMA weights' : 'weights');
   const name = `${path.basename(path.dirname(path.dirname(path.resolve(ck.path))))}/${path.basename(ck.path)}`; // RUN/step-N
   const weightsSha256 = sha256(fs.readFileSync(path.join(ck.path, useEma ? EMA_FILE : MODEL_FILE)));
-  return { net, config, checkpoint: ck.path, name, weightsSha256, step: ck.step };
+  // A run records its VAE's folder as an absolute path (train --latent); resolving against '.' keeps it.
+  const codec = withNet(net, () => openModelCodec(config, '.', ck.path));
+  return { net, config, checkpoint: ck.path, name, weightsSha256, step: ck.step, codec };
+}
+
+/** `open()`, with the network freed when it throws (a bad VAE folder). */
+function withNet<T>(net: VideoModel, open: () => T): T {
+  try {
+    return open();
+  } catch (err) {
+    disposeNetwork(net);
+    throw err;
+  }
+}
+
+function disposeNetwork(net: VideoModel): void {
+  net.dit.dispose();
+  net.encoder.dispose();
+}
+
+/** Free a pipeline's network and codec. */
+export function disposePipeline(pipe: Pipeline): void {
+  disposeNetwork(pipe.net);
+  pipe.codec.dispose?.();
 }
 
 /**
@@ -156,7 +184,8 @@ export interface BatchRequest extends Omit<GenerateRequest, 'prompt'> {
  * backends we have). Steps and clip size are checked first (generation-limits.ts).
  */
 export function generateBatch(pipe: Pipeline, request: BatchRequest): Video[] {
-  const { model } = pipe.config;
+  // Sizes in pixels; a latent model is seen through its VAE (latent-space.ts).
+  const model = pixelModel(pipe.config);
   const defaults = pipe.generation ?? GENERATE_DEFAULTS;
   const T = request.frames ?? model.frames;
   const H = request.height ?? model.height;
@@ -200,17 +229,18 @@ function generateGroup(pipe: Pipeline, request: BatchRequest & { steps: number; 
   const uncond = encoder.encodeUnconditional(B);
   const objective = createObjective(pipe.config.objective);
   // Given frames condition both passes: guidance is on the text (unless a frame scale adds a third pass).
-  const given = pipe.config.model.frameConditioning ? givenCondition(request.given, B, T, H, W) : {};
-  const start = request.edit && { data: PIXELS.encode(request.edit.clips, [T, H, W]), time: request.edit.strength };
+  const { codec } = pipe;
+  const given = pipe.config.model.frameConditioning ? givenCondition(pipe, request.given, B, T, H, W) : {};
+  const start = request.edit && { data: codec.encode(request.edit.clips, [T, H, W]), time: request.edit.strength };
   // With a frame scale, a third pass has neither text nor frames.
-  const none = request.frameGuidance !== undefined ? { pooled: uncond.pooled, tokens: uncond.tokens, mask: uncond.mask, ...givenCondition(undefined, B, T, H, W) } : undefined;
+  const none = request.frameGuidance !== undefined ? { pooled: uncond.pooled, tokens: uncond.tokens, mask: uncond.mask, ...givenCondition(pipe, undefined, B, T, H, W) } : undefined;
   const x = generate({
     // Each pass in its own tidy: its activations are freed as soon as it returns (half the peak memory with heun).
     model: pipe.runtime?.denoise ?? ((xt, t, cond) => tf.tidy(() => pipe.net.dit.forward(xt as tf.Tensor5D, t, cond))),
     cond: { pooled: text.pooled, tokens: text.tokens, mask: text.mask, ...given },
     uncond: { pooled: uncond.pooled, tokens: uncond.tokens, mask: uncond.mask, ...given },
     start,
-    shape: [B, ...PIXELS.modelShape([T, H, W])],
+    shape: [B, ...codec.modelShape([T, H, W])],
     steps: request.steps,
     guidance: request.guidance,
     guidanceMethod: request.guidanceMethod,
@@ -222,7 +252,7 @@ function generateGroup(pipe: Pipeline, request: BatchRequest & { steps: number; 
     seed: request.seeds,
     onStep: request.onStep,
   });
-  const clips = PIXELS.decode(x as tf.Tensor5D);
+  const clips = codec.decode(x as tf.Tensor5D);
   tf.dispose([x, text.pooled, text.tokens, text.mask, uncond.pooled, uncond.tokens, uncond.mask, given.frames, given.frameMask, none?.frames, none?.frameMask, start?.data]);
   request.given?.forEach((g, b) => g && writeGivenFrames(clips[b], g, H * W * 3));
   return clips.map((frames) => ({ frames, numFrames: T, height: H, width: W, fps: request.fps ?? defaults.fps }));
@@ -234,9 +264,14 @@ function checkClips(pipe: Pipeline, request: BatchRequest, T: number, H: number,
   const given = request.given?.filter((g): g is GivenClip => g !== null) ?? [];
   if (request.given && request.given.length !== request.seeds.length) throw new Error(`${request.given.length} given clips for ${request.seeds.length} seeds`);
   if (given.length) checkTakesGivenFrames(pipe);
+  const k = framesPerModelFrame(pipe.config);
   for (const g of given) {
     if (g.frames.length !== bytes || g.mask.length !== T) throw new UserError(`given frames must be a ${T}-frame ${W}×${H} clip`);
     if (g.mask.every(Boolean)) throw new UserError('every frame is given: nothing to generate');
+    const { partial } = modelFrameMask(g.mask, k);
+    if (partial !== null) {
+      throw new UserError(`${pipe.name ?? pipe.checkpoint} is a latent model: it takes given frames in whole groups of ${k} (its VAE's tubelet), and frame ${partial + 1} is given without the rest of frames ${partial - (partial % k) + 1}–${partial - (partial % k) + k}`);
+    }
   }
   if (request.edit) {
     if (request.edit.clips.length !== request.seeds.length) throw new Error(`${request.edit.clips.length} SDEdit clips for ${request.seeds.length} seeds`);
@@ -262,12 +297,20 @@ function checkGuidance(pipe: Pipeline, request: BatchRequest, guidance: number):
   if ((request.guidanceMethod ?? 'cfg') !== 'cfg') throw new UserError(`--frame-guidance combines with --guidance-method cfg only, not ${request.guidanceMethod}`);
 }
 
-/** The given-frame tensors of a group (zeros for videos given nothing). */
-function givenCondition(given: (GivenClip | null)[] | undefined, B: number, T: number, H: number, W: number): Partial<GivenFramesCondition> {
+/**
+ * The given-frame tensors of a group in the model's space (zeros for videos given nothing): a
+ * latent model's given frames go through its VAE, and its mask is over latent frames.
+ */
+function givenCondition(pipe: Pipeline, given: (GivenClip | null)[] | undefined, B: number, T: number, H: number, W: number): Partial<GivenFramesCondition> {
+  const { codec } = pipe;
+  const [C, Tm, Hm, Wm] = codec.modelShape([T, H, W]);
   const empty = new Uint8Array(T * H * W * 3);
-  const x0 = PIXELS.encode(Array.from({ length: B }, (_, b) => given?.[b]?.frames ?? empty), [T, H, W]);
-  const mask = Float32Array.from({ length: B * T }, (_, i) => (given?.[Math.floor(i / T)]?.mask[i % T] ? 1 : 0));
-  const condition = givenFramesCondition(x0, mask, T);
+  const anything = given?.some((g) => g !== null) ?? false;
+  const x0 = anything ? codec.encode(Array.from({ length: B }, (_, b) => given?.[b]?.frames ?? empty), [T, H, W]) : tf.zeros([B, C, Tm, Hm, Wm]) as tf.Tensor5D;
+  const k = framesPerModelFrame(pipe.config);
+  const masks = Array.from({ length: B }, (_, b) => (given?.[b] ? modelFrameMask(given[b]!.mask, k).mask : new Array<boolean>(Tm).fill(false)));
+  const mask = Float32Array.from({ length: B * Tm }, (_, i) => (masks[Math.floor(i / Tm)][i % Tm] ? 1 : 0));
+  const condition = givenFramesCondition(x0, mask, Tm);
   x0.dispose();
   return condition;
 }

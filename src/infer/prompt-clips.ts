@@ -6,7 +6,7 @@
  * by `generate --frames 1`) is averaged back the same way. Any other size is refused before
  * anything is decoded.
  *
- *   const clip = await readInputClip('out/ball.mp4', pipe.config.model, '--video');
+ *   const clip = await readInputClip('out/ball.mp4', pixelModel(pipe.config), '--video');
  *   clip.video.numFrames, clip.name, clip.sha256 // 16, 'ball.mp4', '3f…'
  */
 import fs from 'node:fs';

@@ -13,6 +13,7 @@
  */
 import type { Pipeline, GenerateRequest, GivenClip } from './pipeline.js';
 import { generateBatch } from './pipeline.js';
+import { pixelModel } from '../model/latent-space.js';
 
 /** What every prompting mode takes: the prompt, one seed per video, and the sampler's settings. */
 export type PromptSettings = Omit<GenerateRequest, 'given' | 'edit' | 'frames' | 'height' | 'width'>;
@@ -66,7 +67,7 @@ export function windowStart(known: boolean[], window: number, overlap: number, b
  * Deterministic: the same settings and timeline give the same bytes.
  */
 export function fillTimeline(pipe: Pipeline, settings: PromptSettings, timeline: Timeline, plan: WindowPlan): void {
-  const { height: H, width: W } = pipe.config.model;
+  const { height: H, width: W } = pixelModel(pipe.config);
   const frameBytes = H * W * 3;
   const { known, clips } = timeline;
   for (let k = 0; known.includes(false); k++) {

@@ -25,6 +25,7 @@ import { GENERATE_DEFAULTS } from '../diffusion/generation-defaults.js';
 import { checkTakesGivenFrames, generateBatch, generateVideos, type Pipeline } from './pipeline.js';
 import { readInputClip, type InputClip } from './prompt-clips.js';
 import { fillTimeline, WINDOW_SEED_STRIDE, type PromptSettings, type Timeline } from './prompt-windows.js';
+import { pixelModel } from '../model/latent-space.js';
 
 export type { PromptSettings } from './prompt-windows.js';
 
@@ -53,7 +54,7 @@ export interface PromptedVideos {
  * sha256). Bad input is a one-line UserError before anything is generated.
  */
 export async function generatePrompted(pipe: Pipeline, settings: PromptSettings, request: PromptingMode): Promise<PromptedVideos> {
-  const read = (file: string, flag: string) => readInputClip(file, pipe.config.model, flag);
+  const read = (file: string, flag: string) => readInputClip(file, pixelModel(pipe.config), flag);
   switch (request.mode) {
     case 'image': {
       const image = await read(request.image, '--image');
@@ -93,7 +94,7 @@ export function imageToVideo(pipe: Pipeline, settings: PromptSettings, image: Vi
 /** PhyWorld's protocol: the first `keep` frames of `clip` are given (1 ≤ keep < T), the rest of a T-frame clip generated. */
 export function keepFrames(pipe: Pipeline, settings: PromptSettings, clip: Video, keep: number): Video[] {
   checkTakesGivenFrames(pipe);
-  const T = pipe.config.model.frames;
+  const T = pixelModel(pipe.config).frames;
   if (!Number.isInteger(keep) || keep < 1 || keep >= T) throw new UserError(`--keep-frames must be an integer in [1, ${T - 1}] (the model's clip is ${T} frames), got ${keep}`);
   if (clip.numFrames < keep) throw new UserError(`--video has ${clip.numFrames} frame${clip.numFrames > 1 ? 's' : ''}, fewer than --keep-frames ${keep}`);
   const timeline = timelineOf(pipe, settings.seeds.map(() => [firstFrames(clip, keep), T - keep]));
@@ -109,7 +110,7 @@ export function keepFrames(pipe: Pipeline, settings: PromptSettings, clip: Video
 export function extendVideo(pipe: Pipeline, settings: PromptSettings, clip: Video, frames: number, backward = false): Video[] {
   checkTakesGivenFrames(pipe);
   if (!Number.isInteger(frames) || frames < 1 || frames > MAX_EXTEND_FRAMES) throw new UserError(`--extend must be an integer in [1, ${MAX_EXTEND_FRAMES}], got ${frames}`);
-  const T = pipe.config.model.frames;
+  const T = pixelModel(pipe.config).frames;
   const segments = backward ? [frames, clip.frames] : [clip.frames, frames];
   const timeline = timelineOf(pipe, settings.seeds.map(() => segments));
   fillTimeline(pipe, settings, timeline, { window: T, overlap: Math.max(1, Math.floor(T / 2)), backward });
@@ -126,7 +127,7 @@ export function extendVideo(pipe: Pipeline, settings: PromptSettings, clip: Vide
  */
 export function interpolateVideos(pipe: Pipeline, settings: PromptSettings, from: Video, to: Video, frames?: number): Video[] {
   checkTakesGivenFrames(pipe);
-  const { frames: T, patch } = pipe.config.model;
+  const { frames: T, patch } = pixelModel(pipe.config);
   const edge = quarter(T);
   const F = frames ?? T - Math.min(edge, from.numFrames) - Math.min(edge, to.numFrames);
   if (!Number.isInteger(F) || F < 1 || F > T) throw new UserError(`--frames must be an integer in [1, ${T}] with --interpolate (the model's clip is ${T} frames), got ${F}`);
@@ -150,7 +151,7 @@ export function interpolateVideos(pipe: Pipeline, settings: PromptSettings, from
  */
 export function loopVideo(pipe: Pipeline, settings: PromptSettings): Video[] {
   checkTakesGivenFrames(pipe);
-  const T = pipe.config.model.frames;
+  const T = pixelModel(pipe.config).frames;
   const edge = quarter(T);
   const bridge = T - 2 * edge;
   if (bridge < 1) throw new UserError(`--loop needs a model clip of at least 3 frames, this model's is ${T}`);
@@ -164,7 +165,7 @@ export function loopVideo(pipe: Pipeline, settings: PromptSettings): Video[] {
 
 /** SDEdit: `clip` (any number of frames that is a multiple of the model's tubelet) noised to `strength` ∈ (0, 1] and denoised under the prompt. */
 export function editVideo(pipe: Pipeline, settings: PromptSettings, clip: Video, strength: number): Video[] {
-  const { patch, height, width } = pipe.config.model;
+  const { patch, height, width } = pixelModel(pipe.config);
   if (clip.numFrames % patch[0]) throw new UserError(`--video has ${clip.numFrames} frames: --strength edits a clip of a multiple of ${patch[0]} frames (the model's tubelet)`);
   const edit = { clips: settings.seeds.map(() => clip.frames), strength };
   return generateBatch(pipe, { ...settings, prompts: settings.seeds.map(() => settings.prompt), edit, frames: clip.numFrames, height, width });
@@ -185,7 +186,8 @@ function quarter(T: number): number {
 
 /** A timeline per seed from segments: frame bytes (known) or a count of frames to generate. */
 function timelineOf(pipe: Pipeline, segments: (Uint8Array | number)[][]): Timeline {
-  const frameBytes = pipe.config.model.height * pipe.config.model.width * 3;
+  const { height, width } = pixelModel(pipe.config);
+  const frameBytes = height * width * 3;
   const known = segments[0].flatMap((s) => new Array<boolean>(typeof s === 'number' ? s : s.length / frameBytes).fill(typeof s !== 'number'));
   const clips = segments.map((parts) => concat(parts.map((s) => (typeof s === 'number' ? new Uint8Array(s * frameBytes) : s))));
   return { known, clips };
@@ -193,7 +195,7 @@ function timelineOf(pipe: Pipeline, segments: (Uint8Array | number)[][]): Timeli
 
 /** Frames [from, to) of each timeline clip as videos at the settings' frame rate. */
 function clipVideos(pipe: Pipeline, settings: PromptSettings, timeline: Timeline, from: number, to: number): Video[] {
-  const { height, width } = pipe.config.model;
+  const { height, width } = pixelModel(pipe.config);
   const fps = settings.fps ?? (pipe.generation ?? GENERATE_DEFAULTS).fps;
   const frameBytes = height * width * 3;
   return timeline.clips.map((clip) => ({ frames: clip.slice(from * frameBytes, to * frameBytes), numFrames: to - from, height, width, fps }));

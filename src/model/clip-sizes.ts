@@ -8,6 +8,7 @@
  *   // "48x32x32 is not a size this model was trained at (32x32x16): expect a worse clip"
  */
 import type { DiTConfig } from './config.js';
+import { modelClip, type LatentSpace } from './latent-space.js';
 
 /** A clip's size: width × height pixels, and frames. */
 export interface ClipSize {
@@ -24,6 +25,8 @@ export function clipSizeLabel(s: ClipSize): string {
 /** What a run's or a model folder's config may say about its training sizes. */
 export interface SizedConfig {
   model: Pick<DiTConfig, 'frames' | 'height' | 'width'>;
+  /** A latent model's VAE tubelet (its model config is the latent grid). */
+  latent?: Pick<LatentSpace, 'patch'>;
   /** A model folder's record. */
   trainedSizes?: readonly ClipSize[];
   /** A bucketed run's buckets (sizes with ratios). */
@@ -34,7 +37,7 @@ export interface SizedConfig {
 export function trainedSizes(config: SizedConfig): ClipSize[] {
   const recorded = config.trainedSizes ?? config.buckets;
   if (recorded?.length) return recorded.map(({ width, height, frames }) => ({ width, height, frames }));
-  const { width, height, frames } = config.model;
+  const { width, height, frames } = modelClip(config);
   return [{ width, height, frames }];
 }
 

@@ -9,6 +9,7 @@ import { resolveConfig, type DiTConfig } from './config.js';
 import { generatedFrameWeight, givenFramesCondition, inputChannels, widenPatchEmbedding, withGivenFrames } from './frame-conditioning.js';
 import { resolveTextEncoderConfig } from '../text/config.js';
 import { buildVideoModel, type VideoModel } from './video-model.js';
+import { PIXELS } from './video-codec.js';
 
 beforeAll(async () => {
   await useBackend({});
@@ -65,7 +66,7 @@ describe('frame conditioning', () => {
 
   it('the pipeline writes given frames back exactly, is deterministic per seed, and refuses a model that takes none', () => {
     const net = build();
-    const pipe: Pipeline = { net, config: { model: conditioned, text: net.encoder.config, objective: 'x-prediction' }, checkpoint: 'tiny', step: 0 };
+    const pipe: Pipeline = { net, config: { model: conditioned, text: net.encoder.config, objective: 'x-prediction' }, checkpoint: 'tiny', step: 0, codec: PIXELS };
     const frame = 16 * 16 * 3;
     const frames = Uint8Array.from({ length: 4 * frame }, (_, i) => (i * 37) % 256);
     const given = { frames, mask: [true, true, false, false] };
@@ -85,7 +86,7 @@ describe('frame conditioning', () => {
   it('SDEdit: strength 1 is plain generation; a small strength starts near the clip', () => {
     // Untrained, the output layer is zero: a rectified-flow model's velocity is 0, so the sample stays where it starts.
     const net = build();
-    const pipe: Pipeline = { net, config: { model: conditioned, text: net.encoder.config, objective: 'rectified-flow' }, checkpoint: 'tiny', step: 0 };
+    const pipe: Pipeline = { net, config: { model: conditioned, text: net.encoder.config, objective: 'rectified-flow' }, checkpoint: 'tiny', step: 0, codec: PIXELS };
     const clip = Uint8Array.from({ length: 4 * 16 * 16 * 3 }, (_, i) => (i * 11) % 256);
     const request = { prompts: ['a blue ball falls'], seeds: [4], steps: 4, guidance: 1 };
     const [plain] = generateBatch(pipe, request);

@@ -4,7 +4,8 @@
  *
  *   model.safetensors   the EMA weights at half precision (F16), PyTorch names and layout
  *   config.json         {"format": "spacetime-model", "version": 1, model, text, objective,
- *                        generation defaults, [trainedSizes,] weights: {file, dtype, parameters, bytes, sha256}}
+ *                        generation defaults, [trainedSizes,] [latent,] weights: {file, dtype, parameters, bytes, sha256}}
+ *   vae/                a latent model's VAE folder (vae-folder.ts), a copy of the one it was trained with
  *   training.json       a summary of the run it came from (steps, samples, time, losses, data, hardware)
  *   check.json          the quality check of these very weights (when it was run)
  *   MODEL_CARD.md       the same, for people
@@ -28,6 +29,7 @@ import { validateTextEncoderConfig, type TextEncoderConfig } from '../text/confi
 import { findPackageRoot } from '../../kernels/native/index.js';
 import type { LoadedTensor } from './checkpoint.js';
 import { checkClipSizes, type ClipSize } from './clip-sizes.js';
+import { checkLatentSpace, type LatentSpace } from './latent-space.js';
 
 export const MODEL_FORMAT = 'spacetime-model';
 export const MODEL_FORMAT_VERSION = 1;
@@ -51,6 +53,8 @@ export interface ModelFolderConfig {
   generation: GenerationDefaults;
   /** The clip sizes it was trained at (a bucketed run's); absent: its model config's clip (clip-sizes.ts). */
   trainedSizes?: ClipSize[];
+  /** A latent model's VAE: `vae` is "vae", the copy inside this folder (latent-space.ts). */
+  latent?: LatentSpace;
   weights: {
     file: string;
     dtype: 'F16' | 'F32';
@@ -129,6 +133,8 @@ export function parseModelConfig(json: string, file: string): ModelFolderConfig 
   if (shift !== undefined && !(typeof shift === 'number' && Number.isFinite(shift) && shift > 0)) bad(`bad "generation" shift ${JSON.stringify(shift)}`);
   const sizesProblem = raw.trainedSizes === undefined ? null : checkClipSizes(raw.trainedSizes);
   if (sizesProblem) bad(sizesProblem);
+  const latentProblem = raw.latent === undefined ? null : checkLatentSpace(raw.latent);
+  if (latentProblem) bad(latentProblem);
   const w = raw.weights as Partial<ModelFolderConfig['weights']> | undefined;
   if (!w || typeof w.file !== 'string' || path.basename(w.file) !== w.file || !Number.isSafeInteger(w.bytes) || typeof w.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(w.sha256)) {
     bad('bad "weights" entry');

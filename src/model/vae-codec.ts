@@ -8,14 +8,18 @@
  *   const z = codec.encode([clip.frames], [16, 32, 32]);   // [1, 16, 4, 8, 8]
  *   const [frames] = codec.decode(z);                      // Uint8Array [16·32·32·3]
  *   codec.dispose();
+ *   const codec2 = openModelCodec(pipe.config, 'models/default', 'models/default');  // a latent model's own VAE
  */
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../base/errors.js';
 import { restoreVariables } from './checkpoint.js';
 import { VideoAutoencoder } from './vae.js';
 import { latentShape } from './vae-config.js';
-import { readVaeFolder, type LatentScaling } from './vae-folder.js';
+import { readVaeFolder, VAE_FILES, type LatentScaling } from './vae-folder.js';
 import { PIXELS, type ClipShape, type VideoCodec } from './video-codec.js';
+import type { DiTConfig } from './config.js';
+import type { LatentSpace } from './latent-space.js';
 
 /** Clips encoded or decoded per forward pass: bounds the memory of a long list. */
 const CHUNK = 16;
@@ -26,6 +30,8 @@ export class VaeCodec implements VideoCodec {
   constructor(
     readonly vae: VideoAutoencoder,
     readonly latent: LatentScaling,
+    /** sha256 of the weights file they came from (a latent model records it). */
+    readonly weightsSha256 = '',
   ) {}
 
   modelShape(clip: ClipShape): [number, number, number, number] {
@@ -43,7 +49,7 @@ export class VaeCodec implements VideoCodec {
       parts.push(
         tf.tidy(() => {
           const x = PIXELS.encode(clips.slice(i, i + CHUNK), clip); // [b, C, T, H, W]
-          return tf.mul(tf.sub(this.vae.encode(x), this.latent.shift), this.latent.scale) as tf.Tensor5D; // [b, c, t, h, w]
+          return this.latents(x); // [b, c, t, h, w]
         }),
       );
     }
@@ -51,6 +57,22 @@ export class VaeCodec implements VideoCodec {
     const all = tf.concat(parts, 0) as tf.Tensor5D; // [B, c, t, h, w]
     tf.dispose(parts);
     return all;
+  }
+
+  encodePixels(x: tf.Tensor5D): tf.Tensor5D {
+    const [, , T, H, W] = x.shape;
+    this.modelShape([T, H, W]);
+    const parts: tf.Tensor5D[] = [];
+    for (let i = 0; i < x.shape[0]; i += CHUNK) parts.push(tf.tidy(() => this.latents(tf.slice(x, i, Math.min(CHUNK, x.shape[0] - i)))));
+    if (parts.length === 1) return parts[0];
+    const all = tf.concat(parts, 0) as tf.Tensor5D; // [B, c, t, h, w]
+    tf.dispose(parts);
+    return all;
+  }
+
+  /** Pixels [b, C, T, H, W] in [−1, 1] → the scaled latents [b, c, t, h, w]. */
+  private latents(x: tf.Tensor5D): tf.Tensor5D {
+    return tf.mul(tf.sub(this.vae.encode(x), this.latent.shift), this.latent.scale) as tf.Tensor5D;
   }
 
   decode(x: tf.Tensor5D): Uint8Array[] {
@@ -81,5 +103,30 @@ export function loadVaeCodec(dir: string): VaeCodec {
     vae.dispose();
     throw err;
   }
-  return new VaeCodec(vae, config.latent);
+  return new VaeCodec(vae, config.latent, config.weights.sha256);
+}
+
+/**
+ * The codec a model works in: PIXELS, or for a latent model its VAE (`latent.vae`, resolved
+ * against `base`: a model folder for a shipped model, the working folder for a run), checked
+ * to be the very VAE it was trained with and to fit the model's latent grid. `what` names the
+ * model in errors.
+ */
+export function openModelCodec(config: { model: DiTConfig; latent?: LatentSpace }, base: string, what: string): VideoCodec {
+  const { latent, model } = config;
+  if (!latent) return PIXELS;
+  const dir = path.resolve(base, latent.vae);
+  const codec = loadVaeCodec(dir);
+  const file = path.join(dir, VAE_FILES.config);
+  const { vae } = codec;
+  const problem =
+    vae.config.latentChannels !== model.channels ? `its latents have ${vae.config.latentChannels} channels, the model's ${model.channels}`
+    : vae.config.patch.join() !== latent.patch.join() ? `its tubelet is ${vae.config.patch.join('×')}, the model's latent space ${latent.patch.join('×')}`
+    : codec.weightsSha256 !== latent.sha256 ? `its weights (sha256 ${codec.weightsSha256.slice(0, 12)}…) are not the ones ${what} was trained with (${latent.sha256.slice(0, 12)}…)`
+    : null;
+  if (problem) {
+    codec.dispose();
+    throw new UserError(`${file}: not the VAE of ${what}: ${problem}`);
+  }
+  return codec;
 }

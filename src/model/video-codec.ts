@@ -18,8 +18,12 @@ export interface VideoCodec {
   modelShape(clip: ClipShape): [number, number, number, number];
   /** uint8 RGB clips, each [T][H][W][3] → the model's input [B, C, T', H', W']. */
   encode(clips: Uint8Array[], clip: ClipShape): tf.Tensor5D;
+  /** Pixels already in the pixel layout [B, 3, T, H, W], values in [−1, 1] (a training batch) → the model's input (a new tensor). */
+  encodePixels(x: tf.Tensor5D): tf.Tensor5D;
   /** The model's output [B, C, T', H', W'] → uint8 RGB clips (clamped, rounded). */
   decode(x: tf.Tensor5D): Uint8Array[];
+  /** Free what the codec holds (a VAE's weights). */
+  dispose?(): void;
 }
 
 /** uint8 RGB frames [T][H][W][3] → floats in [−1, 1] laid out [C][T][H][W], written at `offset`. */
@@ -55,6 +59,7 @@ export const PIXELS: VideoCodec = {
     clips.forEach((frames, b) => framesToChannelsFirst(frames, T, H, W, values, b * per));
     return tf.tensor5d(values, [clips.length, 3, T, H, W]);
   },
+  encodePixels: (x) => tf.clone(x),
   decode(x) {
     const [B, , T, H, W] = x.shape;
     const values = x.dataSync() as Float32Array;

@@ -11,12 +11,17 @@ import type { TextEncoderConfig } from '../text/config.js';
 import type { ObjectiveName } from '../diffusion/objective.js';
 import type { DiTConfig } from './config.js';
 import { DiT } from './dit.js';
+import type { LatentSpace } from './latent-space.js';
 
-/** What building and sampling the network needs: its two configs and the objective it was trained with. */
+/**
+ * What building and sampling the network needs: its two configs, the objective it was trained
+ * with, and for a latent model the VAE whose latents it denoises (latent-space.ts).
+ */
 export interface NetworkConfig {
   model: DiTConfig;
   text: TextEncoderConfig;
   objective: ObjectiveName;
+  latent?: LatentSpace;
 }
 
 /** A model and its text encoder, with every parameter under one name space. */

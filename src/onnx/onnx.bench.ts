@@ -19,6 +19,7 @@ import { generateVideos, loadPipeline, type Pipeline } from '../infer/pipeline.j
 import { resolveTextEncoderConfig } from '../text/config.js';
 import { psnr } from '../../base/video/index.js';
 import { onnxRuntimeFor, type OnnxTextToVideo } from './runtime.js';
+import { PIXELS } from '../model/video-codec.js';
 
 const PROMPT = 'a red ball drops onto the floor and bounces back up';
 const BATCHES = [1, 8];
@@ -29,7 +30,7 @@ function pipeline(): { pipe: Pipeline; model: string } {
   if (fs.existsSync(dir)) return { pipe: loadPipeline(dir), model: DEFAULT_MODEL_DIR };
   const model = resolveConfig('small');
   const text = resolveTextEncoderConfig('small');
-  const pipe: Pipeline = { net: buildVideoModel(model, text, 0), config: { model, text, objective: 'rectified-flow' }, checkpoint: '(fresh small)', step: 0 };
+  const pipe: Pipeline = { net: buildVideoModel(model, text, 0), config: { model, text, objective: 'rectified-flow' }, checkpoint: '(fresh small)', step: 0, codec: PIXELS };
   return { pipe, model: `fresh small preset (untrained: no ${DEFAULT_MODEL_DIR} yet)` };
 }
 

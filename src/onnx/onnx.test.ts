@@ -23,6 +23,7 @@ import { exportNetworks, readOnnxFolder, writeOnnxFolder, type NetworkName } fro
 import { decodeModel, ONNX_OPSET } from './proto.js';
 import { OnnxTextToVideo, onnxRuntimeFor, parseRuntime } from './runtime.js';
 import { SyncSessions } from './sync-sessions.js';
+import { PIXELS } from '../model/video-codec.js';
 
 // Native where the addon is built (the reference the issue names); otherwise the fastest there is.
 const backend = await useBackend({}).then((c) => c.name);
@@ -186,6 +187,7 @@ describe('--runtime onnx', () => {
     config: { model: net.dit.config, text: net.encoder.config, objective: 'rectified-flow' },
     checkpoint: 'tiny-seeded',
     step: 0,
+    codec: PIXELS,
   });
 
   it('generates the tfjs video to ≥ 35 dB PSNR (tiny model, 4 Heun steps, guidance 3, two seeds)', () => {

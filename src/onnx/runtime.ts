@@ -36,14 +36,17 @@ export function parseRuntime(value: string | undefined, exitCode = 2): RuntimeNa
 /** What a loaded pipeline (src/infer/pipeline.ts) offers to be exported from. */
 export interface LoadedNetwork {
   net: VideoModel;
-  config: { objective: string };
+  /** A latent model's DiT is exported on its VAE's latent grid (the VAE itself stays on tfjs). */
+  config: { objective: string; latent?: { patch: [number, number, number] } };
   /** The folder the weights came from. */
   checkpoint: string;
 }
 
 /** A loaded pipeline's networks on onnxruntime, the DiT exported for `clip` (default the training clip). */
 export function onnxRuntimeFor(loaded: LoadedNetwork, clip?: Clip, options: SessionOptions = {}): OnnxTextToVideo {
-  return OnnxTextToVideo.fromNetwork(loaded.net, { objective: loaded.config.objective, source: loaded.checkpoint, clip }, options);
+  const cell = loaded.config.latent?.patch;
+  const grid = clip && cell ? { frames: clip.frames / cell[0], height: clip.height / cell[1], width: clip.width / cell[2] } : clip;
+  return OnnxTextToVideo.fromNetwork(loaded.net, { objective: loaded.config.objective, source: loaded.checkpoint, clip: grid }, options);
 }
 
 /** A tensor's values for the worker; a view into a larger buffer is copied first (posting a view clones its whole buffer). */

@@ -15,7 +15,11 @@ import { WorldDataset } from '../../datasets/shards.js';
 import { UserError } from '../../base/errors.js';
 import { ensureWritableDir, writeFileAtomic } from '../../base/io/atomic.js';
 import { createObjective, type Objective } from '../diffusion/objective.js';
-import { resolveConfig, validateConfig } from '../model/config.js';
+import { resolveConfig, validateConfig, type DiTConfig } from '../model/config.js';
+import { latentModelConfig, pixelModel, framesPerModelFrame, modelClip, type LatentSpace } from '../model/latent-space.js';
+import { openModelCodec } from '../model/vae-codec.js';
+import { readVaeFolder } from '../model/vae-folder.js';
+import type { VideoCodec } from '../model/video-codec.js';
 import { buildVideoModel, type VideoModel } from '../model/video-model.js';
 import { widenPatchEmbedding } from '../model/frame-conditioning.js';
 import { isModelFolder, readModelFolder } from '../model/model-folder.js';
@@ -28,7 +32,7 @@ import { Ema } from './ema.js';
 import { claimRunFolder, openMetrics, restoreTrainingState } from './run-state.js';
 import { checkCursor, checkSettings, checkTimesteps, readRunConfig, TRAIN_DEFAULTS, type TrainConfig } from './train-config.js';
 
-export interface RunOptions extends Partial<Omit<TrainConfig, 'model' | 'text'>> {
+export interface RunOptions extends Partial<Omit<TrainConfig, 'model' | 'text' | 'latent'>> {
   preset: string;
   data: string;
   steps: number;
@@ -48,6 +52,12 @@ export interface RunOptions extends Partial<Omit<TrainConfig, 'model' | 'text'>>
    * text-only model, its patch embedding is widened with zero columns (the same model to start).
    */
   frameConditioning?: boolean;
+  /**
+   * Train on this VAE folder's latents (latent mode, latent-space.ts): the preset's model moved
+   * onto the VAE's latent grid, each batch encoded by the VAE as it is drawn. Recorded in the
+   * run's config (the folder as an absolute path, and its weights' sha256).
+   */
+  latent?: string;
   /** One-line notes (resuming from step 0, a missing checkpoint replaced by an earlier one); default: stderr. */
   note?: (line: string) => void;
 }
@@ -69,6 +79,8 @@ export interface Run {
   checkpoint: string;
   /** metrics.jsonl, open for appending. */
   metricsFd: number;
+  /** What the DiT denoises: PIXELS, or the run's VAE. */
+  codec: VideoCodec;
 }
 
 export function setupRun(options: RunOptions): Run {
@@ -77,7 +89,8 @@ export function setupRun(options: RunOptions): Run {
   const { config, initial, resumed } = runConfig(options, note);
   const objective = createObjective(config.objective, config.timesteps); // an unknown name fails before anything is written
   checkEvaluation(config);
-  const { datasets, cursor } = openDatasets(config, resumed);
+  const codec = openModelCodec(config, '.', runDir);
+  const { datasets, cursor } = openDatasets(config, resumed, codec);
   ensureWritableDir(runDir);
   writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   // Continuing from a checkpoint picked by hand makes it the run's latest (a later --resume starts there too).
@@ -96,14 +109,21 @@ export function setupRun(options: RunOptions): Run {
   const batches = config.buckets
     ? new BucketStream(datasets, config.buckets, { ...stream, cursor: cursor as BucketCursor | undefined })
     : new BatchStream(datasets[0], { ...stream, cursor: cursor as BatchCursor | undefined });
-  return { runDir, config, objective, dataset: datasets[0], batches, net, opt, ema, step, checkpoint: resumed?.path ?? '', metricsFd: openMetrics(runDir, step) };
+  return { runDir, config, objective, dataset: datasets[0], batches, net, opt, ema, step, checkpoint: resumed?.path ?? '', metricsFd: openMetrics(runDir, step), codec };
 }
 
-/** A tracked evaluation the model can carry out: given frames only to a model that takes them, fewer than its clip. */
-function checkEvaluation({ evaluation, model }: TrainConfig): void {
+/**
+ * A tracked evaluation the model can carry out: given frames only to a model that takes them,
+ * fewer than its clip, and for a latent model in whole latent frames.
+ */
+function checkEvaluation(config: TrainConfig): void {
+  const { evaluation, model } = config;
   if (!evaluation) return;
+  const { frames } = modelClip(config);
+  const k = framesPerModelFrame(config);
   if (evaluation.keepFrames > 0 && !model.frameConditioning) throw new UserError('--eval-keep-frames needs a model that takes given frames (--frame-conditioning)');
-  if (evaluation.keepFrames >= model.frames) throw new UserError(`--eval-keep-frames must be below the model's ${model.frames} frames, got ${evaluation.keepFrames}`);
+  if (evaluation.keepFrames >= frames) throw new UserError(`--eval-keep-frames must be below the model's ${frames} frames, got ${evaluation.keepFrames}`);
+  if (evaluation.keepFrames % k) throw new UserError(`--eval-keep-frames must be a multiple of ${k} for a latent model (its VAE's tubelet), got ${evaluation.keepFrames}`);
 }
 
 /** Close the metrics file and free the run's tensors and dataset. */
@@ -113,6 +133,7 @@ export function closeRun(run: Run): void {
   run.ema.dispose();
   run.net.dit.dispose();
   run.net.encoder.dispose();
+  run.codec.dispose?.();
   if (run.batches instanceof BucketStream) for (const ds of run.batches.datasets) ds.close();
   else run.dataset.close();
 }
@@ -140,33 +161,61 @@ function runConfig(options: RunOptions, note: (line: string) => void): { config:
     return { config, initial: config.initFrom ? loadInitCheckpoint(config.initFrom.checkpoint, config.preset, config.initFrom.step) : undefined };
   }
   const initial = options.init ? loadInitCheckpoint(options.init, options.preset) : undefined;
-  const model = initial ? (initial.config as TrainConfig).model : resolveConfig(options.preset);
+  const { model, latent } = initial ? initialSpace(initial, options.latent) : newSpace(options.preset, options.latent);
   const config = {
     ...TRAIN_DEFAULTS,
     ...stripUndefined(options),
     preset: options.preset,
     model: options.frameConditioning ? { ...model, frameConditioning: true } : model,
     text: initial ? (initial.config as TrainConfig).text : resolveTextEncoderConfig(options.preset),
+    latent,
     data: options.data,
     steps: options.steps,
     ...(initial ? { initFrom: { checkpoint: initial.path, step: initial.step } } : {}),
   } as TrainConfig;
   for (const key of ['note', 'out', 'resume', 'resumeFrom', 'init', 'frameConditioning'] as const) delete (config as unknown as Record<string, unknown>)[key];
+  if (!latent) delete config.latent;
   return { config, initial };
+}
+
+/** A new run's model: the preset's, on pixels or moved onto the latent grid of the VAE in `vaeDir`. */
+function newSpace(preset: string, vaeDir: string | undefined): { model: DiTConfig; latent?: LatentSpace } {
+  const pixel = resolveConfig(preset);
+  if (vaeDir === undefined) return { model: pixel };
+  const { config } = readVaeFolder(vaeDir);
+  const clip = [pixel.frames, pixel.height, pixel.width];
+  if (clip.some((size, i) => size % config.vae.patch[i])) {
+    throw new UserError(`--latent ${vaeDir}: the ${preset} preset's ${clip.join('×')} clip does not divide into the VAE's ${config.vae.patch.join('×')} cells`);
+  }
+  return { model: latentModelConfig(pixel, config.vae), latent: { vae: path.resolve(vaeDir), sha256: config.weights.sha256, patch: config.vae.patch } };
+}
+
+/** A run started with --init keeps its checkpoint's space; --latent, if given too, must name the same VAE. */
+function initialSpace(initial: LoadedCheckpoint, vaeDir: string | undefined): { model: DiTConfig; latent?: LatentSpace } {
+  const { model, latent } = initial.config as TrainConfig;
+  if (vaeDir !== undefined) {
+    const sha = readVaeFolder(vaeDir).config.weights.sha256;
+    if (!latent) throw new UserError(`--latent ${vaeDir}: --init ${initial.path} is a pixel model (a latent run starts from scratch or from a latent model)`);
+    if (latent.sha256 !== sha) throw new UserError(`--latent ${vaeDir}: --init ${initial.path} was trained on another VAE's latents (sha256 ${latent.sha256.slice(0, 12)}…)`);
+  }
+  return { model, latent };
 }
 
 /**
  * The run's dataset (a bucketed run's: one per bucket), checked against the model's patch and
  * the batch size; the resumed checkpoint's cursor into it.
  */
-function openDatasets(config: TrainConfig, resumed: LoadedCheckpoint | undefined): { datasets: WorldDataset[]; cursor?: BatchCursor | BucketCursor } {
+function openDatasets(config: TrainConfig, resumed: LoadedCheckpoint | undefined, codec: VideoCodec): { datasets: WorldDataset[]; cursor?: BatchCursor | BucketCursor } {
   const datasets = config.buckets ? openBucketDatasets(config.data, config.buckets) : [new WorldDataset(config.data)];
+  // A latent model's patch in pixels is its patch on the latent grid times the VAE's tubelet.
+  const { patch } = pixelModel(config);
   try {
     for (const dataset of datasets) {
       const [T, H, W] = dataset.shape;
-      if (T % config.model.patch[0] || H % config.model.patch[1] || W % config.model.patch[2]) {
-        throw new UserError(`dataset clips ${T}×${H}×${W} are not divisible by the model's patch ${config.model.patch.join('×')}`);
+      if (T % patch[0] || H % patch[1] || W % patch[2]) {
+        throw new UserError(`dataset clips ${T}×${H}×${W} are not divisible by the model's patch ${patch.join('×')}${config.latent ? ' (in pixels, through its VAE)' : ''}`);
       }
+      codec.modelShape([T, H, W]);
       if (config.batchSize > dataset.length) {
         // A bigger batch would hold the same clip twice; it also bounds the memory a typo can ask for.
         throw new UserError(`--batch-size must be an integer from 1 to ${dataset.length} (the clips in ${dataset.dir}), got ${config.batchSize}`);
@@ -211,10 +260,13 @@ function loadInitCheckpoint(from: string, preset: string, step?: number): Loaded
  */
 function modelFolderAsCheckpoint(dir: string, preset: string): LoadedCheckpoint {
   const { config, weights } = readModelFolder(dir);
-  const want = resolveConfig(preset);
+  // A latent folder carries its VAE (vae/ inside it): the run records that folder, absolute.
+  const latent = config.latent && { ...config.latent, vae: path.resolve(dir, config.latent.vae) };
+  const want = latent ? latentModelConfig(resolveConfig(preset), readVaeFolder(latent.vae).config.vae, config.model.patch) : resolveConfig(preset);
   const { frameConditioning: _, ...model } = config.model;
   if (JSON.stringify(model) !== JSON.stringify(want)) throw new UserError(`--init: the model in ${dir} is not the ${preset} preset's`);
-  return { path: dir, step: 0, config: { preset, model: config.model, text: config.text, objective: config.objective }, weightsDtype: 'F32', params: weights, ema: weights, state: {} };
+  const network = { preset, model: config.model, text: config.text, objective: config.objective, ...(latent ? { latent } : {}) };
+  return { path: dir, step: 0, config: network, weightsDtype: 'F32', params: weights, ema: weights, state: {} };
 }
 
 /** A checkpoint picked with --resume-from; when it is damaged, the error also lists the run's good ones. */

@@ -25,7 +25,10 @@ export function trainStep(run: Run, step: number): StepMetrics {
   const { config, objective, net, opt, ema } = run;
   const t0 = performance.now();
   const rng = Rng.from(`spacetime-train/${config.seed}/${step}`);
-  const { video, captions } = run.batches.next();
+  const batch = run.batches.next();
+  const { captions } = batch;
+  const video = run.codec.encodePixels(batch.video); // [B, C, T, H, W]: pixels, or a latent run's latents
+  batch.video.dispose();
   const B = captions.length;
   const drop = captions.map(() => rng.next() < config.captionDropout);
   const times = objective.sampleTimesteps(B, rng);

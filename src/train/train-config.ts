@@ -15,6 +15,7 @@ import { UserError } from '../../base/errors.js';
 import { validateConfig, type DiTConfig } from '../model/config.js';
 import { validateTextEncoderConfig, type TextEncoderConfig } from '../text/config.js';
 import type { NetworkConfig } from '../model/video-model.js';
+import { checkLatentSpace } from '../model/latent-space.js';
 import type { BatchCursor } from './batches.js';
 import type { Bucket } from './buckets.js';
 
@@ -159,7 +160,7 @@ export function checkTimesteps(t: { m: number; s: number } | undefined, where: (
 // ---------------------------------------------------------------- a run's config.json
 
 const CONFIG_FILE = 'config.json';
-const KNOWN_KEYS = ['preset', 'model', 'text', 'objective', 'data', 'timesteps', 'negatives', 'initFrom', 'evaluation', 'buckets', ...Object.keys(NUMBER_RULES)];
+const KNOWN_KEYS = ['preset', 'model', 'text', 'objective', 'latent', 'data', 'timesteps', 'negatives', 'initFrom', 'evaluation', 'buckets', ...Object.keys(NUMBER_RULES)];
 
 /**
  * A run's config.json, every field checked (unknown keys refused). Numeric settings a run
@@ -198,6 +199,10 @@ export function validateTrainConfig(raw: unknown, file: string, defaults: Partia
       if (!(err instanceof UserError)) throw err;
       throw new UserError(`${file}: "${key}": ${err.message}`);
     }
+  }
+  if (c.latent !== undefined) {
+    const problem = checkLatentSpace(c.latent);
+    if (problem) throw new UserError(`${file}: ${problem}`);
   }
   if (c.timesteps !== undefined) checkTimesteps(c.timesteps as { m: number; s: number }, (f) => `${file}: "timesteps.${f}"`);
   if (c.negatives !== undefined) {

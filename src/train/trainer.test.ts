@@ -16,7 +16,7 @@ import { trainCommand } from '../../app/ship/training-summary.js';
 import type { StepMetrics } from './step-metrics.js';
 import { writeProgress } from '../../app/cli/progress-artifacts.js';
 import { negativeLoss, NEGATIVE_TEMPERATURE } from './hard-negatives.js';
-import { train } from './trainer.js';
+import { train, type TrainOptions } from './trainer.js';
 import type { TrainConfig } from './train-config.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-train-'));
@@ -179,7 +179,7 @@ describe('resuming after a crash or damage', () => {
 
   it('refuses bad settings before writing anything, naming the flag and its range', async () => {
     const out = path.join(tmp, 'bad-settings');
-    const cases: [Partial<TrainConfig>, string][] = [
+    const cases: [Partial<TrainOptions>, string][] = [
       [{ batchSize: 0 }, '--batch-size must be an integer ≥ 1, got 0'],
       [{ batchSize: -4 }, '--batch-size must be an integer ≥ 1, got -4'],
       [{ batchSize: 100000 }, `--batch-size must be an integer from 1 to 4 (the clips in ${data}), got 100000`],

@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import type { WorldDataset } from '../../datasets/shards.js';
 import type { VideoModel } from '../model/video-model.js';
+import type { VideoCodec } from '../model/video-codec.js';
 import type { Ema } from './ema.js';
 import { closeRun, setupRun, type Run, type RunOptions } from './run-setup.js';
 import { saveTrainingCheckpoint } from './run-state.js';
@@ -44,6 +45,8 @@ export interface TrainingRun {
   net: VideoModel;
   ema: Ema;
   dataset: WorldDataset;
+  /** What the DiT denoises: PIXELS, or the run's VAE (--latent). */
+  codec: VideoCodec;
 }
 
 export interface TrainResult {
@@ -68,7 +71,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       onStep?.(metrics);
       const last = step === config.steps;
       if (step % config.checkpointEvery === 0 || last) checkpoint = save(run, step);
-      const now = { runDir, step, config, net: run.net, ema: run.ema, dataset: run.dataset };
+      const now = { runDir, step, config, net: run.net, ema: run.ema, dataset: run.dataset, codec: run.codec };
       const { evaluation } = config;
       if (evaluate && evaluation && (step % evaluation.every === 0 || last)) {
         fs.writeSync(run.metricsFd, JSON.stringify({ step, eval: await evaluate(now, evaluation) } satisfies EvalMetrics) + '\n');

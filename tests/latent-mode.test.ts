@@ -1,0 +1,156 @@
+// Latent mode end to end on tiny models: `train --latent` records the VAE and trains on its
+// latents (bit-identically resumed), tracked evaluation and generation decode through it, given
+// frames go in whole latent frames and come back exactly, `model ship` carries the VAE, and a
+// missing or different VAE is refused in one line naming the file.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../base/compute/backend.js';
+import { sha256 } from '../base/io/hash.js';
+import { UserError } from '../base/errors.js';
+import { makeDataset } from '../datasets/make.js';
+import { parseSelection } from '../datasets/selection.js';
+import { evaluateDuringTraining } from '../eval/run/track.js';
+import { disposePipeline, generateVideos, loadPipeline } from '../src/infer/pipeline.js';
+import { keepFrames } from '../src/infer/prompting.js';
+import { LATENT_PATCH, modelFrameMask, pixelModel } from '../src/model/latent-space.js';
+import { EMA_FILE } from '../src/model/checkpoint.js';
+import { VAE_FILES, readVaeFolder } from '../src/model/vae-folder.js';
+import { shipVae } from '../app/ship/vae-ship.js';
+import { shipModel } from '../app/ship/ship.js';
+import { train } from '../src/train/trainer.js';
+import { trainVae } from '../src/train/vae-trainer.js';
+import type { TrainConfig } from '../src/train/train-config.js';
+import { main } from '../app/cli/main.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-latent-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const at = (name: string) => path.join(tmp, name);
+const quiet = () => {};
+const base = { preset: 'tiny', data: '', steps: 4, batchSize: 4, lr: 3e-3, warmup: 1, checkpointEvery: 2, sampleEvery: 0, frameConditioning: true, note: quiet };
+const readJson = <T>(file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+const emaSha = (run: string, step: number) => sha256(fs.readFileSync(path.join(run, 'checkpoints', `step-${String(step).padStart(8, '0')}`, EMA_FILE)));
+
+/** Run the CLI in this process: exit code and its last error line. */
+async function spacetime(...argv: string[]): Promise<{ code: number; err: string }> {
+  const err: string[] = [];
+  const error = vi.spyOn(console, 'error').mockImplementation((line: string) => void err.push(line));
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  try {
+    return { code: await main(argv), err: err.at(-1) ?? '' };
+  } finally {
+    error.mockRestore();
+    log.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  await useBackend();
+  makeDataset(parseSelection({ families: 'uniform,layout', n: 8, seed: 1, size: 16, frames: 4 }), { out: at('data') });
+  base.data = at('data');
+  await trainVae({ preset: 'tiny', data: at('data'), steps: 4, out: at('vae-run'), batchSize: 4, lr: 1e-2, warmup: 1, note: quiet });
+  shipVae({ run: at('vae-run'), out: at('vae'), evaluation: { perFamily: 1 } });
+  await train({ ...base, out: at('run'), latent: at('vae'), evaluation: { every: 4, suite: 'all-id', keepFrames: 2, perCategory: 1 }, evaluate: evaluateDuringTraining });
+}, 240_000);
+
+describe('train --latent', () => {
+  it('records the VAE and moves the preset onto its latent grid', () => {
+    const config = readJson<TrainConfig>(at('run/config.json'));
+    const vae = readVaeFolder(at('vae')).config;
+    expect(config.latent).toEqual({ vae: path.resolve(at('vae')), sha256: vae.weights.sha256, patch: vae.vae.patch });
+    // tiny VAE: 2×4×4 cells of 4 channels; a 4×16×16 clip is 4 × 2×4×4 latents
+    expect(config.model).toMatchObject({ channels: 4, frames: 2, height: 4, width: 4, patch: LATENT_PATCH, frameConditioning: true });
+    expect(pixelModel(config)).toMatchObject({ frames: 4, height: 16, width: 16, patch: [2, 8, 8] });
+  });
+
+  it('tracks physics through the VAE, given frames in whole latent frames', () => {
+    const lines = fs.readFileSync(at('run/metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { eval?: { keep_frames: number; videos: number } });
+    const evals = lines.filter((l) => l.eval);
+    expect(evals).toHaveLength(1);
+    expect(evals[0].eval).toMatchObject({ keep_frames: 2 });
+    expect(evals[0].eval!.videos).toBeGreaterThan(0);
+  });
+
+  it('resumes bit-identically (the resumed run keeps its config: no --latent needed)', async () => {
+    await train({ ...base, out: at('straight'), latent: at('vae') });
+    fs.cpSync(at('straight'), at('half'), { recursive: true });
+    await train({ ...base, out: at('half'), resumeFrom: '2' }); // steps 3 and 4 again, from the step-2 checkpoint
+    expect(emaSha(at('half'), 4)).toBe(emaSha(at('straight'), 4));
+  }, 120_000);
+});
+
+describe('a latent model generates', () => {
+  it('pixel clips of its VAE-sized frames, deterministically', () => {
+    const pipe = loadPipeline(at('run'));
+    try {
+      expect(pipe.codec.name).toBe('vae');
+      const [a] = generateVideos(pipe, { prompt: 'a red ball', seeds: [3], steps: 3 });
+      const [b] = generateVideos(pipe, { prompt: 'a red ball', seeds: [3], steps: 3 });
+      expect([a.numFrames, a.height, a.width]).toEqual([4, 16, 16]);
+      expect(sha256(a.frames)).toBe(sha256(b.frames));
+    } finally {
+      disposePipeline(pipe);
+    }
+  });
+
+  it('takes given frames in whole latent frames, and gives them back exactly', () => {
+    const pipe = loadPipeline(at('run'));
+    try {
+      const clip = { frames: Uint8Array.from({ length: 4 * 16 * 16 * 3 }, (_, i) => (i * 7) % 256), numFrames: 4, height: 16, width: 16, fps: 8 };
+      const [video] = keepFrames(pipe, { prompt: 'a red ball', seeds: [1], steps: 3 }, clip, 2);
+      expect(sha256(video.frames.subarray(0, 2 * 16 * 16 * 3))).toBe(sha256(clip.frames.subarray(0, 2 * 16 * 16 * 3)));
+      expect(() => keepFrames(pipe, { prompt: 'a red ball', seeds: [1], steps: 3 }, clip, 1)).toThrow(/is a latent model: it takes given frames in whole groups of 2 \(its VAE's tubelet\), and frame 1 is given without the rest of frames 1–2/);
+    } finally {
+      disposePipeline(pipe);
+    }
+  });
+
+  it('maps frame masks onto latent frames', () => {
+    expect(modelFrameMask([true, true, true, true, false, false, false, false], 4)).toEqual({ mask: [true, false], partial: null });
+    expect(modelFrameMask([true, false, false, false, true, true, true, true], 4)).toEqual({ mask: [false, true], partial: 0 });
+    expect(modelFrameMask([true, false, true], 1)).toEqual({ mask: [true, false, true], partial: null });
+  });
+});
+
+describe('model ship of a latent run', () => {
+  it('carries the VAE, and the folder generates through its own copy', () => {
+    shipModel({ run: at('run'), out: at('model'), backend: tf.getBackend(), check: false });
+    expect(fs.readdirSync(at('model/vae')).sort()).toEqual(Object.values(VAE_FILES).sort());
+    const config = readJson<{ latent: { vae: string; sha256: string } }>(at('model/config.json'));
+    expect(config.latent.vae).toBe('vae');
+    expect(config.latent.sha256).toBe(readVaeFolder(at('vae')).config.weights.sha256);
+    const pipe = loadPipeline(at('model'));
+    try {
+      const [v] = generateVideos(pipe, { prompt: 'a blue square', seeds: [1], steps: 2 });
+      expect([v.numFrames, v.height, v.width]).toEqual([4, 16, 16]);
+    } finally {
+      disposePipeline(pipe);
+    }
+  });
+});
+
+describe('a VAE that is not the one', () => {
+  it('is refused in one line naming its file', async () => {
+    // A run on a copy of the VAE; then the copy's weights change (their sha256 updated, so the folder itself is intact).
+    fs.cpSync(at('vae'), at('other-vae'), { recursive: true });
+    await train({ ...base, steps: 1, out: at('moved'), latent: at('other-vae') });
+    const weights = at(`other-vae/${VAE_FILES.weights}`);
+    const bytes = fs.readFileSync(weights);
+    bytes[bytes.length - 1] ^= 0x01;
+    fs.writeFileSync(weights, bytes);
+    const config = readJson<{ weights: { sha256: string } }>(at('other-vae/config.json'));
+    config.weights.sha256 = sha256(bytes);
+    fs.writeFileSync(at('other-vae/config.json'), JSON.stringify(config));
+    expect(() => loadPipeline(at('moved'))).toThrow(UserError);
+    expect(() => loadPipeline(at('moved'))).toThrow(/other-vae\/config\.json: not the VAE of .*: its weights \(sha256 [0-9a-f]{12}…\) are not the ones .* was trained with/);
+  });
+
+  it('train --latent refuses a missing VAE folder, writing nothing', async () => {
+    const r = await spacetime('train', '--preset', 'tiny', '--data', at('data'), '--steps', '2', '--out', at('never'), '--latent', at('no-vae'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^spacetime: .*no-vae is not a VAE folder \(no config\.json\)$/);
+    expect(fs.existsSync(at('never'))).toBe(false);
+  });
+});
