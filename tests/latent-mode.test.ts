@@ -24,6 +24,12 @@ import { train } from '../src/train/trainer.js';
 import { trainVae } from '../src/train/vae-trainer.js';
 import type { TrainConfig } from '../src/train/train-config.js';
 import { main } from '../app/cli/main.js';
+import { checkTargets } from '../app/server/uploads.js';
+import { readPipelineConfig } from '../src/infer/pipeline.js';
+import { checkLatentSpace, framesPerModelFrame } from '../src/model/latent-space.js';
+import { validateTrainConfig } from '../src/train/train-config.js';
+import { parseModelConfig } from '../src/model/model-folder.js';
+import { runEvaluation } from '../eval/run/run.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-latent-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -128,6 +134,33 @@ describe('model ship of a latent run', () => {
     } finally {
       disposePipeline(pipe);
     }
+  });
+});
+
+describe('the latent entry and given-frame groups are checked everywhere', () => {
+  it('in a run config, a model folder config and by itself', () => {
+    const good = { vae: '/x/vae', sha256: 'a'.repeat(64), patch: [4, 4, 4] };
+    expect(checkLatentSpace(good)).toBeNull();
+    for (const bad of [null, 'models/vae', { ...good, sha256: 'abc' }, { ...good, patch: [4, 4] }, { ...good, vae: '' }, { ...good, extra: 1 }]) {
+      expect(checkLatentSpace(bad)).toMatch(/^"latent" must be \{"vae": FOLDER, "sha256": 64 hex digits, "patch": \[pt, ph, pw\]\}, got /);
+    }
+    const config = readJson<Record<string, unknown>>(at('run/config.json'));
+    expect(() => validateTrainConfig({ ...config, latent: { vae: 'x' } }, 'runs/x/config.json')).toThrow(/^runs\/x\/config\.json: "latent" must be/);
+    const folder = readJson<Record<string, unknown>>(at('model/config.json'));
+    expect(() => parseModelConfig(JSON.stringify({ ...folder, latent: { ...(folder.latent as object), patch: 'x' } }), 'm/config.json')).toThrow(/^bad model config m\/config\.json: "latent" must be/);
+  });
+
+  it('by the server before a job is queued, and by eval before anything is generated', async () => {
+    const config = readPipelineConfig(at('run'));
+    const target = { id: 'latent', model: pixelModel(config), givenFrameGroup: framesPerModelFrame(config) };
+    expect(target.model).toMatchObject({ frames: 4, height: 16, width: 16 });
+    const video = { type: 'video/mp4' as const };
+    expect(() => checkTargets([target], { ...video, keepFrames: 1 })).toThrow(/keepFrames 1: checkpoint "latent" is a latent model and takes given frames in groups of 2/);
+    expect(() => checkTargets([target], { type: 'image/png' })).toThrow(/checkpoint "latent" is a latent model and takes given frames in groups of 2 \(its VAE's tubelet\), not a single image/);
+    expect(() => checkTargets([target], { ...video, keepFrames: 2 })).not.toThrow();
+    expect(() => checkTargets([target], { ...video, strength: 0.5 })).not.toThrow();
+    await expect(runEvaluation({ suite: 'smoke', checkpoint: at('run'), keepFrames: 1, out: at('never-eval') })).rejects.toThrow(/--keep-frames 1: .* is a latent model and takes given frames in groups of 2/);
+    expect(fs.existsSync(at('never-eval'))).toBe(false);
   });
 });
 

@@ -86,6 +86,9 @@ export function checkTargets(targets: UploadTarget[], given: Omit<GivenUpload, '
     if (given.keepFrames !== undefined && given.keepFrames % givenFrameGroup) {
       throw new HttpError(400, `keepFrames ${given.keepFrames}: checkpoint "${id}" is a latent model and takes given frames in groups of ${givenFrameGroup} (its VAE's tubelet)`);
     }
+    if (given.keepFrames === undefined && given.strength === undefined && givenFrameGroup > 1) {
+      throw new HttpError(400, `checkpoint "${id}" is a latent model and takes given frames in groups of ${givenFrameGroup} (its VAE's tubelet), not a single image`);
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import type { EvalMetrics } from '../../src/train/step-metrics.js';
 import type { ModelFolderConfig } from '../../src/model/model-folder.js';
 import type { QualityCheckResult } from '../../eval/check/quality-check.js';
 import { trainingLegs, type TrainingSummary } from './training-summary.js';
+import { modelClip } from '../../src/model/latent-space.js';
 
 export interface CardInput {
   /** The folder as the user names it, e.g. models/default. */
@@ -26,6 +27,7 @@ const n = (x: number) => x.toLocaleString('en-US');
 export function modelCard(input: CardInput): string {
   const { config, training: t, check } = input;
   const m = config.model;
+  const clip = modelClip(config); // in pixels (a latent model's config is its latent grid)
   const g = config.generation;
   const source = t.data.source;
   const families = Array.isArray(source?.families) ? (source?.families as string[]).join(', ') : 'unknown';
@@ -37,7 +39,7 @@ export function modelCard(input: CardInput): string {
     '',
     `A ${n(config.weights.parameters)}-parameter diffusion transformer over spacetime patches with a jointly trained`,
     `text encoder (preset \`${t.preset}\`, ${config.objective}), trained from scratch on the synthetic physics world of this`,
-    `repository. It makes ${m.frames}-frame ${m.width}×${m.height} clips at ${g.fps} fps of balls and squares in the world's`,
+    `repository. It makes ${clip.frames}-frame ${clip.width}×${clip.height} clips at ${g.fps} fps of balls and squares in the world's`,
     'palette from captions in the world\'s vocabulary. It is a research baseline for studying where video models fail,',
     'not a general video model: prompts outside the caption grammar give unknown-word warnings and meaningless videos.',
     '',
@@ -51,6 +53,9 @@ export function modelCard(input: CardInput): string {
     '|---|---|',
     `| weights | \`${config.weights.file}\`: EMA weights (decay ${t.emaDecay}) at ${config.weights.dtype}, ${n(config.weights.bytes)} bytes, sha256 \`${config.weights.sha256.slice(0, 16)}…\` |`,
     `| diffusion transformer | depth ${m.depth}, width ${m.hidden}, ${m.heads} heads, MLP ×${m.mlpRatio}, tubelets ${m.patch.join('×')} (${(m.frames / m.patch[0]) * (m.height / m.patch[1]) * (m.width / m.patch[2])} tokens per clip), cross-attention ${m.crossAttention ? 'on' : 'off'} |`,
+    ...(config.latent
+      ? [`| latent space | the DiT denoises the latents of the video autoencoder in \`vae/\` (${m.channels} channels, ${config.latent.patch.join('×')} cells, weights sha256 \`${config.latent.sha256.slice(0, 16)}…\`): a ${m.channels}×${m.frames}×${m.height}×${m.width} grid per clip; given frames in whole groups of ${config.latent.patch[0]} |`]
+      : []),
     `| text encoder | ${config.text.kind}, depth ${config.text.depth}, width ${config.text.width}, ${config.text.heads} heads, vocabulary ${config.text.vocabVersion} (${config.text.vocabSize} tokens), up to ${config.text.maxLength} words |`,
     `| objective | ${config.objective} |`,
     `| given frames | ${m.frameConditioning ? 'yes: any subset of the clip\'s frames can be given (image and video prompting, PhyWorld\'s protocol; README: Given frames)' : 'no: text to video only'} |`,
@@ -59,7 +64,7 @@ export function modelCard(input: CardInput): string {
     '## Training data',
     '',
     `${t.data.samples !== null ? n(t.data.samples) : 'unknown number of'} samples of the world's \`${String(source?.split ?? 'unknown')}\` split, seed ${String(source?.seed ?? '?')}, families: ${families}`,
-    `(${String(source?.numFrames ?? m.frames)} frames ${String(source?.width ?? m.width)}×${String(source?.height ?? m.height)} at ${String(source?.fps ?? g.fps)} fps). The \`id\` split draws radius 0.7–1.5 and speed 1–4 units/s and`,
+    `(${String(source?.numFrames ?? clip.frames)} frames ${String(source?.width ?? clip.width)}×${String(source?.height ?? clip.height)} at ${String(source?.fps ?? g.fps)} fps). The \`id\` split draws radius 0.7–1.5 and speed 1–4 units/s and`,
     'leaves out the held-out colour×shape×family combinations of the `combo` split (README: Splits).',
     '',
     '## Training',

@@ -1,11 +1,13 @@
 /**
  * Generation benchmark: seconds per 16-frame 32×32 video at 25 Heun steps with
  * classifier-free guidance 3 (50 model evaluations of a batch of 2, the prompt and the null
- * caption; 49 for x-prediction, whose last Heun step is Euler), for the shipped model
- * (models/default) or, where none is shipped yet, a freshly initialised `small` model (the
- * same network and cost; its line says so). One JSON line per backend.
+ * caption; 49 for x-prediction, whose last Heun step is Euler), decoding included, in two
+ * cases: a pixel model and a latent one (the DiT on models/vae's latents: 64 tokens, then the
+ * VAE's decoder). Each is the shipped model (models/default) when it is of that kind, else a
+ * freshly initialised `small` model of it (the same network and cost; its line says so; the
+ * latent case needs models/vae). One JSON line per backend and case.
  *
- *   npx tsx src/infer/generate.bench.ts [--backends native,wasm] [--iters 3] [--quick]
+ *   npx tsx src/infer/generate.bench.ts [--backends native,wasm] [--iters 3] [--quick] [--cases pixel,latent]
  */
 import fs from 'node:fs';
 import { useBackend } from '../../base/compute/backend.js';
@@ -16,24 +18,37 @@ import { resolveTextEncoderConfig } from '../text/config.js';
 import { benchFlag as flag } from '../../base/compute/spec-backends.js';
 import { DEFAULT_MODEL_DIR, defaultModelDir } from '../model/model-folder.js';
 import { GENERATE_DEFAULTS } from '../diffusion/generation-defaults.js';
-import { generateVideos, loadPipeline, type Pipeline } from './pipeline.js';
+import { disposePipeline, generateVideos, loadPipeline, readPipelineConfig, type Pipeline } from './pipeline.js';
 import { PIXELS } from '../model/video-codec.js';
+import { latentModelConfig } from '../model/latent-space.js';
+import { openModelCodec } from '../model/vae-codec.js';
+import { DEFAULT_VAE_DIR, defaultVaeDir, readVaeFolder } from '../model/vae-folder.js';
 
 const PROMPT = 'a red ball drops onto the floor and bounces back up';
 const CLIP = { frames: 16, height: 32, width: 32 };
 
-function pipeline(): { pipe: Pipeline; model: string } {
+type Case = 'pixel' | 'latent';
+
+function pipeline(kind: Case): { pipe: Pipeline; model: string } {
   const dir = defaultModelDir();
-  if (fs.existsSync(dir)) return { pipe: loadPipeline(dir), model: DEFAULT_MODEL_DIR };
-  const model = resolveConfig('small');
-  const net = buildVideoModel(model, resolveTextEncoderConfig('small'), 0);
-  const config = { model, text: resolveTextEncoderConfig('small'), objective: 'rectified-flow' as const };
-  return { pipe: { net, config, checkpoint: '(fresh small)', step: 0, codec: PIXELS }, model: `fresh small preset (untrained: no ${DEFAULT_MODEL_DIR} yet)` };
+  if (fs.existsSync(dir) && Boolean(readPipelineConfig(dir).latent) === (kind === 'latent')) return { pipe: loadPipeline(dir), model: DEFAULT_MODEL_DIR };
+  const text = resolveTextEncoderConfig('small');
+  if (kind === 'pixel') {
+    const model = resolveConfig('small');
+    const config = { model, text, objective: 'rectified-flow' as const };
+    return { pipe: { net: buildVideoModel(model, text, 0), config, checkpoint: '(fresh small)', step: 0, codec: PIXELS }, model: `fresh small preset (untrained: ${DEFAULT_MODEL_DIR} is not a pixel model)` };
+  }
+  const vaeDir = defaultVaeDir();
+  const { config: vae } = readVaeFolder(vaeDir);
+  const model = latentModelConfig(resolveConfig('small'), vae.vae);
+  const config = { model, text, objective: 'rectified-flow' as const, latent: { vae: vaeDir, sha256: vae.weights.sha256, patch: vae.vae.patch } };
+  const codec = openModelCodec(config, '.', 'the latent bench model');
+  return { pipe: { net: buildVideoModel(model, text, 0), config, checkpoint: '(fresh small latent)', step: 0, codec }, model: `fresh small preset on ${DEFAULT_VAE_DIR} latents (untrained: ${DEFAULT_MODEL_DIR} is not a latent model)` };
 }
 
-async function benchBackend(requested: string, iters: number, steps: number): Promise<void> {
+async function benchBackend(requested: string, kind: Case, iters: number, steps: number): Promise<void> {
   const choice = await useBackend({ requested });
-  const { pipe, model } = pipeline();
+  const { pipe, model } = pipeline(kind);
   const request = { prompt: PROMPT, steps, guidance: GENERATE_DEFAULTS.guidance, sampler: GENERATE_DEFAULTS.sampler, ...CLIP };
   try {
     generateVideos(pipe, { ...request, seeds: [0] }); // warm-up: kernels, positions, the wasm heap
@@ -47,7 +62,7 @@ async function benchBackend(requested: string, iters: number, steps: number): Pr
     console.log(
       JSON.stringify({
         bench: 'generate',
-        case: 'video-16x32x32',
+        case: `video-16x32x32-${kind}`,
         model,
         objective: pipe.config.objective,
         backend: choice.name,
@@ -62,8 +77,7 @@ async function benchBackend(requested: string, iters: number, steps: number): Pr
       }),
     );
   } finally {
-    pipe.net.dit.dispose();
-    pipe.net.encoder.dispose();
+    disposePipeline(pipe);
   }
 }
 
@@ -71,12 +85,15 @@ const quick = process.argv.includes('--quick');
 const iters = Number(flag('iters') ?? (quick ? 1 : 3));
 const steps = quick ? 5 : GENERATE_DEFAULTS.steps;
 const backends = (flag('backends') ?? 'native').split(',');
+const cases = (flag('cases') ?? 'pixel,latent').split(',') as Case[];
 (async () => {
   for (const b of backends) {
-    try {
-      await benchBackend(b, iters, steps);
-    } catch (err) {
-      console.log(JSON.stringify({ bench: 'generate', backend: b, skipped: (err as Error).message }));
+    for (const kind of cases) {
+      try {
+        await benchBackend(b, kind, iters, steps);
+      } catch (err) {
+        console.log(JSON.stringify({ bench: 'generate', case: `video-16x32x32-${kind}`, backend: b, skipped: (err as Error).message }));
+      }
     }
   }
 })();
