@@ -24,6 +24,8 @@ import { train } from '../src/train/trainer.js';
 import { trainVae } from '../src/train/vae-trainer.js';
 import type { TrainConfig } from '../src/train/train-config.js';
 import { main } from '../app/cli/main.js';
+import { onnxRuntimeFor } from '../src/onnx/runtime.js';
+import { psnr } from '../base/video/index.js';
 import { checkTargets } from '../app/server/uploads.js';
 import { readPipelineConfig } from '../src/infer/pipeline.js';
 import { checkLatentSpace, framesPerModelFrame } from '../src/model/latent-space.js';
@@ -113,6 +115,24 @@ describe('a latent model generates', () => {
     }
   });
 
+  it('on onnxruntime too: the DiT exported on the latent grid, the VAE on tfjs (≥ 35 dB of the tfjs video)', () => {
+    const pipe = loadPipeline(at('run'));
+    try {
+      const request = { prompt: 'a red ball', seeds: [2], steps: 3, guidance: 3 };
+      const [viaTfjs] = generateVideos(pipe, request);
+      const onnx = onnxRuntimeFor(pipe, { frames: 4, height: 16, width: 16 });
+      pipe.runtime = onnx;
+      try {
+        const [viaOnnx] = generateVideos(pipe, request);
+        expect(psnr(viaOnnx, viaTfjs)).toBeGreaterThanOrEqual(35);
+      } finally {
+        onnx.dispose();
+      }
+    } finally {
+      disposePipeline(pipe);
+    }
+  });
+
   it('maps frame masks onto latent frames', () => {
     expect(modelFrameMask([true, true, true, true, false, false, false, false], 4)).toEqual({ mask: [true, false], partial: null });
     expect(modelFrameMask([true, false, false, false, true, true, true, true], 4)).toEqual({ mask: [false, true], partial: 0 });
@@ -178,6 +198,13 @@ describe('a VAE that is not the one', () => {
     fs.writeFileSync(at('other-vae/config.json'), JSON.stringify(config));
     expect(() => loadPipeline(at('moved'))).toThrow(UserError);
     expect(() => loadPipeline(at('moved'))).toThrow(/other-vae\/config\.json: not the VAE of .*: its weights \(sha256 [0-9a-f]{12}…\) are not the ones .* was trained with/);
+  });
+
+  it('export-onnx refuses a latent model (its VAE has no ONNX graph), writing nothing', async () => {
+    const r = await spacetime('model', 'export-onnx', '--checkpoint', at('run'), '--out', at('never-onnx'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^spacetime: export-onnx: .*run is a latent model, and its VAE has no ONNX export yet/);
+    expect(fs.existsSync(at('never-onnx'))).toBe(false);
   });
 
   it('train --latent refuses a missing VAE folder, writing nothing', async () => {

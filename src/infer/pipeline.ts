@@ -22,7 +22,7 @@ import { EMA_FILE, loadCheckpoint, MODEL_FILE, readCheckpointConfig, restoreVari
 import { givenFramesCondition, type GivenFramesCondition } from '../model/frame-conditioning.js';
 import { PIXELS, type VideoCodec } from '../model/video-codec.js';
 import { openModelCodec } from '../model/vae-codec.js';
-import { framesPerModelFrame, modelClip, modelFrameMask, pixelModel } from '../model/latent-space.js';
+import { framesPerModelFrame, modelFrameMask, pixelModel } from '../model/latent-space.js';
 import { buildVideoModel, type NetworkConfig, type VideoModel } from '../model/video-model.js';
 import type { Condition } from '../model/dit.js';
 import type { TextEncoder } from '../text/encoder.js';
