@@ -30,13 +30,17 @@ const DEFAULT_STEPS = 10_000;
 const D = VAE_TRAIN_DEFAULTS;
 const VAE_HELP = `spacetime vae train --data DIR --out RUN [--steps ${DEFAULT_STEPS}] [--batch-size ${D.batchSize}] [--lr ${D.lr}]
     [--warmup ${D.warmup}] [--seed 0] [--checkpoint-every ${D.checkpointEvery}] [--latent-penalty ${D.latentPenalty}]
-    [--config ${Object.keys(VAE_PRESETS).join('|')}] [--resume] [--backend NAME]
+    [--temporal-weight ${D.temporalWeight}] [--config ${Object.keys(VAE_PRESETS).join('|')} | --init VAE_DIR] [--resume] [--backend NAME]
     trains the video autoencoder of latent mode (src/model/vae.ts) on a dataset from
     \`spacetime data make\` whose clips have the config's size (small: 16×32×32, tiny:
     4×16×16). Writes RUN/config.json, metrics.jsonl (loss, mse, psnr per step) and atomic
     checkpoints every --checkpoint-every steps; --resume continues from the latest checkpoint,
     bit-identically on the same backend (the other flags but --steps are then ignored).
     Ranges: --batch-size 1 to the dataset's clip count, --lr > 0, --seed 0 to ${MAX_SEED}.
+    --temporal-weight β adds β × the MSE of consecutive frames' differences (the motion the
+    harness measures velocities from; metrics.jsonl reports temporal_mse either way).
+    --init VAE_DIR starts a new run from a shipped VAE folder's weights (weights and EMA, its
+    config) with a fresh optimizer and this run's schedule: a second leg (recorded as initFrom).
 
 spacetime vae ship --run RUN --out models/vae [--checkpoint PATH] [--force] [--per-family ${RECONSTRUCTION_DEFAULTS.perFamily}]
     [--notes FILE] [--backend NAME]
@@ -77,6 +81,8 @@ async function runVaeTrain(argv: string[]): Promise<number> {
     seed: 'int',
     'checkpoint-every': 'int',
     'latent-penalty': 'number',
+    'temporal-weight': 'number',
+    init: 'string',
     config: 'string',
     resume: 'boolean',
     backend: 'string',
@@ -99,6 +105,8 @@ async function runVaeTrain(argv: string[]): Promise<number> {
     seed: flags.seed,
     checkpointEvery: flags['checkpoint-every'],
     latentPenalty: flags['latent-penalty'],
+    temporalWeight: flags['temporal-weight'],
+    init: flags.init,
     resume: flags.resume,
   };
   const choice = await useBackend({ requested: flags.backend });

@@ -16,6 +16,13 @@ export interface VaeTrainConfig extends OptimisationSettings {
   vae: VaeConfig;
   /** λ of the loss MSE(x̂, x) + λ·mean(z²): keeps the latents bounded (what a KL term would). */
   latentPenalty: number;
+  /**
+   * β of the temporal term β·MSE(Δx̂, Δx), Δ the difference of consecutive frames: the motion the
+   * harness measures velocities from (0 = off; absent in runs from before it existed).
+   */
+  temporalWeight: number;
+  /** The shipped VAE folder a run started from (--init), and its weights' sha256. */
+  initFrom?: { vae: string; sha256: string };
 }
 
 /** The numeric settings a VAE run shares with a DiT run (same flags, same ranges). */
@@ -33,6 +40,7 @@ export const VAE_TRAIN_DEFAULTS = {
   checkpointEvery: 200,
   keepCheckpoints: 3,
   latentPenalty: 1e-4,
+  temporalWeight: 0,
 };
 
 /** A run's config.json, every field checked (unknown keys refused); a DiT run's is refused by name. */
@@ -53,13 +61,18 @@ export function validateVaeTrainConfig(raw: unknown, file: string): VaeTrainConf
     throw new UserError(`${file}: "${field}" ${problem}, got ${JSON.stringify(value)?.slice(0, 60)}`);
   };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UserError(`${file}: not a JSON object`);
-  const c = raw as Record<string, unknown>;
-  if (!('vae' in c)) throw new UserError(`${file}: not a video-autoencoder run (no "vae" config)`);
-  const known = ['preset', 'vae', 'data', 'latentPenalty', ...SHARED];
+  if (!('vae' in raw)) throw new UserError(`${file}: not a video-autoencoder run (no "vae" config)`);
+  const c: Record<string, unknown> = { temporalWeight: 0, ...(raw as Record<string, unknown>) };
+  const known = ['preset', 'vae', 'data', 'latentPenalty', 'temporalWeight', 'initFrom', ...SHARED];
   for (const key of Object.keys(c)) if (!known.includes(key)) throw new UserError(`${file}: unknown key "${key}"`);
   for (const key of ['preset', 'data'] as const) if (typeof c[key] !== 'string' || c[key] === '') bad(key, 'must be a non-empty string', c[key]);
   for (const name of SHARED) if (!obeys(NUMBER_RULES[name], c[name])) bad(name, `must be ${describeRule(NUMBER_RULES[name])}`, c[name]);
   if (!obeys({ min: 0 }, c.latentPenalty)) bad('latentPenalty', 'must be a finite number ≥ 0', c.latentPenalty);
+  if (!obeys({ min: 0 }, c.temporalWeight)) bad('temporalWeight', 'must be a finite number ≥ 0', c.temporalWeight);
+  if (c.initFrom !== undefined) {
+    const i = c.initFrom as { vae?: unknown; sha256?: unknown } | null;
+    if (typeof i?.vae !== 'string' || typeof i.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(i.sha256)) bad('initFrom', 'must be {"vae": FOLDER, "sha256": 64 hex digits}', c.initFrom);
+  }
   if (typeof c.vae !== 'object' || c.vae === null || Array.isArray(c.vae)) bad('vae', 'must be an object', c.vae);
   try {
     validateVaeConfig(c.vae as Record<string, unknown>);

@@ -8,6 +8,10 @@ import { makeDataset } from '../../datasets/make.js';
 import { parseSelection } from '../../datasets/selection.js';
 import { useBackend } from '../../base/compute/backend.js';
 import { trainVae, type VaeStepMetrics } from './vae-trainer.js';
+import { shipVae } from '../../app/ship/vae-ship.js';
+import { loadCheckpoint } from '../model/checkpoint.js';
+import { readVaeFolder } from '../model/vae-folder.js';
+import { readVaeRunConfig } from './vae-train-config.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-vae-train-'));
 const data = path.join(tmp, 'data');
@@ -54,5 +58,31 @@ describe('trainVae', () => {
     await expect(trainVae({ ...base, preset: 'small', steps: 1, out })).rejects.toThrow(/holds 4×16×16 clips; the small VAE trains on 16×32×32/);
     expect(fs.existsSync(out)).toBe(false);
     await expect(trainVae({ ...base, steps: 1, out, lr: -1 })).rejects.toThrow('--lr must be a finite number > 0, got -1');
+  });
+
+  it('--temporal-weight adds the frame-difference term; --init starts a second leg from a shipped folder', async () => {
+    const plain = path.join(tmp, 'straight'); // 6 steps, temporal weight 0
+    const temporal = path.join(tmp, 'temporal');
+    await trainVae({ ...base, steps: 6, out: temporal, temporalWeight: 2 });
+    const [a, b] = [readMetrics(plain), readMetrics(temporal)];
+    expect(a[0].temporal_mse).toBeGreaterThan(0);
+    expect(b[0].loss).toBeCloseTo(b[0].mse + 1e-4 * b[0].latent_ms + 2 * b[0].temporal_mse, 5); // the first step: same weights, the term added
+    expect(a[0].loss).toBeCloseTo(a[0].mse + 1e-4 * a[0].latent_ms, 5);
+    expect(b.at(-1)!.mse).not.toBe(a.at(-1)!.mse);
+
+    shipVae({ run: plain, out: path.join(tmp, 'shipped'), evaluation: { perFamily: 1, families: ['uniform'] } });
+    const shipped = readVaeFolder(path.join(tmp, 'shipped'));
+    const leg = path.join(tmp, 'leg2');
+    await trainVae({ ...base, steps: 1, lr: 1e-9, warmup: 0, out: leg, init: path.join(tmp, 'shipped') });
+    const config = readVaeRunConfig(leg);
+    expect(config.initFrom).toEqual({ vae: path.join(tmp, 'shipped'), sha256: shipped.config.weights.sha256 });
+    // a learning rate of 1e-9 leaves the shipped (F16) weights as they were, to float32 rounding
+    const ck = loadCheckpoint(leg);
+    for (const [name, t] of Object.entries(shipped.weights)) {
+      const w = ck.params[name].data;
+      for (let i = 0; i < w.length; i += 97) expect(Math.abs(w[i] - t.data[i])).toBeLessThan(1e-5);
+    }
+    await expect(trainVae({ ...base, steps: 1, out: path.join(tmp, 'never'), init: path.join(tmp, 'nothing') })).rejects.toThrow(/nothing is not a VAE folder/);
+    await expect(trainVae({ ...base, steps: 1, out: leg, init: path.join(tmp, 'shipped'), resume: true })).rejects.toThrow('--init starts a new run and --resume continues one');
   });
 });

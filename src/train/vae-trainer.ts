@@ -1,6 +1,7 @@
 /**
  * Training the video autoencoder (src/model/vae.ts) on a world dataset: reconstruction MSE
- * plus a small latent penalty, AdamW at the warm-up + cosine rate with global-norm clipping
+ * plus a small latent penalty (and, with --temporal-weight β, β times the MSE of the
+ * frame-to-frame differences: the motion velocities are measured from), AdamW at the warm-up + cosine rate with global-norm clipping
  * and an EMA (run-state.ts, as the DiT's trainer), a line of metrics.jsonl per step, atomic
  * checkpoints, and `resume` continuing bit-identically on the same backend.
  *
@@ -8,6 +9,7 @@
  * cursor, so a resumed run needs nothing beyond the checkpoint.
  *
  *   const result = await trainVae({ preset: 'tiny', data: 'data/id', steps: 200, out: 'runs/vae' });
+ *   await trainVae({ preset: 'small', init: 'models/vae', data: 'data/id', steps: 4000, out: 'runs/vae-2' });  // a second leg
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,7 +17,8 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../base/errors.js';
 import { ensureWritableDir, writeFileAtomic } from '../../base/io/atomic.js';
 import { WorldDataset } from '../../datasets/shards.js';
-import { latestCheckpoint, loadCheckpoint, type LoadedCheckpoint } from '../model/checkpoint.js';
+import { latestCheckpoint, loadCheckpoint, restoreVariables, type LoadedCheckpoint, type LoadedTensor } from '../model/checkpoint.js';
+import { readVaeFolder, type VaeFolderConfig } from '../model/vae-folder.js';
 import { VideoAutoencoder } from '../model/vae.js';
 import { resolveVaeConfig, type VaeConfig } from '../model/vae-config.js';
 import { AdamW } from './adamw.js';
@@ -34,6 +37,11 @@ export interface VaeTrainOptions extends Partial<Omit<VaeTrainConfig, 'vae' | 'p
   out: string;
   /** Continue the run in `out` from its latest checkpoint (from step 0 when it has none yet). */
   resume?: boolean;
+  /**
+   * Start a new run from a shipped VAE folder's weights (as weights and EMA) with a fresh
+   * optimizer and this run's schedule: a second leg. Its VAE config is the folder's.
+   */
+  init?: string;
   /** A new run's changes to the preset (measuring alternatives: latent channels, patch). */
   overrides?: Partial<VaeConfig>;
   onStep?: (metrics: VaeStepMetrics) => void;
@@ -52,6 +60,8 @@ export interface VaeStepMetrics {
   psnr: number;
   /** Mean square of the (unscaled) latents. */
   latent_ms: number;
+  /** MSE of the frame-to-frame differences (reported whatever temporalWeight is). */
+  temporal_mse: number;
   lr: number;
   grad_norm: number;
   samples_per_s: number;
@@ -109,18 +119,27 @@ function vaeStep(run: VaeRun, step: number): VaeStepMetrics {
   const parts: tf.Scalar[] = [];
   const { value, grads } = tf.variableGrads(() => {
     const z = vae.encode(video); // [B, c, t, h, w]
-    const mse = tf.mean(tf.squaredDifference(vae.decode(z), video)) as tf.Scalar;
+    const y = vae.decode(z); // [B, C, T, H, W]
+    const mse = tf.mean(tf.squaredDifference(y, video)) as tf.Scalar;
     const latentMs = tf.mean(tf.square(z)) as tf.Scalar;
-    parts.push(tf.keep(mse), tf.keep(latentMs));
-    return tf.add(mse, tf.mul(latentMs, config.latentPenalty)) as tf.Scalar;
+    const temporal = tf.mean(tf.squaredDifference(frameDifferences(y), frameDifferences(video))) as tf.Scalar;
+    parts.push(tf.keep(mse), tf.keep(latentMs), tf.keep(temporal));
+    const loss = tf.add(mse, tf.mul(latentMs, config.latentPenalty));
+    return (config.temporalWeight > 0 ? tf.add(loss, tf.mul(temporal, config.temporalWeight)) : loss) as tf.Scalar;
   }, Object.values(vae.params));
   const gradNorm = applyUpdate(run, grads, lr, config.clipNorm, step);
-  const [loss, mse, latentMs] = [value, ...parts].map((t) => t.dataSync()[0]);
+  const [loss, mse, latentMs, temporalMse] = [value, ...parts].map((t) => t.dataSync()[0]);
   tf.dispose([value, video, ...parts, ...Object.values(grads)]);
   if (!Number.isFinite(loss)) throw new UserError(`loss became ${loss} at step ${step}; lower --lr`);
   const seconds = (performance.now() - t0) / 1000;
   const B = video.shape[0];
-  return { step, loss, mse, psnr: 10 * Math.log10(4 / mse), latent_ms: latentMs, lr, grad_norm: gradNorm, samples_per_s: B / seconds, seconds };
+  return { step, loss, mse, psnr: 10 * Math.log10(4 / mse), latent_ms: latentMs, temporal_mse: temporalMse, lr, grad_norm: gradNorm, samples_per_s: B / seconds, seconds };
+}
+
+/** Videos [B, C, T, H, W] → the differences of consecutive frames [B, C, T − 1, H, W]. */
+function frameDifferences(x: tf.Tensor): tf.Tensor {
+  const [B, C, T, H, W] = x.shape;
+  return tf.sub(tf.slice(x, [0, 0, 1, 0, 0], [B, C, T - 1, H, W]), tf.slice(x, [0, 0, 0, 0, 0], [B, C, T - 1, H, W]));
 }
 
 /** The run's config (new, or a resumed run's config.json with only --steps taken), dataset, model, optimizer and EMA, restored. */
@@ -130,20 +149,29 @@ function setupVaeRun(options: VaeTrainOptions): VaeRun {
   const resuming = Boolean(options.resume);
   claimRunFolder(runDir, resuming);
   checkSettings(options);
-  if (options.latentPenalty !== undefined && !(Number.isFinite(options.latentPenalty) && options.latentPenalty >= 0)) {
-    throw new UserError(`--latent-penalty must be a finite number ≥ 0, got ${options.latentPenalty}`);
+  for (const [flag, value] of [['--latent-penalty', options.latentPenalty], ['--temporal-weight', options.temporalWeight]] as const) {
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw new UserError(`${flag} must be a finite number ≥ 0, got ${value}`);
   }
+  if (resuming && options.init !== undefined) throw new UserError('--init starts a new run and --resume continues one: pass one of them');
   let config: VaeTrainConfig;
   let resumed: LoadedCheckpoint | undefined;
+  let initial: Record<string, LoadedTensor> | undefined;
   if (resuming) {
     config = { ...readVaeRunConfig(runDir), steps: options.steps };
     const from = latestCheckpoint(runDir, note);
     if (from) resumed = loadCheckpoint(from);
-    else note(`${runDir} has no checkpoint yet: starting it from step 0 with its config.json`);
+    else {
+      note(`${runDir} has no checkpoint yet: starting it from step 0 with its config.json`);
+      if (config.initFrom) initial = initialWeights(config.initFrom.vae, config.initFrom.sha256).weights;
+    }
   } else {
-    const { out: _o, resume: _r, onStep: _s, note: _n, overrides, ...settings } = options;
+    const { out: _o, resume: _r, onStep: _s, note: _n, overrides, init, ...settings } = options;
     const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
-    config = { ...VAE_TRAIN_DEFAULTS, ...given, vae: resolveVaeConfig(options.preset, overrides) } as VaeTrainConfig;
+    if (init !== undefined && overrides) throw new UserError('--init takes the VAE config of the folder it starts from: no overrides');
+    const start = init !== undefined ? initialWeights(init) : undefined;
+    initial = start?.weights;
+    const vae = start ? start.config.vae : resolveVaeConfig(options.preset, overrides);
+    config = { ...VAE_TRAIN_DEFAULTS, ...given, vae, ...(start && init !== undefined ? { initFrom: { vae: path.resolve(init), sha256: start.config.weights.sha256 } } : {}) } as VaeTrainConfig;
   }
   const dataset = new WorldDataset(config.data);
   let cursor: BatchCursor | undefined;
@@ -165,8 +193,24 @@ function setupVaeRun(options: VaeTrainOptions): VaeRun {
   const vae = new VideoAutoencoder(config.vae, config.seed);
   const opt = new AdamW(vae.params, { lr: config.lr, weightDecay: config.weightDecay });
   const ema = new Ema(vae.params, config.emaDecay);
+  if (initial) {
+    restoreVariables(vae.params, initial, `weights of ${config.initFrom!.vae}`);
+    restoreVariables(ema.shadow, initial, `weights of ${config.initFrom!.vae}`);
+  }
   if (resumed) restoreTrainingState(resumed, { params: vae.params, opt, ema });
   const step = resumed?.step ?? 0;
   const batches = new BatchStream(dataset, { batchSize: config.batchSize, seed: config.seed, cursor });
   return { runDir, config, vae, params: vae.params, dataset, batches, opt, ema, step, checkpoint: resumed?.path ?? '', metricsFd: openMetrics(runDir, step) };
+}
+
+/**
+ * A shipped VAE folder's config and weights to start a run from; a run resumed before its first
+ * checkpoint passes the sha256 it recorded, so a folder replaced since is refused by name.
+ */
+function initialWeights(dir: string, sha256?: string): { config: VaeFolderConfig; weights: Record<string, LoadedTensor> } {
+  const folder = readVaeFolder(dir);
+  if (sha256 !== undefined && folder.config.weights.sha256 !== sha256) {
+    throw new UserError(`${path.join(dir, 'config.json')}: the run started from other weights (sha256 ${sha256.slice(0, 12)}…): the folder was replaced since`);
+  }
+  return folder;
 }
