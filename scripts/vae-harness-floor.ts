@@ -11,6 +11,7 @@ import { parseArgs } from '../base/args.js';
 import { useBackend } from '../base/compute/backend.js';
 import { writeFileAtomic } from '../base/io/atomic.js';
 import { createScorer } from '../eval/score.js';
+import { trackingHeadline } from '../eval/run/track.js';
 import { resolveSuite, suiteTruth } from '../eval/suites/suites.js';
 import { loadVaeCodec } from '../src/model/vae-codec.js';
 import { defaultVaeDir } from '../src/model/vae-folder.js';
@@ -23,14 +24,6 @@ const out = flags.out ?? 'reports/pixel-vs-latent/vae-floor.json';
 await useBackend();
 const codec = loadVaeCodec(vaeDir);
 const score = createScorer({ physicsIq: false, reference: true });
-const mean = (xs: (number | null)[]) => {
-  const known = xs.filter((x): x is number => x !== null);
-  return known.length ? known.reduce((a, b) => a + b, 0) / known.length : null;
-};
-const median = (xs: (number | null)[]) => {
-  const known = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
-  return known.length ? (known[(known.length - 1) >> 1] + known[known.length >> 1]) / 2 : null;
-};
 const rows = [];
 for (const name of suites) {
   const suite = resolveSuite(name);
@@ -41,17 +34,8 @@ for (const name of suites) {
   z.dispose();
   for (const [kind, videos] of [['truth', truths.map((t) => t.video)], ['vae round trip', truths.map((t, k) => ({ ...t.video, frames: back[k] }))]] as const) {
     const scores = videos.map((video, k) => score({ video, caption: suite.items[k].caption, truth: truths[k].state }));
-    const row = {
-      suite: name,
-      videos: kind,
-      n: scores.length,
-      abnormal_rate: scores.filter((s) => s.abnormal).length / scores.length,
-      joint_accuracy: scores.filter((s) => s.jointCorrect).length / scores.length,
-      vanish_count: mean(scores.map((s) => s.metrics.vanish_count)),
-      velocity_error: median(scores.map((s) => s.metrics.velocity_error)),
-      attribute_accuracy: mean(scores.map((s) => s.metrics.attribute_accuracy)),
-      violations: [...new Set(scores.flatMap((s) => s.violations))].sort(),
-    };
+    const { videos: n, ...headline } = trackingHeadline(scores);
+    const row = { suite: name, videos: kind, n, ...headline, violations: [...new Set(scores.flatMap((s) => s.violations))].sort() };
     rows.push(row);
     console.log(JSON.stringify(row));
   }

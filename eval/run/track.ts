@@ -19,6 +19,7 @@ import type { EvalMetrics } from '../../src/train/step-metrics.js';
 import type { TrainingEvaluation } from '../../src/train/train-config.js';
 import type { TrainingRun } from '../../src/train/trainer.js';
 import { createScorer } from '../score.js';
+import type { VideoScore } from '../types.js';
 import { CATEGORIES, resolveSuite, suiteTruth, type Suite } from '../suites/suites.js';
 
 /** Seed of every tracking video: the same noise at every evaluation, so changes are the model's. */
@@ -49,6 +50,14 @@ export async function evaluateDuringTraining(run: TrainingRun, settings: Trainin
   );
   const score = createScorer({ physicsIq: false, reference: settings.keepFrames > 0, ...(settings.keepFrames > 0 ? { givenFrames: settings.keepFrames } : {}) });
   const scores = videos.map((video, k) => score({ video, caption: suite.items[k].caption, truth: truths[k].state }));
+  return { suite: settings.suite, keep_frames: settings.keepFrames, ...trackingHeadline(scores), seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * The headline of scored videos: how many, the abnormal rate, joint accuracy, mean vanishings,
+ * median velocity error and mean attribute accuracy (null where no video has the metric).
+ */
+export function trackingHeadline(scores: VideoScore[]) {
   const mean = (xs: (number | null)[]) => {
     const known = xs.filter((x): x is number => x !== null);
     return known.length ? known.reduce((a, b) => a + b, 0) / known.length : null;
@@ -58,14 +67,11 @@ export async function evaluateDuringTraining(run: TrainingRun, settings: Trainin
     return known.length ? (known[(known.length - 1) >> 1] + known[known.length >> 1]) / 2 : null;
   };
   return {
-    suite: settings.suite,
-    keep_frames: settings.keepFrames,
     videos: scores.length,
     abnormal_rate: scores.filter((s) => s.abnormal).length / scores.length,
     joint_accuracy: scores.filter((s) => s.jointCorrect).length / scores.length,
     vanish_count: mean(scores.map((s) => s.metrics.vanish_count)),
     velocity_error: median(scores.map((s) => s.metrics.velocity_error)),
     attribute_accuracy: mean(scores.map((s) => s.metrics.attribute_accuracy)),
-    seconds: (performance.now() - t0) / 1000,
   };
 }
