@@ -1,6 +1,6 @@
 // The pixel-vs-latent experiment (issue 13, item 4) gathered into reports/pixel-vs-latent/:
 // two runs of the same settings and data trained for the same wall-clock time, one on pixels and
-// one on a VAE's latents (runs/pvl.sh made them), and the harness on each (text only, and with the
+// one on a VAE's latents (scripts/pixel-vs-latent.sh makes them), and the harness on each (text only, and with the
 // first 4 true frames given). Writes comparison.json (every figure below, with its source) and
 // README.md (the tables). Usage:
 //
@@ -63,7 +63,7 @@ const result = {
   format: 'spacetime-pixel-vs-latent',
   version: 1,
   created: new Date().toISOString(),
-  command: 'runs/pvl.sh (train both, then eval all-id/ood/combo with and without --keep-frames 4); npx tsx scripts/pixel-vs-latent.ts',
+  command: 'scripts/pixel-vs-latent.sh; npx tsx scripts/pixel-vs-latent.ts',
   models: Object.fromEntries(MODELS.map((m) => [m, { training: training(m), textOnly: evaluation(m, false), given4: evaluation(m, true) }])),
 };
 
