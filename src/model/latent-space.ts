@@ -17,8 +17,7 @@
  *   const model = latentModelConfig(resolveConfig('small'), vaeConfig);  // [16, 4, 8, 8] latents, 1×2×2 patch: 64 tokens
  *   modelClip({ model, latent: { vae: 'models/vae', sha256, patch: [4, 4, 4] } });  // {frames: 16, height: 32, width: 32}
  */
-import type { DiTConfig } from './config.js';
-import { validateConfig } from './config.js';
+import { validateConfig, type DiTConfig } from './config.js';
 import type { VaeConfig } from './vae-config.js';
 
 /** Which VAE a latent model works with (absent from a pixel model's config). */
@@ -82,8 +81,8 @@ export function checkLatentSpace(value: unknown): string | null {
 
 /**
  * The model seen from the pixels it makes: clip and patch in pixels (a latent model's patch times
- * the VAE's tubelet), width and depth unchanged — what memory limits and the sizes a request may
- * ask for are computed from, in the units the user gives.
+ * the VAE's tubelet), width and depth unchanged (channels too: nothing reads them from here) — what
+ * memory limits and the sizes a request may ask for are computed from, in the units the user gives.
  */
 export function pixelModel(config: { model: DiTConfig; latent?: Pick<LatentSpace, 'patch'> }): DiTConfig {
   const { model, latent } = config;
