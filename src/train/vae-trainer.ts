@@ -136,10 +136,15 @@ function vaeStep(run: VaeRun, step: number): VaeStepMetrics {
   return { step, loss, mse, psnr: 10 * Math.log10(4 / mse), latent_ms: latentMs, temporal_mse: temporalMse, lr, grad_norm: gradNorm, samples_per_s: B / seconds, seconds };
 }
 
-/** Videos [B, C, T, H, W] → the differences of consecutive frames [B, C, T − 1, H, W]. */
+/**
+ * Videos [B, C, T, H, W] → the differences of consecutive frames, [B·C, T − 1, H·W]: one batched
+ * matmul by the [T − 1, T] difference matrix. (Two slices and a subtraction compute the same, but
+ * their gradient took 1.7 s a step of the small VAE on `native`, the matmul ~10 ms.)
+ */
 function frameDifferences(x: tf.Tensor): tf.Tensor {
   const [B, C, T, H, W] = x.shape;
-  return tf.sub(tf.slice(x, [0, 0, 1, 0, 0], [B, C, T - 1, H, W]), tf.slice(x, [0, 0, 0, 0, 0], [B, C, T - 1, H, W]));
+  const d = Float32Array.from({ length: (T - 1) * T }, (_, i) => (i % T === Math.floor(i / T) + 1 ? 1 : i % T === Math.floor(i / T) ? -1 : 0));
+  return tf.matMul(tf.tensor3d(d, [1, T - 1, T]), tf.reshape(x, [B * C, T, H * W])); // [B·C, T − 1, H·W]
 }
 
 /** The run's config (new, or a resumed run's config.json with only --steps taken), dataset, model, optimizer and EMA, restored. */
