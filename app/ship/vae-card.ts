@@ -2,6 +2,7 @@
  * The shipped VAE's MODEL_CARD.md: what it is, how it was trained, its reconstruction
  * figures per split and family against the targets, and the training PSNR curve.
  */
+import path from 'node:path';
 import type { ReconstructionReport } from '../../eval/reconstruction/reconstruction.js';
 import type { VaeFolderConfig } from '../../src/model/vae-folder.js';
 import type { VaeTrainConfig } from '../../src/train/vae-train-config.js';
@@ -47,7 +48,7 @@ export function vaeCard({ out, config, train, report, metrics, shipCommand, note
     `${config.training.step.toLocaleString('en-US')} steps of batch ${train.batchSize} (${config.training.samples.toLocaleString('en-US')} clips seen) on ${train.data}, ` +
       `${(config.training.seconds / 60).toFixed(0)} min of steps on two shared CPU cores; lr ${train.lr} (warm-up ${train.warmup}, cosine), ` +
       `loss MSE + ${train.latentPenalty} · mean(z²)${train.temporalWeight > 0 ? ` + ${train.temporalWeight} · MSE of frame differences` : ''}, EMA ${train.emaDecay}` +
-      `${train.initFrom ? `; started from ${train.initFrom.vae} (sha256 ${train.initFrom.sha256.slice(0, 12)}…), whose steps are not counted here` : ''}.`,
+      `${train.initFrom ? `; started from ${path.relative(process.cwd(), train.initFrom.vae) || '.'} (sha256 ${train.initFrom.sha256.slice(0, 12)}…), whose steps are not counted here` : ''}.`,
     '',
     ...(notes ? [notes.trim(), ''] : []),
     '## Reconstruction',
