@@ -1,5 +1,6 @@
 #!/bin/bash
-# Pixel vs latent at equal training time (issue 13, item 4; README "Training on latents"): the same
+# Pixel vs latent at equal training time (issue 13, item 4; README "Training on latents"; the figures in
+# reports/pixel-vs-latent/ were made with VAE leg 1, sha256 70bf5fcf4f1d…, before leg 2 replaced it): the same
 # small DiT, data, settings and seed, one run after the other on a quiet machine, each schedule sized
 # to ~30 minutes of steps here (pixel 0.76 s a step, latent 0.27 s), then the harness on each: the
 # three 56-prompt suites, text only and with the first 4 true frames given. Then gather them:
