@@ -2,9 +2,9 @@
  * Training the video autoencoder (src/model/vae.ts) on a world dataset: reconstruction MSE
  * plus a small latent penalty (and, with --temporal-weight β, β times the MSE of the
  * frame-to-frame differences: the motion velocities are measured from), AdamW at the warm-up +
- * cosine rate with global-norm clipping
- * and an EMA (run-state.ts, as the DiT's trainer), a line of metrics.jsonl per step, atomic
- * checkpoints, and `resume` continuing bit-identically on the same backend.
+ * cosine rate with global-norm clipping and an EMA (run-state.ts, as the DiT's trainer), a line of
+ * metrics.jsonl per step, atomic checkpoints, and `resume` continuing bit-identically on the same
+ * backend.
  *
  * The autoencoder is deterministic and batches come from a seeded permutation with a saved
  * cursor, so a resumed run needs nothing beyond the checkpoint.
