@@ -20,9 +20,8 @@ import { DEFAULT_MODEL_DIR, defaultModelDir } from '../model/model-folder.js';
 import { GENERATE_DEFAULTS } from '../diffusion/generation-defaults.js';
 import { disposePipeline, generateVideos, loadPipeline, readPipelineConfig, type Pipeline } from './pipeline.js';
 import { PIXELS } from '../model/video-codec.js';
-import { latentModelConfig } from '../model/latent-space.js';
-import { openModelCodec } from '../model/vae-codec.js';
-import { DEFAULT_VAE_DIR, defaultVaeDir, readVaeFolder } from '../model/vae-folder.js';
+import { latentNetwork, openModelCodec } from '../model/vae-codec.js';
+import { DEFAULT_VAE_DIR, defaultVaeDir } from '../model/vae-folder.js';
 
 const PROMPT = 'a red ball drops onto the floor and bounces back up';
 const CLIP = { frames: 16, height: 32, width: 32 };
@@ -38,10 +37,8 @@ function pipeline(kind: Case): { pipe: Pipeline; model: string } {
     const config = { model, text, objective: 'rectified-flow' as const };
     return { pipe: { net: buildVideoModel(model, text, 0), config, checkpoint: '(fresh small)', step: 0, codec: PIXELS }, model: `fresh small preset (untrained: ${DEFAULT_MODEL_DIR} is not a pixel model)` };
   }
-  const vaeDir = defaultVaeDir();
-  const { config: vae } = readVaeFolder(vaeDir);
-  const model = latentModelConfig(resolveConfig('small'), vae.vae);
-  const config = { model, text, objective: 'rectified-flow' as const, latent: { vae: vaeDir, sha256: vae.weights.sha256, patch: vae.vae.patch } };
+  const { model, latent } = latentNetwork(resolveConfig('small'), defaultVaeDir(), 'the small preset');
+  const config = { model, text, objective: 'rectified-flow' as const, latent };
   const codec = openModelCodec(config, '.', 'the latent bench model');
   return { pipe: { net: buildVideoModel(model, text, 0), config, checkpoint: '(fresh small latent)', step: 0, codec }, model: `fresh small preset on ${DEFAULT_VAE_DIR} latents (untrained: ${DEFAULT_MODEL_DIR} is not a latent model)` };
 }

@@ -19,7 +19,7 @@ import { latentShape } from './vae-config.js';
 import { readVaeFolder, VAE_FILES, type LatentScaling } from './vae-folder.js';
 import { PIXELS, type ClipShape, type VideoCodec } from './video-codec.js';
 import type { DiTConfig } from './config.js';
-import type { LatentSpace } from './latent-space.js';
+import { latentModelConfig, type LatentSpace } from './latent-space.js';
 
 /** Clips encoded or decoded per forward pass: bounds the memory of a long list. */
 const CHUNK = 16;
@@ -44,30 +44,13 @@ export class VaeCodec implements VideoCodec {
 
   encode(clips: Uint8Array[], clip: ClipShape): tf.Tensor5D {
     this.modelShape(clip);
-    const parts: tf.Tensor5D[] = [];
-    for (let i = 0; i < clips.length; i += CHUNK) {
-      parts.push(
-        tf.tidy(() => {
-          const x = PIXELS.encode(clips.slice(i, i + CHUNK), clip); // [b, C, T, H, W]
-          return this.latents(x); // [b, c, t, h, w]
-        }),
-      );
-    }
-    if (parts.length === 1) return parts[0];
-    const all = tf.concat(parts, 0) as tf.Tensor5D; // [B, c, t, h, w]
-    tf.dispose(parts);
-    return all;
+    return inChunks(clips.length, (from, n) => this.latents(PIXELS.encode(clips.slice(from, from + n), clip)));
   }
 
   encodePixels(x: tf.Tensor5D): tf.Tensor5D {
-    const [, , T, H, W] = x.shape;
+    const [B, , T, H, W] = x.shape;
     this.modelShape([T, H, W]);
-    const parts: tf.Tensor5D[] = [];
-    for (let i = 0; i < x.shape[0]; i += CHUNK) parts.push(tf.tidy(() => this.latents(tf.slice(x, i, Math.min(CHUNK, x.shape[0] - i)))));
-    if (parts.length === 1) return parts[0];
-    const all = tf.concat(parts, 0) as tf.Tensor5D; // [B, c, t, h, w]
-    tf.dispose(parts);
-    return all;
+    return inChunks(B, (from, n) => this.latents(tf.slice(x, from, n)));
   }
 
   /** Pixels [b, C, T, H, W] in [−1, 1] → the scaled latents [b, c, t, h, w]. */
@@ -91,6 +74,16 @@ export class VaeCodec implements VideoCodec {
   dispose(): void {
     this.vae.dispose();
   }
+}
+
+/** `encode(from, n)` over [0, B) in chunks of CHUNK clips, each in its own tidy, concatenated on axis 0. */
+function inChunks(B: number, encode: (from: number, n: number) => tf.Tensor5D): tf.Tensor5D {
+  const parts: tf.Tensor5D[] = [];
+  for (let i = 0; i < B; i += CHUNK) parts.push(tf.tidy(() => encode(i, Math.min(CHUNK, B - i))));
+  if (parts.length === 1) return parts[0];
+  const all = tf.concat(parts, 0) as tf.Tensor5D; // [B, c, t, h, w]
+  tf.dispose(parts);
+  return all;
 }
 
 /** The codec of a shipped VAE folder (vae-folder.ts); a bad folder is a one-line UserError naming the file. */
@@ -129,4 +122,18 @@ export function openModelCodec(config: { model: DiTConfig; latent?: LatentSpace 
     throw new UserError(`${file}: not the VAE of ${what}: ${problem}`);
   }
   return codec;
+}
+
+/**
+ * A pixel model moved onto the latent grid of the VAE folder `vaeDir` (`train --latent`), with the
+ * `latent` entry its config records: the folder as an absolute path, its weights' sha256 and tubelet.
+ * `what` names the model in the error for a clip the VAE's cells do not divide.
+ */
+export function latentNetwork(pixel: DiTConfig, vaeDir: string, what: string): { model: DiTConfig; latent: LatentSpace } {
+  const { config } = readVaeFolder(vaeDir);
+  const clip = [pixel.frames, pixel.height, pixel.width];
+  if (clip.some((size, i) => size % config.vae.patch[i])) {
+    throw new UserError(`--latent ${vaeDir}: ${what}'s ${clip.join('×')} clip does not divide into the VAE's ${config.vae.patch.join('×')} cells`);
+  }
+  return { model: latentModelConfig(pixel, config.vae), latent: { vae: path.resolve(vaeDir), sha256: config.weights.sha256, patch: config.vae.patch } };
 }

@@ -17,7 +17,7 @@ import { ensureWritableDir, writeFileAtomic } from '../../base/io/atomic.js';
 import { createObjective, type Objective } from '../diffusion/objective.js';
 import { resolveConfig, validateConfig, type DiTConfig } from '../model/config.js';
 import { latentModelConfig, pixelModel, framesPerModelFrame, modelClip, type LatentSpace } from '../model/latent-space.js';
-import { openModelCodec } from '../model/vae-codec.js';
+import { latentNetwork, openModelCodec } from '../model/vae-codec.js';
 import { readVaeFolder } from '../model/vae-folder.js';
 import type { VideoCodec } from '../model/video-codec.js';
 import { buildVideoModel, type VideoModel } from '../model/video-model.js';
@@ -181,13 +181,7 @@ function runConfig(options: RunOptions, note: (line: string) => void): { config:
 /** A new run's model: the preset's, on pixels or moved onto the latent grid of the VAE in `vaeDir`. */
 function newSpace(preset: string, vaeDir: string | undefined): { model: DiTConfig; latent?: LatentSpace } {
   const pixel = resolveConfig(preset);
-  if (vaeDir === undefined) return { model: pixel };
-  const { config } = readVaeFolder(vaeDir);
-  const clip = [pixel.frames, pixel.height, pixel.width];
-  if (clip.some((size, i) => size % config.vae.patch[i])) {
-    throw new UserError(`--latent ${vaeDir}: the ${preset} preset's ${clip.join('×')} clip does not divide into the VAE's ${config.vae.patch.join('×')} cells`);
-  }
-  return { model: latentModelConfig(pixel, config.vae), latent: { vae: path.resolve(vaeDir), sha256: config.weights.sha256, patch: config.vae.patch } };
+  return vaeDir === undefined ? { model: pixel } : latentNetwork(pixel, vaeDir, `the ${preset} preset`);
 }
 
 /** A run started with --init keeps its checkpoint's space; --latent, if given too, must name the same VAE. */
