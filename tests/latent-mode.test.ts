@@ -28,7 +28,7 @@ import { onnxRuntimeFor } from '../src/onnx/runtime.js';
 import { psnr } from '../base/video/index.js';
 import { checkTargets } from '../app/server/uploads.js';
 import { readPipelineConfig } from '../src/infer/pipeline.js';
-import { checkLatentSpace, framesPerModelFrame } from '../src/model/latent-space.js';
+import { checkLatentSpace, givenFrameGroup } from '../src/model/latent-space.js';
 import { validateTrainConfig } from '../src/train/train-config.js';
 import { parseModelConfig } from '../src/model/model-folder.js';
 import { runEvaluation } from '../eval/run/run.js';
@@ -109,7 +109,7 @@ describe('a latent model generates', () => {
       const clip = { frames: Uint8Array.from({ length: 4 * 16 * 16 * 3 }, (_, i) => (i * 7) % 256), numFrames: 4, height: 16, width: 16, fps: 8 };
       const [video] = keepFrames(pipe, { prompt: 'a red ball', seeds: [1], steps: 3 }, clip, 2);
       expect(sha256(video.frames.subarray(0, 2 * 16 * 16 * 3))).toBe(sha256(clip.frames.subarray(0, 2 * 16 * 16 * 3)));
-      expect(() => keepFrames(pipe, { prompt: 'a red ball', seeds: [1], steps: 3 }, clip, 1)).toThrow(/is a latent model: it takes given frames in whole groups of 2 \(its VAE's tubelet\), and frame 1 is given without the rest of frames 1–2/);
+      expect(() => keepFrames(pipe, { prompt: 'a red ball', seeds: [1], steps: 3 }, clip, 1)).toThrow(/is a latent model trained without --frame-hints: it takes given frames in whole groups of 2 \(its VAE's tubelet\), and frame 1 is given without the rest of frames 1–2/);
     } finally {
       disposePipeline(pipe);
     }
@@ -134,9 +134,9 @@ describe('a latent model generates', () => {
   });
 
   it('maps frame masks onto latent frames', () => {
-    expect(modelFrameMask([true, true, true, true, false, false, false, false], 4)).toEqual({ mask: [true, false], partial: null });
-    expect(modelFrameMask([true, false, false, false, true, true, true, true], 4)).toEqual({ mask: [false, true], partial: 0 });
-    expect(modelFrameMask([true, false, true], 1)).toEqual({ mask: [true, false, true], partial: null });
+    expect(modelFrameMask([true, true, true, true, false, false, false, false], 4)).toEqual({ mask: [true, false], share: [1, 0], partial: null });
+    expect(modelFrameMask([true, false, false, false, true, true, true, true], 4)).toEqual({ mask: [false, true], share: [0.25, 1], partial: 0 });
+    expect(modelFrameMask([true, false, true], 1)).toEqual({ mask: [true, false, true], share: [1, 0, 1], partial: null });
   });
 });
 
@@ -172,14 +172,14 @@ describe('the latent entry and given-frame groups are checked everywhere', () =>
 
   it('by the server before a job is queued, and by eval before anything is generated', async () => {
     const config = readPipelineConfig(at('run'));
-    const target = { id: 'latent', model: pixelModel(config), givenFrameGroup: framesPerModelFrame(config) };
+    const target = { id: 'latent', model: pixelModel(config), givenFrameGroup: givenFrameGroup(config) };
     expect(target.model).toMatchObject({ frames: 4, height: 16, width: 16 });
     const video = { type: 'video/mp4' as const };
-    expect(() => checkTargets([target], { ...video, keepFrames: 1 })).toThrow(/keepFrames 1: checkpoint "latent" is a latent model and takes given frames in groups of 2/);
-    expect(() => checkTargets([target], { type: 'image/png' })).toThrow(/checkpoint "latent" is a latent model and takes given frames in groups of 2 \(its VAE's tubelet\), not a single image/);
+    expect(() => checkTargets([target], { ...video, keepFrames: 1 })).toThrow(/keepFrames 1: checkpoint "latent" is a latent model trained without frame hints and takes given frames in groups of 2/);
+    expect(() => checkTargets([target], { type: 'image/png' })).toThrow(/checkpoint "latent" is a latent model trained without frame hints and takes given frames in groups of 2 \(its VAE's tubelet\), not a single image/);
     expect(() => checkTargets([target], { ...video, keepFrames: 2 })).not.toThrow();
     expect(() => checkTargets([target], { ...video, strength: 0.5 })).not.toThrow();
-    await expect(runEvaluation({ suite: 'smoke', checkpoint: at('run'), keepFrames: 1, out: at('never-eval') })).rejects.toThrow(/--keep-frames 1: .* is a latent model and takes given frames in groups of 2/);
+    await expect(runEvaluation({ suite: 'smoke', checkpoint: at('run'), keepFrames: 1, out: at('never-eval') })).rejects.toThrow(/--keep-frames 1: .* is a latent model trained without --frame-hints and takes given frames in groups of 2/);
     expect(fs.existsSync(at('never-eval'))).toBe(false);
   });
 });

@@ -12,8 +12,8 @@ import { parseArgs, required } from '../../base/args.js';
 import { Progress } from './progress.js';
 import { writeProgress } from './progress-artifacts.js';
 
-const HELP = `spacetime train --preset tiny|small|base|bench --data DIR --steps N --out runs/NAME
-    [--resume | --resume-from STEP|CHECKPOINT | --init CHECKPOINT|MODEL] [--frame-conditioning] [--latent VAE_DIR]
+const HELP = `spacetime train --preset tiny|mini|small|base|bench --data DIR --steps N --out runs/NAME
+    [--resume | --resume-from STEP|CHECKPOINT | --init CHECKPOINT|MODEL] [--frame-conditioning [--frame-hints]] [--latent VAE_DIR]
     [--eval-every N [--eval-suite S] [--eval-keep-frames K] [--eval-per-category M]]
     [--batch-size ${TRAIN_DEFAULTS.batchSize}] [--lr ${TRAIN_DEFAULTS.lr}] [--warmup ${TRAIN_DEFAULTS.warmup}] [--seed 0]
     [--caption-dropout ${TRAIN_DEFAULTS.captionDropout}] [--checkpoint-every ${TRAIN_DEFAULTS.checkpointEvery}]
@@ -74,7 +74,12 @@ instead of 256 pixel tokens — each batch encoded by the VAE as it is drawn. Re
 config.json (the folder's absolute path and its weights' sha256), so generate, eval, model ship
 (which copies the VAE into the model folder), the server and the notebooks decode through it
 without flags. With --frame-conditioning, frames are given in whole latent frames (groups of the
-VAE's 4): --eval-keep-frames and --keep-frames must be multiples of 4.`;
+VAE's 4): --eval-keep-frames and --keep-frames must be multiples of 4, unless --frame-hints.
+--frame-hints (a latent model with --frame-conditioning, new or --init from one): any frames can
+be given — one image, PhyWorld's 3 frames. The strategies are drawn over the pixel frames; a
+latent frame partly given is a hint, the VAE's encoding of it with its given frames held still,
+its mask value the share given, and it is generated (the loss covers it). Recorded in the model
+config (frameHints), so generate, eval and the server then take any frames.`;
 
 /** --negatives/--negative-weight → the hard-negative settings. */
 function negativesFlag(spec: string | undefined, weight: number | undefined): TrainOptions['negatives'] {
@@ -122,6 +127,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     'resume-from': 'string',
     init: 'string',
     'frame-conditioning': 'boolean',
+    'frame-hints': 'boolean',
     latent: 'string',
     'eval-every': 'int',
     'eval-suite': 'string',
@@ -170,6 +176,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     resumeFrom: flags['resume-from'],
     init: flags.init,
     frameConditioning: flags['frame-conditioning'],
+    frameHints: flags['frame-hints'],
     latent: flags.latent,
     evaluation: evaluationFlags(flags),
     objective: flags.objective as TrainOptions['objective'],

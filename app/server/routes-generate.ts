@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { UserError } from '../../base/errors.js';
 import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
 import { readPipelineConfig } from '../../src/infer/pipeline.js';
-import { framesPerModelFrame, pixelModel } from '../../src/model/latent-space.js';
+import { givenFrameGroup, pixelModel } from '../../src/model/latent-space.js';
 import type { DiTConfig } from '../../src/model/config.js';
 import { HttpError } from './http-error.js';
 import type { GenerationQueue } from './queue.js';
@@ -104,7 +104,7 @@ export function generateRouter(queue: GenerationQueue): Router {
 function targetOf(queue: GenerationQueue, id: string): UploadTarget {
   try {
     const config = readPipelineConfig(queue.checkpoints.find((c) => c.id === id)!.path);
-    return { id, model: pixelModel(config), givenFrameGroup: framesPerModelFrame(config) };
+    return { id, model: pixelModel(config), givenFrameGroup: givenFrameGroup(config) };
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     throw new HttpError(409, `checkpoint "${id}" cannot be read: ${err.message.split('\n')[0]}`);

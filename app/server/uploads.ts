@@ -54,7 +54,7 @@ export interface GivenUpload {
 export interface UploadTarget {
   id: string;
   model: DiTConfig;
-  /** Frames are given in groups of this many (a latent model's VAE tubelet; 1 for a pixel model). */
+  /** Frames are given in groups of this many (a latent model's VAE tubelet; 1 for a pixel model or one with frame hints). */
   givenFrameGroup: number;
 }
 
@@ -84,10 +84,10 @@ export function checkTargets(targets: UploadTarget[], given: Omit<GivenUpload, '
       throw new HttpError(400, `keepFrames ${given.keepFrames} leaves nothing to generate: checkpoint "${id}" makes ${model.frames}-frame clips (give 1 to ${model.frames - 1})`);
     }
     if (given.keepFrames !== undefined && given.keepFrames % givenFrameGroup) {
-      throw new HttpError(400, `keepFrames ${given.keepFrames}: checkpoint "${id}" is a latent model and takes given frames in groups of ${givenFrameGroup} (its VAE's tubelet)`);
+      throw new HttpError(400, `keepFrames ${given.keepFrames}: checkpoint "${id}" is a latent model trained without frame hints and takes given frames in groups of ${givenFrameGroup} (its VAE's tubelet)`);
     }
     if (given.keepFrames === undefined && given.strength === undefined && givenFrameGroup > 1) {
-      throw new HttpError(400, `checkpoint "${id}" is a latent model and takes given frames in groups of ${givenFrameGroup} (its VAE's tubelet), not a single image`);
+      throw new HttpError(400, `checkpoint "${id}" is a latent model trained without frame hints and takes given frames in groups of ${givenFrameGroup} (its VAE's tubelet), not a single image`);
     }
   }
 }

@@ -54,7 +54,7 @@ export function modelCard(input: CardInput): string {
     `| weights | \`${config.weights.file}\`: EMA weights (decay ${t.emaDecay}) at ${config.weights.dtype}, ${n(config.weights.bytes)} bytes, sha256 \`${config.weights.sha256.slice(0, 16)}…\` |`,
     `| diffusion transformer | depth ${m.depth}, width ${m.hidden}, ${m.heads} heads, MLP ×${m.mlpRatio}, tubelets ${m.patch.join('×')} (${(m.frames / m.patch[0]) * (m.height / m.patch[1]) * (m.width / m.patch[2])} tokens per clip), cross-attention ${m.crossAttention ? 'on' : 'off'} |`,
     ...(config.latent
-      ? [`| latent space | the DiT denoises the latents of the video autoencoder in \`vae/\` (${m.channels} channels, ${config.latent.patch.join('×')} cells, weights sha256 \`${config.latent.sha256.slice(0, 16)}…\`): a ${m.channels}×${m.frames}×${m.height}×${m.width} grid per clip; given frames in whole groups of ${config.latent.patch[0]} |`]
+      ? [`| latent space | the DiT denoises the latents of the video autoencoder in \`vae/\` (${m.channels} channels, ${config.latent.patch.join('×')} cells, weights sha256 \`${config.latent.sha256.slice(0, 16)}…\`): a ${m.channels}×${m.frames}×${m.height}×${m.width} grid per clip; ${m.frameHints ? `any frames can be given (frame hints: a latent frame partly given is encoded with its given frames held still)` : `given frames in whole groups of ${config.latent.patch[0]}`} |`]
       : []),
     `| text encoder | ${config.text.kind}, depth ${config.text.depth}, width ${config.text.width}, ${config.text.heads} heads, vocabulary ${config.text.vocabVersion} (${config.text.vocabSize} tokens), up to ${config.text.maxLength} words |`,
     `| objective | ${config.objective} |`,

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { UserError } from '../../base/errors.js';
 import { checkWritableFile } from '../../base/io/atomic.js';
 import { disposePipeline, loadPipeline } from '../../src/infer/pipeline.js';
-import { framesPerModelFrame, pixelModel } from '../../src/model/latent-space.js';
+import { givenFrameGroup, pixelModel } from '../../src/model/latent-space.js';
 import type { DiTConfig } from '../../src/model/config.js';
 import { onnxRuntimeFor, type RuntimeName } from '../../src/onnx/runtime.js';
 import { estimatePalette } from '../parse/palette.js';
@@ -244,7 +244,7 @@ async function generatedInputs(options: EvalOptions, suite: Suite): Promise<Inpu
   try {
     const model = pixelModel(pipe.config);
     const clip = options.clip ?? { frames: model.frames, height: model.height, width: model.width };
-    if (options.keepFrames !== undefined) checkKeepFrames(options.keepFrames, { ...model, frames: clip.frames }, framesPerModelFrame(pipe.config), checkpoint);
+    if (options.keepFrames !== undefined) checkKeepFrames(options.keepFrames, { ...model, frames: clip.frames }, givenFrameGroup(pipe.config), checkpoint);
     onnx = options.runtime === 'onnx' ? onnxRuntimeFor(pipe, options.clip) : undefined;
     pipe.runtime = onnx;
     settings = resolveGenerateSettings(pipe, options.generate);
@@ -395,5 +395,5 @@ function checkFrameFlags(options: EvalOptions): void {
 function checkKeepFrames(keepFrames: number, model: DiTConfig, group: number, checkpoint: string): void {
   if (!model.frameConditioning) throw new UserError(`--keep-frames: ${checkpoint} is text-only (not trained with --frame-conditioning), so it cannot be given frames`, 1);
   if (keepFrames >= model.frames) throw new UserError(`--keep-frames ${keepFrames} leaves nothing to generate: the model's clips have ${model.frames} frames (give 1 to ${model.frames - 1})`, 1);
-  if (keepFrames % group) throw new UserError(`--keep-frames ${keepFrames}: ${checkpoint} is a latent model and takes given frames in groups of ${group} (its VAE's tubelet)`, 1);
+  if (keepFrames % group) throw new UserError(`--keep-frames ${keepFrames}: ${checkpoint} is a latent model trained without --frame-hints and takes given frames in groups of ${group} (its VAE's tubelet)`, 1);
 }

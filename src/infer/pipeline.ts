@@ -22,7 +22,7 @@ import { EMA_FILE, loadCheckpoint, MODEL_FILE, readCheckpointConfig, restoreVari
 import { givenFramesCondition, type GivenFramesCondition } from '../model/frame-conditioning.js';
 import { PIXELS, type VideoCodec } from '../model/video-codec.js';
 import { openModelCodec } from '../model/vae-codec.js';
-import { framesPerModelFrame, modelFrameMask, pixelModel } from '../model/latent-space.js';
+import { framesPerModelFrame, givenFrameGroup, hintFrameSources, modelFrameMask, pixelModel } from '../model/latent-space.js';
 import { buildVideoModel, type NetworkConfig, type VideoModel } from '../model/video-model.js';
 import type { Condition } from '../model/dit.js';
 import type { TextEncoder } from '../text/encoder.js';
@@ -264,13 +264,14 @@ function checkClips(pipe: Pipeline, request: BatchRequest, T: number, H: number,
   const given = request.given?.filter((g): g is GivenClip => g !== null) ?? [];
   if (request.given && request.given.length !== request.seeds.length) throw new Error(`${request.given.length} given clips for ${request.seeds.length} seeds`);
   if (given.length) checkTakesGivenFrames(pipe);
-  const k = framesPerModelFrame(pipe.config);
+  const group = givenFrameGroup(pipe.config);
   for (const g of given) {
     if (g.frames.length !== bytes || g.mask.length !== T) throw new UserError(`given frames must be a ${T}-frame ${W}×${H} clip`);
     if (g.mask.every(Boolean)) throw new UserError('every frame is given: nothing to generate');
-    const { partial } = modelFrameMask(g.mask, k);
+    const { partial } = modelFrameMask(g.mask, group);
     if (partial !== null) {
-      throw new UserError(`${pipe.name ?? pipe.checkpoint} is a latent model: it takes given frames in whole groups of ${k} (its VAE's tubelet), and frame ${partial + 1} is given without the rest of frames ${partial - (partial % k) + 1}–${partial - (partial % k) + k}`);
+      const first = partial - (partial % group);
+      throw new UserError(`${pipe.name ?? pipe.checkpoint} is a latent model trained without --frame-hints: it takes given frames in whole groups of ${group} (its VAE's tubelet), and frame ${partial + 1} is given without the rest of frames ${first + 1}–${first + group}`);
     }
   }
   if (request.edit) {
@@ -299,17 +300,31 @@ function checkGuidance(pipe: Pipeline, request: BatchRequest, guidance: number):
 
 /**
  * The given-frame tensors of a group in the model's space (zeros for videos given nothing): a
- * latent model's given frames go through its VAE, and its mask is over latent frames.
+ * latent model's given frames go through its VAE, and its mask is over latent frames — the share
+ * of each given, a partly given one (a model with frame hints) encoded with its given frames held
+ * still (latent-space.ts `hintFrameSources`).
  */
 function givenCondition(pipe: Pipeline, given: (GivenClip | null)[] | undefined, B: number, T: number, H: number, W: number): Partial<GivenFramesCondition> {
   const { codec } = pipe;
   const [C, Tm, Hm, Wm] = codec.modelShape([T, H, W]);
-  const empty = new Uint8Array(T * H * W * 3);
-  const anything = given?.some((g) => g !== null) ?? false;
-  const x0 = anything ? codec.encode(Array.from({ length: B }, (_, b) => given?.[b]?.frames ?? empty), [T, H, W]) : tf.zeros([B, C, Tm, Hm, Wm]) as tf.Tensor5D;
   const k = framesPerModelFrame(pipe.config);
-  const masks = Array.from({ length: B }, (_, b) => (given?.[b] ? modelFrameMask(given[b]!.mask, k).mask : new Array<boolean>(Tm).fill(false)));
-  const mask = Float32Array.from({ length: B * Tm }, (_, i) => (masks[Math.floor(i / Tm)][i % Tm] ? 1 : 0));
+  const shares = Array.from({ length: B }, (_, b) => (given?.[b] ? modelFrameMask(given[b]!.mask, k).share : new Array<number>(Tm).fill(0)));
+  const mask = Float32Array.from(shares.flat());
+  if (!given?.some((g) => g !== null)) return givenFramesCondition(tf.zeros([B, C, Tm, Hm, Wm]), mask, Tm);
+  const frameBytes = H * W * 3;
+  const empty = new Uint8Array(T * frameBytes);
+  const clips = Array.from({ length: B }, (_, b) => given[b]?.frames ?? empty);
+  const x0 = tf.tidy(() => {
+    const whole = codec.encode(clips, [T, H, W]); // [B, C, Tm, Hm, Wm]
+    if (!mask.some((m) => m > 0 && m < 1)) return whole;
+    const held = clips.map((clip, b) => {
+      const out = new Uint8Array(clip.length);
+      hintFrameSources(given[b]?.mask ?? [], k).forEach((s, t) => out.set(clip.subarray(s * frameBytes, (s + 1) * frameBytes), t * frameBytes));
+      return out;
+    });
+    const partly = tf.tensor5d(Float32Array.from(mask, (m) => (m > 0 && m < 1 ? 1 : 0)), [B, 1, Tm, 1, 1]);
+    return tf.add(whole, tf.mul(partly, tf.sub(codec.encode(held, [T, H, W]), whole))); // the hint where partly given
+  }) as tf.Tensor5D;
   const condition = givenFramesCondition(x0, mask, Tm);
   x0.dispose();
   return condition;

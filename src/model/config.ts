@@ -34,6 +34,14 @@ export interface DiTConfig {
    * it existed, which means off.
    */
   frameConditioning?: boolean;
+  /**
+   * A latent model that takes partly given latent frames (train --frame-hints): the mask channel
+   * holds the share of a latent frame's pixel frames given, and the given channels the VAE's
+   * encoding of that latent frame with its given frames held still (latent-space.ts
+   * `hintFrameSources`) — so one image, or PhyWorld's 3 frames, can be given although the VAE
+   * encodes 4 frames at a time. Absent means whole latent frames only.
+   */
+  frameHints?: boolean;
 }
 
 const BASE: DiTConfig = {
@@ -61,6 +69,9 @@ export const PRESETS = {
    *  per 16-frame 32×32 clip, so it trains on two CPU cores in hours (2×4×4 would be 512 tokens,
    *  about 4× the attention memory and time). */
   small: { ...BASE, patch: [4, 4, 4] },
+  /** The small model at half the width and two thirds of the depth (about a sixth of its
+   *  transformer's parameters): the second size of the scaling comparison (reports/phyworld). */
+  mini: { ...BASE, patch: [4, 4, 4], hidden: 96, depth: 4, heads: 4, textDim: 96 },
   /** A larger model for longer training runs. */
   base: { ...BASE, hidden: 384, depth: 12, heads: 6, textDim: 384 },
 } satisfies Record<string, DiTConfig>;
@@ -73,15 +84,16 @@ export function resolveConfig(name: string, overrides: Record<string, unknown> =
 }
 
 /** Keys a config may lack (configs written before they existed). */
-const OPTIONAL_KEYS = ['frameConditioning'];
+const OPTIONAL_KEYS = ['frameConditioning', 'frameHints'];
 
 /** Check every field's presence and type, and the shape constraints; reject unknown keys. */
 export function validateConfig(raw: Record<string, unknown>): DiTConfig {
   const known = Object.keys(BASE);
   for (const key of Object.keys(raw)) if (!known.includes(key) && !OPTIONAL_KEYS.includes(key)) throw new UserError(`unknown model config key "${key}"`);
-  if (raw.frameConditioning !== undefined && typeof raw.frameConditioning !== 'boolean') {
-    throw new UserError(`model config "frameConditioning" must be a boolean, got ${JSON.stringify(raw.frameConditioning)}`);
+  for (const key of OPTIONAL_KEYS) {
+    if (raw[key] !== undefined && typeof raw[key] !== 'boolean') throw new UserError(`model config "${key}" must be a boolean, got ${JSON.stringify(raw[key])}`);
   }
+  if (raw.frameHints && !raw.frameConditioning) throw new UserError('model config "frameHints" needs "frameConditioning"');
   for (const key of known) {
     const value = raw[key];
     const want = typeof BASE[key as keyof DiTConfig];

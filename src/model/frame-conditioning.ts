@@ -13,7 +13,9 @@
  * model does not have; the channels cost one wider linear layer and nothing per block, and a
  * text-only checkpoint warm-starts exactly (its x_embed gains zero columns: `widenPatchEmbedding`).
  * The loss is taken over the generated frames only (the given ones are known), and at
- * sampling the given frames are written back exactly.
+ * sampling the given frames are written back exactly. A latent model trained with frame hints
+ * also takes a latent frame that is only partly given: its mask value is the share given and
+ * it is generated (latent-space.ts `hintFrameSources`).
  *
  *   const cond = { ...text, ...givenFramesCondition(x0, mask, T) };   // x0 [B, C, T, H, W], mask [B·T]
  *   model.forward(xt, t, cond);
@@ -27,7 +29,7 @@ import type { DiTConfig } from './config.js';
 export interface GivenFramesCondition {
   /** [B, C, T, H, W] the given frames in model space, zero where not given. */
   frames: tf.Tensor5D;
-  /** [B, T] 1 where the frame is given. */
+  /** [B, T] 1 where the frame is given; between 0 and 1 on a frame hint (the share of a latent frame given). */
   frameMask: tf.Tensor2D;
 }
 
@@ -49,23 +51,27 @@ export function withGivenFrames(x: tf.Tensor5D, given: Partial<GivenFramesCondit
   });
 }
 
-/** Clean clips x0 [B, C, T, H, W] and a mask of B·T flags (1 = given) → the condition's tensors. */
+/**
+ * Clean clips x0 [B, C, T, H, W] and a mask of B·T values (1 = given, 0 = not, between: a
+ * frame hint's share) → the condition's tensors: x0 where anything is given, zero elsewhere.
+ */
 export function givenFramesCondition(x0: tf.Tensor5D, mask: ArrayLike<number>, T: number): GivenFramesCondition {
   const B = x0.shape[0];
   if (mask.length !== B * T) throw new Error(`frame mask has ${mask.length} flags for ${B} clips of ${T} frames`);
   return tf.tidy(() => {
     const frameMask = tf.tensor2d(Float32Array.from(mask), [B, T]);
-    const frames = tf.mul(x0, tf.reshape(frameMask, [B, 1, T, 1, 1])) as tf.Tensor5D;
+    const shown = tf.tensor5d(Float32Array.from(mask, (m) => (m > 0 ? 1 : 0)), [B, 1, T, 1, 1]);
+    const frames = tf.mul(x0, shown) as tf.Tensor5D;
     return { frames, frameMask };
   });
 }
 
 /**
- * The per-element loss weight [B, 1, T, 1, 1] of a frame mask: 1 on generated frames, 0 on
- * given ones (known, so not learned from).
+ * The per-element loss weight [B, 1, T, 1, 1] of a frame mask: 0 on given frames (known, so not
+ * learned from), 1 on generated ones, hints included (a hinted latent frame is generated).
  */
 export function generatedFrameWeight(mask: ArrayLike<number>, B: number, T: number): tf.Tensor5D {
-  return tf.tensor5d(Float32Array.from({ length: B * T }, (_, i) => 1 - mask[i]), [B, 1, T, 1, 1]);
+  return tf.tensor5d(Float32Array.from({ length: B * T }, (_, i) => (mask[i] === 1 ? 0 : 1)), [B, 1, T, 1, 1]);
 }
 
 /**

@@ -92,19 +92,51 @@ export function pixelModel(config: { model: DiTConfig; latent?: Pick<LatentSpace
 }
 
 /**
- * A mask over a clip's frames → the mask over the model's frames: a latent frame is given when
- * all the frames it stands for are, and a frame given without the rest of its latent frame is a
- * one-line problem (`partial`) the caller reports.
+ * The granularity in which a model takes given frames: a latent model trained without
+ * --frame-hints takes them in whole latent frames (its VAE's tubelet); a pixel model, or a latent
+ * model with frame hints, takes any frames.
  */
-export function modelFrameMask(mask: readonly boolean[], framesPerModelFrame: number): { mask: boolean[]; partial: number | null } {
+export function givenFrameGroup(config: { model: Pick<DiTConfig, 'frameHints'>; latent?: Pick<LatentSpace, 'patch'> }): number {
+  return config.latent && !config.model.frameHints ? config.latent.patch[0] : 1;
+}
+
+/**
+ * A mask over a clip's frames → the mask over the model's frames: a latent frame is given when
+ * all the frames it stands for are (`mask`); `share` is the part of them given (0 to 1: a
+ * partial latent frame is a hint to a model trained with --frame-hints), and a frame given
+ * without the rest of its latent frame is reported (`partial`, the first such frame) for the
+ * models that take only whole ones.
+ */
+export function modelFrameMask(mask: ArrayLike<boolean | number>, framesPerModelFrame: number): { mask: boolean[]; share: number[]; partial: number | null } {
   const k = framesPerModelFrame;
   const out: boolean[] = [];
+  const share: number[] = [];
   let partial: number | null = null;
   for (let t = 0; t < mask.length; t += k) {
-    const group = mask.slice(t, t + k);
-    const all = group.every(Boolean);
-    if (!all && group.some(Boolean) && partial === null) partial = t + group.findIndex(Boolean);
-    out.push(all);
+    const group = Array.from({ length: k }, (_, i) => Boolean(mask[t + i]));
+    const given = group.filter(Boolean).length;
+    if (given > 0 && given < k && partial === null) partial = t + group.findIndex(Boolean);
+    out.push(given === k);
+    share.push(given / k);
   }
-  return { mask: out, partial };
+  return { mask: out, share, partial };
+}
+
+/**
+ * A frame hint's clip: each frame not given is replaced by the nearest given frame of its latent
+ * frame (the earlier on a tie), so a partly given latent frame encodes as its given frames held
+ * still — a 1-frame image becomes a still tubelet. Returns, for each frame t, the frame whose
+ * content stands at t (t itself where given, or where nothing of its latent frame is).
+ */
+export function hintFrameSources(mask: ArrayLike<boolean | number>, framesPerModelFrame: number): Int32Array {
+  const k = framesPerModelFrame;
+  const source = Int32Array.from({ length: mask.length }, (_, t) => t);
+  for (let t = 0; t < mask.length; t++) {
+    if (mask[t]) continue;
+    const start = t - (t % k);
+    let best = -1;
+    for (let s = start; s < Math.min(start + k, mask.length); s++) if (mask[s] && (best < 0 || Math.abs(s - t) < Math.abs(best - t))) best = s;
+    if (best >= 0) source[t] = best;
+  }
+  return source;
 }

@@ -52,6 +52,7 @@ export const TEXT_ENCODER_PRESETS = {
   tiny: { ...BASE, width: 32, depth: 2, heads: 2, mlpRatio: 2 },
   /** The shipped default model's encoder. */
   small: { ...BASE },
+  mini: { ...BASE, width: 96 },
   base: { ...BASE, width: 384, depth: 4, heads: 6 },
 } satisfies Record<string, TextEncoderConfig>;
 export type TextEncoderPresetName = keyof typeof TEXT_ENCODER_PRESETS;

@@ -8,10 +8,12 @@
  *
  *   const mask = drawFrameMask(16, rng);   // Float32Array [16], 1 = given
  *   const given = givenFrames(video, rng);  // a mask per clip → the condition and the loss weight
+ *   const hinted = givenFramesWithHints(pixels, latents, encode, 4, rng);  // a latent model with frame hints
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../base/rng.js';
 import { generatedFrameWeight, givenFramesCondition, type GivenFramesCondition } from '../model/frame-conditioning.js';
+import { hintFrameSources, modelFrameMask } from '../model/latent-space.js';
 
 /** Each strategy with its share of training clips. */
 export const MASK_STRATEGIES = [
@@ -84,4 +86,46 @@ export function givenFrames(video: tf.Tensor5D, rng: Rng): GivenBatch {
   const mask = new Float32Array(B * T);
   for (let b = 0; b < B; b++) mask.set(drawFrameMask(T, rng), b * T);
   return { condition: givenFramesCondition(video, mask, T), weight: generatedFrameWeight(mask, B, T) };
+}
+
+/**
+ * The same for a latent model trained with frame hints (--frame-hints): the strategy is drawn
+ * over the clip's pixel frames, so one image, or 3 frames, is given as often as the strategies
+ * say. A latent frame wholly given is given; one partly given is a hint — the VAE's encoding of
+ * that latent frame with its given frames held still (`hintFrameSources`), its mask value the
+ * share given — and is generated, so the loss covers it.
+ *
+ *   pixels [B, 3, T, H, W] the batch as drawn; latents [B, c, T/k, h, w] its encoding;
+ *   encode: pixels → latents (the run's VAE), called once for the clips that have a hint
+ */
+export function givenFramesWithHints(pixels: tf.Tensor5D, latents: tf.Tensor5D, encode: (pixels: tf.Tensor5D) => tf.Tensor5D, k: number, rng: Rng): GivenBatch {
+  const [B, , T] = pixels.shape;
+  return hintedFrames(pixels, latents, Array.from({ length: B }, () => drawFrameMask(T, rng)), encode, k);
+}
+
+/** `givenFramesWithHints` for given masks (one per clip, over its pixel frames). */
+export function hintedFrames(pixels: tf.Tensor5D, latents: tf.Tensor5D, masks: ArrayLike<number>[], encode: (pixels: tf.Tensor5D) => tf.Tensor5D, k: number): GivenBatch {
+  const [B, C, T, H, W] = pixels.shape;
+  const Tm = T / k;
+  const share = new Float32Array(B * Tm);
+  const hinted: number[] = []; // the clips with a partly given latent frame
+  masks.forEach((mask, b) => {
+    const s = modelFrameMask(mask, k).share;
+    share.set(s, b * Tm);
+    if (s.some((v) => v > 0 && v < 1)) hinted.push(b);
+  });
+  if (!hinted.length) return { condition: givenFramesCondition(latents, share, Tm), weight: generatedFrameWeight(share, B, Tm) };
+  const x0 = tf.tidy(() => {
+    const frames = tf.reshape(tf.transpose(pixels, [0, 2, 1, 3, 4]), [B * T, C, H, W]); // [B·T, C, H, W]
+    const sources = Int32Array.from(hinted.flatMap((b) => Array.from(hintFrameSources(masks[b], k), (t) => b * T + t)));
+    const held = tf.transpose(tf.reshape(tf.gather(frames, sources), [hinted.length, T, C, H, W]), [0, 2, 1, 3, 4]) as tf.Tensor5D; // [B', C, T, H, W]
+    const hints = encode(held); // [B', c, Tm, h, w]
+    const rows = Int32Array.from({ length: B }, (_, b) => (hinted.includes(b) ? B + hinted.indexOf(b) : b));
+    const hintOrLatent = tf.gather(tf.concat([latents, hints]), rows); // [B, c, Tm, h, w]
+    const partly = tf.tensor5d(Float32Array.from(share, (v) => (v > 0 && v < 1 ? 1 : 0)), [B, 1, Tm, 1, 1]);
+    return tf.add(latents, tf.mul(partly, tf.sub(hintOrLatent, latents))) as tf.Tensor5D; // the hint where partly given
+  });
+  const condition = givenFramesCondition(x0, share, Tm);
+  x0.dispose();
+  return { condition, weight: generatedFrameWeight(share, B, Tm) };
 }

@@ -16,7 +16,7 @@ import { UserError } from '../../base/errors.js';
 import { ensureWritableDir, writeFileAtomic } from '../../base/io/atomic.js';
 import { createObjective, type Objective } from '../diffusion/objective.js';
 import { resolveConfig, validateConfig, type DiTConfig } from '../model/config.js';
-import { latentModelConfig, pixelModel, framesPerModelFrame, modelClip, type LatentSpace } from '../model/latent-space.js';
+import { latentModelConfig, pixelModel, givenFrameGroup, modelClip, type LatentSpace } from '../model/latent-space.js';
 import { latentNetwork, openModelCodec } from '../model/vae-codec.js';
 import { readVaeFolder } from '../model/vae-folder.js';
 import type { VideoCodec } from '../model/video-codec.js';
@@ -52,6 +52,11 @@ export interface RunOptions extends Partial<Omit<TrainConfig, 'model' | 'text' |
    * text-only model, its patch embedding is widened with zero columns (the same model to start).
    */
   frameConditioning?: boolean;
+  /**
+   * A latent model with frame conditioning (new, or --init from one) also learns partly given
+   * latent frames as hints (frame-masks.ts `givenFramesWithHints`): any frames can be given.
+   */
+  frameHints?: boolean;
   /**
    * Train on this VAE folder's latents (latent mode, latent-space.ts): the preset's model moved
    * onto the VAE's latent grid, each batch encoded by the VAE as it is drawn. Recorded in the
@@ -114,16 +119,16 @@ export function setupRun(options: RunOptions): Run {
 
 /**
  * A tracked evaluation the model can carry out: given frames only to a model that takes them,
- * fewer than its clip, and for a latent model in whole latent frames.
+ * fewer than its clip, and for a latent model without frame hints in whole latent frames.
  */
 function checkEvaluation(config: TrainConfig): void {
   const { evaluation, model } = config;
   if (!evaluation) return;
   const { frames } = modelClip(config);
-  const k = framesPerModelFrame(config);
+  const k = givenFrameGroup(config);
   if (evaluation.keepFrames > 0 && !model.frameConditioning) throw new UserError('--eval-keep-frames needs a model that takes given frames (--frame-conditioning)');
   if (evaluation.keepFrames >= frames) throw new UserError(`--eval-keep-frames must be below the model's ${frames} frames, got ${evaluation.keepFrames}`);
-  if (evaluation.keepFrames % k) throw new UserError(`--eval-keep-frames must be a multiple of ${k} for a latent model (its VAE's tubelet), got ${evaluation.keepFrames}`);
+  if (evaluation.keepFrames % k) throw new UserError(`--eval-keep-frames must be a multiple of ${k} for a latent model without --frame-hints (its VAE's tubelet), got ${evaluation.keepFrames}`);
 }
 
 /** Close the metrics file and free the run's tensors and dataset. */
@@ -166,15 +171,22 @@ function runConfig(options: RunOptions, note: (line: string) => void): { config:
     ...TRAIN_DEFAULTS,
     ...stripUndefined(options),
     preset: options.preset,
-    model: options.frameConditioning ? { ...model, frameConditioning: true } : model,
+    model: {
+      ...model,
+      ...(options.frameConditioning ? { frameConditioning: true } : {}),
+      ...(options.frameHints ? { frameHints: true } : {}),
+    },
     text: initial ? (initial.config as TrainConfig).text : resolveTextEncoderConfig(options.preset),
     latent,
     data: options.data,
     steps: options.steps,
     ...(initial ? { initFrom: { checkpoint: initial.path, step: initial.step } } : {}),
   } as TrainConfig;
-  for (const key of ['note', 'out', 'resume', 'resumeFrom', 'init', 'frameConditioning'] as const) delete (config as unknown as Record<string, unknown>)[key];
+  for (const key of ['note', 'out', 'resume', 'resumeFrom', 'init', 'frameConditioning', 'frameHints'] as const) delete (config as unknown as Record<string, unknown>)[key];
   if (!latent) delete config.latent;
+  if (options.frameHints && !(latent && config.model.frameConditioning)) {
+    throw new UserError('--frame-hints needs a latent model (--latent, or --init from one) that takes given frames (--frame-conditioning)');
+  }
   return { config, initial };
 }
 
@@ -257,7 +269,7 @@ function modelFolderAsCheckpoint(dir: string, preset: string): LoadedCheckpoint 
   // A latent folder carries its VAE (vae/ inside it): the run records that folder, absolute.
   const latent = config.latent && { ...config.latent, vae: path.resolve(dir, config.latent.vae) };
   const want = latent ? latentModelConfig(resolveConfig(preset), readVaeFolder(latent.vae).config.vae, config.model.patch) : resolveConfig(preset);
-  const { frameConditioning: _, ...model } = config.model;
+  const { frameConditioning: _, frameHints: __, ...model } = config.model;
   if (JSON.stringify(model) !== JSON.stringify(want)) throw new UserError(`--init: the model in ${dir} is not the ${preset} preset's`);
   const network = { preset, model: config.model, text: config.text, objective: config.objective, ...(latent ? { latent } : {}) };
   return { path: dir, step: 0, config: network, weightsDtype: 'F32', params: weights, ema: weights, state: {} };

@@ -5,7 +5,8 @@
  * the EMA. Returns the step's line of metrics.jsonl.
  *
  * With a model that takes given frames, each clip also gets a strategy of given frames
- * (frame-masks.ts), and the loss leaves the given frames out.
+ * (frame-masks.ts), and the loss leaves the given frames out; a latent model with frame hints
+ * draws it over the pixel frames, partly given latent frames becoming hints.
  *
  * All randomness of step k (caption dropout, timesteps, noise, given frames) comes from an RNG seeded by
  * (seed, k), so a resumed run needs no RNG state beyond the step number.
@@ -14,7 +15,8 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../base/rng.js';
 import { UserError } from '../../base/errors.js';
 import { gaussian } from '../diffusion/noise.js';
-import { givenFrames } from './frame-masks.js';
+import { givenFrames, givenFramesWithHints } from './frame-masks.js';
+import { framesPerModelFrame } from '../model/latent-space.js';
 import { lossWithNegatives, pickHardNegatives } from './hard-negatives.js';
 import type { Run } from './run-setup.js';
 import { applyUpdate } from './run-state.js';
@@ -28,14 +30,18 @@ export function trainStep(run: Run, step: number): StepMetrics {
   const batch = run.batches.next();
   const { captions } = batch;
   const video = run.codec.encodePixels(batch.video); // [B, C, T, H, W]: pixels, or a latent run's latents
-  batch.video.dispose();
   const B = captions.length;
   const drop = captions.map(() => rng.next() < config.captionDropout);
   const times = objective.sampleTimesteps(B, rng);
   const eps = gaussian(video.shape, rng);
   const lr = warmupCosine(step, { peak: config.lr, warmup: config.warmup, total: config.steps });
   const negatives = config.negatives ? pickHardNegatives(captions, drop, config.negatives) : null;
-  const given = config.model.frameConditioning ? givenFrames(video, rng) : null;
+  const given = !config.model.frameConditioning
+    ? null
+    : config.model.frameHints
+      ? givenFramesWithHints(batch.video, video, (pixels) => run.codec.encodePixels(pixels), framesPerModelFrame(config), rng)
+      : givenFrames(video, rng);
+  batch.video.dispose();
   let gap: tf.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
     const xt = objective.noisy(video, eps, times) as tf.Tensor5D; // [B, C, T, H, W]
