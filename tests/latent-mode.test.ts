@@ -1,12 +1,15 @@
 // Latent mode end to end on tiny models: `train --latent` records the VAE and trains on its
 // latents (bit-identically resumed), tracked evaluation and generation decode through it, given
-// frames go in whole latent frames and come back exactly, `model ship` carries the VAE, and a
-// missing or different VAE is refused in one line naming the file.
+// frames go in whole latent frames and come back exactly, `model ship` carries the VAE, export-onnx
+// writes the VAE's encoder and decoder beside the DiT (each matching tfjs within 1e-4) and
+// `--runtime onnx` runs the whole pipeline on onnxruntime, and a missing or different VAE is
+// refused in one line naming the file.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import ort from 'onnxruntime-node';
 import { useBackend } from '../base/compute/backend.js';
 import { sha256 } from '../base/io/hash.js';
 import { UserError } from '../base/errors.js';
@@ -24,7 +27,9 @@ import { train } from '../src/train/trainer.js';
 import { trainVae } from '../src/train/vae-trainer.js';
 import type { TrainConfig } from '../src/train/train-config.js';
 import { main } from '../app/cli/main.js';
-import { onnxRuntimeFor } from '../src/onnx/runtime.js';
+import { OnnxTextToVideo, onnxRuntimeFor } from '../src/onnx/runtime.js';
+import type { NetworkDescription } from '../src/onnx/export.js';
+import { VaeCodec } from '../src/model/vae-codec.js';
 import { psnr } from '../base/video/index.js';
 import { checkTargets } from '../app/server/uploads.js';
 import { readPipelineConfig } from '../src/infer/pipeline.js';
@@ -115,16 +120,47 @@ describe('a latent model generates', () => {
     }
   });
 
-  it('on onnxruntime too: the DiT exported on the latent grid, the VAE on tfjs (≥ 35 dB of the tfjs video)', () => {
+  it('on onnxruntime too: the DiT on the latent grid and the VAE, nothing on tfjs (≥ 35 dB of the tfjs video, frames given and SDEdit too)', () => {
     const pipe = loadPipeline(at('run'));
     try {
-      const request = { prompt: 'a red ball', seeds: [2], steps: 3, guidance: 3 };
-      const [viaTfjs] = generateVideos(pipe, request);
+      const frame = 16 * 16 * 3;
+      const clip = Uint8Array.from({ length: 4 * frame }, (_, i) => (i * 13) % 256);
+      const requests = [
+        { prompt: 'a red ball', seeds: [2], steps: 3, guidance: 3 },
+        { prompt: 'a red ball', seeds: [4, 5], steps: 3, guidance: 3, given: [{ frames: clip, mask: [true, true, false, false] }, null] },
+        { prompt: 'a blue square', seeds: [6], steps: 3, guidance: 3, edit: { clips: [clip], strength: 0.6 } },
+      ];
+      const viaTfjs = requests.map((r) => generateVideos(pipe, r));
       const onnx = onnxRuntimeFor(pipe, { frames: 4, height: 16, width: 16 });
       pipe.runtime = onnx;
+      // The tfjs VAE is not called: encode (given frames, SDEdit) and decode go through the ONNX graphs.
+      const tfjsVae = [vi.spyOn(pipe.codec, 'encode'), vi.spyOn(pipe.codec, 'decode')];
       try {
-        const [viaOnnx] = generateVideos(pipe, request);
-        expect(psnr(viaOnnx, viaTfjs)).toBeGreaterThanOrEqual(35);
+        expect(onnx.codec?.name).toBe('vae');
+        const viaOnnx = requests.map((r) => generateVideos(pipe, r));
+        viaOnnx.flat().forEach((v, i) => {
+          const db = psnr(v, viaTfjs.flat()[i]);
+          console.log(`latent model, video ${i}: onnx vs tfjs ${db.toFixed(1)} dB`);
+          expect(db).toBeGreaterThanOrEqual(35);
+        });
+        expect(viaOnnx[1][0].frames.subarray(0, 2 * frame)).toEqual(clip.subarray(0, 2 * frame));
+        for (const spy of tfjsVae) expect(spy).not.toHaveBeenCalled();
+      } finally {
+        tfjsVae.forEach((spy) => spy.mockRestore());
+        onnx.dispose();
+      }
+    } finally {
+      disposePipeline(pipe);
+    }
+  });
+
+  it('on onnxruntime: a clip the VAE cells do not divide, or another size than exported, is one line', () => {
+    const pipe = loadPipeline(at('run'));
+    try {
+      expect(() => onnxRuntimeFor(pipe, { frames: 3, height: 16, width: 16 })).toThrow(/^a 3×16×16 clip does not divide into the VAE's 2×4×4 cells$/);
+      const onnx = onnxRuntimeFor(pipe);
+      try {
+        expect(() => onnx.codec!.encode([new Uint8Array(2 * 16 * 16 * 3)], [2, 16, 16])).toThrow(/^the ONNX VAE was exported for 4 frames at 16×16, not 2 at 16×16 \(export again for that clip size\)$/);
       } finally {
         onnx.dispose();
       }
@@ -184,6 +220,92 @@ describe('the latent entry and given-frame groups are checked everywhere', () =>
   });
 });
 
+describe('export-onnx of a latent model', () => {
+  /** max |onnx − tfjs| / max |tfjs|. */
+  const relativeError = (onnx: ArrayLike<number>, reference: ArrayLike<number>) => {
+    expect(onnx.length).toBe(reference.length);
+    let [diff, scale] = [0, 0];
+    for (let i = 0; i < reference.length; i++) [diff, scale] = [Math.max(diff, Math.abs(onnx[i] - reference[i])), Math.max(scale, Math.abs(reference[i]))];
+    expect(scale).toBeGreaterThan(0);
+    return diff / scale;
+  };
+  const description = (name: string) => readJson<NetworkDescription>(at(`onnx/${name}.json`));
+
+  it('writes the text encoder, the DiT and the VAE encoder and decoder, each with its JSON', async () => {
+    const r = await spacetime('model', 'export-onnx', '--checkpoint', at('run'), '--out', at('onnx'));
+    expect(r).toEqual({ code: 0, err: '' });
+    expect(fs.readdirSync(at('onnx')).sort()).toEqual(['dit', 'text-encoder', 'vae-decoder', 'vae-encoder'].flatMap((n) => [`${n}.json`, `${n}.onnx`]));
+    const folder = readVaeFolder(at('vae')).config;
+    const [encoder, decoder, dit] = ['vae-encoder', 'vae-decoder', 'dit'].map(description);
+    for (const d of [encoder, decoder]) {
+      expect(d.sha256).toBe(sha256(fs.readFileSync(at(`onnx/${d.file}`))));
+      expect(d.config).toMatchObject({ vae: folder.vae, clip: { frames: 4, height: 16, width: 16 }, grid: { frames: 2, height: 4, width: 4 }, latent: { ...folder.latent, applied: expect.stringMatching(/^inside the graphs/) }, weights: { sha256: folder.weights.sha256 } });
+      expect(d.dynamicAxes).toEqual({ batch: 'clips in one call' });
+    }
+    const pixels = { dtype: 'float32', shape: ['batch', 3, 4, 16, 16] };
+    const latents = { dtype: 'float32', shape: ['batch', 4, 2, 4, 4] };
+    expect(encoder.inputs).toMatchObject([{ name: 'pixels', ...pixels }]);
+    expect(encoder.outputs).toMatchObject([{ name: 'latents', ...latents }]);
+    expect(decoder.inputs).toMatchObject([{ name: 'latents', ...latents }]);
+    expect(decoder.outputs).toMatchObject([{ name: 'pixels', ...pixels }]);
+    expect(dit.config).toMatchObject({ clip: { frames: 2, height: 4, width: 4 }, latent: { patch: [2, 4, 4], clip: { frames: 4, height: 16, width: 16 }, networks: ['vae-encoder', 'vae-decoder'] } });
+    expect(dit.inputs[0]).toMatchObject({ name: 'x', ...latents });
+  });
+
+  it('each VAE graph loads alone in onnxruntime-node and matches tfjs within 1e-4 (batch 1 and 3)', async () => {
+    const pipe = loadPipeline(at('run'));
+    const codec = pipe.codec as VaeCodec;
+    try {
+      const encoder = await ort.InferenceSession.create(at('onnx/vae-encoder.onnx'));
+      const decoder = await ort.InferenceSession.create(at('onnx/vae-decoder.onnx'));
+      for (const B of [1, 3]) {
+        const x = tf.randomUniform([B, 3, 4, 16, 16], -1, 1, 'float32', 11 + B) as tf.Tensor5D;
+        const z = codec.encodePixels(x); // the scaled latents, as the DiT takes them
+        const { latents } = await encoder.run({ pixels: new ort.Tensor('float32', Float32Array.from(x.dataSync()), x.shape) });
+        expect(latents.dims).toEqual(z.shape);
+        const encodeError = relativeError(latents.data as Float32Array, z.dataSync());
+        const y = tf.randomNormal([B, 4, 2, 4, 4], 0, 1, 'float32', 21 + B) as tf.Tensor5D;
+        const reference = tf.tidy(() => codec.vae.decode(tf.add(tf.div(y, codec.latent.scale), codec.latent.shift) as tf.Tensor5D)); // VaeCodec.decode before clamping
+        const { pixels } = await decoder.run({ latents: new ort.Tensor('float32', Float32Array.from(y.dataSync()), y.shape) });
+        expect(pixels.dims).toEqual(reference.shape);
+        const decodeError = relativeError(pixels.data as Float32Array, reference.dataSync());
+        console.log(`tiny trained VAE, batch ${B}: relative error encoder ${encodeError.toExponential(1)}, decoder ${decodeError.toExponential(1)}`);
+        expect(Math.max(encodeError, decodeError)).toBeLessThan(1e-4);
+        tf.dispose([x, z, y, reference]);
+      }
+      await encoder.release();
+      await decoder.release();
+    } finally {
+      disposePipeline(pipe);
+    }
+  });
+
+  it('opens the exported folder: the whole latent pipeline from the files matches tfjs (≥ 35 dB)', () => {
+    const pipe = loadPipeline(at('run'));
+    try {
+      const request = { prompt: 'a red ball', seeds: [7], steps: 3, guidance: 3 };
+      const [viaTfjs] = generateVideos(pipe, request);
+      const onnx = OnnxTextToVideo.fromFolder(at('onnx'));
+      pipe.runtime = onnx;
+      try {
+        const [viaOnnx] = generateVideos(pipe, request);
+        expect(psnr(viaOnnx, viaTfjs)).toBeGreaterThanOrEqual(35);
+      } finally {
+        onnx.dispose();
+      }
+    } finally {
+      disposePipeline(pipe);
+    }
+  });
+
+  it('refuses an export whose VAE file is missing, in one line', () => {
+    fs.cpSync(at('onnx'), at('onnx-broken'), { recursive: true });
+    fs.rmSync(at('onnx-broken/vae-decoder.json'));
+    expect(() => OnnxTextToVideo.fromFolder(at('onnx-broken'))).toThrow(UserError);
+    expect(() => OnnxTextToVideo.fromFolder(at('onnx-broken'))).toThrow(/^ONNX export .*onnx-broken is of a latent model \(dit\.json\) but lacks vae-decoder\.json$/);
+  });
+});
+
 describe('a VAE that is not the one', () => {
   it('is refused in one line naming its file', async () => {
     // A run on a copy of the VAE; then the copy's weights change (their sha256 updated, so the folder itself is intact).
@@ -198,13 +320,6 @@ describe('a VAE that is not the one', () => {
     fs.writeFileSync(at('other-vae/config.json'), JSON.stringify(config));
     expect(() => loadPipeline(at('moved'))).toThrow(UserError);
     expect(() => loadPipeline(at('moved'))).toThrow(/other-vae\/config\.json: not the VAE of .*: its weights \(sha256 [0-9a-f]{12}…\) are not the ones .* was trained with/);
-  });
-
-  it('export-onnx refuses a latent model (its VAE has no ONNX graph), writing nothing', async () => {
-    const r = await spacetime('model', 'export-onnx', '--checkpoint', at('run'), '--out', at('never-onnx'));
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^spacetime: export-onnx: .*run is a latent model, and its VAE has no ONNX export yet/);
-    expect(fs.existsSync(at('never-onnx'))).toBe(false);
   });
 
   it('train --latent refuses a missing VAE folder, writing nothing', async () => {

@@ -48,7 +48,7 @@ run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
                      recorded in run.json source.generate when not cfg
   --frame-guidance S with --keep-frames: the given frames' own guidance scale (three passes,
                      as \`spacetime generate --frame-guidance\`); recorded in run.json
-  --runtime onnx     run the text encoder and DiT on onnxruntime-node (CPU) instead of tfjs
+  --runtime onnx     run the text encoder and DiT (a latent model's VAE too) on onnxruntime-node (CPU) instead of tfjs
   --limit N          at most N prompts per category (counterfactual: N pairs per cause)
   --skip-physics-iq  leave out the Physics-IQ metrics (most of the scoring time)
   --physiq official  Physics-IQ with the official code's conventions (OpenCV grey, 8-bit

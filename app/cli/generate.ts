@@ -61,8 +61,8 @@ model's W×H (or 2W×2H, as spacetime's MP4s store them); the prompting modes ma
 model's size, so --size goes with text prompts only. The same prompt,
 seed, checkpoint and backend give a byte-identical video. --shift S warps the sampler's time
 grid toward noise (SD3's t ↦ S·t / (1 + (S − 1)·t)); default: the model's own (1 when it
-names none). --runtime onnx runs the text encoder and the DiT on onnxruntime-node (CPU),
-exported in memory from the loaded weights; the sampling loop is the same (the video is
+names none). --runtime onnx runs the text encoder and the DiT (and a latent model's VAE) on
+onnxruntime-node (CPU), exported in memory from the loaded weights; the sampling loop is the same (the video is
 close to tfjs's, not bit-identical).
 --guidance-method picks how the guided passes combine (src/diffusion/guidance/): cfg (default),
 interval (CFG only for t in --guidance-interval LO,HI, default 0.22,0.84; the conditional model

@@ -5,7 +5,7 @@
  *   ship   a run's checkpoint → a model folder (F16 EMA weights, config, training summary,
  *          quality check, model card): app/ship/ship.ts
  *   check  the quality check of a model folder or checkpoint: eval/check/quality-check.ts
- *   export-onnx  the text encoder and DiT as ONNX files: src/onnx/export.ts
+ *   export-onnx  the text encoder and DiT (and a latent model's VAE) as ONNX files: src/onnx/export.ts
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,6 +22,7 @@ import { CHECK_DEFAULTS, assertHeldOut, formatCheck, runQualityCheck } from '../
 import { shipModel } from '../ship/ship.js';
 import { disposePipeline, loadPipeline } from '../../src/infer/pipeline.js';
 import { exportNetworks, writeOnnxFolder } from '../../src/onnx/export.js';
+import { VaeCodec } from '../../src/model/vae-codec.js';
 import { resolveTextEncoderConfig } from '../../src/text/config.js';
 import { textEncoderParameterCount } from '../../src/text/encoder.js';
 import { parseArgs, required } from '../../base/args.js';
@@ -54,9 +55,10 @@ spacetime model probe --data DIR --swap A=B[,C=D…] [--checkpoint models/defaul
 
 spacetime model export-onnx [--checkpoint models/default] --out DIR
     the text encoder and the diffusion transformer as ONNX files (opset 17, dynamic batch),
-    each with a JSON of its inputs, outputs and config: DIR/text-encoder.onnx, DIR/dit.onnx
-    (for the model's training clip size), written atomically; run by onnxruntime or
-    \`spacetime generate --runtime onnx\``;
+    each with a JSON of its inputs, outputs and config: DIR/text-encoder.onnx, DIR/dit.onnx,
+    and for a latent model its VAE's DIR/vae-encoder.onnx, DIR/vae-decoder.onnx (the latent
+    scale inside them), all for the model's training clip size, written atomically; run by
+    onnxruntime or \`spacetime generate --runtime onnx\``;
 
 export async function runModel(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -188,11 +190,15 @@ async function exportOnnx(argv: string[]): Promise<number> {
     if (!(err instanceof UserError)) throw err;
     throw new UserError(`export-onnx: ${model} is not a model (a model folder, run or checkpoint): ${err.message}`);
   }
-  if (pipe.config.latent) {
+  let networks;
+  try {
+    // A latent model's codec is its VAE (openModelCodec checked it is the one it was trained with): exported beside the DiT.
+    const { codec } = pipe;
+    if (pipe.config.latent && !(codec instanceof VaeCodec)) throw new UserError(`export-onnx: ${model} is a latent model whose codec "${codec.name}" is not a VAE: it has no ONNX export`);
+    networks = exportNetworks(pipe.net, { objective: pipe.config.objective, source: model, vae: codec instanceof VaeCodec ? codec : undefined });
+  } finally {
     disposePipeline(pipe);
-    throw new UserError(`export-onnx: ${model} is a latent model, and its VAE has no ONNX export yet (the DiT alone would make latents, not videos)`);
   }
-  const networks = exportNetworks(pipe.net, { objective: pipe.config.objective, source: model });
   writeOnnxFolder(out, networks);
   for (const { bytes, description } of Object.values(networks)) console.log(`${path.join(out, description.file)}: ${(bytes.length / 1e6).toFixed(1)} MB, inputs ${description.inputs.map((i) => i.name).join(', ')}`);
   console.log(`exported ${model} to ${out} in ${((performance.now() - t0) / 1000).toFixed(1)}s (opset ${networks.dit.description.opset})`);

@@ -52,9 +52,11 @@ export interface Pipeline {
   codec: VideoCodec;
 }
 
-/** What generation calls of the networks: the text encoder's two methods and the DiT's forward pass. */
+/** What generation calls of the networks: the text encoder's two methods and the DiT's forward pass (and a latent model's VAE, as a codec). */
 export interface NetworkRuntime extends Pick<TextEncoder, 'encode' | 'encodeUnconditional'> {
   denoise: DenoisingModel<Condition>;
+  /** Used instead of `pipe.codec` when set (a latent model's VAE on that runtime). */
+  codec?: VideoCodec;
 }
 
 /**
@@ -229,7 +231,7 @@ function generateGroup(pipe: Pipeline, request: BatchRequest & { steps: number; 
   const uncond = encoder.encodeUnconditional(B);
   const objective = createObjective(pipe.config.objective);
   // Given frames condition both passes: guidance is on the text (unless a frame scale adds a third pass).
-  const { codec } = pipe;
+  const codec = pipe.runtime?.codec ?? pipe.codec;
   const given = pipe.config.model.frameConditioning ? givenCondition(pipe, request.given, B, T, H, W) : {};
   const start = request.edit && { data: codec.encode(request.edit.clips, [T, H, W]), time: request.edit.strength };
   // With a frame scale, a third pass has neither text nor frames.
@@ -305,7 +307,7 @@ function checkGuidance(pipe: Pipeline, request: BatchRequest, guidance: number):
  * still (latent-space.ts `hintFrameSources`).
  */
 function givenCondition(pipe: Pipeline, given: (GivenClip | null)[] | undefined, B: number, T: number, H: number, W: number): Partial<GivenFramesCondition> {
-  const { codec } = pipe;
+  const codec = pipe.runtime?.codec ?? pipe.codec;
   const [C, Tm, Hm, Wm] = codec.modelShape([T, H, W]);
   const k = framesPerModelFrame(pipe.config);
   const shares = Array.from({ length: B }, (_, b) => (given?.[b] ? modelFrameMask(given[b]!.mask, k).share : new Array<number>(Tm).fill(0)));

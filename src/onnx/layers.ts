@@ -1,6 +1,7 @@
 /**
- * The layers the DiT (src/model/dit.ts) and the text encoder (src/text/encoder.ts) are
- * made of, as ONNX nodes computing the same thing their tfjs ops (src/nn/layers.ts) do, op for op:
+ * The layers the DiT (src/model/dit.ts), the text encoder (src/text/encoder.ts) and the VAE
+ * (src/model/vae.ts) are made of, as ONNX nodes computing the same thing their tfjs ops
+ * (src/nn/layers.ts) do, op for op:
  *
  *   linear      x·Wᵀ + b           MatMul with Wᵀ stored [in, out], Add
  *   layerNorm   (x − μ)/√(σ² + ε)  LayerNormalization (opset 17), affine or not

@@ -24,6 +24,12 @@ import { decodeModel, ONNX_OPSET } from './proto.js';
 import { OnnxTextToVideo, onnxRuntimeFor, parseRuntime } from './runtime.js';
 import { SyncSessions } from './sync-sessions.js';
 import { PIXELS } from '../model/video-codec.js';
+import { VideoAutoencoder } from '../model/vae.js';
+import { resolveVaeConfig } from '../model/vae-config.js';
+import { loadVaeCodec } from '../model/vae-codec.js';
+import { DEFAULT_VAE_DIR, VAE_FILES, type LatentScaling } from '../model/vae-folder.js';
+import { vaeGraphs } from './export-vae.js';
+import { encodeModel } from './proto.js';
 
 // Native where the addon is built (the reference the issue names); otherwise the fastest there is.
 const backend = await useBackend({}).then((c) => c.name);
@@ -178,6 +184,62 @@ describe('export-onnx', () => {
     expect(fs.readdirSync(out)).toEqual(['keep.txt']);
     net.dit.dispose();
     net.encoder.dispose();
+  });
+});
+
+/**
+ * A VAE's encoder and decoder written as files (export-vae.ts), each loaded alone and run on `B`
+ * fixed clips and latents against the tfjs VAE with the codec's scaling around it; the larger
+ * relative error of the two.
+ */
+async function checkVaeParity(vae: VideoAutoencoder, latent: LatentScaling, dir: string, B: number): Promise<number> {
+  const { frames: T, height: H, width: W, latentChannels: c, patch } = vae.config;
+  const { encoder, decoder } = vaeGraphs(vae, latent, { frames: T, height: H, width: W });
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'vae-encoder.onnx'), encodeModel(encoder.model({ doc: 'VAE encoder' })));
+  fs.writeFileSync(path.join(dir, 'vae-decoder.onnx'), encodeModel(decoder.model({ doc: 'VAE decoder' })));
+  const x = tf.randomUniform([B, 3, T, H, W], -1, 1, 'float32', 5) as tf.Tensor5D;
+  const z = tf.tidy(() => tf.mul(tf.sub(vae.encode(x), latent.shift), latent.scale)); // VaeCodec's latents
+  const { latents } = await runFile(dir, 'vae-encoder', { pixels: f32(x) });
+  expect(latents.dims).toEqual(z.shape);
+  const encodeError = relativeError(latents.data as Float32Array, z.dataSync());
+  const y = tf.randomNormal([B, c, T / patch[0], H / patch[1], W / patch[2]], 0, 1, 'float32', 9) as tf.Tensor5D;
+  const reference = tf.tidy(() => vae.decode(tf.add(tf.div(y, latent.scale), latent.shift) as tf.Tensor5D)); // VaeCodec.decode before clamping
+  const { pixels } = await runFile(dir, 'vae-decoder', { latents: f32(y) });
+  expect(pixels.dims).toEqual(reference.shape);
+  const decodeError = relativeError(pixels.data as Float32Array, reference.dataSync());
+  console.log(`${dir}, batch ${B}: relative error VAE encoder ${encodeError.toExponential(1)}, decoder ${decodeError.toExponential(1)}`);
+  tf.dispose([x, z, y, reference]);
+  return Math.max(encodeError, decodeError);
+}
+
+describe('export-onnx of a VAE', () => {
+  it('a seeded tiny VAE: encoder and decoder each match tfjs within 1e-4, at batch 1 and 3 (dynamic batch)', async () => {
+    const vae = new VideoAutoencoder(resolveVaeConfig('tiny'), 3);
+    // The zero-initialised biases and LayerNorm shifts made non-zero, the unit LayerNorm scales varied.
+    Object.values(vae.params).forEach((v, k) => {
+      if (v.shape.length === 1) v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.1, 'float32', 300 + k)));
+    });
+    const dir = path.join(tmp, 'vae-tiny');
+    for (const B of [1, 3]) expect(await checkVaeParity(vae, { shift: 0.05, scale: 1.7 }, dir, B)).toBeLessThan(TOLERANCE);
+    vae.dispose();
+  });
+
+  it('the shipped VAE: both graphs match tfjs within 1e-4', async (ctx) => {
+    if (!fs.existsSync(path.join(DEFAULT_VAE_DIR, VAE_FILES.weights))) ctx.skip(`no shipped VAE weights in ${DEFAULT_VAE_DIR}`);
+    const codec = loadVaeCodec(DEFAULT_VAE_DIR);
+    try {
+      expect(await checkVaeParity(codec.vae, codec.latent, path.join(tmp, 'vae-shipped'), 2)).toBeLessThan(TOLERANCE);
+    } finally {
+      codec.dispose();
+    }
+  });
+
+  it('refuses a clip its cells do not divide, in one line', () => {
+    const vae = new VideoAutoencoder(resolveVaeConfig('tiny'), 0);
+    expect(() => vaeGraphs(vae, { shift: 0, scale: 1 }, { frames: 3, height: 16, width: 16 })).toThrow(UserError);
+    expect(() => vaeGraphs(vae, { shift: 0, scale: 1 }, { frames: 3, height: 16, width: 16 })).toThrow(/^onnx export: a 3×16×16 clip does not divide into the VAE's 2×4×4 cells$/);
+    vae.dispose();
   });
 });
 
