@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../base/compute/backend.js';
 import { sha256 } from '../base/io/hash.js';
@@ -23,7 +23,7 @@ import { trainVae } from '../src/train/vae-trainer.js';
 import type { TrainConfig } from '../src/train/train-config.js';
 import { checkTargets } from '../app/server/uploads.js';
 import { runEvaluation } from '../eval/run/run.js';
-import { main } from '../app/cli/main.js';
+import { spacetimeHere } from './spacetime-cli.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-hints-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -140,17 +140,13 @@ describe('train --frame-hints', () => {
   }, 120_000);
 
   it('is refused in one line for a pixel model or one not given frames, nothing written', async () => {
-    const err: string[] = [];
-    const error = vi.spyOn(console, 'error').mockImplementation((line: string) => void err.push(line));
-    try {
-      const args = ['train', '--preset', 'tiny', '--data', at('data'), '--steps', '1', '--frame-hints'];
-      expect(await main([...args, '--frame-conditioning', '--out', at('pixel-hints')])).toBe(2);
-      expect(err.at(-1)).toMatch(/--frame-hints needs a latent model \(--latent, or --init from one\) that takes given frames \(--frame-conditioning\)/);
-      expect(await main([...args, '--latent', at('vae'), '--out', at('text-hints')])).toBe(2);
-      expect(err.at(-1)).toMatch(/--frame-hints needs a latent model/);
-      expect(fs.existsSync(at('pixel-hints')) || fs.existsSync(at('text-hints'))).toBe(false);
-    } finally {
-      error.mockRestore();
-    }
+    const args = ['train', '--preset', 'tiny', '--data', at('data'), '--steps', '1', '--frame-hints'];
+    const pixel = await spacetimeHere(...args, '--frame-conditioning', '--out', at('pixel-hints'));
+    expect(pixel.code).toBe(2);
+    expect(pixel.err.at(-1)).toMatch(/--frame-hints needs a latent model \(--latent, or --init from one\) that takes given frames \(--frame-conditioning\)/);
+    const textOnly = await spacetimeHere(...args, '--latent', at('vae'), '--out', at('text-hints'));
+    expect(textOnly.code).toBe(2);
+    expect(textOnly.err.at(-1)).toMatch(/--frame-hints needs a latent model/);
+    expect(fs.existsSync(at('pixel-hints')) || fs.existsSync(at('text-hints'))).toBe(false);
   });
 });

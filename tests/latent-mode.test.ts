@@ -26,7 +26,7 @@ import { shipModel } from '../app/ship/ship.js';
 import { train } from '../src/train/trainer.js';
 import { trainVae } from '../src/train/vae-trainer.js';
 import type { TrainConfig } from '../src/train/train-config.js';
-import { main } from '../app/cli/main.js';
+import { spacetimeHere } from './spacetime-cli.js';
 import { OnnxTextToVideo, onnxRuntimeFor } from '../src/onnx/runtime.js';
 import type { NetworkDescription } from '../src/onnx/export.js';
 import { VaeCodec } from '../src/model/vae-codec.js';
@@ -46,17 +46,10 @@ const base = { preset: 'tiny', data: '', steps: 4, batchSize: 4, lr: 3e-3, warmu
 const readJson = <T>(file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 const emaSha = (run: string, step: number) => sha256(fs.readFileSync(path.join(run, 'checkpoints', `step-${String(step).padStart(8, '0')}`, EMA_FILE)));
 
-/** Run the CLI in this process: exit code and its last error line. */
+/** The CLI in this process: exit code and its last error line. */
 async function spacetime(...argv: string[]): Promise<{ code: number; err: string }> {
-  const err: string[] = [];
-  const error = vi.spyOn(console, 'error').mockImplementation((line: string) => void err.push(line));
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  try {
-    return { code: await main(argv), err: err.at(-1) ?? '' };
-  } finally {
-    error.mockRestore();
-    log.mockRestore();
-  }
+  const { code, err } = await spacetimeHere(...argv);
+  return { code, err: err.at(-1) ?? '' };
 }
 
 beforeAll(async () => {

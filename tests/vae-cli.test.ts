@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../base/compute/backend.js';
 import { encodePng, readVideo, writeMp4, type Video } from '../base/video/index.js';
 import { makeDataset } from '../datasets/make.js';
@@ -12,25 +12,14 @@ import { parseSelection } from '../datasets/selection.js';
 import { loadVaeCodec } from '../src/model/vae-codec.js';
 import { VAE_FILES, readVaeFolder } from '../src/model/vae-folder.js';
 import { trainVae } from '../src/train/vae-trainer.js';
-import { main } from '../app/cli/main.js';
+import { spacetimeHere } from './spacetime-cli.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-vae-cli-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const at = (name: string) => path.join(tmp, name);
 const clip = (n: number): Video => ({ frames: Uint8Array.from({ length: n * 16 * 16 * 3 }, (_, i) => (i * 5) % 256), numFrames: n, height: 16, width: 16, fps: 10 });
 
-/** Run the CLI in this process: exit code and what it printed. */
-async function spacetime(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const [out, err] = [[] as string[], [] as string[]];
-  const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void out.push(line));
-  const error = vi.spyOn(console, 'error').mockImplementation((line: string) => void err.push(line));
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const spacetime = spacetimeHere;
 
 beforeAll(async () => {
   await useBackend();
