@@ -170,8 +170,10 @@ describe('a latent model generates', () => {
 });
 
 describe('model ship of a latent run', () => {
-  it('carries the VAE, and the folder generates through its own copy', () => {
-    shipModel({ run: at('run'), out: at('model'), backend: tf.getBackend(), check: false });
+  it('carries the VAE, checks the shipped weights on pixel clips, and the folder generates through its own copy', () => {
+    const shipped = shipModel({ run: at('run'), out: at('model'), backend: tf.getBackend(), check: { n: 2, steps: 2 } });
+    expect(shipped.check?.settings).toMatchObject({ n: 2, frames: 4, height: 16, width: 16 }); // the clip in pixels, not the latent grid
+    expect(shipped.check?.counts.videos).toBe(2);
     expect(fs.readdirSync(at('model/vae')).sort()).toEqual(Object.values(VAE_FILES).sort());
     const config = readJson<{ latent: { vae: string; sha256: string } }>(at('model/config.json'));
     expect(config.latent.vae).toBe('vae');

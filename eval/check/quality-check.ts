@@ -25,6 +25,7 @@ import type { Video } from '../../base/video/index.js';
 import { measureQuality, type QualityMeasures } from './quality-measures.js';
 import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
 import { generateBatch, type Pipeline } from '../../src/infer/pipeline.js';
+import { modelClip } from '../../src/model/latent-space.js';
 
 export const CHECK_FORMAT = 'spacetime-model-check';
 
@@ -91,7 +92,7 @@ export function assertHeldOut(source: { seed?: unknown; split?: unknown; n?: unk
 export function runQualityCheck(pipe: Pipeline, options: CheckOptions = {}): QualityCheckResult {
   const o = { ...CHECK_DEFAULTS, shift: pipe.generation?.shift ?? 1, ...stripUndefined(options) };
   if (!Number.isInteger(o.n) || o.n < 1) throw new UserError(`--n must be a positive integer, got ${o.n}`);
-  const { frames, height, width } = pipe.config.model;
+  const { frames, height, width } = modelClip(pipe.config); // in pixels: a latent model's grid times its VAE's tubelet
   const samples = heldOutSamples(o.n, { frames, height, width });
   const videos: Video[] = [];
   for (let first = 0; first < samples.length; first += BATCH) {

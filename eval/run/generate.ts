@@ -16,6 +16,7 @@ import path from 'node:path';
 import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
 import { DEFAULT_GUIDANCE_INTERVAL } from '../../src/diffusion/guidance/index.js';
 import { generateBatch, type Pipeline } from '../../src/infer/pipeline.js';
+import { modelClip } from '../../src/model/latent-space.js';
 import { c2paSignerIfLoadable } from '../../src/provenance/sign.js';
 import { generationRecord } from '../../src/provenance/record.js';
 import { GENERATED_WRITERS, type Provenance } from '../../src/provenance/write.js';
@@ -49,8 +50,8 @@ export async function generateSuiteInputs(
   settings: GenerateSettings,
   keepFrames: number,
   onVideos?: (done: number, total: number) => void,
-  /** The clip size to generate at (a size the model was trained at); default the model's. */
-  clip: { frames: number; height: number; width: number } = pipe.config.model,
+  /** The clip size to generate at, in pixels (a size the model was trained at); default the model's. */
+  clip: { frames: number; height: number; width: number } = modelClip(pipe.config),
 ): Promise<EvalInput[]> {
   const { frames, height, width } = clip;
   const fps = pipe.generation?.fps ?? GENERATE_DEFAULTS.fps;
