@@ -12,7 +12,7 @@ import { useBackend } from '../base/compute/backend.js';
 import { sha256 } from '../base/io/hash.js';
 import { makeDataset } from '../datasets/make.js';
 import { parseSelection } from '../datasets/selection.js';
-import { disposePipeline, loadPipeline, readPipelineConfig } from '../src/infer/pipeline.js';
+import { disposePipeline, generateVideos, loadPipeline, readPipelineConfig } from '../src/infer/pipeline.js';
 import { imageToVideo, keepFrames } from '../src/infer/prompting.js';
 import { givenFrameGroup, hintFrameSources, modelFrameMask, pixelModel } from '../src/model/latent-space.js';
 import { EMA_FILE } from '../src/model/checkpoint.js';
@@ -125,6 +125,12 @@ describe('train --frame-hints', () => {
       const [c] = imageToVideo(pipe, { prompt: 'a red ball', seeds: [1], steps: 3 }, image);
       expect(c.numFrames).toBe(4);
       expect(sha256(c.frames.subarray(0, frame))).toBe(sha256(image.frames));
+      // Nothing left behind, whatever is given (text only, an image's hint, a whole latent frame).
+      const before = tf.memory().numTensors;
+      generateVideos(pipe, { prompt: 'a red ball', seeds: [1], steps: 2 });
+      imageToVideo(pipe, { prompt: 'a red ball', seeds: [1], steps: 2 }, image);
+      keepFrames(pipe, { prompt: 'a red ball', seeds: [1], steps: 2 }, clip, 2);
+      expect(tf.memory().numTensors).toBe(before);
     } finally {
       disposePipeline(pipe);
     }

@@ -312,16 +312,16 @@ function givenCondition(pipe: Pipeline, given: (GivenClip | null)[] | undefined,
   const k = framesPerModelFrame(pipe.config);
   const shares = Array.from({ length: B }, (_, b) => (given?.[b] ? modelFrameMask(given[b]!.mask, k).share : new Array<number>(Tm).fill(0)));
   const mask = Float32Array.from(shares.flat());
-  if (!given?.some((g) => g !== null)) return givenFramesCondition(tf.zeros([B, C, Tm, Hm, Wm]), mask, Tm);
   const frameBytes = H * W * 3;
   const empty = new Uint8Array(T * frameBytes);
-  const clips = Array.from({ length: B }, (_, b) => given[b]?.frames ?? empty);
+  const clips = Array.from({ length: B }, (_, b) => given?.[b]?.frames ?? empty);
   const x0 = tf.tidy(() => {
+    if (!given?.some((g) => g !== null)) return tf.zeros([B, C, Tm, Hm, Wm]);
     const whole = codec.encode(clips, [T, H, W]); // [B, C, Tm, Hm, Wm]
     if (!mask.some((m) => m > 0 && m < 1)) return whole;
     const held = clips.map((clip, b) => {
       const out = new Uint8Array(clip.length);
-      hintFrameSources(given[b]?.mask ?? [], k).forEach((s, t) => out.set(clip.subarray(s * frameBytes, (s + 1) * frameBytes), t * frameBytes));
+      hintFrameSources(given?.[b]?.mask ?? [], k).forEach((s, t) => out.set(clip.subarray(s * frameBytes, (s + 1) * frameBytes), t * frameBytes));
       return out;
     });
     const partly = tf.tensor5d(Float32Array.from(mask, (m) => (m > 0 && m < 1 ? 1 : 0)), [B, 1, Tm, 1, 1]);
