@@ -19,7 +19,7 @@ import { createSampler } from '../diffusion/samplers/index.js';
 import { createGuidance } from '../diffusion/guidance/index.js';
 import { GENERATE_DEFAULTS, type GenerationDefaults } from '../diffusion/generation-defaults.js';
 import { EMA_FILE, loadCheckpoint, MODEL_FILE, readCheckpointConfig, restoreVariables } from '../model/checkpoint.js';
-import { givenFramesCondition, type GivenFramesCondition } from '../model/frame-conditioning.js';
+import { givenFramesCondition, isHint, withHints, type GivenFramesCondition } from '../model/frame-conditioning.js';
 import { PIXELS, type VideoCodec } from '../model/video-codec.js';
 import { openModelCodec } from '../model/vae-codec.js';
 import { framesPerModelFrame, givenFrameGroup, hintFrameSources, modelFrameMask, pixelModel } from '../model/latent-space.js';
@@ -318,14 +318,13 @@ function givenCondition(pipe: Pipeline, given: (GivenClip | null)[] | undefined,
   const x0 = tf.tidy(() => {
     if (!given?.some((g) => g !== null)) return tf.zeros([B, C, Tm, Hm, Wm]);
     const whole = codec.encode(clips, [T, H, W]); // [B, C, Tm, Hm, Wm]
-    if (!mask.some((m) => m > 0 && m < 1)) return whole;
+    if (!mask.some(isHint)) return whole;
     const held = clips.map((clip, b) => {
       const out = new Uint8Array(clip.length);
       hintFrameSources(given?.[b]?.mask ?? [], k).forEach((s, t) => out.set(clip.subarray(s * frameBytes, (s + 1) * frameBytes), t * frameBytes));
       return out;
     });
-    const partly = tf.tensor5d(Float32Array.from(mask, (m) => (m > 0 && m < 1 ? 1 : 0)), [B, 1, Tm, 1, 1]);
-    return tf.add(whole, tf.mul(partly, tf.sub(codec.encode(held, [T, H, W]), whole))); // the hint where partly given
+    return withHints(whole, codec.encode(held, [T, H, W]), mask);
   }) as tf.Tensor5D;
   const condition = givenFramesCondition(x0, mask, Tm);
   x0.dispose();

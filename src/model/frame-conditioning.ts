@@ -66,6 +66,20 @@ export function givenFramesCondition(x0: tf.Tensor5D, mask: ArrayLike<number>, T
   });
 }
 
+/** A mask value that marks a frame hint: a latent frame partly given (its share, between 0 and 1). */
+export function isHint(mask: number): boolean {
+  return mask > 0 && mask < 1;
+}
+
+/** x0 [B, C, T, H, W] with its frames whose mask value (B·T) is a hint taken from `hints` (same shape). */
+export function withHints(x0: tf.Tensor5D, hints: tf.Tensor5D, mask: ArrayLike<number>): tf.Tensor5D {
+  const [B, , T] = x0.shape;
+  return tf.tidy(() => {
+    const hinted = tf.tensor5d(Float32Array.from(mask, (m) => (isHint(m) ? 1 : 0)), [B, 1, T, 1, 1]);
+    return tf.add(x0, tf.mul(hinted, tf.sub(hints, x0))) as tf.Tensor5D; // exactly x0 where not hinted
+  });
+}
+
 /**
  * The per-element loss weight [B, 1, T, 1, 1] of a frame mask: 0 on given frames (known, so not
  * learned from), 1 on generated ones, hints included (a hinted latent frame is generated).

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../base/rng.js';
-import { generatedFrameWeight, givenFramesCondition, type GivenFramesCondition } from '../model/frame-conditioning.js';
+import { generatedFrameWeight, givenFramesCondition, isHint, withHints, type GivenFramesCondition } from '../model/frame-conditioning.js';
 import { hintFrameSources, modelFrameMask } from '../model/latent-space.js';
 
 /** Each strategy with its share of training clips. */
@@ -112,7 +112,7 @@ export function hintedFrames(pixels: tf.Tensor5D, latents: tf.Tensor5D, masks: A
   masks.forEach((mask, b) => {
     const s = modelFrameMask(mask, k).share;
     share.set(s, b * Tm);
-    if (s.some((v) => v > 0 && v < 1)) hinted.push(b);
+    if (s.some(isHint)) hinted.push(b);
   });
   if (!hinted.length) return { condition: givenFramesCondition(latents, share, Tm), weight: generatedFrameWeight(share, B, Tm) };
   const x0 = tf.tidy(() => {
@@ -121,9 +121,7 @@ export function hintedFrames(pixels: tf.Tensor5D, latents: tf.Tensor5D, masks: A
     const held = tf.transpose(tf.reshape(tf.gather(frames, sources), [hinted.length, T, C, H, W]), [0, 2, 1, 3, 4]) as tf.Tensor5D; // [B', C, T, H, W]
     const hints = encode(held); // [B', c, Tm, h, w]
     const rows = Int32Array.from({ length: B }, (_, b) => (hinted.includes(b) ? B + hinted.indexOf(b) : b));
-    const hintOrLatent = tf.gather(tf.concat([latents, hints]), rows); // [B, c, Tm, h, w]
-    const partly = tf.tensor5d(Float32Array.from(share, (v) => (v > 0 && v < 1 ? 1 : 0)), [B, 1, Tm, 1, 1]);
-    return tf.add(latents, tf.mul(partly, tf.sub(hintOrLatent, latents))) as tf.Tensor5D; // the hint where partly given
+    return withHints(latents, tf.gather(tf.concat([latents, hints]), rows) as tf.Tensor5D, share); // [B, c, Tm, h, w]
   });
   const condition = givenFramesCondition(x0, share, Tm);
   x0.dispose();
