@@ -44,8 +44,9 @@ run.json, videos.csv/json, categories.csv/json, videos/, truth/, tracks/.
   --steps, --guidance, --sampler, --shift
                      default: the shipped model's own settings, else ${GENERATE_DEFAULTS.steps} steps, guidance ${GENERATE_DEFAULTS.guidance}, ${GENERATE_DEFAULTS.sampler}, shift ${GENERATE_DEFAULTS.shift}
   --guidance-method, --guidance-interval
-                     how the guided passes combine, as for \`spacetime generate\` (default cfg);
-                     recorded in run.json source.generate when not cfg
+                     how the guided passes combine, as for \`spacetime generate\` (default: the
+                     model folder's recommended method, else cfg); recorded in run.json
+                     source.generate when not cfg
   --frame-guidance S with --keep-frames: the given frames' own guidance scale (three passes,
                      as \`spacetime generate --frame-guidance\`); recorded in run.json
   --runtime onnx     run the text encoder and DiT (a latent model's VAE too) on onnxruntime-node (CPU) instead of tfjs

@@ -64,11 +64,12 @@ grid toward noise (SD3's t ↦ S·t / (1 + (S − 1)·t)); default: the model's 
 names none). --runtime onnx runs the text encoder and the DiT (and a latent model's VAE) on
 onnxruntime-node (CPU), exported in memory from the loaded weights; the sampling loop is the same (the video is
 close to tfjs's, not bit-identical).
---guidance-method picks how the guided passes combine (src/diffusion/guidance/): cfg (default),
-interval (CFG only for t in --guidance-interval LO,HI, default 0.22,0.84; the conditional model
-elsewhere), apg (adaptive projected guidance on x̂0) or cfg-zero-star (optimised scale, first
+--guidance-method picks how the guided passes combine (src/diffusion/guidance/): cfg (the
+default, unless the model folder recommends another: config.json generation.guidanceMethod,
+set by model ship --guidance-method), interval (CFG only for t in --guidance-interval LO,HI,
+default the model's, else 0.22,0.84; the conditional model elsewhere), apg (adaptive projected guidance on x̂0) or cfg-zero-star (optimised scale, first
 step zeroed). --frame-guidance S gives frames given to a model that takes them a scale of
-their own (three passes; --guidance is then the text's).`;
+their own (three passes; --guidance is then the text's, by plain CFG).`;
 
 export async function runGenerate(argv: string[]): Promise<number> {
   const { rest, pair: interpolate } = takeFlagPair(argv, '--interpolate');

@@ -26,22 +26,26 @@ import { VaeCodec } from '../../src/model/vae-codec.js';
 import { resolveTextEncoderConfig } from '../../src/text/config.js';
 import { textEncoderParameterCount } from '../../src/text/encoder.js';
 import { parseArgs, required } from '../../base/args.js';
+import { guidanceFlags } from '../../src/diffusion/guidance/index.js';
 import { Progress } from './progress.js';
 
 const HELP = `spacetime model info [--preset P]
     configuration and parameter counts of the presets
 
 spacetime model ship --run runs/NAME --out models/default [--checkpoint PATH] [--force]
-    [--no-check] [--n ${CHECK_DEFAULTS.n}] [--shift 1] [--notes FILE] [--backend NAME]
+    [--no-check] [--n ${CHECK_DEFAULTS.n}] [--shift 1] [--guidance-method cfg|interval|apg|cfg-zero-star
+    [--guidance-interval LO,HI]] [--notes FILE] [--backend NAME]
     the run's latest (or the given) checkpoint as a model folder: EMA weights at F16
     (model.safetensors), config.json, training.json (with the legs of a run started with
     --init), check.json (the quality check of the shipped weights) and MODEL_CARD.md (with
-    the markdown of --notes FILE), written atomically; --shift: the time shift recorded as the
-    model's sampling default (see generate --help)
+    the markdown of --notes FILE), written atomically; --shift and --guidance-method
+    (--guidance-interval): the time shift and the guidance method recorded as the model's
+    sampling defaults (see generate --help), which generate, eval, the check and the server
+    use wherever a request names none (a --frame-guidance request gets plain CFG)
 
 spacetime model check [--checkpoint models/default] [--n ${CHECK_DEFAULTS.n}] [--seed ${CHECK_DEFAULTS.seed}] [--out check.json]
     [--steps ${CHECK_DEFAULTS.steps}] [--guidance ${CHECK_DEFAULTS.guidance}] [--sampler ${CHECK_DEFAULTS.sampler}]
-    [--shift S (default: the model's)] [--backend NAME]
+    [--shift S] [--guidance-method M [--guidance-interval LO,HI]] (default: the model's) [--backend NAME]
     one video per held-out id prompt; prints the share with every colour present (≥ 90%
     required) and with every motion in the prompted direction (≥ 80%); writes the JSON;
     exits 1 when a rate is under its mark
@@ -88,7 +92,8 @@ function info(argv: string[]): number {
 }
 
 async function ship(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, { run: 'string', checkpoint: 'string', out: 'string', force: 'boolean', 'no-check': 'boolean', n: 'int', shift: 'number', notes: 'string', backend: 'string', quiet: 'boolean' });
+  const { flags } = parseArgs(argv, { run: 'string', checkpoint: 'string', out: 'string', force: 'boolean', 'no-check': 'boolean', n: 'int', shift: 'number', 'guidance-method': 'string', 'guidance-interval': 'string', notes: 'string', backend: 'string', quiet: 'boolean' });
+  const guidance = guidanceFlags(flags['guidance-method'], flags['guidance-interval']);
   if (flags.notes !== undefined && !fs.existsSync(flags.notes)) throw new UserError(`--notes: ${flags.notes} not found`);
   const notes = flags.notes !== undefined ? fs.readFileSync(flags.notes, 'utf8') : undefined;
   const run = required(flags.run, 'run');
@@ -106,6 +111,7 @@ async function ship(argv: string[]): Promise<number> {
     check: flags['no-check'] ? false : { n },
     onCheckProgress: (done) => progress?.update(done),
     shift: flags.shift,
+    ...guidance,
     notes,
   });
   console.log(
@@ -126,9 +132,12 @@ async function check(argv: string[]): Promise<number> {
     guidance: 'number',
     sampler: 'string',
     shift: 'number',
+    'guidance-method': 'string',
+    'guidance-interval': 'string',
     backend: 'string',
     quiet: 'boolean',
   });
+  const guidance = guidanceFlags(flags['guidance-method'], flags['guidance-interval']);
   const model = flags.checkpoint ?? defaultModelDir();
   if (!fs.existsSync(model)) {
     throw new UserError(flags.checkpoint ? `checkpoint ${model} not found` : `no shipped default model at ${model}; pass --checkpoint runs/NAME`);
@@ -147,6 +156,7 @@ async function check(argv: string[]): Promise<number> {
     guidance: flags.guidance,
     sampler: flags.sampler,
     shift: flags.shift,
+    ...guidance,
     onProgress: (done) => progress.update(done),
   });
   const out = flags.out ?? 'check.json';

@@ -7,6 +7,7 @@ import type { ModelFolderConfig } from '../../src/model/model-folder.js';
 import type { QualityCheckResult } from '../../eval/check/quality-check.js';
 import { trainingLegs, type TrainingSummary } from './training-summary.js';
 import { modelClip } from '../../src/model/latent-space.js';
+import { resolveGuidance, type GenerationDefaults } from '../../src/diffusion/generation-defaults.js';
 
 export interface CardInput {
   /** The folder as the user names it, e.g. models/default. */
@@ -59,7 +60,7 @@ export function modelCard(input: CardInput): string {
     `| text encoder | ${config.text.kind}, depth ${config.text.depth}, width ${config.text.width}, ${config.text.heads} heads, vocabulary ${config.text.vocabVersion} (${config.text.vocabSize} tokens), up to ${config.text.maxLength} words |`,
     `| objective | ${config.objective} |`,
     `| given frames | ${m.frameConditioning ? 'yes: any subset of the clip\'s frames can be given (image and video prompting, PhyWorld\'s protocol; README: Given frames)' : 'no: text to video only'} |`,
-    `| generation defaults | ${g.sampler}, ${g.steps} steps, time shift ${g.shift ?? 1}, classifier-free guidance ${g.guidance} |`,
+    `| generation defaults | ${g.sampler}, ${g.steps} steps, time shift ${g.shift ?? 1}, ${guidanceText(g)} |`,
     '',
     '## Training data',
     '',
@@ -185,4 +186,11 @@ function trackedLine({ step, eval: e }: EvalMetrics): string {
     `EMA weights, as generated: abnormal rate ${num(e.abnormal_rate, 3)}, joint accuracy ${num(e.joint_accuracy, 3)}, ` +
     `${num(e.vanish_count, 2)} vanishings per video, median velocity error ${num(e.velocity_error, 2)} units/s, attribute accuracy ${num(e.attribute_accuracy, 3)}.`
   );
+}
+
+/** The recommended guidance in words: plain CFG, or the method (and the interval method's bounds). */
+function guidanceText(g: GenerationDefaults): string {
+  const { method, interval } = resolveGuidance(g, {});
+  if (method === 'cfg') return `classifier-free guidance ${g.guidance}`;
+  return `guidance ${g.guidance} by the \`${method}\` method${interval ? ` (CFG only for t in [${interval.join(', ')}], the conditional model elsewhere)` : ''}`;
 }

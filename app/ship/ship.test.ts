@@ -14,7 +14,8 @@ import { loadCheckpoint } from '../../src/model/checkpoint.js';
 import { train } from '../../src/train/trainer.js';
 import { MODEL_FILES, isModelFolder, readModelFolder, type ModelFolderConfig } from '../../src/model/model-folder.js';
 import { shipModel } from './ship.js';
-import { generateVideos, loadPipeline } from '../../src/infer/pipeline.js';
+import { generateVideos, loadPipeline, type GenerateRequest } from '../../src/infer/pipeline.js';
+import { generationRecord } from '../../src/provenance/record.js';
 import type { TrainingSummary } from './training-summary.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-ship-'));
@@ -78,13 +79,24 @@ describe('shipModel', () => {
     const from = path.join(run, 'checkpoints', 'step-00000006');
     await train({ preset: 'tiny', data, steps: 3, out: leg2, batchSize: 4, lr: 1e-3, warmup: 1, checkpointEvery: 3, sampleEvery: 0, seed: 2, init: from, timesteps: { m: 1.2, s: 1 } });
     const out2 = path.join(tmp, 'models-leg2', 'tiny');
-    shipModel({ run: leg2, out: out2, backend, check: false, notes: 'Leg 2 trains more at high noise.', shift: 3 });
-    // The folder's time shift is its sampling default: generate uses it unless told otherwise.
-    expect(readModelFolder(out2).config.generation.shift).toBe(3);
+    // A recommendation the guidance code refuses is refused before anything is written.
+    expect(() => shipModel({ run: leg2, out: out2, backend, check: false, guidanceMethod: 'apg', guidanceInterval: [0.3, 0.9] })).toThrow('"guidanceInterval" applies to the interval method, not apg');
+    expect(() => shipModel({ run: leg2, out: out2, backend, check: false, guidanceMethod: 'nope' })).toThrow('unknown guidance method "nope"');
+    expect(fs.existsSync(out2)).toBe(false);
+    shipModel({ run: leg2, out: out2, backend, check: false, notes: 'Leg 2 trains more at high noise.', shift: 3, guidanceMethod: 'interval', guidanceInterval: [0.3, 0.9] });
+    // The folder's time shift and guidance method are its sampling defaults: generate uses them unless told otherwise.
+    expect(readModelFolder(out2).config.generation).toEqual({ steps: 25, guidance: 3, sampler: 'heun', fps: 10, shift: 3, guidanceMethod: 'interval', guidanceInterval: [0.3, 0.9] });
     const pipe = loadPipeline(out2);
-    const frames = (shift?: number) => Buffer.from(generateVideos(pipe, { prompt: 'a red ball bounces on the floor', steps: 3, seeds: [5], shift })[0].frames);
-    expect(frames().equals(frames(3))).toBe(true);
-    expect(frames().equals(frames(1))).toBe(false);
+    const request = { prompt: 'a red ball bounces on the floor', steps: 3, seeds: [5] };
+    const frames = (more: Partial<GenerateRequest> = {}) => Buffer.from(generateVideos(pipe, { ...request, ...more })[0].frames);
+    expect(frames().equals(frames({ shift: 3, guidanceMethod: 'interval', guidanceInterval: [0.3, 0.9] }))).toBe(true);
+    expect(frames().equals(frames({ shift: 1 }))).toBe(false);
+    expect(frames().equals(frames({ guidanceMethod: 'cfg' }))).toBe(false);
+    expect(frames({ guidanceInterval: [0, 1] }).equals(frames({ guidanceMethod: 'cfg' }))).toBe(true); // the model's method, the request's interval
+    expect(() => frames({ guidanceMethod: 'apg', guidanceInterval: [0, 1] })).toThrow('--guidance-interval applies to --guidance-method interval, not apg');
+    // The provenance record names what was used: the model's method, or the request's.
+    expect(generationRecord(pipe, request)).toMatchObject({ shift: 3, guidanceMethod: 'interval', guidanceInterval: [0.3, 0.9] });
+    expect(generationRecord(pipe, { ...request, guidanceMethod: 'cfg' })).not.toHaveProperty('guidanceMethod');
     pipe.net.dit.dispose();
     pipe.net.encoder.dispose();
     const training = JSON.parse(fs.readFileSync(path.join(out2, MODEL_FILES.training), 'utf8')) as TrainingSummary;
@@ -95,7 +107,8 @@ describe('shipModel', () => {
     expect(card).toMatch(new RegExp(`\\| 1 \\| \`${run}\` to step 6 \\| 6 \\| 2 \\| 12 \\|`));
     expect(card).toMatch(new RegExp(`\\| 2 \\| \`${leg2}\` to step 3 \\| 3 \\| 4 \\| 12 \\| 0.001 \\| 1 \\| m 1.2, s 1 \\| — \\| — \\| 2 \\|`));
     expect(card).toContain('Leg 2 trains more at high noise.');
-    expect(card).toContain('| generation defaults | heun, 25 steps, time shift 3, classifier-free guidance 3 |');
+    expect(card).toContain('| generation defaults | heun, 25 steps, time shift 3, guidance 3 by the `interval` method (CFG only for t in [0.3, 0.9], the conditional model elsewhere) |');
+    expect(card).toContain(`npx spacetime model ship --run ${leg2} --shift 3 --guidance-method interval --guidance-interval 0.3,0.9 --out ${out2}`);
     expect(card.indexOf(training.earlier!.reproduce.train)).toBeLessThan(card.indexOf(training.reproduce.train));
     // An earlier leg whose run folder is gone is named, not a crash; nothing is written.
     const moved = path.join(tmp, 'leg2-orphan');
@@ -141,6 +154,10 @@ describe('shipModel', () => {
     expect(() => loadPipeline(out)).toThrow(/model config "depth" must be a number/);
     fs.writeFileSync(path.join(out, MODEL_FILES.config), JSON.stringify({ ...config, generation: { ...config.generation, shift: 0 } }));
     expect(() => loadPipeline(out)).toThrow(/bad "generation" shift 0/);
+    fs.writeFileSync(path.join(out, MODEL_FILES.config), JSON.stringify({ ...config, generation: { ...config.generation, guidanceMethod: 'nope' } }));
+    expect(() => loadPipeline(out)).toThrow(/bad "generation" guidance: unknown guidance method "nope"/);
+    fs.writeFileSync(path.join(out, MODEL_FILES.config), JSON.stringify({ ...config, generation: { ...config.generation, guidanceMethod: 'interval', guidanceInterval: [0.9, 0.1] } }));
+    expect(() => loadPipeline(out)).toThrow(/bad "generation" guidance: interval \[0\.9,0\.1\] is not \[lo, hi\]/);
   });
 });
 

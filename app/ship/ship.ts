@@ -24,7 +24,7 @@ import { modelCard } from './model-card.js';
 import { MODEL_FILES, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFolderConfig } from '../../src/model/model-folder.js';
 import { CHECK_DEFAULTS, assertHeldOut, runQualityCheck, type CheckOptions, type QualityCheckResult } from '../../eval/check/quality-check.js';
 import { summarizeTraining } from './training-summary.js';
-import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
+import { checkGuidanceDefaults, GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
 import { disposePipeline, loadPipeline } from '../../src/infer/pipeline.js';
 import { openModelCodec } from '../../src/model/vae-codec.js';
 import { VAE_FILES } from '../../src/model/vae-folder.js';
@@ -51,6 +51,9 @@ export interface ShipOptions {
   onCheckProgress?: (done: number, total: number) => void;
   /** The time shift the model folder recommends for sampling (generation.shift; default 1). */
   shift?: number;
+  /** The guidance method it recommends (generation.guidanceMethod; default plain CFG) and the interval method's bounds. */
+  guidanceMethod?: string;
+  guidanceInterval?: [number, number];
   /** Hand-written notes on the training for the model card (markdown). */
   notes?: string;
 }
@@ -65,6 +68,9 @@ export interface ShipResult {
 
 export function shipModel(options: ShipOptions): ShipResult {
   const out = options.out.replace(/[/\\]+$/, '');
+  const recommended = { ...(options.guidanceMethod !== undefined && options.guidanceMethod !== 'cfg' && { guidanceMethod: options.guidanceMethod }), ...(options.guidanceInterval && { guidanceInterval: options.guidanceInterval }) };
+  const guidanceProblem = checkGuidanceDefaults(recommended);
+  if (guidanceProblem) throw new UserError(guidanceProblem);
   if (fs.existsSync(out) && !options.force) throw new UserError(`${out} already exists; pass --force to replace it`);
   if (!fs.existsSync(path.join(options.run, 'config.json'))) throw new UserError(`${options.run} is not a run folder (no config.json)`);
   const ck = loadCheckpoint(options.checkpoint ?? options.run);
@@ -82,7 +88,7 @@ export function shipModel(options: ShipOptions): ShipResult {
     model,
     text,
     objective: trainConfig.objective,
-    generation: { ...GENERATE_DEFAULTS, shift: options.shift ?? GENERATE_DEFAULTS.shift },
+    generation: { ...GENERATE_DEFAULTS, shift: options.shift ?? GENERATE_DEFAULTS.shift, ...recommended },
     ...(trainConfig.buckets && { trainedSizes: trainedSizes(trainConfig) }),
     // A latent model carries its VAE: the folder is copied into vae/ (checked first to be the one it trained with).
     ...(trainConfig.latent && { latent: { ...trainConfig.latent, vae: SHIPPED_VAE } }),
@@ -125,7 +131,7 @@ export function shipModel(options: ShipOptions): ShipResult {
       training,
       check,
       notes: options.notes,
-      shipCommand: `npx spacetime model ship --run ${options.run}${options.checkpoint ? ` --checkpoint ${options.checkpoint}` : ''} --out ${out}`,
+      shipCommand: `npx spacetime model ship --run ${options.run}${options.checkpoint ? ` --checkpoint ${options.checkpoint}` : ''}${options.shift !== undefined ? ` --shift ${options.shift}` : ''}${recommended.guidanceMethod ? ` --guidance-method ${recommended.guidanceMethod}` : ''}${recommended.guidanceInterval ? ` --guidance-interval ${recommended.guidanceInterval.join(',')}` : ''} --out ${out}`,
       checkCommand: `npx spacetime model check --checkpoint ${out} --n ${n} --seed ${check?.settings.seed ?? CHECK_DEFAULTS.seed} --out check.json`,
     });
     writeFileSynced(path.join(staging, MODEL_FILES.card), card);

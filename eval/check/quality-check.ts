@@ -23,7 +23,7 @@ import { makeSample } from '../../datasets/world/sample.js';
 import { UserError } from '../../base/errors.js';
 import type { Video } from '../../base/video/index.js';
 import { measureQuality, type QualityMeasures } from './quality-measures.js';
-import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
+import { GENERATE_DEFAULTS, resolveGuidance } from '../../src/diffusion/generation-defaults.js';
 import { generateBatch, type Pipeline } from '../../src/infer/pipeline.js';
 import { modelClip } from '../../src/model/latent-space.js';
 
@@ -46,6 +46,9 @@ export interface CheckOptions {
   sampler?: string;
   /** SD3's time shift of the sampler's grid; defaults to the model's own (1 when it names none). */
   shift?: number;
+  /** The guidance method and interval; default the model's own (plain CFG when it names none). */
+  guidanceMethod?: string;
+  guidanceInterval?: [number, number];
   /** Called after each batch with the number of videos done. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -61,7 +64,8 @@ export interface QualityCheckResult {
   version: 1;
   /** The model folder or checkpoint checked. */
   model: string;
-  settings: { n: number; seed: number; steps: number; guidance: number; sampler: string; shift: number; frames: number; height: number; width: number };
+  /** guidanceMethod (and guidanceInterval) named only when not plain CFG, as in run.json. */
+  settings: { n: number; seed: number; steps: number; guidance: number; sampler: string; shift: number; guidanceMethod?: string; guidanceInterval?: [number, number]; frames: number; height: number; width: number };
   heldOut: typeof HELD_OUT;
   counts: { videos: number; colorOk: number; motionVideos: number; motionOk: number };
   /** colorOk / videos and motionOk / motionVideos (videos with a measurable motion). */
@@ -92,6 +96,7 @@ export function assertHeldOut(source: { seed?: unknown; split?: unknown; n?: unk
 export function runQualityCheck(pipe: Pipeline, options: CheckOptions = {}): QualityCheckResult {
   const o = { ...CHECK_DEFAULTS, shift: pipe.generation?.shift ?? 1, ...stripUndefined(options) };
   if (!Number.isInteger(o.n) || o.n < 1) throw new UserError(`--n must be a positive integer, got ${o.n}`);
+  const { method, interval } = resolveGuidance(pipe.generation, o);
   const { frames, height, width } = modelClip(pipe.config); // in pixels: a latent model's grid times its VAE's tubelet
   const samples = heldOutSamples(o.n, { frames, height, width });
   const videos: Video[] = [];
@@ -105,6 +110,8 @@ export function runQualityCheck(pipe: Pipeline, options: CheckOptions = {}): Qua
         guidance: o.guidance,
         sampler: o.sampler,
         shift: o.shift,
+        guidanceMethod: method,
+        guidanceInterval: interval,
       }),
     );
     options.onProgress?.(videos.length, samples.length);
@@ -112,7 +119,7 @@ export function runQualityCheck(pipe: Pipeline, options: CheckOptions = {}): Qua
   return scoreCheck(
     videos,
     samples.map((s) => s.meta),
-    { model: pipe.checkpoint, settings: { n: o.n, seed: o.seed, steps: o.steps, guidance: o.guidance, sampler: o.sampler, shift: o.shift, frames, height, width } },
+    { model: pipe.checkpoint, settings: { n: o.n, seed: o.seed, steps: o.steps, guidance: o.guidance, sampler: o.sampler, shift: o.shift, ...(method !== 'cfg' && { guidanceMethod: method }), ...(interval && { guidanceInterval: interval }), frames, height, width } },
   );
 }
 

@@ -13,8 +13,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
-import { DEFAULT_GUIDANCE_INTERVAL } from '../../src/diffusion/guidance/index.js';
+import { GENERATE_DEFAULTS, resolveGuidance } from '../../src/diffusion/generation-defaults.js';
 import { generateBatch, type Pipeline } from '../../src/infer/pipeline.js';
 import { modelClip } from '../../src/model/latent-space.js';
 import { c2paSignerIfLoadable } from '../../src/provenance/sign.js';
@@ -36,11 +35,14 @@ export function resolveGenerateSettings(pipe: Pipeline, given: Partial<GenerateS
     guidance: given.guidance ?? defaults.guidance,
     sampler: given.sampler ?? defaults.sampler,
     shift: given.shift ?? defaults.shift ?? 1,
-    // Named only when not plain CFG, so a CFG run's run.json is what it always was.
-    ...(given.guidanceMethod !== undefined && given.guidanceMethod !== 'cfg' && { guidanceMethod: given.guidanceMethod }),
-    ...(given.guidanceMethod === 'interval' && { guidanceInterval: given.guidanceInterval ?? [...DEFAULT_GUIDANCE_INTERVAL] }),
+    ...namedGuidance(resolveGuidance(pipe.generation, given)),
     ...(given.frameGuidance !== undefined && { frameGuidance: given.frameGuidance }),
   };
+}
+
+/** A resolved guidance as settings: named only when not plain CFG, so a CFG run's run.json is what it always was. */
+function namedGuidance({ method, interval }: { method: string; interval?: [number, number] }): Pick<GenerateSettings, 'guidanceMethod' | 'guidanceInterval'> {
+  return { ...(method !== 'cfg' && { guidanceMethod: method }), ...(interval && { guidanceInterval: interval }) };
 }
 
 export async function generateSuiteInputs(
@@ -62,11 +64,13 @@ export async function generateSuiteInputs(
   const signing = await c2paSignerIfLoadable({});
   if ('unavailable' in signing) console.warn(`note: the C2PA library cannot load here (${signing.unavailable}); the run's videos carry provenance tags only`);
   const sign = 'sign' in signing ? signing.sign : null;
-  const runRecord = generationRecord(pipe, { prompt: '', seeds: [], ...settings }); // code version looked up once
+  // settings are resolved: a method not named is plain CFG, whatever the model folder recommends.
+  const sampling = { ...settings, guidanceMethod: settings.guidanceMethod ?? 'cfg' };
+  const runRecord = generationRecord(pipe, { prompt: '', seeds: [], ...sampling }); // code version looked up once
   for (let start = 0; start < jobs.length; start += GENERATE_BATCH) {
     const batch = jobs.slice(start, start + GENERATE_BATCH);
     const given = keepFrames > 0 ? batch.map((j) => ({ frames: truths.get(j.item.promptId)!.video.frames, mask })) : undefined;
-    const videos = generateBatch(pipe, { prompts: batch.map((j) => j.item.caption), seeds: batch.map((j) => j.seed), ...settings, fps, given, frames, height, width });
+    const videos = generateBatch(pipe, { prompts: batch.map((j) => j.item.caption), seeds: batch.map((j) => j.seed), ...sampling, fps, given, frames, height, width });
     for (const [b, { item, seed }] of batch.entries()) {
       const givenFrames = keepFrames > 0 ? `frames 0-${keepFrames - 1} of the ground truth of ${suite.name} ${item.promptId}` : null;
       const stored = await storeAndDecode(videos[b], { record: { ...runRecord, prompt: item.caption, seeds: [seed], givenFrames }, sign });

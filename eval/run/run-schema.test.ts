@@ -56,6 +56,15 @@ describe('run.json schema', () => {
     expect(resolveGenerateSettings(pipe, { guidanceMethod: 'apg' })).toEqual({ steps: 25, guidance: 3, sampler: 'heun', shift: 1, guidanceMethod: 'apg' });
   });
 
+  it("a model folder's recommended guidance is the run's unless the flags name another, and run.json says which", () => {
+    const pipe = { generation: { steps: 25, guidance: 3, sampler: 'heun', fps: 10, shift: 1, guidanceMethod: 'interval', guidanceInterval: [0.3, 0.9] } } as Pipeline;
+    expect(resolveGenerateSettings(pipe)).toEqual({ steps: 25, guidance: 3, sampler: 'heun', shift: 1, guidanceMethod: 'interval', guidanceInterval: [0.3, 0.9] });
+    expect(resolveGenerateSettings(pipe, { guidanceInterval: [0.5, 1] })).toMatchObject({ guidanceMethod: 'interval', guidanceInterval: [0.5, 1] });
+    expect(resolveGenerateSettings(pipe, { guidanceMethod: 'cfg' })).toEqual({ steps: 25, guidance: 3, sampler: 'heun', shift: 1 });
+    // a frame scale combines with CFG only: the model's method gives way to it
+    expect(resolveGenerateSettings(pipe, { frameGuidance: 2 })).toEqual({ steps: 25, guidance: 3, sampler: 'heun', shift: 1, frameGuidance: 2 });
+  });
+
   it('names the first thing wrong', () => {
     const parsed = runJsonSchema.safeParse({ ...run, source: { ...run.source, kind: 'folder' } });
     expect(parsed.success || firstIssue(parsed.error)).toMatch(/^source\.kind: Invalid option/);

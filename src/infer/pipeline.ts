@@ -17,7 +17,7 @@ import { generate, type DenoisingModel } from '../diffusion/generate.js';
 import { createObjective } from '../diffusion/objective.js';
 import { createSampler } from '../diffusion/samplers/index.js';
 import { createGuidance } from '../diffusion/guidance/index.js';
-import { GENERATE_DEFAULTS, type GenerationDefaults } from '../diffusion/generation-defaults.js';
+import { GENERATE_DEFAULTS, resolveGuidance, type GenerationDefaults } from '../diffusion/generation-defaults.js';
 import { EMA_FILE, loadCheckpoint, MODEL_FILE, readCheckpointConfig, restoreVariables } from '../model/checkpoint.js';
 import { givenFramesCondition, isHint, withHints, type GivenFramesCondition } from '../model/frame-conditioning.js';
 import { PIXELS, type VideoCodec } from '../model/video-codec.js';
@@ -147,9 +147,13 @@ export interface GenerateRequest {
   given?: (GivenClip | null)[];
   /** SDEdit: one clip per seed, noised to `strength` (0–1] and denoised under the prompt. */
   edit?: { clips: Uint8Array[]; strength: number };
-  /** How guidance combines the passes (src/diffusion/guidance): 'cfg' (default), 'interval', 'apg', 'cfg-zero-star'. */
+  /**
+   * How guidance combines the passes (src/diffusion/guidance): 'cfg', 'interval', 'apg',
+   * 'cfg-zero-star'. Default: the model folder's `generation.guidanceMethod`, else 'cfg' (and
+   * 'cfg' with a frameGuidance, which combines with CFG only).
+   */
   guidanceMethod?: string;
-  /** The interval method's [lo, hi] in t (default: DEFAULT_GUIDANCE_INTERVAL). */
+  /** The interval method's [lo, hi] in t (default: the model folder's, else DEFAULT_GUIDANCE_INTERVAL). */
   guidanceInterval?: [number, number];
   /**
    * With given frames, their own guidance scale s_frames (`guidance` is then the text's):
@@ -199,7 +203,9 @@ export function generateBatch(pipe: Pipeline, request: BatchRequest): Video[] {
   const passes = request.frameGuidance !== undefined ? 3 : guidance !== 1 ? 2 : 1;
   checkGenerationSize(model, T, H, W, passes);
   checkClips(pipe, request, T, H, W);
-  checkGuidance(pipe, request, guidance);
+  // The method named, else the model folder's recommended one (generation-defaults.ts resolveGuidance).
+  const { method: guidanceMethod, interval: guidanceInterval } = resolveGuidance(defaults, request);
+  checkGuidance(pipe, { ...request, guidanceMethod, guidanceInterval }, guidance);
   const cap = request.maxVideosPerPass ?? Infinity;
   if (!(cap >= 1)) throw new Error(`maxVideosPerPass must be at least 1, got ${cap}`);
   const group = Math.floor(Math.min(videosPerPass(model, T, H, W, passes), cap));
@@ -214,7 +220,7 @@ export function generateBatch(pipe: Pipeline, request: BatchRequest): Video[] {
     };
     // Progress counts every group's steps: group k's step i is overall step k·steps + i.
     const onStep = request.onStep && ((i: number) => request.onStep!((first / group) * steps + i, Math.ceil(request.seeds.length / group) * steps));
-    videos.push(...generateGroup(pipe, { ...request, ...pass, steps, guidance, frames: T, height: H, width: W, onStep }));
+    videos.push(...generateGroup(pipe, { ...request, ...pass, steps, guidance, guidanceMethod, guidanceInterval, frames: T, height: H, width: W, onStep }));
   }
   return videos;
 }

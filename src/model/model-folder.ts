@@ -23,7 +23,7 @@ import { UserError } from '../../base/errors.js';
 import { sha256 } from '../../base/io/hash.js';
 import { parseSafetensors } from '../../base/io/safetensors.js';
 import { validateConfig, type DiTConfig } from './config.js';
-import type { GenerationDefaults } from '../diffusion/generation-defaults.js';
+import { checkGuidanceDefaults, type GenerationDefaults } from '../diffusion/generation-defaults.js';
 import { OBJECTIVE_NAMES, type ObjectiveName } from '../diffusion/objective.js';
 import { validateTextEncoderConfig, type TextEncoderConfig } from '../text/config.js';
 import { findPackageRoot } from '../../kernels/native/index.js';
@@ -131,6 +131,8 @@ export function parseModelConfig(json: string, file: string): ModelFolderConfig 
   if (!g || !Number.isInteger(g.steps) || typeof g.guidance !== 'number' || typeof g.sampler !== 'string' || typeof g.fps !== 'number') bad('bad "generation" defaults');
   const shift = g?.shift;
   if (shift !== undefined && !(typeof shift === 'number' && Number.isFinite(shift) && shift > 0)) bad(`bad "generation" shift ${JSON.stringify(shift)}`);
+  const guidanceProblem = checkGuidanceDefaults(g!);
+  if (guidanceProblem) bad(guidanceProblem);
   const sizesProblem = raw.trainedSizes === undefined ? null : checkClipSizes(raw.trainedSizes);
   if (sizesProblem) bad(sizesProblem);
   const latentProblem = raw.latent === undefined ? null : checkLatentSpace(raw.latent);
