@@ -1,4 +1,5 @@
 // The reproduce commands a model card prints: every non-default training flag, the objective included.
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/model/config.js';
 import { resolveTextEncoderConfig } from '../../src/text/config.js';
@@ -20,6 +21,15 @@ describe('reproduce commands', () => {
     expect(trainCommand({ ...config, objective: 'x-prediction', lr: 4e-4, warmup: 200, checkpointEvery: 250 }, 'runs/default')).toBe(
       'npx spacetime train --preset small --objective x-prediction --data runs/data-id --steps 4000 --out runs/default --lr 0.0004 --warmup 200 --checkpoint-every 250 --seed 0',
     );
+  });
+
+  it('name the VAE of a latent run, frame conditioning with hints, and the tracked evaluation', () => {
+    const latent = { vae: path.join(process.cwd(), 'runs', 'vae-leg2'), sha256: '0'.repeat(64), patch: [4, 4, 4] as [number, number, number] };
+    const run: TrainConfig = { ...config, latent, model: { ...config.model, frameConditioning: true, frameHints: true }, evaluation: { every: 1500, suite: 'all-id', keepFrames: 4, perCategory: 2 } };
+    expect(trainCommand(run, 'runs/rt1')).toBe(
+      'npx spacetime train --preset small --data runs/data-id --steps 4000 --out runs/rt1 --latent runs/vae-leg2 --frame-conditioning --frame-hints --eval-every 1500 --eval-suite all-id --eval-keep-frames 4 --eval-per-category 2 --seed 0',
+    );
+    expect(trainCommand({ ...run, latent: { ...latent, vae: '/elsewhere/vae' } }, 'r')).toContain('--latent /elsewhere/vae ');
   });
 
   it('rebuild the dataset from its manifest source', () => {

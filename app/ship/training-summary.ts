@@ -178,12 +178,22 @@ export function dataCommand(source: Record<string, unknown>, out: string): strin
   return `npx spacetime data make ${args.join(' ')} --out ${out}`;
 }
 
-/** The `spacetime train` command that reproduces a run's config (non-default flags spelled out). */
+/** A path as a command line here would name it: relative to the working folder when inside it. */
+function shownPath(p: string): string {
+  const relative = path.relative(process.cwd(), p);
+  return path.isAbsolute(p) && relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : p;
+}
+
+/** The `spacetime train` command that reproduces a run's config (non-default flags spelled out; the tracked evaluation in full). */
 export function trainCommand(config: TrainConfig, out: string): string {
   const args = [`--preset ${config.preset}`, `--data ${config.data}`, `--steps ${config.steps}`, `--out ${out}`];
   if (config.objective !== TRAIN_DEFAULTS.objective) args.splice(1, 0, `--objective ${config.objective}`);
   if (config.initFrom) args.push(`--init ${config.initFrom.checkpoint}`);
+  if (config.latent) args.push(`--latent ${shownPath(config.latent.vae)}`);
   if (config.model.frameConditioning) args.push('--frame-conditioning');
+  if (config.model.frameHints) args.push('--frame-hints');
+  const e = config.evaluation;
+  if (e) args.push(`--eval-every ${e.every} --eval-suite ${e.suite} --eval-keep-frames ${e.keepFrames} --eval-per-category ${e.perCategory}`);
   if (config.timesteps) args.push(`--logit-mean ${config.timesteps.m} --logit-std ${config.timesteps.s}`);
   if (config.negatives) args.push(`--negatives ${formatSwaps(config.negatives.swaps)} --negative-weight ${config.negatives.weight}`);
   if (config.buckets) args.push(`--buckets ${formatBuckets(config.buckets)}`);
