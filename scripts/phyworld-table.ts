@@ -18,6 +18,7 @@ import { writeFileAtomic } from '../base/io/atomic.js';
 import { parameterCount } from '../src/model/dit.js';
 import { textEncoderParameterCount } from '../src/text/encoder.js';
 import type { TrainConfig } from '../src/train/train-config.js';
+import { summarizeTraining, trainingLegs } from '../app/ship/training-summary.js';
 
 function main(): void {
   const { flags } = parseArgs(process.argv.slice(2), { models: 'string', evals: 'string', 'keep-frames': 'int', notes: 'string', out: 'string' });
@@ -91,18 +92,24 @@ function main(): void {
     const config = JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8')) as TrainConfig;
     const lines = fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricsLine);
     const steps = lines.filter((l) => l.seconds !== undefined && l.loss !== undefined);
+    // A run started with --init counts its earlier legs too (the model card's legs: app/ship/training-summary.ts).
+    const legs = trainingLegs(summarizeTraining(run, steps.length, { backend: 'unknown' }));
+    const before = legs.slice(0, -1);
+    const earlierClips = before.reduce((sum, l) => sum + l.samplesSeen, 0);
     return {
       run,
       preset: config.preset,
       parameters: { dit: parameterCount(config.model), textEncoder: textEncoderParameterCount(config.text) },
       model: { hidden: config.model.hidden, depth: config.model.depth, heads: config.model.heads, latent: Boolean(config.latent), frameHints: Boolean(config.model.frameHints) },
       data: config.data,
-      steps: steps.length,
+      legs: legs.map((l) => ({ run: l.run, steps: l.step, batchSize: l.batchSize, clipsSeen: l.samplesSeen, stepMinutes: l.stepSeconds / 60 })),
+      steps: legs.reduce((sum, l) => sum + l.step, 0),
       scheduleSteps: config.steps,
       batchSize: config.batchSize,
-      clipsSeen: steps.length * config.batchSize,
-      stepMinutes: steps.reduce((s, l) => s + (l.seconds ?? 0), 0) / 60,
-      curve: lines.filter((l) => l.eval).map((l) => ({ step: l.step, clipsSeen: l.step * config.batchSize, ...l.eval! })),
+      clipsSeen: earlierClips + steps.length * config.batchSize,
+      stepMinutes: legs.reduce((sum, l) => sum + l.stepSeconds, 0) / 60,
+      // this run's tracked evaluations, at the clips seen over all legs
+      curve: lines.filter((l) => l.eval).map((l) => ({ step: l.step, clipsSeen: earlierClips + l.step * config.batchSize, ...l.eval! })),
     };
   }
 
@@ -132,7 +139,7 @@ function main(): void {
   lines.push('| model | DiT parameters | text encoder | steps (batch) | clips seen | training minutes |', '|---|---|---|---|---|---|');
   for (const m of result.models) {
     const t = m.training;
-    lines.push(`| ${m.label} (${t.preset}, width ${t.model.hidden}, depth ${t.model.depth}${t.model.latent ? ', latent' : ''}) | ${t.parameters.dit.toLocaleString('en-US')} | ${t.parameters.textEncoder.toLocaleString('en-US')} | ${t.steps.toLocaleString('en-US')} (${t.batchSize}) | ${t.clipsSeen.toLocaleString('en-US')} | ${t.stepMinutes.toFixed(0)} |`);
+    lines.push(`| ${m.label} (${t.preset}, width ${t.model.hidden}, depth ${t.model.depth}${t.model.latent ? ', latent' : ''}) | ${t.parameters.dit.toLocaleString('en-US')} | ${t.parameters.textEncoder.toLocaleString('en-US')} | ${t.steps.toLocaleString('en-US')} (${t.batchSize})${t.legs.length > 1 ? ` in ${t.legs.length} legs (--init)` : ''} | ${t.clipsSeen.toLocaleString('en-US')} | ${t.stepMinutes.toFixed(0)} |`);
   }
   lines.push('', `**First ${K} frames given** — velocity error in units/s (PhyWorld's: mean over videos of the mean |v − v̂| over frames after the given ones), median beside it:`, '');
   lines.push('| split | model | velocity error, mean | median | abnormal | vanishings / video | attribute accuracy | gravity error, median (videos) | PhyWorld velocity error |', '|---|---|---|---|---|---|---|---|---|');
