@@ -24,7 +24,7 @@ import { modelCard } from './model-card.js';
 import { MODEL_FILES, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFolderConfig } from '../../src/model/model-folder.js';
 import { CHECK_DEFAULTS, assertHeldOut, runQualityCheck, type CheckOptions, type QualityCheckResult } from '../../eval/check/quality-check.js';
 import { summarizeTraining } from './training-summary.js';
-import { checkGuidanceDefaults, GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
+import { checkGuidanceDefaults, GENERATE_DEFAULTS, namedGuidance } from '../../src/diffusion/generation-defaults.js';
 import { disposePipeline, loadPipeline } from '../../src/infer/pipeline.js';
 import { openModelCodec } from '../../src/model/vae-codec.js';
 import { VAE_FILES } from '../../src/model/vae-folder.js';
@@ -68,7 +68,7 @@ export interface ShipResult {
 
 export function shipModel(options: ShipOptions): ShipResult {
   const out = options.out.replace(/[/\\]+$/, '');
-  const recommended = { ...(options.guidanceMethod !== undefined && options.guidanceMethod !== 'cfg' && { guidanceMethod: options.guidanceMethod }), ...(options.guidanceInterval && { guidanceInterval: options.guidanceInterval }) };
+  const recommended = namedGuidance({ method: options.guidanceMethod ?? 'cfg', interval: options.guidanceInterval });
   const guidanceProblem = checkGuidanceDefaults(recommended);
   if (guidanceProblem) throw new UserError(guidanceProblem);
   if (fs.existsSync(out) && !options.force) throw new UserError(`${out} already exists; pass --force to replace it`);

@@ -23,7 +23,7 @@ import { makeSample } from '../../datasets/world/sample.js';
 import { UserError } from '../../base/errors.js';
 import type { Video } from '../../base/video/index.js';
 import { measureQuality, type QualityMeasures } from './quality-measures.js';
-import { GENERATE_DEFAULTS, resolveGuidance } from '../../src/diffusion/generation-defaults.js';
+import { GENERATE_DEFAULTS, namedGuidance, resolveGuidance } from '../../src/diffusion/generation-defaults.js';
 import { generateBatch, type Pipeline } from '../../src/infer/pipeline.js';
 import { modelClip } from '../../src/model/latent-space.js';
 
@@ -96,7 +96,7 @@ export function assertHeldOut(source: { seed?: unknown; split?: unknown; n?: unk
 export function runQualityCheck(pipe: Pipeline, options: CheckOptions = {}): QualityCheckResult {
   const o = { ...CHECK_DEFAULTS, shift: pipe.generation?.shift ?? 1, ...stripUndefined(options) };
   if (!Number.isInteger(o.n) || o.n < 1) throw new UserError(`--n must be a positive integer, got ${o.n}`);
-  const { method, interval } = resolveGuidance(pipe.generation, o);
+  const guidance = resolveGuidance(pipe.generation, o);
   const { frames, height, width } = modelClip(pipe.config); // in pixels: a latent model's grid times its VAE's tubelet
   const samples = heldOutSamples(o.n, { frames, height, width });
   const videos: Video[] = [];
@@ -110,8 +110,8 @@ export function runQualityCheck(pipe: Pipeline, options: CheckOptions = {}): Qua
         guidance: o.guidance,
         sampler: o.sampler,
         shift: o.shift,
-        guidanceMethod: method,
-        guidanceInterval: interval,
+        guidanceMethod: guidance.method,
+        guidanceInterval: guidance.interval,
       }),
     );
     options.onProgress?.(videos.length, samples.length);
@@ -119,7 +119,7 @@ export function runQualityCheck(pipe: Pipeline, options: CheckOptions = {}): Qua
   return scoreCheck(
     videos,
     samples.map((s) => s.meta),
-    { model: pipe.checkpoint, settings: { n: o.n, seed: o.seed, steps: o.steps, guidance: o.guidance, sampler: o.sampler, shift: o.shift, ...(method !== 'cfg' && { guidanceMethod: method }), ...(interval && { guidanceInterval: interval }), frames, height, width } },
+    { model: pipe.checkpoint, settings: { n: o.n, seed: o.seed, steps: o.steps, guidance: o.guidance, sampler: o.sampler, shift: o.shift, ...namedGuidance(guidance), frames, height, width } },
   );
 }
 

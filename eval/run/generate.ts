@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GENERATE_DEFAULTS, resolveGuidance } from '../../src/diffusion/generation-defaults.js';
+import { GENERATE_DEFAULTS, namedGuidance, resolveGuidance } from '../../src/diffusion/generation-defaults.js';
 import { generateBatch, type Pipeline } from '../../src/infer/pipeline.js';
 import { modelClip } from '../../src/model/latent-space.js';
 import { c2paSignerIfLoadable } from '../../src/provenance/sign.js';
@@ -38,11 +38,6 @@ export function resolveGenerateSettings(pipe: Pipeline, given: Partial<GenerateS
     ...namedGuidance(resolveGuidance(pipe.generation, given)),
     ...(given.frameGuidance !== undefined && { frameGuidance: given.frameGuidance }),
   };
-}
-
-/** A resolved guidance as settings: named only when not plain CFG, so a CFG run's run.json is what it always was. */
-function namedGuidance({ method, interval }: { method: string; interval?: [number, number] }): Pick<GenerateSettings, 'guidanceMethod' | 'guidanceInterval'> {
-  return { ...(method !== 'cfg' && { guidanceMethod: method }), ...(interval && { guidanceInterval: interval }) };
 }
 
 export async function generateSuiteInputs(

@@ -10,7 +10,6 @@
 import { UserError } from '../../base/errors.js';
 import { checkGuidanceMethod, DEFAULT_GUIDANCE_INTERVAL } from './guidance/index.js';
 
-
 /** Sampling settings a model folder recommends (its config.json `generation`), or these defaults. */
 export interface GenerationDefaults {
   steps: number;
@@ -48,6 +47,11 @@ export function resolveGuidance(defaults: GenerationDefaults | undefined, reques
     return { method };
   }
   return { method, interval: [...(request.guidanceInterval ?? defaults?.guidanceInterval ?? DEFAULT_GUIDANCE_INTERVAL)] as [number, number] };
+}
+
+/** A resolved guidance as record fields (run.json, check.json, provenance): named only when not plain CFG, so a CFG record is what it always was. */
+export function namedGuidance({ method, interval }: { method: string; interval?: [number, number] }): { guidanceMethod?: string; guidanceInterval?: [number, number] } {
+  return { ...(method !== 'cfg' && { guidanceMethod: method }), ...(interval && { guidanceInterval: interval }) };
 }
 
 /** A problem with a model folder's recommended guidance (config.json `generation`), or null. */

@@ -5,7 +5,7 @@
  *   const record = generationRecord(pipe, { prompt: 'a red ball bounces', seeds: [1], steps: 25 });
  */
 import path from 'node:path';
-import { GENERATE_DEFAULTS, resolveGuidance } from '../diffusion/generation-defaults.js';
+import { GENERATE_DEFAULTS, namedGuidance, resolveGuidance } from '../diffusion/generation-defaults.js';
 import type { GenerateRequest, Pipeline } from '../infer/pipeline.js';
 import { codeVersion } from './code-version.js';
 import type { ProvenanceRecord } from './tags.js';
@@ -22,7 +22,6 @@ export type GenerationSettings = Pick<GenerateRequest, 'prompt' | 'seeds' | 'ste
 /** The record for videos `generateVideos(pipe, settings)` makes; unset settings take the model's defaults. */
 export function generationRecord(pipe: PipelineIdentity, settings: GenerationSettings): ProvenanceRecord {
   const defaults = pipe.generation ?? GENERATE_DEFAULTS;
-  const guidance = resolveGuidance(pipe.generation, settings);
   return {
     aiGenerated: true,
     generator: codeVersion(),
@@ -34,9 +33,7 @@ export function generationRecord(pipe: PipelineIdentity, settings: GenerationSet
     guidance: settings.guidance ?? defaults.guidance,
     shift: settings.shift ?? defaults.shift ?? 1,
     givenFrames: settings.givenFrames ?? null,
-    // Named only when not plain CFG, so a CFG file's record is what it always was.
-    ...(guidance.method !== 'cfg' && { guidanceMethod: guidance.method }),
-    ...(guidance.interval && { guidanceInterval: guidance.interval }),
+    ...namedGuidance(resolveGuidance(pipe.generation, settings)),
     ...(settings.frameGuidance !== undefined && { frameGuidance: settings.frameGuidance }),
   };
 }
