@@ -44,8 +44,8 @@ spacetime model ship --run runs/NAME --out models/default [--checkpoint PATH] [-
     use wherever a request names none (a --frame-guidance request gets plain CFG)
 
 spacetime model check [--checkpoint models/default] [--n ${CHECK_DEFAULTS.n}] [--seed ${CHECK_DEFAULTS.seed}] [--out check.json]
-    [--steps ${CHECK_DEFAULTS.steps}] [--guidance ${CHECK_DEFAULTS.guidance}] [--sampler ${CHECK_DEFAULTS.sampler}]
-    [--shift S] [--guidance-method M [--guidance-interval LO,HI]] (default: the model's) [--backend NAME]
+    [--steps S] [--guidance G] [--sampler NAME] [--shift S] [--guidance-method M [--guidance-interval LO,HI]]
+    (default: the model folder's sampling settings, else ${CHECK_DEFAULTS.steps} ${CHECK_DEFAULTS.sampler} steps, guidance ${CHECK_DEFAULTS.guidance}, plain CFG) [--backend NAME]
     one video per held-out id prompt; prints the share with every colour present (≥ 90%
     required) and with every motion in the prompted direction (≥ 80%); writes the JSON;
     exits 1 when a rate is under its mark

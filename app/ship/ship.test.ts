@@ -16,6 +16,7 @@ import { MODEL_FILES, isModelFolder, readModelFolder, type ModelFolderConfig } f
 import { shipModel } from './ship.js';
 import { generateVideos, loadPipeline, type GenerateRequest } from '../../src/infer/pipeline.js';
 import { generationRecord } from '../../src/provenance/record.js';
+import { runQualityCheck } from '../../eval/check/quality-check.js';
 import type { TrainingSummary } from './training-summary.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-ship-'));
@@ -97,6 +98,10 @@ describe('shipModel', () => {
     // The provenance record names what was used: the model's method, or the request's.
     expect(generationRecord(pipe, request)).toMatchObject({ shift: 3, guidanceMethod: 'interval', guidanceInterval: [0.3, 0.9] });
     expect(generationRecord(pipe, { ...request, guidanceMethod: 'cfg' })).not.toHaveProperty('guidanceMethod');
+    // The quality check samples as generate does: the folder's settings unless told otherwise.
+    const own = { ...pipe, generation: { ...pipe.generation!, steps: 2, guidance: 1.5 } };
+    expect(runQualityCheck(own, { n: 1 }).settings).toMatchObject({ steps: 2, guidance: 1.5, shift: 3, guidanceMethod: 'interval', guidanceInterval: [0.3, 0.9] });
+    expect(runQualityCheck(own, { n: 1, steps: 1, guidanceMethod: 'cfg' }).settings).not.toHaveProperty('guidanceMethod');
     pipe.net.dit.dispose();
     pipe.net.encoder.dispose();
     const training = JSON.parse(fs.readFileSync(path.join(out2, MODEL_FILES.training), 'utf8')) as TrainingSummary;

@@ -29,7 +29,11 @@ import { modelClip } from '../../src/model/latent-space.js';
 
 export const CHECK_FORMAT = 'spacetime-model-check';
 
-/** The settings the brief fixes for the check: 50 prompts, seed 1, sampled as `generate` samples by default (25 Heun steps, guidance 3). */
+/**
+ * The settings the brief fixes for the check: 50 prompts, seed 1, sampled as `generate` samples by
+ * default — the model folder's own sampling settings (config.json `generation`), else these (25
+ * Heun steps, guidance 3).
+ */
 export const CHECK_DEFAULTS = { n: 50, seed: 1, steps: GENERATE_DEFAULTS.steps, guidance: GENERATE_DEFAULTS.guidance, sampler: GENERATE_DEFAULTS.sampler };
 /** Pass marks: share of videos with every colour present / every motion right. */
 export const CHECK_REQUIRED = { color: 0.9, motion: 0.8 };
@@ -94,7 +98,8 @@ export function assertHeldOut(source: { seed?: unknown; split?: unknown; n?: unk
 
 /** Generate one video per held-out prompt and score them all. */
 export function runQualityCheck(pipe: Pipeline, options: CheckOptions = {}): QualityCheckResult {
-  const o = { ...CHECK_DEFAULTS, shift: pipe.generation?.shift ?? 1, ...stripUndefined(options) };
+  const g = pipe.generation ?? GENERATE_DEFAULTS;
+  const o = { ...CHECK_DEFAULTS, steps: g.steps, guidance: g.guidance, sampler: g.sampler, shift: g.shift ?? 1, ...stripUndefined(options) };
   if (!Number.isInteger(o.n) || o.n < 1) throw new UserError(`--n must be a positive integer, got ${o.n}`);
   const guidance = resolveGuidance(pipe.generation, o);
   const { frames, height, width } = modelClip(pipe.config); // in pixels: a latent model's grid times its VAE's tubelet
