@@ -94,8 +94,7 @@ function main(): void {
     const steps = lines.filter((l) => l.seconds !== undefined && l.loss !== undefined);
     // A run started with --init counts its earlier legs too (the model card's legs: app/ship/training-summary.ts).
     const legs = trainingLegs(summarizeTraining(run, steps.length, { backend: 'unknown' }));
-    const before = legs.slice(0, -1);
-    const earlierClips = before.reduce((sum, l) => sum + l.samplesSeen, 0);
+    const earlierClips = legs.slice(0, -1).reduce((sum, l) => sum + l.samplesSeen, 0);
     return {
       run,
       preset: config.preset,
@@ -106,7 +105,7 @@ function main(): void {
       steps: legs.reduce((sum, l) => sum + l.step, 0),
       scheduleSteps: config.steps,
       batchSize: config.batchSize,
-      clipsSeen: earlierClips + steps.length * config.batchSize,
+      clipsSeen: legs.reduce((sum, l) => sum + l.samplesSeen, 0),
       stepMinutes: legs.reduce((sum, l) => sum + l.stepSeconds, 0) / 60,
       // this run's tracked evaluations, at the clips seen over all legs
       curve: lines.filter((l) => l.eval).map((l) => ({ step: l.step, clipsSeen: earlierClips + l.step * config.batchSize, ...l.eval! })),

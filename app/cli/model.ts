@@ -26,6 +26,7 @@ import { VaeCodec } from '../../src/model/vae-codec.js';
 import { resolveTextEncoderConfig } from '../../src/text/config.js';
 import { textEncoderParameterCount } from '../../src/text/encoder.js';
 import { parseArgs, required } from '../../base/args.js';
+import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
 import { guidanceFlags } from '../../src/diffusion/guidance/index.js';
 import { Progress } from './progress.js';
 
@@ -45,7 +46,7 @@ spacetime model ship --run runs/NAME --out models/default [--checkpoint PATH] [-
 
 spacetime model check [--checkpoint models/default] [--n ${CHECK_DEFAULTS.n}] [--seed ${CHECK_DEFAULTS.seed}] [--out check.json]
     [--steps S] [--guidance G] [--sampler NAME] [--shift S] [--guidance-method M [--guidance-interval LO,HI]]
-    (default: the model folder's sampling settings, else ${CHECK_DEFAULTS.steps} ${CHECK_DEFAULTS.sampler} steps, guidance ${CHECK_DEFAULTS.guidance}, plain CFG) [--backend NAME]
+    (default: the model folder's sampling settings, else ${GENERATE_DEFAULTS.steps} ${GENERATE_DEFAULTS.sampler} steps, guidance ${GENERATE_DEFAULTS.guidance}, plain CFG) [--backend NAME]
     one video per held-out id prompt; prints the share with every colour present (≥ 90%
     required) and with every motion in the prompted direction (≥ 80%); writes the JSON;
     exits 1 when a rate is under its mark

@@ -23,18 +23,18 @@ import { makeSample } from '../../datasets/world/sample.js';
 import { UserError } from '../../base/errors.js';
 import type { Video } from '../../base/video/index.js';
 import { measureQuality, type QualityMeasures } from './quality-measures.js';
-import { GENERATE_DEFAULTS, namedGuidance, resolveGuidance } from '../../src/diffusion/generation-defaults.js';
 import { generateBatch, type Pipeline } from '../../src/infer/pipeline.js';
 import { modelClip } from '../../src/model/latent-space.js';
+import { resolveGenerateSettings, samplingRequest } from '../run/generate.js';
 
 export const CHECK_FORMAT = 'spacetime-model-check';
 
 /**
  * The settings the brief fixes for the check: 50 prompts, seed 1, sampled as `generate` samples by
- * default — the model folder's own sampling settings (config.json `generation`), else these (25
- * Heun steps, guidance 3).
+ * default — the model folder's own sampling settings (config.json `generation`), else
+ * GENERATE_DEFAULTS (resolved as an eval run resolves them: eval/run/generate.ts).
  */
-export const CHECK_DEFAULTS = { n: 50, seed: 1, steps: GENERATE_DEFAULTS.steps, guidance: GENERATE_DEFAULTS.guidance, sampler: GENERATE_DEFAULTS.sampler };
+export const CHECK_DEFAULTS = { n: 50, seed: 1 };
 /** Pass marks: share of videos with every colour present / every motion right. */
 export const CHECK_REQUIRED = { color: 0.9, motion: 0.8 };
 /** Where the held-out prompts come from (see the file comment). */
@@ -98,33 +98,22 @@ export function assertHeldOut(source: { seed?: unknown; split?: unknown; n?: unk
 
 /** Generate one video per held-out prompt and score them all. */
 export function runQualityCheck(pipe: Pipeline, options: CheckOptions = {}): QualityCheckResult {
-  const g = pipe.generation ?? GENERATE_DEFAULTS;
-  const o = { ...CHECK_DEFAULTS, steps: g.steps, guidance: g.guidance, sampler: g.sampler, shift: g.shift ?? 1, ...stripUndefined(options) };
-  if (!Number.isInteger(o.n) || o.n < 1) throw new UserError(`--n must be a positive integer, got ${o.n}`);
-  const guidance = resolveGuidance(pipe.generation, o);
+  const n = options.n ?? CHECK_DEFAULTS.n;
+  const seed = options.seed ?? CHECK_DEFAULTS.seed;
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`--n must be a positive integer, got ${n}`);
+  const settings = resolveGenerateSettings(pipe, options); // the options given, else the model folder's, else generate's
   const { frames, height, width } = modelClip(pipe.config); // in pixels: a latent model's grid times its VAE's tubelet
-  const samples = heldOutSamples(o.n, { frames, height, width });
+  const samples = heldOutSamples(n, { frames, height, width });
   const videos: Video[] = [];
   for (let first = 0; first < samples.length; first += BATCH) {
     const batch = samples.slice(first, first + BATCH);
-    videos.push(
-      ...generateBatch(pipe, {
-        prompts: batch.map((s) => s.meta.caption),
-        seeds: batch.map(() => o.seed),
-        steps: o.steps,
-        guidance: o.guidance,
-        sampler: o.sampler,
-        shift: o.shift,
-        guidanceMethod: guidance.method,
-        guidanceInterval: guidance.interval,
-      }),
-    );
+    videos.push(...generateBatch(pipe, { prompts: batch.map((s) => s.meta.caption), seeds: batch.map(() => seed), ...samplingRequest(settings) }));
     options.onProgress?.(videos.length, samples.length);
   }
   return scoreCheck(
     videos,
     samples.map((s) => s.meta),
-    { model: pipe.checkpoint, settings: { n: o.n, seed: o.seed, steps: o.steps, guidance: o.guidance, sampler: o.sampler, shift: o.shift, ...namedGuidance(guidance), frames, height, width } },
+    { model: pipe.checkpoint, settings: { n, seed, ...settings, frames, height, width } },
   );
 }
 
@@ -166,8 +155,4 @@ export function formatCheck(result: QualityCheckResult): string[] {
     line('moves as prompted', result.counts.motionOk, result.counts.motionVideos, result.rates.motion, result.required.motion),
     `quality check ${result.passed ? 'passed' : 'FAILED'}`,
   ];
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

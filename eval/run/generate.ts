@@ -28,7 +28,7 @@ import type { GenerateSettings } from './run-schema.js';
 export const GENERATE_BATCH = 8;
 
 /** The settings a run uses: the flags given, else the shipped model's own defaults, else `spacetime generate`'s. */
-export function resolveGenerateSettings(pipe: Pipeline, given: Partial<GenerateSettings> = {}): GenerateSettings {
+export function resolveGenerateSettings(pipe: Pipeline, given: Partial<GenerateSettings> = {}): GenerateSettings & { shift: number } {
   const defaults = pipe.generation ?? GENERATE_DEFAULTS;
   return {
     steps: given.steps ?? defaults.steps,
@@ -38,6 +38,11 @@ export function resolveGenerateSettings(pipe: Pipeline, given: Partial<GenerateS
     ...namedGuidance(resolveGuidance(pipe.generation, given)),
     ...(given.frameGuidance !== undefined && { frameGuidance: given.frameGuidance }),
   };
+}
+
+/** Resolved settings as a `generateBatch` request: a method they do not name is plain CFG, whatever the model folder recommends. */
+export function samplingRequest(settings: GenerateSettings): GenerateSettings & { guidanceMethod: string } {
+  return { ...settings, guidanceMethod: settings.guidanceMethod ?? 'cfg' };
 }
 
 export async function generateSuiteInputs(
@@ -59,8 +64,7 @@ export async function generateSuiteInputs(
   const signing = await c2paSignerIfLoadable({});
   if ('unavailable' in signing) console.warn(`note: the C2PA library cannot load here (${signing.unavailable}); the run's videos carry provenance tags only`);
   const sign = 'sign' in signing ? signing.sign : null;
-  // settings are resolved: a method not named is plain CFG, whatever the model folder recommends.
-  const sampling = { ...settings, guidanceMethod: settings.guidanceMethod ?? 'cfg' };
+  const sampling = samplingRequest(settings);
   const runRecord = generationRecord(pipe, { prompt: '', seeds: [], ...sampling }); // code version looked up once
   for (let start = 0; start < jobs.length; start += GENERATE_BATCH) {
     const batch = jobs.slice(start, start + GENERATE_BATCH);
