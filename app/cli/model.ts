@@ -25,6 +25,8 @@ import { exportNetworks, writeOnnxFolder } from '../../src/onnx/export.js';
 import { VaeCodec } from '../../src/model/vae-codec.js';
 import { resolveTextEncoderConfig } from '../../src/text/config.js';
 import { textEncoderParameterCount } from '../../src/text/encoder.js';
+import { untrainedSizeWarning, type SizedConfig } from '../../src/model/clip-sizes.js';
+import { pixelModel } from '../../src/model/latent-space.js';
 import { parseArgs, required } from '../../base/args.js';
 import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
 import { guidanceFlags } from '../../src/diffusion/guidance/index.js';
@@ -46,10 +48,12 @@ spacetime model ship --run runs/NAME --out models/default [--checkpoint PATH] [-
 
 spacetime model check [--checkpoint models/default] [--n ${CHECK_DEFAULTS.n}] [--seed ${CHECK_DEFAULTS.seed}] [--out check.json]
     [--steps S] [--guidance G] [--sampler NAME] [--shift S] [--guidance-method M [--guidance-interval LO,HI]]
-    (default: the model folder's sampling settings, else ${GENERATE_DEFAULTS.steps} ${GENERATE_DEFAULTS.sampler} steps, guidance ${GENERATE_DEFAULTS.guidance}, plain CFG) [--backend NAME]
+    (default: the model folder's sampling settings, else ${GENERATE_DEFAULTS.steps} ${GENERATE_DEFAULTS.sampler} steps, guidance ${GENERATE_DEFAULTS.guidance}, plain CFG)
+    [--size WxH] [--frames F] [--backend NAME]
     one video per held-out id prompt; prints the share with every colour present (≥ 90%
     required) and with every motion in the prompted direction (≥ 80%); writes the JSON;
-    exits 1 when a rate is under its mark
+    exits 1 when a rate is under its mark. --size/--frames: scenes rendered and videos made
+    at that clip size (a bucketed model at each trained size; default the model's own)
 
 spacetime model probe --data DIR --swap A=B[,C=D…] [--checkpoint models/default] [--n ${PROBE_DEFAULTS.n}]
     [--times ${PROBE_DEFAULTS.times.join(',')}] [--seed ${PROBE_DEFAULTS.seed}] [--out probe.json] [--backend NAME]
@@ -135,6 +139,8 @@ async function check(argv: string[]): Promise<number> {
     shift: 'number',
     'guidance-method': 'string',
     'guidance-interval': 'string',
+    size: 'size',
+    frames: 'int',
     backend: 'string',
     quiet: 'boolean',
   });
@@ -149,6 +155,11 @@ async function check(argv: string[]): Promise<number> {
   const source = trainingDataSource(model, pipe.config as { data?: unknown });
   if (source) assertHeldOut(source);
   const n = flags.n ?? CHECK_DEFAULTS.n;
+  if (flags.size !== undefined || flags.frames !== undefined) {
+    const own = pixelModel(pipe.config);
+    const warning = untrainedSizeWarning(pipe.config as SizedConfig, { frames: flags.frames ?? own.frames, height: flags.size?.height ?? own.height, width: flags.size?.width ?? own.width });
+    if (warning) console.error(`warning: ${warning}`);
+  }
   const progress = new Progress(n, 'check', 'videos', flags.quiet);
   const result = runQualityCheck(pipe, {
     n,
@@ -158,6 +169,8 @@ async function check(argv: string[]): Promise<number> {
     sampler: flags.sampler,
     shift: flags.shift,
     ...guidance,
+    size: flags.size,
+    frames: flags.frames,
     onProgress: (done) => progress.update(done),
   });
   const out = flags.out ?? 'check.json';

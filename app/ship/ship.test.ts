@@ -102,6 +102,11 @@ describe('shipModel', () => {
     const own = { ...pipe, generation: { ...pipe.generation!, steps: 2, guidance: 1.5 } };
     expect(runQualityCheck(own, { n: 1 }).settings).toMatchObject({ steps: 2, guidance: 1.5, shift: 3, guidanceMethod: 'interval', guidanceInterval: [0.3, 0.9] });
     expect(runQualityCheck(own, { n: 1, steps: 1, guidanceMethod: 'cfg' }).settings).not.toHaveProperty('guidanceMethod');
+    // …at the model's clip, or at a size it is asked for (a bucketed model at each trained size).
+    expect(runQualityCheck(own, { n: 1, steps: 1 }).settings).toMatchObject({ frames: 4, height: 16, width: 16 });
+    const wide = runQualityCheck(own, { n: 2, steps: 1, size: { width: 24, height: 16 }, frames: 8 });
+    expect(wide.settings).toMatchObject({ frames: 8, height: 16, width: 24 });
+    expect(wide.counts.videos).toBe(2);
     pipe.net.dit.dispose();
     pipe.net.encoder.dispose();
     const training = JSON.parse(fs.readFileSync(path.join(out2, MODEL_FILES.training), 'utf8')) as TrainingSummary;

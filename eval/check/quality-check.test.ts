@@ -77,6 +77,15 @@ describe('quality check on known videos', () => {
     expect(result.passed).toBe(false);
   });
 
+  it('scores true renders 100% at other clip sizes and lengths too (world units, not pixels)', () => {
+    for (const size of [{ frames: 16, height: 32, width: 48 }, { frames: 16, height: 48, width: 32 }, { frames: 16, height: 64, width: 64 }, { frames: 32, height: 32, width: 32 }]) {
+      const sized = heldOutSamples(35, size);
+      const videos = sized.map((s) => ({ frames: s.frames, numFrames: size.frames, height: size.height, width: size.width, fps: 10 }));
+      const result = scoreCheck(videos, sized.map((s) => s.meta), { ...about, settings: { ...about.settings, n: 35, ...size } });
+      expect({ size, rates: result.rates }).toEqual({ size, rates: { color: 1, motion: 1 } });
+    }
+  });
+
   it('fails both on a blank video', () => {
     const blank = new Uint8Array(16 * 32 * 32 * 3).fill(30);
     const result = scoreCheck(samples.map(() => asVideo(blank)), truths, about);

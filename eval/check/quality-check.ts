@@ -53,6 +53,12 @@ export interface CheckOptions {
   /** The guidance method and interval; default the model's own (plain CFG when it names none). */
   guidanceMethod?: string;
   guidanceInterval?: [number, number];
+  /**
+   * The clip size to check at (a bucketed model at each of its trained sizes): the held-out
+   * scenes are rendered, and the videos generated, at it. Default: the model's own clip.
+   */
+  size?: { width: number; height: number };
+  frames?: number;
   /** Called after each batch with the number of videos done. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -102,12 +108,14 @@ export function runQualityCheck(pipe: Pipeline, options: CheckOptions = {}): Qua
   const seed = options.seed ?? CHECK_DEFAULTS.seed;
   if (!Number.isInteger(n) || n < 1) throw new UserError(`--n must be a positive integer, got ${n}`);
   const settings = resolveGenerateSettings(pipe, options); // the options given, else the model folder's, else generate's
-  const { frames, height, width } = modelClip(pipe.config); // in pixels: a latent model's grid times its VAE's tubelet
+  const own = modelClip(pipe.config); // in pixels: a latent model's grid times its VAE's tubelet
+  const frames = options.frames ?? own.frames;
+  const { height, width } = options.size ?? own;
   const samples = heldOutSamples(n, { frames, height, width });
   const videos: Video[] = [];
   for (let first = 0; first < samples.length; first += BATCH) {
     const batch = samples.slice(first, first + BATCH);
-    videos.push(...generateBatch(pipe, { prompts: batch.map((s) => s.meta.caption), seeds: batch.map(() => seed), ...samplingRequest(settings) }));
+    videos.push(...generateBatch(pipe, { prompts: batch.map((s) => s.meta.caption), seeds: batch.map(() => seed), frames, height, width, ...samplingRequest(settings) }));
     options.onProgress?.(videos.length, samples.length);
   }
   return scoreCheck(
