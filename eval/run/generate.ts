@@ -20,7 +20,7 @@ import { c2paSignerIfLoadable } from '../../src/provenance/sign.js';
 import { generationRecord } from '../../src/provenance/record.js';
 import { GENERATED_WRITERS, type Provenance } from '../../src/provenance/write.js';
 import { readVideo, type Video } from '../../base/video/index.js';
-import { suiteTruth, type Suite } from '../suites/suites.js';
+import { suiteItemAt, suiteTruth, type Suite } from '../suites/suites.js';
 import { inputId, type EvalInput } from './inputs.js';
 import type { GenerateSettings } from './run-schema.js';
 
@@ -57,8 +57,11 @@ export async function generateSuiteInputs(
 ): Promise<EvalInput[]> {
   const { frames, height, width } = clip;
   const fps = pipe.generation?.fps ?? GENERATE_DEFAULTS.fps;
-  const jobs = suite.items.flatMap((item) => seeds.map((seed) => ({ item, seed })));
-  const truths = new Map(suite.items.map((item) => [item.promptId, suiteTruth(item, { width, height, numFrames: frames, fps })]));
+  // The prompts are the scenes' at this clip (another size can be another scene: suites.ts).
+  const truthClip = { width, height, numFrames: frames, fps };
+  const items = suite.items.map((item) => suiteItemAt(item, truthClip));
+  const jobs = items.flatMap((item) => seeds.map((seed) => ({ item, seed })));
+  const truths = new Map(items.map((item) => [item.promptId, suiteTruth(item, truthClip)]));
   const mask = Array.from({ length: frames }, (_, t) => t < keepFrames);
   const inputs: EvalInput[] = [];
   const signing = await c2paSignerIfLoadable({});

@@ -19,7 +19,7 @@ import {
 import { Rasterizer } from '../../datasets/world/render.js';
 import { describeError } from '../../base/errors.js';
 import type { Video } from '../../base/video/index.js';
-import { FAMILY_CATEGORY, categoryFromCaption, suiteTruth, type Suite, type SuiteItem } from '../suites/suites.js';
+import { FAMILY_CATEGORY, categoryFromCaption, suiteItemAt, suiteTruth, type Suite, type SuiteItem } from '../suites/suites.js';
 
 export interface EvalInput {
   /** `<promptId>-s<seed>`: only [A-Za-z0-9._-]. */
@@ -148,7 +148,15 @@ export async function loadFolderInput(folder: InterchangeFolder, listed: FolderR
   }
   const common = { id: listed.id, promptId: listed.promptId, seed: listed.seed, caption: row.text, video, sourceFile: row.file, mp4: null, row: row.line };
   if (item) {
-    const truth = suiteTruth(item, { width: video.width, height: video.height, numFrames: video.numFrames, fps: video.fps });
+    // The prompt's scene at the video's clip: another size can be another scene (suites.ts), and a
+    // video made from the standard clip's caption cannot be scored against it.
+    const clip = { width: video.width, height: video.height, numFrames: video.numFrames, fps: video.fps };
+    const sized = suiteItemAt(item, clip);
+    if (sized.caption !== item.caption && row.text === item.caption) {
+      const size = `${video.width}x${video.height}x${video.numFrames}`;
+      return { file, row: row.line, reason: `its prompt is ${item.promptId}'s caption at the standard clip, but at ${size} (${video.fps} fps) that prompt's scene is "${sized.caption}": make the clips from the suite exported at this size (spacetime eval --suite NAME --export DIR --size ${video.width}x${video.height} --frames ${video.numFrames})` };
+    }
+    const truth = suiteTruth(sized, clip);
     return { ...common, category: item.category, split: item.split, family: item.family, truth };
   }
   const found = readRowState(folder, row, video);

@@ -15,6 +15,7 @@ import { train } from '../../src/train/trainer.js';
 import { loadRun, reportMarkdown } from '../report/index.js';
 import { REFERENCE_METRICS, TEXT_ONLY } from '../score.js';
 import { runEvaluation, type EvalOptions } from './run.js';
+import { resolveSuite } from '../suites/suites.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spacetime-keep-frames-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -94,7 +95,14 @@ describe('runEvaluation keepFrames', () => {
     const [generated, truth] = await Promise.all([readVideo(path.join(out, 'videos', `${id}.mp4`)), readVideo(path.join(out, 'truth', `${id}.mp4`))]);
     for (const v of [generated, truth]) expect([v.numFrames, v.height, v.width]).toEqual([6, 16, 24]);
     expect(frameDifference(generated, truth, 0)).toBeLessThan(3); // the given frames are the 24×16 truth's
-    expect(fs.readFileSync(path.join(out, 'captions.csv'), 'utf8')).toContain(`videos/${id}.mp4`);
+    const captions = fs.readFileSync(path.join(out, 'captions.csv'), 'utf8');
+    expect(captions).toContain(`videos/${id}.mp4`);
+    // The prompts are the scenes at 24×16×6: permanence-000 is another scene there than at the standard clip.
+    const [standard, sized] = [resolveSuite('smoke').items[3], resolveSuite('smoke', { clip: { width: 24, height: 16, numFrames: 6 } }).items[3]];
+    expect(sized.promptId).toBe('permanence-000');
+    expect(sized.caption).not.toBe(standard.caption);
+    expect(captions).toContain(sized.caption);
+    expect(captions).not.toContain(standard.caption);
   }, 120_000);
 
   it('refuses in one line, writing nothing: a text-only model, K < 1, K ≥ the clip, a folder, --given-frames with a model', async () => {

@@ -20,7 +20,7 @@ import type { TrainingEvaluation } from '../../src/train/train-config.js';
 import type { TrainingRun } from '../../src/train/trainer.js';
 import { createScorer } from '../score.js';
 import type { VideoScore } from '../types.js';
-import { CATEGORIES, resolveSuite, suiteTruth, type Suite } from '../suites/suites.js';
+import { CATEGORIES, resolveSuite, suiteItemAt, suiteTruth, type Suite } from '../suites/suites.js';
 
 /** Seed of every tracking video: the same noise at every evaluation, so changes are the model's. */
 const TRACK_SEED = 1;
@@ -40,16 +40,17 @@ export async function evaluateDuringTraining(run: TrainingRun, settings: Trainin
   const suite = trackingSuite(settings.suite, settings.perCategory);
   const { frames, height, width } = modelClip(config);
   const clip = { width, height, numFrames: frames, fps: GENERATE_DEFAULTS.fps };
-  const truths = suite.items.map((item) => suiteTruth(item, clip));
+  const items = suite.items.map((item) => suiteItemAt(item, clip)); // the prompts at the model's clip (suites.ts)
+  const truths = items.map((item) => suiteTruth(item, clip));
   const mask = Array.from({ length: frames }, (_, t) => t < settings.keepFrames);
   const given = settings.keepFrames > 0 ? truths.map((truth) => ({ frames: truth.video.frames, mask })) : undefined;
   const pipe: Pipeline = { net, config, checkpoint: `${run.runDir} (training, step ${run.step})`, step: run.step, codec };
   // generateBatch groups the videos to fit memory; each is the one its prompt and seed make alone.
   const videos = ema.withAveragedWeights(net.params, () =>
-    generateBatch(pipe, { prompts: suite.items.map((i) => i.caption), seeds: suite.items.map(() => TRACK_SEED), ...GENERATE_DEFAULTS, given }),
+    generateBatch(pipe, { prompts: items.map((i) => i.caption), seeds: items.map(() => TRACK_SEED), ...GENERATE_DEFAULTS, given }),
   );
   const score = createScorer({ physicsIq: false, reference: settings.keepFrames > 0, ...(settings.keepFrames > 0 ? { givenFrames: settings.keepFrames } : {}) });
-  const scores = videos.map((video, k) => score({ video, caption: suite.items[k].caption, truth: truths[k].state }));
+  const scores = videos.map((video, k) => score({ video, caption: items[k].caption, truth: truths[k].state }));
   return { suite: settings.suite, keep_frames: settings.keepFrames, ...trackingHeadline(scores), seconds: (performance.now() - t0) / 1000 };
 }
 

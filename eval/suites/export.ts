@@ -12,7 +12,7 @@ import { CAPTIONS_HEADER, writeInterchangeItem } from '../../datasets/interchang
 import { DEFAULT_CLIP, type ClipConfig } from '../../datasets/world/sample.js';
 import { ensureWritableDir, writeFileAtomic } from '../../base/io/atomic.js';
 import { formatCsv } from '../../base/io/csv.js';
-import { suiteTruth, type Suite } from './suites.js';
+import { suiteItemAt, suiteTruth, type Suite } from './suites.js';
 
 export async function exportSuite(suite: Suite, out: string, clip: Partial<ClipConfig> = {}): Promise<number> {
   const c: ClipConfig = { ...DEFAULT_CLIP, ...Object.fromEntries(Object.entries(clip).filter(([, v]) => v !== undefined)) };
@@ -20,7 +20,7 @@ export async function exportSuite(suite: Suite, out: string, clip: Partial<ClipC
   ensureWritableDir(path.join(out, 'states'));
   const rows: (string | number)[][] = [];
   for (const item of suite.items) {
-    const { video, state } = suiteTruth(item, c);
+    const { video, state } = suiteTruth(suiteItemAt(item, c), c); // the scene (and its caption) at this clip
     rows.push(await writeInterchangeItem(out, item.promptId, video, state));
   }
   writeFileAtomic(path.join(out, 'captions.csv'), formatCsv(CAPTIONS_HEADER, rows));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CATEGORIES, ITEMS_PER_CATEGORY, categoryFromCaption, resolveSuite, suiteNames, suiteTruth } from './suites.js';
+import { CATEGORIES, ITEMS_PER_CATEGORY, categoryFromCaption, resolveSuite, suiteItemAt, suiteNames, suiteTruth } from './suites.js';
+import { createScorer } from '../score.js';
 import { isHeldOut } from '../../datasets/world/splits.js';
 import type { StateFile } from '../../datasets/interchange.js';
 import { CAUSES } from '../physics/outcomes.js';
@@ -43,6 +44,30 @@ describe('suites', () => {
     expect(isHeldOut(state.spec.family, state.objects[0].color, state.objects[0].shape)).toBe(true);
     expect(state.caption).toBe(item.caption);
     expect(state.objects[0].track).toHaveLength(4);
+  });
+
+  it('are resolved for a clip size: the prompts are the scenes at that size, and their truths score as the truth', () => {
+    // The world fits a scene to its clip: at 32×48 or 32 frames some items are other scenes
+    // (less room: speeds and sizes cut, other draws), so their captions differ from the standard clip's.
+    const score = createScorer({ physicsIq: false });
+    const standard = resolveSuite('all-id');
+    for (const clip of [{ width: 32, height: 48, numFrames: 16 }, { width: 32, height: 32, numFrames: 32 }, { width: 48, height: 32, numFrames: 16 }]) {
+      const sized = resolveSuite('all-id', { clip });
+      expect(sized.items.map((i) => i.promptId)).toEqual(standard.items.map((i) => i.promptId));
+      expect(sized.items.map((i) => i.caption)).toEqual(standard.items.map((i) => suiteItemAt(i, clip).caption));
+      const changed = sized.items.filter((item, k) => item.caption !== standard.items[k].caption);
+      expect(changed.length).toBeGreaterThan(0); // measured: 11, 10 and 1 of 56
+      // Scored against its own truth, every sized prompt is right (a standard caption against the sized truth is not).
+      const wrong = sized.items.filter((item) => {
+        const { video, state } = suiteTruth(item, clip);
+        return !score({ video, caption: item.caption, truth: state }).jointCorrect;
+      });
+      expect({ clip, wrong: wrong.map((i) => i.promptId) }).toEqual({ clip, wrong: [] });
+      // An item resolved for the standard clip is refused where its scene is another.
+      const stale = standard.items.find((i) => i.promptId === changed[0].promptId)!;
+      expect(() => suiteTruth(stale, clip)).toThrow(new RegExp(`suite item ${stale.promptId} was resolved for another clip size than ${clip.width}x${clip.height}x${clip.numFrames}`));
+    }
+    expect(resolveSuite('counterfactual', { clip: { numFrames: 32 } }).items.map((i) => i.promptId)).toEqual(resolveSuite('counterfactual').items.map((i) => i.promptId));
   });
 
   it('refuses unknown names and a bad limit, listing what exists', () => {

@@ -6,7 +6,13 @@
  *
  *   const suite = resolveSuite('gravity-id');           // 8 prompts, split id
  *   suite.items[0].caption                               // "a small red ball is thrown to the left"
- *   const truth = suiteTruth(suite.items[0], { width: 32, height: 32, numFrames: 16, fps: 10 });
+ *   const truth = suiteTruth(suite.items[0]);            // the standard clip: 32×32, 16 frames at 10 fps
+ *
+ * A suite is resolved for one clip size. The world fits a scene to its clip (datasets/world
+ * families: less room cuts speeds and sizes, and draws differ), so the same item at another
+ * size or length can be another scene with another caption: `resolveSuite(name, { clip })`
+ * gives the items' captions at that clip, and `suiteTruth(item, clip)` refuses an item
+ * resolved for a clip whose scene differs (a prompt scored against another scene's truth).
  *
  * Names: `CATEGORY-SPLIT` (e.g. `bounce-ood`), `all-SPLIT` (every category), `smoke`
  * (one prompt per category, split id: for tests and notebooks) and `counterfactual` (pairs of
@@ -87,18 +93,32 @@ export function suiteNames(): string[] {
   return [...CATEGORIES.flatMap((c) => SPLITS.map((s) => `${c}-${s}`)), ...SPLITS.map((s) => `all-${s}`), 'smoke', 'counterfactual'];
 }
 
-/** The k-th prompt of a category in a split. */
-export function categoryItem(category: Category, split: Split, k: number): SuiteItem {
+/** The k-th prompt of a category in a split (its caption at `clip`, default the standard clip). */
+export function categoryItem(category: Category, split: Split, k: number, clip: Partial<ClipConfig> = {}): SuiteItem {
   const { families, firstIndex } = CATEGORY_SOURCES[category];
   const family = families[k % families.length];
   const index = firstIndex + Math.floor(k / families.length);
-  const { meta } = makeSample({ family, split, seed: SUITE_WORLD_SEED, index });
-  return { promptId: `${category}-${String(k).padStart(3, '0')}`, category, family, split, worldSeed: SUITE_WORLD_SEED, index, caption: meta.caption };
+  const item = { promptId: `${category}-${String(k).padStart(3, '0')}`, category, family, split, worldSeed: SUITE_WORLD_SEED, index };
+  return { ...item, caption: itemSample(item, clip).meta.caption };
+}
+
+/** The item at another clip size: the same prompt id and world sample, its caption at that clip. */
+export function suiteItemAt(item: SuiteItem, clip: Partial<ClipConfig>): SuiteItem {
+  return { ...item, caption: itemSample(item, clip).meta.caption };
+}
+
+/** An item's world sample at a clip size (a counterfactual item with its pair's change). */
+function itemSample(item: Omit<SuiteItem, 'caption'>, clip: Partial<ClipConfig>) {
+  const change = item.counterfactual && pairChange(item.counterfactual.cause, item.counterfactual.changed);
+  const given = Object.fromEntries(Object.entries(clip).filter(([, v]) => v !== undefined));
+  return makeSample({ family: item.family, split: item.split, seed: item.worldSeed, index: item.index, ...given }, change);
 }
 
 export interface ResolveOptions {
   /** At most this many prompts per category (the first ones); for `counterfactual`, pairs per cause. */
   limit?: number;
+  /** The clip size the suite is generated at: each item's caption is its scene's at that size (default the standard clip). */
+  clip?: Partial<ClipConfig>;
 }
 
 /** The suite called `name`, or a UserError listing the names. */
@@ -106,15 +126,16 @@ export function resolveSuite(name: string, options: ResolveOptions = {}): Suite 
   const limit = options.limit;
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UserError(`--limit must be a positive integer, got ${limit}`, 1);
   const perCategory = (n: number) => Math.min(n, limit ?? n);
+  const clip = options.clip ?? {};
   const build = (split: Split, categories: Category[], n: number): Suite => ({
     name,
     version: SUITE_VERSION,
     split,
     categories,
-    items: categories.flatMap((c) => Array.from({ length: perCategory(n) }, (_, k) => categoryItem(c, split, k))),
+    items: categories.flatMap((c) => Array.from({ length: perCategory(n) }, (_, k) => categoryItem(c, split, k, clip))),
   });
   if (name === 'smoke') return build('id', [...CATEGORIES], 1);
-  if (name === 'counterfactual') return counterfactualSuite(perCategory(PAIRS_PER_CAUSE));
+  if (name === 'counterfactual') return counterfactualSuite(perCategory(PAIRS_PER_CAUSE), clip);
   const match = /^(.+)-(id|ood|combo)$/.exec(name);
   if (match) {
     const [, head, split] = match as unknown as [string, string, Split];
@@ -125,22 +146,28 @@ export function resolveSuite(name: string, options: ResolveOptions = {}): Suite 
 }
 
 /** `n` pairs per cause, each as two items `PAIR-base` and `PAIR-changed` (category: their family's). */
-function counterfactualSuite(n: number): Suite {
+function counterfactualSuite(n: number, clip: Partial<ClipConfig>): Suite {
   const items = counterfactualPairs(n).flatMap(({ pair, cause, family, index }) =>
     [false, true].map((changed): SuiteItem => {
-      const { meta } = makeSample({ family, split: 'id', seed: COUNTERFACTUAL_WORLD_SEED, index }, pairChange(cause, changed));
       const promptId = `${pair}-${changed ? 'changed' : 'base'}`;
-      return { promptId, category: FAMILY_CATEGORY[family], family, split: 'id', worldSeed: COUNTERFACTUAL_WORLD_SEED, index, caption: meta.caption, counterfactual: { pair, cause, changed } };
+      const item = { promptId, category: FAMILY_CATEGORY[family], family, split: 'id' as Split, worldSeed: COUNTERFACTUAL_WORLD_SEED, index, counterfactual: { pair, cause, changed } };
+      return { ...item, caption: itemSample(item, clip).meta.caption };
     }),
   );
   const categories = CATEGORIES.filter((c) => items.some((i) => i.category === c));
   return { name: 'counterfactual', version: COUNTERFACTUAL_VERSION, split: 'id', categories, items };
 }
 
-/** The ground truth of an item at a clip size: the true render and its state file. */
+/**
+ * The ground truth of an item at a clip size: the true render and its state file. Throws when
+ * the item was resolved for a clip whose scene is another (its caption is not this scene's):
+ * resolve the suite at this clip (`resolveSuite(name, { clip })`, or `suiteItemAt`).
+ */
 export function suiteTruth(item: SuiteItem, clip: Partial<ClipConfig> = {}): { video: Video; state: StateFile } {
-  const change = item.counterfactual && pairChange(item.counterfactual.cause, item.counterfactual.changed);
-  const { frames, meta } = makeSample({ family: item.family, split: item.split, seed: item.worldSeed, index: item.index, ...clip }, change);
+  const { frames, meta } = itemSample(item, clip);
+  if (meta.caption !== item.caption) {
+    throw new Error(`suite item ${item.promptId} was resolved for another clip size than ${meta.width}x${meta.height}x${meta.numFrames} at ${meta.fps} fps, where its scene is "${meta.caption}", not "${item.caption}"`);
+  }
   return { video: { frames, numFrames: meta.numFrames, height: meta.height, width: meta.width, fps: meta.fps }, state: toStateFile(meta) };
 }
 
