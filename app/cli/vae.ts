@@ -21,6 +21,7 @@ import { DEFAULT_VAE_DIR, defaultVaeDir, readVaeFolder, VAE_FILES } from '../../
 import { MAX_SEED } from '../../src/train/train-config.js';
 import { VAE_TRAIN_DEFAULTS } from '../../src/train/vae-train-config.js';
 import { trainVae } from '../../src/train/vae-trainer.js';
+import { parseBuckets } from '../../src/train/buckets.js';
 import { latentMap } from '../ship/vae-card.js';
 import { shipVae } from '../ship/vae-ship.js';
 import { Progress } from './progress.js';
@@ -30,7 +31,8 @@ const DEFAULT_STEPS = 10_000;
 const D = VAE_TRAIN_DEFAULTS;
 const VAE_HELP = `spacetime vae train --data DIR --out RUN [--steps ${DEFAULT_STEPS}] [--batch-size ${D.batchSize}] [--lr ${D.lr}]
     [--warmup ${D.warmup}] [--seed 0] [--checkpoint-every ${D.checkpointEvery}] [--latent-penalty ${D.latentPenalty}]
-    [--temporal-weight ${D.temporalWeight}] [--config ${Object.keys(VAE_PRESETS).join('|')} | --init VAE_DIR] [--resume] [--backend NAME]
+    [--temporal-weight ${D.temporalWeight}] [--config ${Object.keys(VAE_PRESETS).join('|')} | --init VAE_DIR]
+    [--buckets WxHxT:RATIO,…] [--resume] [--backend NAME]
     trains the video autoencoder of latent mode (src/model/vae.ts) on a dataset from
     \`spacetime data make\` whose clips have the config's size (small: 16×32×32, tiny:
     4×16×16). Writes RUN/config.json, metrics.jsonl (loss, mse, psnr per step) and atomic
@@ -41,6 +43,10 @@ const VAE_HELP = `spacetime vae train --data DIR --out RUN [--steps ${DEFAULT_ST
     harness measures velocities from; metrics.jsonl reports temporal_mse either way).
     --init VAE_DIR starts a new run from a shipped VAE folder's weights (weights and EMA, its
     config) with a fresh optimizer and this run's schedule: a second leg (recorded as initFrom).
+    --buckets 32x32x16:0.4,48x32x16:0.2,…: clips of several sizes and lengths, one bucket a
+    batch drawn by ratio (as train --buckets), DIR holding one dataset per bucket,
+    DIR/WIDTHxHEIGHTxFRAMES; sides and frames multiples of the VAE's tubelet. A latent model
+    trained at several sizes needs a VAE that reconstructs them.
 
 spacetime vae ship --run RUN --out models/vae [--checkpoint PATH] [--force] [--per-family ${RECONSTRUCTION_DEFAULTS.perFamily}]
     [--notes FILE] [--backend NAME]
@@ -84,6 +90,7 @@ async function runVaeTrain(argv: string[]): Promise<number> {
     'temporal-weight': 'number',
     init: 'string',
     config: 'string',
+    buckets: 'string',
     resume: 'boolean',
     backend: 'string',
     quiet: 'boolean',
@@ -107,6 +114,7 @@ async function runVaeTrain(argv: string[]): Promise<number> {
     latentPenalty: flags['latent-penalty'],
     temporalWeight: flags['temporal-weight'],
     init: flags.init,
+    buckets: flags.buckets === undefined ? undefined : parseBuckets(flags.buckets),
     resume: flags.resume,
   };
   const choice = await useBackend({ requested: flags.backend });

@@ -15,6 +15,7 @@ import { replaceFolderAtomically, writeFileSynced } from '../../base/io/atomic.j
 import { sha256 } from '../../base/io/hash.js';
 import { parseSafetensors, serializeSafetensors } from '../../base/io/safetensors.js';
 import { WorldDataset } from '../../datasets/shards.js';
+import { bucketDir } from '../../src/train/buckets.js';
 import { evaluateReconstruction, type ReconstructionReport, type ReconstructionSettings } from '../../eval/reconstruction/reconstruction.js';
 import { loadCheckpoint, restoreVariables, type LoadedTensor } from '../../src/model/checkpoint.js';
 import { VideoAutoencoder } from '../../src/model/vae.js';
@@ -65,7 +66,9 @@ export function shipVae(options: VaeShipOptions): VaeShipResult {
   try {
     const shipped = parseSafetensors(weights, path.join(out, VAE_FILES.weights)).tensors as Record<string, LoadedTensor>;
     restoreVariables(vae.params, shipped, `weights of ${ck.path}`);
-    const latent = measureLatentScaling(vae, train.data);
+    // A bucketed run's data holds one dataset per bucket: the scale is measured on the VAE's own clip size's (else the first bucket's).
+    const home = train.buckets && (train.buckets.find((b) => b.frames === train.vae.frames && b.height === train.vae.height && b.width === train.vae.width) ?? train.buckets[0]);
+    const latent = measureLatentScaling(vae, home ? bucketDir(train.data, home) : train.data);
     const codec = new VaeCodec(vae, latent);
     const report = evaluateReconstruction(codec, [train.vae.frames, train.vae.height, train.vae.width], options.evaluation, options.onProgress);
     const metrics = readMetrics(options.run, ck.step);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { UserError } from '../../base/errors.js';
 import { validateVaeConfig, type VaeConfig } from '../model/vae-config.js';
 import { describeRule, NUMBER_RULES, obeys, type NumericSetting, type OptimisationSettings } from './train-config.js';
+import { formatBuckets, parseBuckets, type Bucket } from './buckets.js';
 
 export interface VaeTrainConfig extends OptimisationSettings {
   /** The VAE preset the run started from (tiny, small). */
@@ -23,6 +24,11 @@ export interface VaeTrainConfig extends OptimisationSettings {
   temporalWeight: number;
   /** The shipped VAE folder a run started from (--init), and its weights' sha256. */
   initFrom?: { vae: string; sha256: string };
+  /**
+   * Bucketed training (--buckets, as the DiT's: src/train/buckets.ts): clips of several sizes
+   * and lengths, `data` holding one dataset per bucket. Absent: the config's clip only.
+   */
+  buckets?: Bucket[];
 }
 
 /** The numeric settings a VAE run shares with a DiT run (same flags, same ranges). */
@@ -63,7 +69,7 @@ export function validateVaeTrainConfig(raw: unknown, file: string): VaeTrainConf
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UserError(`${file}: not a JSON object`);
   if (!('vae' in raw)) throw new UserError(`${file}: not a video-autoencoder run (no "vae" config)`);
   const c: Record<string, unknown> = { temporalWeight: 0, ...(raw as Record<string, unknown>) };
-  const known = ['preset', 'vae', 'data', 'latentPenalty', 'temporalWeight', 'initFrom', ...SHARED];
+  const known = ['preset', 'vae', 'data', 'latentPenalty', 'temporalWeight', 'initFrom', 'buckets', ...SHARED];
   for (const key of Object.keys(c)) if (!known.includes(key)) throw new UserError(`${file}: unknown key "${key}"`);
   for (const key of ['preset', 'data'] as const) if (typeof c[key] !== 'string' || c[key] === '') bad(key, 'must be a non-empty string', c[key]);
   for (const name of SHARED) if (!obeys(NUMBER_RULES[name], c[name])) bad(name, `must be ${describeRule(NUMBER_RULES[name])}`, c[name]);
@@ -72,6 +78,16 @@ export function validateVaeTrainConfig(raw: unknown, file: string): VaeTrainConf
   if (c.initFrom !== undefined) {
     const i = c.initFrom as { vae?: unknown; sha256?: unknown } | null;
     if (typeof i?.vae !== 'string' || typeof i.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(i.sha256)) bad('initFrom', 'must be {"vae": FOLDER, "sha256": 64 hex digits}', c.initFrom);
+  }
+  if (c.buckets !== undefined) {
+    const list = c.buckets as Bucket[];
+    try {
+      if (!Array.isArray(list) || list.length === 0) throw new UserError('not a list');
+      parseBuckets(formatBuckets(list)); // the same checks as --buckets
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      bad('buckets', 'must be a non-empty list of {"width", "height", "frames", "ratio"} as --buckets takes them', c.buckets);
+    }
   }
   if (typeof c.vae !== 'object' || c.vae === null || Array.isArray(c.vae)) bad('vae', 'must be an object', c.vae);
   try {

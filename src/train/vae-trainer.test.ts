@@ -85,4 +85,31 @@ describe('trainVae', () => {
     await expect(trainVae({ ...base, steps: 1, out: path.join(tmp, 'never'), init: path.join(tmp, 'nothing') })).rejects.toThrow(/nothing is not a VAE folder/);
     await expect(trainVae({ ...base, steps: 1, out: leg, init: path.join(tmp, 'shipped'), resume: true })).rejects.toThrow('--init starts a new run and --resume continues one');
   });
+
+  it('--buckets: batches of several clip sizes, each bucket drawn by ratio; resumes bit-identically; refuses a size off its tubelet', async () => {
+    const buckets = path.join(tmp, 'buckets');
+    makeDataset(parseSelection({ families: 'uniform,bounce', n: 6, seed: 2, size: 16, frames: 4 }), { out: path.join(buckets, '16x16x4') });
+    makeDataset(parseSelection({ families: 'uniform,bounce', n: 6, seed: 3, size: { width: 24, height: 16 }, frames: 8 }), { out: path.join(buckets, '24x16x8') });
+    const sizes = [{ width: 16, height: 16, frames: 4, ratio: 1 }, { width: 24, height: 16, frames: 8, ratio: 1 }];
+    const common = { ...base, data: buckets, buckets: sizes, batchSize: 2 };
+    const [straight, resumed] = [path.join(tmp, 'bk-straight'), path.join(tmp, 'bk-resumed')];
+    await trainVae({ ...common, steps: 6, out: straight });
+    await trainVae({ ...common, steps: 3, out: resumed });
+    await trainVae({ ...common, steps: 6, out: resumed, resume: true });
+    expect(readMetrics(resumed).map((m) => m.loss)).toEqual(readMetrics(straight).map((m) => m.loss));
+    expect(readVaeRunConfig(straight).buckets).toEqual(sizes);
+    const cursor = loadCheckpoint(path.join(straight, 'checkpoints', 'step-00000006')).state.cursor as { batches: number; buckets: Record<string, unknown> };
+    expect(cursor.batches).toBe(6);
+    expect(Object.keys(cursor.buckets).sort()).toEqual(['16x16x4', '24x16x8']);
+    // Both sizes were drawn: each bucket's cursor moved on.
+    for (const c of Object.values(cursor.buckets) as { epoch: number; position: number }[]) expect(c.epoch * 6 + c.position).toBeGreaterThan(0);
+    // Shipped: the latent scale measured on the bucket of the VAE's own clip size.
+    shipVae({ run: straight, out: path.join(tmp, 'bk-shipped'), evaluation: { perFamily: 1, families: ['uniform'] } });
+    expect(readVaeFolder(path.join(tmp, 'bk-shipped')).config.latent.scale).toBeGreaterThan(0);
+    // 6 frames are not a multiple of the tiny VAE's 2-frame tubelet … 5 are.
+    makeDataset(parseSelection({ families: 'uniform', n: 4, seed: 4, size: 16, frames: 5 }), { out: path.join(buckets, '16x16x5') });
+    await expect(trainVae({ ...common, buckets: [sizes[0], { width: 16, height: 16, frames: 5, ratio: 1 }], steps: 1, out: path.join(tmp, 'bk-bad') })).rejects.toThrow(
+      /16x16x5 holds 5×16×16 clips; the tiny VAE trains on clips whose frames and sides are multiples of its tubelet 2×4×4/,
+    );
+  });
 });

@@ -7,7 +7,10 @@
  * backend.
  *
  * The autoencoder is deterministic and batches come from a seeded permutation with a saved
- * cursor, so a resumed run needs nothing beyond the checkpoint.
+ * cursor, so a resumed run needs nothing beyond the checkpoint. With `buckets` (--buckets, as the
+ * DiT's: src/train/buckets.ts) each batch is one bucket's clips, so one VAE learns several sizes
+ * and lengths (its positions are computed for any grid); a latent model trained with buckets
+ * needs a VAE that reconstructs its sizes (scripts/vae-harness-floor.ts --sizes measures that).
  *
  *   const result = await trainVae({ preset: 'tiny', data: 'data/id', steps: 200, out: 'runs/vae' });
  *   await trainVae({ preset: 'small', init: 'models/vae', data: 'data/id', steps: 4000, out: 'runs/vae-2' });  // a second leg
@@ -24,6 +27,7 @@ import { VideoAutoencoder } from '../model/vae.js';
 import { resolveVaeConfig, type VaeConfig } from '../model/vae-config.js';
 import { AdamW } from './adamw.js';
 import { BatchStream, type BatchCursor } from './batches.js';
+import { BucketStream, checkBucketCursor, openBucketDatasets, type BucketCursor } from './buckets.js';
 import { Ema } from './ema.js';
 import { applyUpdate, claimRunFolder, openMetrics, restoreTrainingState, saveTrainingCheckpoint, type TrainingState } from './run-state.js';
 import { warmupCosine } from './schedule.js';
@@ -77,11 +81,12 @@ export interface VaeTrainResult {
 }
 
 interface VaeRun extends TrainingState {
-  batches: BatchStream;
+  batches: BatchStream | BucketStream;
   runDir: string;
   config: VaeTrainConfig;
   vae: VideoAutoencoder;
-  dataset: WorldDataset;
+  /** One dataset, or a bucketed run's one per bucket. */
+  datasets: WorldDataset[];
   step: number;
   checkpoint: string;
   metricsFd: number;
@@ -106,7 +111,7 @@ export async function trainVae(options: VaeTrainOptions): Promise<VaeTrainResult
     run.opt.dispose();
     run.ema.dispose();
     run.vae.dispose();
-    run.dataset.close();
+    for (const dataset of run.datasets) dataset.close();
   }
   return { runDir, step, psnr, checkpoint };
 }
@@ -179,18 +184,26 @@ function setupVaeRun(options: VaeTrainOptions): VaeRun {
     const vae = start ? start.config.vae : resolveVaeConfig(options.preset, overrides);
     config = { ...VAE_TRAIN_DEFAULTS, ...given, vae, ...(start && init !== undefined ? { initFrom: { vae: path.resolve(init), sha256: start.config.weights.sha256 } } : {}) } as VaeTrainConfig;
   }
-  const dataset = new WorldDataset(config.data);
-  let cursor: BatchCursor | undefined;
+  const datasets = config.buckets ? openBucketDatasets(config.data, config.buckets) : [new WorldDataset(config.data)];
+  let cursor: BatchCursor | BucketCursor | undefined;
   try {
-    const [T, H, W] = dataset.shape;
-    const { frames, height, width } = config.vae;
-    if (T !== frames || H !== height || W !== width) {
-      throw new UserError(`dataset ${config.data} holds ${T}×${H}×${W} clips; the ${config.preset} VAE trains on ${frames}×${height}×${width}`);
+    for (const dataset of datasets) {
+      const [T, H, W] = dataset.shape;
+      const { frames, height, width, patch } = config.vae;
+      if (config.buckets ? T % patch[0] || H % patch[1] || W % patch[2] : T !== frames || H !== height || W !== width) {
+        const want = config.buckets ? `clips whose frames and sides are multiples of its tubelet ${patch.join('×')}` : `${frames}×${height}×${width}`;
+        throw new UserError(`dataset ${dataset.dir} holds ${T}×${H}×${W} clips; the ${config.preset} VAE trains on ${want}`);
+      }
+      if (config.batchSize > dataset.length) throw new UserError(`--batch-size must be an integer from 1 to ${dataset.length} (the clips in ${dataset.dir}), got ${config.batchSize}`);
     }
-    if (config.batchSize > dataset.length) throw new UserError(`--batch-size must be an integer from 1 to ${dataset.length} (the clips in ${config.data}), got ${config.batchSize}`);
-    cursor = resumed ? checkCursor(resumed.state.cursor, path.join(resumed.path, 'state.json'), dataset.length) : undefined;
+    if (resumed) {
+      const file = path.join(resumed.path, 'state.json');
+      cursor = config.buckets
+        ? checkBucketCursor(resumed.state.cursor, file, config.buckets, datasets.map((d) => d.length), checkCursor)
+        : checkCursor(resumed.state.cursor, file, datasets[0].length);
+    }
   } catch (err) {
-    dataset.close();
+    for (const dataset of datasets) dataset.close();
     throw err;
   }
   ensureWritableDir(runDir);
@@ -205,8 +218,11 @@ function setupVaeRun(options: VaeTrainOptions): VaeRun {
   }
   if (resumed) restoreTrainingState(resumed, { params: vae.params, opt, ema });
   const step = resumed?.step ?? 0;
-  const batches = new BatchStream(dataset, { batchSize: config.batchSize, seed: config.seed, cursor });
-  return { runDir, config, vae, params: vae.params, dataset, batches, opt, ema, step, checkpoint: resumed?.path ?? '', metricsFd: openMetrics(runDir, step) };
+  const stream = { batchSize: config.batchSize, seed: config.seed };
+  const batches = config.buckets
+    ? new BucketStream(datasets, config.buckets, { ...stream, cursor: cursor as BucketCursor | undefined })
+    : new BatchStream(datasets[0], { ...stream, cursor: cursor as BatchCursor | undefined });
+  return { runDir, config, vae, params: vae.params, datasets, batches, opt, ema, step, checkpoint: resumed?.path ?? '', metricsFd: openMetrics(runDir, step) };
 }
 
 /**
