@@ -2,8 +2,8 @@
 // latents (bit-identically resumed), tracked evaluation and generation decode through it, given
 // frames go in whole latent frames and come back exactly, `model ship` carries the VAE, export-onnx
 // writes the VAE's encoder and decoder beside the DiT (each matching tfjs within 1e-4) and
-// `--runtime onnx` runs the whole pipeline on onnxruntime, and a missing or different VAE is
-// refused in one line naming the file.
+// `--runtime onnx` runs the whole pipeline on onnxruntime, a missing or different VAE is
+// refused in one line naming the file, and --init may move a model onto a later leg of its VAE.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -316,6 +316,28 @@ describe('a VAE that is not the one', () => {
     expect(() => loadPipeline(at('moved'))).toThrow(UserError);
     expect(() => loadPipeline(at('moved'))).toThrow(/other-vae\/config\.json: not the VAE of .*: its weights \(sha256 [0-9a-f]{12}…\) are not the ones .* was trained with/);
   });
+
+  it('--init onto a later leg of its VAE moves the model onto the new latents; another VAE is refused, writing nothing', async () => {
+    // A second VAE leg (--init from the model's VAE) records its parent; a DiT run --init from the
+    // latent model may then move onto it (bucketed VAE legs: issue 19). A VAE from scratch may not.
+    await trainVae({ preset: 'tiny', data: at('data'), steps: 2, out: at('vae-leg-run'), batchSize: 4, lr: 1e-3, warmup: 1, init: at('vae'), note: quiet });
+    shipVae({ run: at('vae-leg-run'), out: at('vae-leg'), evaluation: { perFamily: 1 } });
+    const [parent, leg] = [readVaeFolder(at('vae')).config, readVaeFolder(at('vae-leg')).config];
+    expect(leg.training.initFrom).toEqual({ vae: path.resolve(at('vae')), sha256: parent.weights.sha256 });
+    const notes: string[] = [];
+    await train({ ...base, steps: 1, out: at('onto-leg'), init: at('run'), latent: at('vae-leg'), note: (line: string) => notes.push(line) });
+    expect(readJson<TrainConfig>(at('onto-leg/config.json')).latent).toEqual({ vae: path.resolve(at('vae-leg')), sha256: leg.weights.sha256, patch: leg.vae.patch });
+    expect(notes.join('\n')).toMatch(/was trained on VAE [0-9a-f]{12}…; this run moves it onto .*vae-leg \([0-9a-f]{12}…\), a later leg of that VAE/);
+    const pipe = loadPipeline(at('onto-leg')); // generates through the new VAE
+    expect(pipe.codec.name).toBe('vae');
+    disposePipeline(pipe);
+    await trainVae({ preset: 'tiny', data: at('data'), steps: 2, out: at('vae-fresh-run'), batchSize: 4, lr: 1e-2, warmup: 1, seed: 5, note: quiet });
+    shipVae({ run: at('vae-fresh-run'), out: at('vae-fresh'), evaluation: { perFamily: 1 } });
+    await expect(train({ ...base, steps: 1, out: at('onto-fresh'), init: at('run'), latent: at('vae-fresh') })).rejects.toThrow(
+      /--latent .*vae-fresh: --init \S+ was trained on another VAE's latents \(sha256 [0-9a-f]{12}…\), not one this VAE was continued from/,
+    );
+    expect(fs.existsSync(at('onto-fresh'))).toBe(false);
+  }, 120_000);
 
   it('train --latent refuses a missing VAE folder, writing nothing', async () => {
     const r = await spacetime('train', '--preset', 'tiny', '--data', at('data'), '--steps', '2', '--out', at('never'), '--latent', at('no-vae'));

@@ -77,7 +77,14 @@ export function shipVae(options: VaeShipOptions): VaeShipResult {
       version: VAE_FORMAT_VERSION,
       vae: train.vae,
       latent,
-      training: { run: options.run, step: ck.step, samples: ck.step * train.batchSize, seconds: Math.round(metrics.reduce((s, m) => s + m.seconds, 0)), data: train.data },
+      training: {
+        run: options.run,
+        step: ck.step,
+        samples: ck.step * train.batchSize,
+        seconds: Math.round(metrics.reduce((s, m) => s + m.seconds, 0)),
+        data: train.data,
+        ...(train.initFrom ? { initFrom: train.initFrom } : {}),
+      },
       weights: { file: VAE_FILES.weights, dtype: 'F16', parameters: Object.values(ck.params).reduce((n, t) => n + t.data.length, 0), bytes: weights.length, sha256: sha256(weights) },
     };
     const staging = stagingFolderFor(out);

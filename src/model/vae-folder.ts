@@ -3,7 +3,8 @@
  *
  *   model.safetensors    the EMA weights at half precision (F16), names like encoder.blocks.0.attn.qkv.weight
  *   config.json          {"format": "spacetime-vae", "version": 1, vae (VaeConfig), latent: {shift, scale},
- *                         training: {run, step, samples, seconds, data}, weights: {file, dtype, parameters, bytes, sha256}}
+ *                         training: {run, step, samples, seconds, data, [initFrom: {vae, sha256}]},
+ *                         weights: {file, dtype, parameters, bytes, sha256}}
  *   reconstruction.json  the reconstruction evaluation of these very weights (eval/reconstruction)
  *   MODEL_CARD.md        the same, for people
  *
@@ -36,8 +37,11 @@ export interface VaeFolderConfig {
   version: typeof VAE_FORMAT_VERSION;
   vae: VaeConfig;
   latent: LatentScaling;
-  /** Where the weights came from: the run, its step, samples seen, wall-clock seconds, data. */
-  training: { run: string; step: number; samples: number; seconds: number; data: string };
+  /**
+   * Where the weights came from: the run, its step, samples seen, wall-clock seconds, data, and
+   * for a run started with --init the VAE folder it continued and that folder's sha256 (its parent).
+   */
+  training: { run: string; step: number; samples: number; seconds: number; data: string; initFrom?: { vae: string; sha256: string } };
   weights: { file: string; dtype: 'F16' | 'F32'; parameters: number; bytes: number; sha256: string };
 }
 
@@ -83,7 +87,32 @@ export function parseVaeFolderConfig(json: string, file: string): VaeFolderConfi
   if (!w || typeof w.file !== 'string' || path.basename(w.file) !== w.file || !Number.isSafeInteger(w.bytes) || typeof w.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(w.sha256)) {
     bad('bad "weights" entry');
   }
+  const parent = raw.training?.initFrom;
+  if (parent !== undefined && (typeof parent?.vae !== 'string' || typeof parent.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(parent.sha256))) {
+    bad('"training.initFrom" must be {"vae": FOLDER, "sha256": 64 hex digits}');
+  }
   return { ...(raw as VaeFolderConfig), vae: vae! };
+}
+
+/**
+ * The sha256 of a VAE folder's weights and of each VAE it was continued from (--init legs), nearest
+ * first: its own, its parent's (recorded in it), the parent's parent's (recorded in the parent
+ * folder, while that folder is there to read), …
+ */
+export function vaeLineage(dir: string): string[] {
+  const { config } = readVaeFolder(dir);
+  const shas = [config.weights.sha256];
+  let parent = config.training.initFrom;
+  const seen = new Set(shas);
+  while (parent && !seen.has(parent.sha256)) {
+    shas.push(parent.sha256);
+    seen.add(parent.sha256);
+    const file = path.join(parent.vae, VAE_FILES.config);
+    if (!fs.existsSync(file)) break;
+    const above = parseVaeFolderConfig(fs.readFileSync(file, 'utf8'), file);
+    parent = above.weights.sha256 === parent.sha256 ? above.training.initFrom : undefined; // a folder replaced since ends the known line
+  }
+  return shas;
 }
 
 /** The shipped VAE's folder (absolute): REPO/models/vae. */

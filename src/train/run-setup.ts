@@ -18,7 +18,7 @@ import { createObjective, type Objective } from '../diffusion/objective.js';
 import { resolveConfig, validateConfig, type DiTConfig } from '../model/config.js';
 import { latentModelConfig, pixelModel, givenFrameGroup, modelClip, type LatentSpace } from '../model/latent-space.js';
 import { latentNetwork, openModelCodec } from '../model/vae-codec.js';
-import { readVaeFolder } from '../model/vae-folder.js';
+import { readVaeFolder, vaeLineage } from '../model/vae-folder.js';
 import type { VideoCodec } from '../model/video-codec.js';
 import { buildVideoModel, type VideoModel } from '../model/video-model.js';
 import { widenPatchEmbedding } from '../model/frame-conditioning.js';
@@ -166,7 +166,7 @@ function runConfig(options: RunOptions, note: (line: string) => void): { config:
     return { config, initial: config.initFrom ? loadInitCheckpoint(config.initFrom.checkpoint, config.preset, config.initFrom.step) : undefined };
   }
   const initial = options.init ? loadInitCheckpoint(options.init, options.preset) : undefined;
-  const { model, latent } = initial ? initialSpace(initial, options.latent) : newSpace(options.preset, options.latent);
+  const { model, latent } = initial ? initialSpace(initial, options.latent, note) : newSpace(options.preset, options.latent);
   const config = {
     ...TRAIN_DEFAULTS,
     ...stripUndefined(options),
@@ -196,15 +196,25 @@ function newSpace(preset: string, vaeDir: string | undefined): { model: DiTConfi
   return vaeDir === undefined ? { model: pixel } : latentNetwork(pixel, vaeDir, `the ${preset} preset`);
 }
 
-/** A run started with --init keeps its checkpoint's space; --latent, if given too, must name the same VAE. */
-function initialSpace(initial: LoadedCheckpoint, vaeDir: string | undefined): { model: DiTConfig; latent?: LatentSpace } {
+/**
+ * A run started with --init keeps its checkpoint's space. --latent, if given too, names the same
+ * VAE, or a later leg of it (a VAE trained with --init from that one, e.g. at more clip sizes:
+ * `vaeLineage`), with the same latent grid: the run then moves the model onto the new VAE's
+ * latents, and records that VAE.
+ */
+function initialSpace(initial: LoadedCheckpoint, vaeDir: string | undefined, note: (line: string) => void): { model: DiTConfig; latent?: LatentSpace } {
   const { model, latent } = initial.config as TrainConfig;
-  if (vaeDir !== undefined) {
-    const sha = readVaeFolder(vaeDir).config.weights.sha256;
-    if (!latent) throw new UserError(`--latent ${vaeDir}: --init ${initial.path} is a pixel model (a latent run starts from scratch or from a latent model)`);
-    if (latent.sha256 !== sha) throw new UserError(`--latent ${vaeDir}: --init ${initial.path} was trained on another VAE's latents (sha256 ${latent.sha256.slice(0, 12)}…)`);
+  if (vaeDir === undefined || latent?.sha256 === readVaeFolder(vaeDir).config.weights.sha256) return { model, latent };
+  if (!latent) throw new UserError(`--latent ${vaeDir}: --init ${initial.path} is a pixel model (a latent run starts from scratch or from a latent model)`);
+  if (!vaeLineage(vaeDir).includes(latent.sha256)) {
+    throw new UserError(`--latent ${vaeDir}: --init ${initial.path} was trained on another VAE's latents (sha256 ${latent.sha256.slice(0, 12)}…), not one this VAE was continued from`);
   }
-  return { model, latent };
+  const moved = latentNetwork(pixelModel({ model, latent } as TrainConfig), vaeDir, `--init ${initial.path}`);
+  if (moved.model.channels !== model.channels || moved.latent.patch.join() !== latent.patch.join()) {
+    throw new UserError(`--latent ${vaeDir}: its latents (${moved.model.channels} channels, ${moved.latent.patch.join('×')} cells) are not the grid --init ${initial.path} was trained on (${model.channels}, ${latent.patch.join('×')})`);
+  }
+  note(`--init ${initial.path} was trained on VAE ${latent.sha256.slice(0, 12)}…; this run moves it onto ${vaeDir} (${moved.latent.sha256.slice(0, 12)}…), a later leg of that VAE`);
+  return { model, latent: moved.latent };
 }
 
 /**
