@@ -20,6 +20,9 @@ import { formatProbe, PROBE_DEFAULTS, runCaptionProbe } from '../../eval/check/c
 import { parseSwaps } from '../../src/text/swaps.js';
 import { CHECK_DEFAULTS, assertHeldOut, formatCheck, runQualityCheck } from '../../eval/check/quality-check.js';
 import { shipModel } from '../ship/ship.js';
+import { trainingSources, type TrainingSummary } from '../ship/training-summary.js';
+import { bucketDir } from '../../src/train/buckets.js';
+import type { ClipSize } from '../../src/model/clip-sizes.js';
 import { disposePipeline, loadPipeline } from '../../src/infer/pipeline.js';
 import { exportNetworks, writeOnnxFolder } from '../../src/onnx/export.js';
 import { VaeCodec } from '../../src/model/vae-codec.js';
@@ -152,8 +155,7 @@ async function check(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const choice = await useBackend({ requested: flags.backend });
   const pipe = loadPipeline(model);
-  const source = trainingDataSource(model, pipe.config as { data?: unknown });
-  if (source) assertHeldOut(source);
+  for (const source of trainingDataSources(model, pipe.config as { data?: unknown; buckets?: unknown })) assertHeldOut(source);
   const n = flags.n ?? CHECK_DEFAULTS.n;
   if (flags.size !== undefined || flags.frames !== undefined) {
     const own = pixelModel(pipe.config);
@@ -229,13 +231,20 @@ async function exportOnnx(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** The `data make` selection a model was trained on, where it is recorded (to keep the check's prompts held out). */
-function trainingDataSource(model: string, config: { data?: unknown }): Record<string, unknown> | null {
+/**
+ * The `data make` selections a model was trained on, where they are recorded (to keep the check's
+ * prompts held out): every bucket's of a bucketed run, and every earlier leg's of a model folder.
+ */
+function trainingDataSources(model: string, config: { data?: unknown; buckets?: unknown }): Record<string, unknown>[] {
+  const manifestSource = (dir: string) => {
+    const file = path.join(dir, 'manifest.json');
+    return fs.existsSync(file) ? ((JSON.parse(fs.readFileSync(file, 'utf8')) as { source?: Record<string, unknown> }).source ?? null) : null;
+  };
   if (isModelFolder(model)) {
     const file = path.join(model, MODEL_FILES.training);
-    if (!fs.existsSync(file)) return null;
-    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { data?: { source?: Record<string, unknown> } }).data?.source ?? null;
+    return fs.existsSync(file) ? trainingSources(JSON.parse(fs.readFileSync(file, 'utf8')) as TrainingSummary) : [];
   }
-  const manifest = typeof config.data === 'string' ? path.join(config.data, 'manifest.json') : '';
-  return manifest && fs.existsSync(manifest) ? ((JSON.parse(fs.readFileSync(manifest, 'utf8')) as { source?: Record<string, unknown> }).source ?? null) : null;
+  if (typeof config.data !== 'string') return [];
+  const dirs = Array.isArray(config.buckets) ? (config.buckets as ClipSize[]).map((b) => bucketDir(config.data as string, b)) : [config.data];
+  return dirs.map(manifestSource).filter((s): s is Record<string, unknown> => s !== null);
 }

@@ -23,7 +23,7 @@ import type { TrainConfig } from '../../src/train/train-config.js';
 import { modelCard } from './model-card.js';
 import { MODEL_FILES, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFolderConfig } from '../../src/model/model-folder.js';
 import { CHECK_DEFAULTS, assertHeldOut, runQualityCheck, type CheckOptions, type QualityCheckResult } from '../../eval/check/quality-check.js';
-import { summarizeTraining } from './training-summary.js';
+import { summarizeTraining, trainingSources } from './training-summary.js';
 import { checkGuidanceDefaults, GENERATE_DEFAULTS, namedGuidance } from '../../src/diffusion/generation-defaults.js';
 import { disposePipeline, loadPipeline } from '../../src/infer/pipeline.js';
 import { openModelCodec } from '../../src/model/vae-codec.js';
@@ -102,7 +102,7 @@ export function shipModel(options: ShipOptions): ShipResult {
     },
   };
   const training = summarizeTraining(options.run, ck.step, { backend: options.backend });
-  for (const { source } of training.data.buckets ?? [training.data]) if (source) assertHeldOut(source);
+  for (const source of trainingSources(training)) assertHeldOut(source); // every leg's, every bucket's
 
   const staging = stagingFolderFor(out);
   try {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/model/config.js';
 import { resolveTextEncoderConfig } from '../../src/text/config.js';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/train-config.js';
-import { dataCommand, trainCommand } from './training-summary.js';
+import { dataCommand, trainCommand, trainingSources, type TrainingSummary } from './training-summary.js';
 
 const config: TrainConfig = {
   ...TRAIN_DEFAULTS,
@@ -67,5 +67,16 @@ describe('legs of a run started from a shipped model folder', () => {
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
+  });
+});
+
+describe('trainingSources', () => {
+  it("lists every dataset a model saw: each leg's, each bucket's (what the quality check keeps its prompts out of)", () => {
+    const source = (seed: number) => ({ command: 'data make', split: 'id', n: 100, seed });
+    const leg = (data: object, earlier: object | null) => ({ data, earlier }) as unknown as TrainingSummary;
+    const first = leg({ path: 'd0', source: source(0), samples: 100 }, null);
+    const second = leg({ path: 'db', source: source(1), samples: 200, buckets: [{ path: 'db/32x32x16', source: source(1), samples: 100 }, { path: 'db/48x32x16', source: source(2), samples: 100 }] }, first);
+    expect(trainingSources(second).map((s) => s.seed)).toEqual([0, 1, 2]);
+    expect(trainingSources(leg({ path: 'gone', source: null, samples: null }, null))).toEqual([]);
   });
 });

@@ -168,6 +168,13 @@ function wallSeconds(start: string, end: string): number | null {
   return seconds > 0 ? seconds : null;
 }
 
+/** The `data make` selections of every dataset a model saw: each leg's (each bucket's), where recorded. */
+export function trainingSources(summary: TrainingSummary): Record<string, unknown>[] {
+  return trainingLegs(summary)
+    .flatMap((leg) => leg.data.buckets?.map((b) => b.source) ?? [leg.data.source])
+    .filter((s): s is Record<string, unknown> => s !== null);
+}
+
 /** The `spacetime data make` command of a dataset manifest's source. */
 export function dataCommand(source: Record<string, unknown>, out: string): string {
   const families = Array.isArray(source.families) && source.families.length === 7 ? 'all' : (source.families as string[] | undefined)?.join(',');
