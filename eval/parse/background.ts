@@ -120,7 +120,7 @@ function measureNoise(clip: Clip, median: Uint8Array): NoiseEstimate {
 
 /**
  * The occluder: pixels of the median frame within the residual of an occluder colour form
-
+ * 4-connected cores; a core of MIN_OCCLUDER_PIXELS or more that fills OCCLUDER_FILL of its box
  * is a static rectangle. Its extent adds the partial coverage (by brightness) of the rows and
  * columns just outside the core; the background model takes the median frame over its box and
  * OCCLUDER_RING_PX around, so its edges (and a codec's ringing there) blend into the

@@ -134,3 +134,43 @@ export function checkBucketCursor(value: unknown, file: string, buckets: readonl
   });
   return { batches: c.batches!, buckets: out };
 }
+
+/**
+ * A run's datasets — one, or a bucketed run's one per bucket — each checked by `checkClip` and
+ * against the batch size (a bigger batch would hold the same clip twice; it also bounds the memory
+ * a typo can ask for), with a resumed checkpoint's cursor into them; all closed on a refusal. What
+ * the DiT's and the VAE's trainers both open.
+ */
+export function openRunData(
+  data: string,
+  buckets: readonly Bucket[] | undefined,
+  options: {
+    batchSize: number;
+    checkClip: (dataset: WorldDataset) => void;
+    resumed?: { cursor: unknown; file: string };
+    checkCursor: (value: unknown, file: string, length: number) => BatchCursor;
+  },
+): { datasets: WorldDataset[]; cursor?: BatchCursor | BucketCursor } {
+  const datasets = buckets ? openBucketDatasets(data, buckets) : [new WorldDataset(data)];
+  try {
+    for (const dataset of datasets) {
+      options.checkClip(dataset);
+      if (options.batchSize > dataset.length) throw new UserError(`--batch-size must be an integer from 1 to ${dataset.length} (the clips in ${dataset.dir}), got ${options.batchSize}`);
+    }
+    const { resumed } = options;
+    if (!resumed) return { datasets };
+    const cursor = buckets
+      ? checkBucketCursor(resumed.cursor, resumed.file, buckets, datasets.map((d) => d.length), options.checkCursor)
+      : options.checkCursor(resumed.cursor, resumed.file, datasets[0].length);
+    return { datasets, cursor };
+  } catch (err) {
+    for (const dataset of datasets) dataset.close();
+    throw err;
+  }
+}
+
+/** The run's batches: a BucketStream over a bucketed run's datasets, else a BatchStream over its one. */
+export function runBatches(datasets: readonly WorldDataset[], buckets: readonly Bucket[] | undefined, options: { batchSize: number; seed: number; cursor?: BatchCursor | BucketCursor }): BatchStream | BucketStream {
+  const { cursor, ...stream } = options;
+  return buckets ? new BucketStream(datasets, buckets, { ...stream, cursor: cursor as BucketCursor | undefined }) : new BatchStream(datasets[0], { ...stream, cursor: cursor as BatchCursor | undefined });
+}

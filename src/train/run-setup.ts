@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { WorldDataset } from '../../datasets/shards.js';
+import type { WorldDataset } from '../../datasets/shards.js';
 import { UserError } from '../../base/errors.js';
 import { ensureWritableDir, writeFileAtomic } from '../../base/io/atomic.js';
 import { createObjective, type Objective } from '../diffusion/objective.js';
@@ -26,8 +26,8 @@ import { isModelFolder, readModelFolder } from '../model/model-folder.js';
 import { latestCheckpoint, listCheckpoints, loadCheckpoint, pickCheckpoint, pointLatestAt, restoreVariables, verifyCheckpoint, type LoadedCheckpoint } from '../model/checkpoint.js';
 import { resolveTextEncoderConfig, validateTextEncoderConfig } from '../text/config.js';
 import { AdamW } from './adamw.js';
-import { BatchStream, type BatchCursor } from './batches.js';
-import { BucketStream, checkBucketCursor, openBucketDatasets, type BucketCursor } from './buckets.js';
+import type { BatchCursor, BatchStream } from './batches.js';
+import { BucketStream, openRunData, runBatches, type BucketCursor } from './buckets.js';
 import { Ema } from './ema.js';
 import { claimRunFolder, openMetrics, restoreTrainingState } from './run-state.js';
 import { checkCursor, checkSettings, checkTimesteps, readRunConfig, TRAIN_DEFAULTS, type TrainConfig } from './train-config.js';
@@ -110,10 +110,7 @@ export function setupRun(options: RunOptions): Run {
   }
   if (resumed) restoreTrainingState(resumed, { params: net.params, opt, ema });
   const step = resumed?.step ?? 0;
-  const stream = { batchSize: config.batchSize, seed: config.seed };
-  const batches = config.buckets
-    ? new BucketStream(datasets, config.buckets, { ...stream, cursor: cursor as BucketCursor | undefined })
-    : new BatchStream(datasets[0], { ...stream, cursor: cursor as BatchCursor | undefined });
+  const batches = runBatches(datasets, config.buckets, { batchSize: config.batchSize, seed: config.seed, cursor });
   return { runDir, config, objective, dataset: datasets[0], batches, net, opt, ema, step, checkpoint: resumed?.path ?? '', metricsFd: openMetrics(runDir, step), codec };
 }
 
@@ -222,31 +219,20 @@ function initialSpace(initial: LoadedCheckpoint, vaeDir: string | undefined, not
  * the batch size; the resumed checkpoint's cursor into it.
  */
 function openDatasets(config: TrainConfig, resumed: LoadedCheckpoint | undefined, codec: VideoCodec): { datasets: WorldDataset[]; cursor?: BatchCursor | BucketCursor } {
-  const datasets = config.buckets ? openBucketDatasets(config.data, config.buckets) : [new WorldDataset(config.data)];
   // A latent model's patch in pixels is its patch on the latent grid times the VAE's tubelet.
   const { patch } = pixelModel(config);
-  try {
-    for (const dataset of datasets) {
+  return openRunData(config.data, config.buckets, {
+    batchSize: config.batchSize,
+    checkClip: (dataset) => {
       const [T, H, W] = dataset.shape;
       if (T % patch[0] || H % patch[1] || W % patch[2]) {
         throw new UserError(`dataset clips ${T}×${H}×${W} are not divisible by the model's patch ${patch.join('×')}${config.latent ? ' (in pixels, through its VAE)' : ''}`);
       }
       codec.modelShape([T, H, W]);
-      if (config.batchSize > dataset.length) {
-        // A bigger batch would hold the same clip twice; it also bounds the memory a typo can ask for.
-        throw new UserError(`--batch-size must be an integer from 1 to ${dataset.length} (the clips in ${dataset.dir}), got ${config.batchSize}`);
-      }
-    }
-    if (!resumed) return { datasets };
-    const file = path.join(resumed.path, 'state.json');
-    const cursor = config.buckets
-      ? checkBucketCursor(resumed.state.cursor, file, config.buckets, datasets.map((d) => d.length), checkCursor)
-      : checkCursor(resumed.state.cursor, file, datasets[0].length);
-    return { datasets, cursor };
-  } catch (err) {
-    for (const dataset of datasets) dataset.close();
-    throw err;
-  }
+    },
+    resumed: resumed && { cursor: resumed.state.cursor, file: path.join(resumed.path, 'state.json') },
+    checkCursor,
+  });
 }
 
 /**

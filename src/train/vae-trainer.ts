@@ -20,14 +20,14 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../base/errors.js';
 import { ensureWritableDir, writeFileAtomic } from '../../base/io/atomic.js';
-import { WorldDataset } from '../../datasets/shards.js';
+import type { WorldDataset } from '../../datasets/shards.js';
 import { latestCheckpoint, loadCheckpoint, restoreVariables, type LoadedCheckpoint, type LoadedTensor } from '../model/checkpoint.js';
 import { readVaeFolder, type VaeFolderConfig } from '../model/vae-folder.js';
 import { VideoAutoencoder } from '../model/vae.js';
 import { resolveVaeConfig, type VaeConfig } from '../model/vae-config.js';
 import { AdamW } from './adamw.js';
-import { BatchStream, type BatchCursor } from './batches.js';
-import { BucketStream, checkBucketCursor, openBucketDatasets, type BucketCursor } from './buckets.js';
+import type { BatchStream } from './batches.js';
+import { openRunData, runBatches, type BucketStream } from './buckets.js';
 import { Ema } from './ema.js';
 import { applyUpdate, claimRunFolder, openMetrics, restoreTrainingState, saveTrainingCheckpoint, type TrainingState } from './run-state.js';
 import { warmupCosine } from './schedule.js';
@@ -184,28 +184,19 @@ function setupVaeRun(options: VaeTrainOptions): VaeRun {
     const vae = start ? start.config.vae : resolveVaeConfig(options.preset, overrides);
     config = { ...VAE_TRAIN_DEFAULTS, ...given, vae, ...(start && init !== undefined ? { initFrom: { vae: path.resolve(init), sha256: start.config.weights.sha256 } } : {}) } as VaeTrainConfig;
   }
-  const datasets = config.buckets ? openBucketDatasets(config.data, config.buckets) : [new WorldDataset(config.data)];
-  let cursor: BatchCursor | BucketCursor | undefined;
-  try {
-    for (const dataset of datasets) {
+  const { datasets, cursor } = openRunData(config.data, config.buckets, {
+    batchSize: config.batchSize,
+    checkClip: (dataset) => {
       const [T, H, W] = dataset.shape;
       const { frames, height, width, patch } = config.vae;
       if (config.buckets ? T % patch[0] || H % patch[1] || W % patch[2] : T !== frames || H !== height || W !== width) {
         const want = config.buckets ? `clips whose frames and sides are multiples of its tubelet ${patch.join('×')}` : `${frames}×${height}×${width}`;
         throw new UserError(`dataset ${dataset.dir} holds ${T}×${H}×${W} clips; the ${config.preset} VAE trains on ${want}`);
       }
-      if (config.batchSize > dataset.length) throw new UserError(`--batch-size must be an integer from 1 to ${dataset.length} (the clips in ${dataset.dir}), got ${config.batchSize}`);
-    }
-    if (resumed) {
-      const file = path.join(resumed.path, 'state.json');
-      cursor = config.buckets
-        ? checkBucketCursor(resumed.state.cursor, file, config.buckets, datasets.map((d) => d.length), checkCursor)
-        : checkCursor(resumed.state.cursor, file, datasets[0].length);
-    }
-  } catch (err) {
-    for (const dataset of datasets) dataset.close();
-    throw err;
-  }
+    },
+    resumed: resumed && { cursor: resumed.state.cursor, file: path.join(resumed.path, 'state.json') },
+    checkCursor,
+  });
   ensureWritableDir(runDir);
   writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
 
@@ -218,10 +209,7 @@ function setupVaeRun(options: VaeTrainOptions): VaeRun {
   }
   if (resumed) restoreTrainingState(resumed, { params: vae.params, opt, ema });
   const step = resumed?.step ?? 0;
-  const stream = { batchSize: config.batchSize, seed: config.seed };
-  const batches = config.buckets
-    ? new BucketStream(datasets, config.buckets, { ...stream, cursor: cursor as BucketCursor | undefined })
-    : new BatchStream(datasets[0], { ...stream, cursor: cursor as BatchCursor | undefined });
+  const batches = runBatches(datasets, config.buckets, { batchSize: config.batchSize, seed: config.seed, cursor });
   return { runDir, config, vae, params: vae.params, datasets, batches, opt, ema, step, checkpoint: resumed?.path ?? '', metricsFd: openMetrics(runDir, step) };
 }
 
