@@ -20,9 +20,8 @@ import { formatProbe, PROBE_DEFAULTS, runCaptionProbe } from '../../eval/check/c
 import { parseSwaps } from '../../src/text/swaps.js';
 import { CHECK_DEFAULTS, assertHeldOut, formatCheck, runQualityCheck } from '../../eval/check/quality-check.js';
 import { shipModel } from '../ship/ship.js';
-import { trainingSources, type TrainingSummary } from '../ship/training-summary.js';
-import { bucketDir } from '../../src/train/buckets.js';
-import type { ClipSize } from '../../src/model/clip-sizes.js';
+import { runDatasets, trainingSources, type TrainingSummary } from '../ship/training-summary.js';
+import type { TrainConfig } from '../../src/train/train-config.js';
 import { disposePipeline, loadPipeline } from '../../src/infer/pipeline.js';
 import { exportNetworks, writeOnnxFolder } from '../../src/onnx/export.js';
 import { VaeCodec } from '../../src/model/vae-codec.js';
@@ -236,15 +235,12 @@ async function exportOnnx(argv: string[]): Promise<number> {
  * prompts held out): every bucket's of a bucketed run, and every earlier leg's of a model folder.
  */
 function trainingDataSources(model: string, config: { data?: unknown; buckets?: unknown }): Record<string, unknown>[] {
-  const manifestSource = (dir: string) => {
-    const file = path.join(dir, 'manifest.json');
-    return fs.existsSync(file) ? ((JSON.parse(fs.readFileSync(file, 'utf8')) as { source?: Record<string, unknown> }).source ?? null) : null;
-  };
   if (isModelFolder(model)) {
     const file = path.join(model, MODEL_FILES.training);
     return fs.existsSync(file) ? trainingSources(JSON.parse(fs.readFileSync(file, 'utf8')) as TrainingSummary) : [];
   }
   if (typeof config.data !== 'string') return [];
-  const dirs = Array.isArray(config.buckets) ? (config.buckets as ClipSize[]).map((b) => bucketDir(config.data as string, b)) : [config.data];
-  return dirs.map(manifestSource).filter((s): s is Record<string, unknown> => s !== null);
+  return runDatasets(config as Pick<TrainConfig, 'data' | 'buckets'>)
+    .map((d) => d.source)
+    .filter((s): s is Record<string, unknown> => s !== null);
 }

@@ -97,12 +97,7 @@ export function summarizeTraining(runDir: string, step: number, options: { backe
     return xs.reduce((a, b) => a + b, 0) / xs.length;
   };
   const checkpoint = path.join(runDir, CHECKPOINTS_DIR, checkpointName(step));
-  const dirs = config.buckets ? config.buckets.map((b) => bucketDir(config.data, b)) : [config.data];
-  const datasets = dirs.map((dir) => {
-    const file = path.join(dir, 'manifest.json');
-    const manifest = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { source?: Record<string, unknown>; numSamples?: number }) : null;
-    return { path: dir, source: manifest?.source ?? null, samples: manifest?.numSamples ?? null };
-  });
+  const datasets = runDatasets(config);
   const samples = datasets.every((d) => d.samples !== null) ? datasets.reduce((sum, d) => sum + d.samples!, 0) : null;
   const dataCommands = datasets.every((d) => d.source) ? datasets.map((d) => dataCommand(d.source!, d.path)).join('\n') : null;
   const cpus = os.cpus();
@@ -166,6 +161,16 @@ function wallSeconds(start: string, end: string): number | null {
   if (!fs.existsSync(start) || !fs.existsSync(end)) return null;
   const seconds = (fs.statSync(end).mtimeMs - fs.statSync(start).mtimeMs) / 1000;
   return seconds > 0 ? seconds : null;
+}
+
+/** A run's datasets (a bucketed run's: one per bucket) with their manifests' `source` and clip count, where the manifest is there. */
+export function runDatasets(config: Pick<TrainConfig, 'data' | 'buckets'>): { path: string; source: Record<string, unknown> | null; samples: number | null }[] {
+  const dirs = config.buckets ? config.buckets.map((b) => bucketDir(config.data, b)) : [config.data];
+  return dirs.map((dir) => {
+    const file = path.join(dir, 'manifest.json');
+    const manifest = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { source?: Record<string, unknown>; numSamples?: number }) : null;
+    return { path: dir, source: manifest?.source ?? null, samples: manifest?.numSamples ?? null };
+  });
 }
 
 /** The `data make` selections of every dataset a model saw: each leg's (each bucket's), where recorded. */
