@@ -10,6 +10,7 @@
  *   npx tsx scripts/train-step-ab.ts [--off SpacetimeGelu,SpacetimeGeluGrad] [--pairs 10]
  */
 import * as tf from '@tensorflow/tfjs';
+import { leanVariableGrads } from '../base/compute/lean-grads.js';
 import os from 'node:os';
 import { useBackend } from '../base/compute/backend.js';
 import { profileKernels } from '../base/compute/profile.js';
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
   const trainStep = () =>
     tf.tidy(() => {
       const xt = tf.add(x, noise) as tf.Tensor5D;
-      const { value, grads } = tf.variableGrads(
+      const { value, grads } = leanVariableGrads(
         () => tf.mean(tf.square(tf.sub(model.forward(xt, t, { pooled: y }), noise))) as tf.Scalar,
         Object.values(model.params),
       );

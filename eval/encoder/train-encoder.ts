@@ -10,6 +10,7 @@
  *   const scores = scoreHeads(params, datasetClips('runs/data-id', range(19000, 20000)));
  */
 import * as tf from '@tensorflow/tfjs';
+import { leanVariableGrads } from '../../base/compute/lean-grads.js';
 import { WorldDataset } from '../../datasets/shards.js';
 import { makeSample } from '../../datasets/world/sample.js';
 import { Rng } from '../../base/rng.js';
@@ -186,8 +187,8 @@ export function trainEncoder(clips: ClipSet, options: TrainOptions): TrainResult
     if (order.length < o.batch) order = [...order, ...permutation(clips.length, rng)];
     const picks = order.splice(0, o.batch);
     const { x, y } = batchTensors(clips, picks, noise);
-    const { value, grads } = tf.variableGrads(() => headLoss(encoderForward(params, x, config).outputs, y), Object.values(params));
-    // variableGrads keys gradients by variable name; the optimizer by parameter name.
+    const { value, grads } = leanVariableGrads(() => headLoss(encoderForward(params, x, config).outputs, y), Object.values(params));
+    // leanVariableGrads (as tf.variableGrads) keys gradients by variable name; the optimizer by parameter name.
     const byParam = Object.fromEntries(Object.entries(params).map(([name, v]) => [name, grads[v.name]]));
     optimizer.step(byParam, warmupCosine(step, { peak: o.lr, warmup: Math.ceil(o.steps * 0.05), total: o.steps }));
     window += value.dataSync()[0];

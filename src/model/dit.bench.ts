@@ -7,6 +7,7 @@
  *   npx tsx src/model/dit.bench.ts [--backends native,wasm] [--iters 5] [--quick]
  */
 import * as tf from '@tensorflow/tfjs';
+import { leanVariableGrads } from '../../base/compute/lean-grads.js';
 import { useBackend } from '../../base/compute/backend.js';
 import { profileKernels } from '../../base/compute/profile.js';
 import { AdamW } from '../train/adamw.js';
@@ -44,7 +45,7 @@ async function benchBackend(requested: string, iters: number, warmup: number): P
   const trainStep = () =>
     tf.tidy(() => {
       const xt = tf.add(b8.x, b8.noise) as tf.Tensor5D;
-      const { value, grads } = tf.variableGrads(
+      const { value, grads } = leanVariableGrads(
         () => tf.mean(tf.square(tf.sub(model.forward(xt, b8.t, { pooled: b8.y }), b8.noise))) as tf.Scalar,
         Object.values(model.params),
       );

@@ -3,6 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../base/errors.js';
+import { leanVariableGrads } from '../../base/compute/lean-grads.js';
+import { onBackend, specBackends } from '../../base/compute/spec-backends.js';
 import { PRESETS, resolveConfig } from './config.js';
 import { DiT, parameterCount, spacetimePositions, timestepFeatures } from './dit.js';
 
@@ -38,6 +40,26 @@ describe('DiT', () => {
       expect(tf.max(tf.abs(y)).dataSync()[0]).toBe(0);
     }
     model.dispose();
+  });
+
+  const { UNAVAILABLE } = specBackends('dit lean gradients');
+  it.each(['cpu', 'native'] as const)('on %s, the trainers\' leanVariableGrads gives tf.variableGrads\'s gradients bit for bit', (backend) => {
+    if (UNAVAILABLE[backend] !== null) return void console.log(`skipped on ${backend}: ${UNAVAILABLE[backend]}`);
+    return onBackend(backend, () => {
+      const model = new DiT({ ...tiny, frameConditioning: true }, 3);
+      perturb(model);
+      const x = tf.randomNormal([2, 3, 4, 16, 16], 0, 1, 'float32', 7) as tf.Tensor5D;
+      const t = tf.tensor1d([3, 900]);
+      const cond = text(2);
+      const loss = () => tf.mean(tf.square(model.forward(x, t, cond))) as tf.Scalar;
+      const want = tf.variableGrads(loss, Object.values(model.params));
+      const got = leanVariableGrads(loss, Object.values(model.params));
+      expect(got.value.dataSync()[0]).toBe(want.value.dataSync()[0]);
+      expect(Object.keys(got.grads)).toEqual(Object.keys(want.grads));
+      for (const [name, g] of Object.entries(want.grads)) expect(got.grads[name].dataSync(), name).toEqual(g.dataSync());
+      tf.dispose([want.value, got.value, ...Object.values(want.grads), ...Object.values(got.grads), x, t, ...Object.values(cond)]);
+      model.dispose();
+    }).finally(() => tf.setBackend('cpu'));
   });
 
   it('is deterministic for a seed, differs across seeds, and every parameter gets a gradient', () => {

@@ -12,6 +12,7 @@
  * (seed, k), so a resumed run needs no RNG state beyond the step number.
  */
 import * as tf from '@tensorflow/tfjs';
+import { leanVariableGrads } from '../../base/compute/lean-grads.js';
 import { Rng } from '../../base/rng.js';
 import { UserError } from '../../base/errors.js';
 import { gaussian } from '../diffusion/noise.js';
@@ -43,7 +44,7 @@ export function trainStep(run: Run, step: number): StepMetrics {
       : givenFrames(video, rng);
   batch.video.dispose();
   let gap: tf.Scalar | undefined;
-  const { value, grads } = tf.variableGrads(() => {
+  const { value, grads } = leanVariableGrads(() => {
     const xt = objective.noisy(video, eps, times) as tf.Tensor5D; // [B, C, T, H, W]
     if (negatives) {
       const withNegatives = lossWithNegatives(net, objective, { video, eps, xt, times, captions, drop, given }, negatives);

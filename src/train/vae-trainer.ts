@@ -18,6 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { leanVariableGrads } from '../../base/compute/lean-grads.js';
 import { UserError } from '../../base/errors.js';
 import { ensureWritableDir, writeFileAtomic } from '../../base/io/atomic.js';
 import type { WorldDataset } from '../../datasets/shards.js';
@@ -123,7 +124,7 @@ function vaeStep(run: VaeRun, step: number): VaeStepMetrics {
   const { video } = run.batches.next(); // [B, C, T, H, W]
   const lr = warmupCosine(step, { peak: config.lr, warmup: config.warmup, total: config.steps });
   const parts: tf.Scalar[] = [];
-  const { value, grads } = tf.variableGrads(() => {
+  const { value, grads } = leanVariableGrads(() => {
     const z = vae.encode(video); // [B, c, t, h, w]
     const y = vae.decode(z); // [B, C, T, H, W]
     const mse = tf.mean(tf.squaredDifference(y, video)) as tf.Scalar;
