@@ -59,6 +59,27 @@ describe('spacetime vae', () => {
     expect((await readVideo(at('out.mp4'))).numFrames).toBe(4);
   });
 
+  it('train --resume without --steps keeps the run\'s own total (its cosine schedule), with --steps takes a new one', async () => {
+    await trainVae({ preset: 'tiny', data: at('data'), steps: 6, out: at('short'), batchSize: 4, lr: 1e-2, warmup: 1, checkpointEvery: 2, note: () => {} });
+    const lines = () =>
+      fs.readFileSync(at('short/metrics.jsonl'), 'utf8').trim().split('\n').map((l) => {
+        const { seconds: _s, samples_per_s: _r, ...line } = JSON.parse(l); // all but the timings
+        return line;
+      });
+    const before = lines();
+    // Cut the run back to its step-4 checkpoint, as if it had been stopped there.
+    fs.rmSync(at('short/checkpoints/step-00000006'), { recursive: true });
+    const again = await spacetime('vae', 'train', '--data', at('data'), '--out', at('short'), '--resume', '--quiet');
+    expect(again.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(at('short/config.json'), 'utf8')).steps).toBe(6);
+    expect(lines()).toEqual(before); // steps 5 and 6 again, bit for bit: same schedule
+    fs.rmSync(at('short/checkpoints/step-00000006'), { recursive: true });
+    const longer = await spacetime('vae', 'train', '--data', at('data'), '--out', at('short'), '--resume', '--steps', '8', '--quiet');
+    expect(longer.code).toBe(0);
+    expect(lines().map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(lines()[4].lr).not.toBe(before[4].lr); // step 5 under the longer cosine
+  });
+
   it('refuses bad inputs in one line, writing nothing', async () => {
     fs.cpSync(at('vae'), at('corrupt'), { recursive: true });
     const weights = at(`corrupt/${VAE_FILES.weights}`);

@@ -19,7 +19,7 @@ import { VAE_PRESETS } from '../../src/model/vae-config.js';
 import { loadVaeCodec } from '../../src/model/vae-codec.js';
 import { DEFAULT_VAE_DIR, defaultVaeDir, readVaeFolder, VAE_FILES } from '../../src/model/vae-folder.js';
 import { MAX_SEED } from '../../src/train/train-config.js';
-import { VAE_TRAIN_DEFAULTS } from '../../src/train/vae-train-config.js';
+import { readVaeRunConfig, VAE_TRAIN_DEFAULTS } from '../../src/train/vae-train-config.js';
 import { trainVae } from '../../src/train/vae-trainer.js';
 import { parseBuckets } from '../../src/train/buckets.js';
 import { latentMap } from '../ship/vae-card.js';
@@ -37,7 +37,8 @@ const VAE_HELP = `spacetime vae train --data DIR --out RUN [--steps ${DEFAULT_ST
     \`spacetime data make\` whose clips have the config's size (small: 16×32×32, tiny:
     4×16×16). Writes RUN/config.json, metrics.jsonl (loss, mse, psnr per step) and atomic
     checkpoints every --checkpoint-every steps; --resume continues from the latest checkpoint,
-    bit-identically on the same backend (the other flags but --steps are then ignored).
+    bit-identically on the same backend (the other flags are then ignored; --steps, when given,
+    sets a new total, which re-times the cosine schedule from there on).
     Ranges: --batch-size 1 to the dataset's clip count, --lr > 0, --seed 0 to ${MAX_SEED}.
     --temporal-weight β adds β × the MSE of consecutive frames' differences (the motion the
     harness measures velocities from; metrics.jsonl reports temporal_mse either way).
@@ -100,7 +101,9 @@ async function runVaeTrain(argv: string[]): Promise<number> {
     console.log(VAE_HELP);
     return 0;
   }
-  const steps = flags.steps ?? DEFAULT_STEPS;
+  // A resumed run keeps its own total unless --steps changes it (a default here would silently
+  // re-time its cosine schedule).
+  const steps = flags.steps ?? (flags.resume ? readVaeRunConfig(required(flags.out, 'out')).steps : DEFAULT_STEPS);
   const options = {
     preset: flags.config ?? 'small',
     data: required(flags.data, 'data'),
