@@ -87,6 +87,16 @@ describe.each(BACKENDS)('leanVariableGrads on %s', (backend) => {
     }),
   );
 
+  it.skipIf(skip)('refuses a loss that is not a scalar, leaving nothing behind', () =>
+    onBackend(backend, () => {
+      const w = variable([3, 2], 20, `vector-${backend}`);
+      const before = tf.memory().numTensors;
+      expect(() => leanVariableGrads(() => tf.matMul(tf.ones([1, 3]), w).reshape([2]) as unknown as tf.Scalar, [w])).toThrow(/must return a scalar, not a rank-1 tensor/);
+      expect(tf.memory().numTensors - before).toBe(1); // the rank-1 result, the caller's
+      w.dispose();
+    }),
+  );
+
   it.skipIf(skip)('inside another gradient gives way to tf.variableGrads', () =>
     onBackend(backend, () => {
       const graph = makeGraph(`nested-${backend}`);

@@ -46,13 +46,12 @@ export function leanVariableGrads(f: () => tf.Scalar, varList: tf.Variable[]): {
 
   // As Engine.gradients: the forward pass under a tape, its intermediates freed but what the tape saved.
   const y = engine.scopedRun(() => engine.startTape(), () => engine.endTape(), () => engine.tidy('forward', f));
-  if (!(y instanceof tf.Tensor) || y.rank !== 0) throw new Error(`leanVariableGrads: f must return a scalar, not ${y instanceof tf.Tensor ? `a rank-${y.rank} tensor` : String(y)}`);
   const tape = engine.state.activeTape!;
-  const path = nodesFromXsToY(tape, xs, y);
-  const onPath = new Set(path.map((node) => node.id));
-  for (const node of tape) if (!onPath.has(node.id)) disposeSaved(node); // never used
-
   try {
+    if (!(y instanceof tf.Tensor) || y.rank !== 0) throw new Error(`leanVariableGrads: f must return a scalar, not ${y instanceof tf.Tensor ? `a rank-${y.rank} tensor` : String(y)}`);
+    const path = nodesFromXsToY(tape, xs, y);
+    const onPath = new Set(path.map((node) => node.id));
+    for (const node of tape) if (!onPath.has(node.id)) disposeSaved(node); // never used
     return engine.tidy('backward', () => {
       const grads = new Map<number, tf.Tensor>(); // tensor id → its accumulated gradient
       const holders = new Map<tf.Tensor, number>(); // gradient tensor → how many ids hold it
