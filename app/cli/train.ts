@@ -38,6 +38,7 @@ ${MAX_SEED}, --caption-dropout 0 to 1, --checkpoint-every ≥ 1, --sample-every 
 --objective: rectified flow predicting the velocity (default), the same flow with the network
 predicting the clean video (x-prediction: trains much faster with big tubelets such as the
 small preset's 4×4×4; the shipped model uses it), or v-prediction on the cosine schedule.
+With --init, the checkpoint's objective (another one is refused: its network predicts for that one).
 --logit-mean/--logit-std: training times t = sigmoid(M + S·z), z ~ N(0, 1) (defaults: 0, 1
 for rectified flow; 0.8, 0.8 for x-prediction); a larger M trains more at high noise, where
 the prompt decides the layout and the motion.

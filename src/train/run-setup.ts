@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { WorldDataset } from '../../datasets/shards.js';
 import { UserError } from '../../base/errors.js';
 import { ensureWritableDir, writeFileAtomic } from '../../base/io/atomic.js';
-import { createObjective, type Objective } from '../diffusion/objective.js';
+import { createObjective, type Objective, type ObjectiveName } from '../diffusion/objective.js';
 import { resolveConfig, validateConfig, type DiTConfig } from '../model/config.js';
 import { latentModelConfig, pixelModel, givenFrameGroup, modelClip, type LatentSpace } from '../model/latent-space.js';
 import { latentNetwork, openModelCodec } from '../model/vae-codec.js';
@@ -167,6 +167,7 @@ function runConfig(options: RunOptions, note: (line: string) => void): { config:
   const config = {
     ...TRAIN_DEFAULTS,
     ...stripUndefined(options),
+    objective: initial ? initialObjective(initial, options.objective) : options.objective ?? TRAIN_DEFAULTS.objective,
     preset: options.preset,
     model: {
       ...model,
@@ -185,6 +186,20 @@ function runConfig(options: RunOptions, note: (line: string) => void): { config:
     throw new UserError('--frame-hints needs a latent model (--latent, or --init from one) that takes given frames (--frame-conditioning)');
   }
   return { config, initial };
+}
+
+/**
+ * A run started with --init keeps its checkpoint's objective: the network's output means what that
+ * objective predicts (x̂0, velocity, v), so another one would train its last layers over from a wrong
+ * start (a pixel model of x-prediction continued as rectified flow began at 50× its loss and never
+ * got back). Left out, --objective is the checkpoint's; named otherwise, refused.
+ */
+function initialObjective(initial: LoadedCheckpoint, requested: ObjectiveName | undefined): ObjectiveName {
+  const trained = (initial.config as TrainConfig).objective;
+  if (requested !== undefined && requested !== trained) {
+    throw new UserError(`--objective ${requested}: --init ${initial.path} was trained with ${trained}, whose output its network predicts; pass --objective ${trained} or leave it out`);
+  }
+  return trained;
 }
 
 /** A new run's model: the preset's, on pixels or moved onto the latent grid of the VAE in `vaeDir`. */

@@ -80,6 +80,20 @@ describe('train', () => {
     await expect(train({ ...base, steps: 1, out, init: from, resume: true })).rejects.toThrow(/pass one of them/);
   });
 
+  it('--init keeps the checkpoint\'s objective; naming another one is refused, writing nothing', async () => {
+    const xpred = path.join(tmp, 'xpred');
+    await train({ ...base, steps: 2, out: xpred, objective: 'x-prediction', checkpointEvery: 2 });
+    const from = path.join(xpred, 'checkpoints', 'step-00000002');
+    const kept = path.join(tmp, 'xpred-init');
+    await train({ ...base, steps: 1, out: kept, init: from, checkpointEvery: 1 }); // no --objective
+    expect(JSON.parse(fs.readFileSync(path.join(kept, 'config.json'), 'utf8')).objective).toBe('x-prediction');
+    const refused = path.join(tmp, 'xpred-rf');
+    await expect(train({ ...base, steps: 1, out: refused, init: from, objective: 'rectified-flow' })).rejects.toThrow(
+      /^--objective rectified-flow: --init .*step-00000002 was trained with x-prediction, whose output its network predicts; pass --objective x-prediction or leave it out$/,
+    );
+    expect(fs.existsSync(refused)).toBe(false);
+  });
+
   it('with hard negatives: logs the swapped-minus-true gap, resumes bit-identically, and the loss tells it to read the words', async () => {
     const negatives = { swaps: [['left', 'right'], ['up', 'down'], ['upward', 'downward']] as [string, string][], weight: 1 };
     const straight = path.join(tmp, 'negatives');
