@@ -191,8 +191,8 @@ function runConfig(options: RunOptions, note: (line: string) => void): { config:
 /**
  * A run started with --init keeps its checkpoint's objective: the network's output means what that
  * objective predicts (x̂0, velocity, v), so another one would train its last layers over from a wrong
- * start (a pixel model of x-prediction continued as rectified flow began at 50× its loss and never
- * got back). Left out, --objective is the checkpoint's; named otherwise, refused.
+ * start (a pixel model of x-prediction continued as rectified flow began at 50× its loss and was
+ * still at 5× after 1,700 steps). Left out, --objective is the checkpoint's; named otherwise, refused.
  */
 function initialObjective(initial: LoadedCheckpoint, requested: ObjectiveName | undefined): ObjectiveName {
   const trained = (initial.config as TrainConfig).objective;
