@@ -19,7 +19,7 @@ import { VAE_PRESETS } from '../../src/model/vae-config.js';
 import { loadVaeCodec } from '../../src/model/vae-codec.js';
 import { DEFAULT_VAE_DIR, defaultVaeDir, readVaeFolder, VAE_FILES } from '../../src/model/vae-folder.js';
 import { MAX_SEED } from '../../src/train/train-config.js';
-import { readVaeRunConfig, VAE_TRAIN_DEFAULTS } from '../../src/train/vae-train-config.js';
+import { VAE_TRAIN_DEFAULTS } from '../../src/train/vae-train-config.js';
 import { trainVae } from '../../src/train/vae-trainer.js';
 import { parseBuckets } from '../../src/train/buckets.js';
 import { latentMap } from '../ship/vae-card.js';
@@ -101,9 +101,8 @@ async function runVaeTrain(argv: string[]): Promise<number> {
     console.log(VAE_HELP);
     return 0;
   }
-  // A resumed run keeps its own total unless --steps changes it (a default here would silently
-  // re-time its cosine schedule).
-  const steps = flags.steps ?? (flags.resume ? readVaeRunConfig(required(flags.out, 'out')).steps : DEFAULT_STEPS);
+  // A resumed run keeps its own total unless --steps is given (the trainer reads it).
+  const steps = flags.steps ?? (flags.resume ? undefined : DEFAULT_STEPS);
   const options = {
     preset: flags.config ?? 'small',
     data: required(flags.data, 'data'),
@@ -122,13 +121,11 @@ async function runVaeTrain(argv: string[]): Promise<number> {
   };
   const choice = await useBackend({ requested: flags.backend });
   console.error(choice.summary);
-  const progress = new Progress(steps, 'vae train', 'steps', flags.quiet);
-  let first = true;
+  let progress: Progress | undefined;
   const result = await trainVae({
     ...options,
-    onStep: (m) => {
-      if (first) progress.update(m.step - 1);
-      first = false;
+    onStep: (m, total) => {
+      if (!progress) (progress = new Progress(total, 'vae train', 'steps', flags.quiet)).update(m.step - 1);
       progress.update(m.step);
     },
   });

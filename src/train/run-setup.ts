@@ -167,7 +167,7 @@ function runConfig(options: RunOptions, note: (line: string) => void): { config:
   const config = {
     ...TRAIN_DEFAULTS,
     ...stripUndefined(options),
-    objective: initial ? initialObjective(initial, options.objective) : options.objective ?? TRAIN_DEFAULTS.objective,
+    ...(initial && { objective: initialObjective(initial, options.objective) }),
     preset: options.preset,
     model: {
       ...model,

@@ -39,7 +39,8 @@ export interface VaeTrainOptions extends Partial<Omit<VaeTrainConfig, 'vae' | 'p
   /** The VAE preset (--config): tiny, small. */
   preset: string;
   data: string;
-  steps: number;
+  /** The run's total steps: a new run's is required; a resumed run keeps its own unless this sets a new one. */
+  steps?: number;
   out: string;
   /** Continue the run in `out` from its latest checkpoint (from step 0 when it has none yet). */
   resume?: boolean;
@@ -50,7 +51,8 @@ export interface VaeTrainOptions extends Partial<Omit<VaeTrainConfig, 'vae' | 'p
   init?: string;
   /** A new run's changes to the preset (measuring alternatives: latent channels, patch). */
   overrides?: Partial<VaeConfig>;
-  onStep?: (metrics: VaeStepMetrics) => void;
+  /** After each step, with the run's total steps. */
+  onStep?: (metrics: VaeStepMetrics, totalSteps: number) => void;
   /** One-line notes (resuming from step 0); default: stderr. */
   note?: (line: string) => void;
 }
@@ -104,7 +106,7 @@ export async function trainVae(options: VaeTrainOptions): Promise<VaeTrainResult
       const metrics = vaeStep(run, step);
       psnr = metrics.psnr;
       fs.writeSync(run.metricsFd, JSON.stringify(metrics) + '\n');
-      options.onStep?.(metrics);
+      options.onStep?.(metrics, config.steps);
       if (step % config.checkpointEvery === 0 || step === config.steps) checkpoint = saveTrainingCheckpoint(runDir, step, config, run, config.keepCheckpoints);
     }
   } finally {
@@ -154,7 +156,7 @@ function frameDifferences(x: tf.Tensor): tf.Tensor {
   return tf.matMul(tf.tensor3d(d, [1, T - 1, T]), tf.reshape(x, [B * C, T, H * W])); // [B·C, T − 1, H·W]
 }
 
-/** The run's config (new, or a resumed run's config.json with only --steps taken), dataset, model, optimizer and EMA, restored. */
+/** The run's config (new, or a resumed run's config.json with only a given --steps taken), dataset, model, optimizer and EMA, restored. */
 function setupVaeRun(options: VaeTrainOptions): VaeRun {
   const runDir = options.out;
   const note = options.note ?? ((line: string) => console.error(`note: ${line}`));
@@ -169,7 +171,9 @@ function setupVaeRun(options: VaeTrainOptions): VaeRun {
   let resumed: LoadedCheckpoint | undefined;
   let initial: Record<string, LoadedTensor> | undefined;
   if (resuming) {
-    config = { ...readVaeRunConfig(runDir), steps: options.steps };
+    // Its own total unless --steps sets a new one (a default here would silently re-time its cosine schedule).
+    const recorded = readVaeRunConfig(runDir);
+    config = { ...recorded, steps: options.steps ?? recorded.steps };
     const from = latestCheckpoint(runDir, note);
     if (from) resumed = loadCheckpoint(from);
     else {
@@ -179,6 +183,7 @@ function setupVaeRun(options: VaeTrainOptions): VaeRun {
   } else {
     const { out: _o, resume: _r, onStep: _s, note: _n, overrides, init, ...settings } = options;
     const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+    if (options.steps === undefined) throw new UserError('a new run needs --steps');
     if (init !== undefined && overrides) throw new UserError('--init takes the VAE config of the folder it starts from: no overrides');
     const start = init !== undefined ? initialWeights(init) : undefined;
     initial = start?.weights;
