@@ -9,7 +9,9 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { hasNativeAdamW, makeAdamWKernel } from '../../kernels/adamw/native.js';
-import { hasNativeAttention, makeAttentionKernels, registerAttentionGradient } from '../../kernels/attention/native.js';
+import {
+  hasNativeAttention, hasTokenAttention, makeAttentionKernels, makeTokenAttentionKernels, registerAttentionGradient,
+} from '../../kernels/attention/native.js';
 import { hasNativeEma, makeEmaKernel } from '../../kernels/ema/native.js';
 import { hasNativeGelu, makeGeluKernels, registerGeluGradients } from '../../kernels/gelu/native.js';
 import { hasNativeLayerNormModulate, makeLayerNormModulateKernels, registerLayerNormModulateGradient } from '../../kernels/layernorm-modulate/native.js';
@@ -65,6 +67,9 @@ export function registerNativeBackend(priority = 0): string | null {
   // wasm's is replaced; an addon built before it simply leaves attention on tfjs ops.
   if (hasNativeAttention(addon)) {
     for (const config of makeAttentionKernels(addon, NATIVE_BACKEND)) tf.registerKernel(config);
+    // SPACETIME_NATIVE_TOKEN_ATTENTION=0: heads split and merged by tfjs ops around it (for A/B timing).
+    if (hasTokenAttention(addon) && process.env.SPACETIME_NATIVE_TOKEN_ATTENTION !== '0')
+      for (const config of makeTokenAttentionKernels(addon, NATIVE_BACKEND)) tf.registerKernel(config);
     registerAttentionGradient();
   }
   if (hasNativePatchEmbed(addon)) {

@@ -1,16 +1,18 @@
 // Attention spec suite: the float64 reference checked against finite differences, then
 // attention() on every tfjs backend against the reference (values and gradients within
-// 1e-4 of the largest |value|), masking, and run-to-run bit identity. On `native`,
-// attention() is the fused kernel (native.ts): its own block checks that it is the one
-// running, every ISA, thread-count independence and the addon's argument checks.
+// 1e-4 of the largest |value|), masking, and run-to-run bit identity; selfAttention() and
+// crossAttention() (token-major, packed qkv / kv) likewise. On `native`, attention() is the
+// fused kernel (native.ts): its own block checks that it is the one running, every ISA,
+// thread-count independence and the addon's argument checks; the token-major kernel must
+// give the head-major kernel's bits.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadNative, type Isa } from '../native/index.js';
 import { onBackend, specBackends, testValues } from '../../base/compute/spec-backends.js';
-import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL } from './native.js';
+import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, ATTENTION_TOKENS_GRAD_KERNEL, ATTENTION_TOKENS_KERNEL } from './native.js';
 import { type AttentionForwardResult, type AttentionGradients, attentionBackwardReference, attentionForwardReference } from './reference.js';
 import { type AttentionDims, attentionDims } from './shape.js';
-import { attention, attentionFromOps } from './tfjs.js';
+import { attention, attentionFromOps, crossAttention, selfAttention } from './tfjs.js';
 
 // ---------------------------------------------------------------- backends
 
@@ -143,6 +145,67 @@ function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number 
   return worst / Math.max(scale, 1e-30);
 }
 
+/** [B, h, n, d] → [B, n, h·d] (the heads side by side in a row), or back with `inverse`. */
+function toTokens(x: Float32Array, B: number, h: number, n: number, d: number, inverse = false): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let b = 0; b < B; b++)
+    for (let head = 0; head < h; head++)
+      for (let r = 0; r < n; r++)
+        for (let c = 0; c < d; c++) {
+          const [headMajor, tokenMajor] = [((b * h + head) * n + r) * d + c, ((b * n + r) * h + head) * d + c];
+          if (inverse) y[headMajor] = x[tokenMajor];
+          else y[tokenMajor] = x[headMajor];
+        }
+  return y;
+}
+
+/** Parts of width w (w = D each) side by side per row: [B·n, w] × k → [B·n, k·w], and back. */
+function pack(parts: Float32Array[], rows: number, w: number): Float32Array {
+  const y = new Float32Array(rows * w * parts.length);
+  for (let r = 0; r < rows; r++) parts.forEach((x, i) => y.set(x.subarray(r * w, (r + 1) * w), (r * parts.length + i) * w));
+  return y;
+}
+function unpack(y: Float32Array, rows: number, w: number, count: number): Float32Array[] {
+  return Array.from({ length: count }, (_, i) => {
+    const x = new Float32Array(rows * w);
+    for (let r = 0; r < rows; r++) x.set(y.subarray((r * count + i) * w, (r * count + i + 1) * w), r * w);
+    return x;
+  });
+}
+
+/**
+ * selfAttention (packed 'qkv', queries = keys) or crossAttention (packed 'kv') on a case's
+ * inputs laid out token-major; out (and with `grads`, dq, dk, dv) returned head-major.
+ */
+function runTokens(c: Case, packed: 'qkv' | 'kv', grads: boolean): Float32Array[] {
+  const { batch: B, heads: h, queries: N, keys: M, headDim: d } = c.dims;
+  const D = h * d;
+  const x = inputsOf(c);
+  const [q, k, v, dOut] = [toTokens(x.q, B, h, N, d), toTokens(x.k, B, h, M, d), toTokens(x.v, B, h, M, d), toTokens(x.dOut, B, h, N, d)];
+  const heads = (y: Float32Array, n: number) => toTokens(y, B, h, n, d, true);
+  const outs = tf.tidy(() => {
+    const mask = x.mask && tf.cast(tf.tensor(x.mask, [B, M]), c.maskDtype ?? 'float32');
+    const options = { mask, scale: c.scale };
+    const dy = tf.tensor(dOut, [B, N, D]);
+    if (packed === 'qkv') {
+      const f = (qkv: tf.Tensor) => selfAttention(qkv, h, options);
+      const qkv = tf.tensor(pack([q, k, v], B * N, D), [B, N, 3 * D]);
+      return (grads ? tf.grads(f)([qkv], dy) : [f(qkv)]).map((t) => t.dataSync() as Float32Array);
+    }
+    const f = (qt: tf.Tensor, kv: tf.Tensor) => crossAttention(qt, kv, h, options);
+    const args = [tf.tensor(q, [B, N, D]), tf.tensor(pack([k, v], B * M, D), [B, M, 2 * D])];
+    return (grads ? tf.grads(f)(args, dy) : [f(args[0], args[1])]).map((t) => t.dataSync() as Float32Array);
+  });
+  if (!grads) return [heads(outs[0], N)];
+  if (packed === 'qkv') return unpack(outs[0], B * N, D, 3).map((g) => heads(g, N));
+  const [dk, dv] = unpack(outs[1], B * M, D, 2);
+  return [heads(outs[0], N), heads(dk, M), heads(dv, M)];
+}
+
+const SELF_CASES = [FORWARD_CASES[0], FORWARD_CASES[1], FORWARD_CASES[3], FORWARD_CASES[7]];
+const CROSS_CASES = [FORWARD_CASES[4], FORWARD_CASES[5], FORWARD_CASES[8], FORWARD_CASES[9], FORWARD_CASES[11], FORWARD_CASES[13]];
+const packingOf = (c: Case): 'qkv' | 'kv' => (SELF_CASES.includes(c) ? 'qkv' : 'kv');
+
 // ---------------------------------------------------------------- the reference
 
 describe('attention reference (float64)', () => {
@@ -256,6 +319,18 @@ describe.each(BACKENDS)('attention on %s', (backend) => {
     }
   });
 
+  it.skipIf(skip)('selfAttention (packed qkv) and crossAttention (q, packed kv) match the reference, values and gradients', async () => {
+    for (const c of [...SELF_CASES, ...CROSS_CASES]) {
+      const [out] = await onBackend(backend, () => runTokens(c, packingOf(c), false));
+      expect(relativeError(out, referenceOf(c).forward.out), `${c.name} out`).toBeLessThan(1e-4);
+      const got = await onBackend(backend, () => runTokens(c, packingOf(c), true));
+      const want = referenceOf(c, true).grads!;
+      for (const [i, name] of (['dq', 'dk', 'dv'] as const).entries()) {
+        expect(relativeError(got[i], want[name]), `${c.name} ${name}`).toBeLessThan(1e-4);
+      }
+    }
+  });
+
   it.skipIf(skip)('is bit-identical run to run, forward and backward', async () => {
     for (const c of [FORWARD_CASES[0], FORWARD_CASES[9]]) {
       const run = () => onBackend(backend, () => runTfjs(c, true).map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)));
@@ -297,6 +372,25 @@ describe.skipIf(FUSED_UNAVAILABLE !== null)(`fused attention on native${FUSED_UN
     }
   });
 
+  const TOKENS_UNAVAILABLE = tf.getKernel(ATTENTION_TOKENS_KERNEL, 'native')
+    ? null
+    : process.env.SPACETIME_NATIVE_TOKEN_ATTENTION === '0' ? 'SPACETIME_NATIVE_TOKEN_ATTENTION=0' : 'this addon build has no row strides (rebuild it)';
+  it.skipIf(TOKENS_UNAVAILABLE !== null)(`reads and writes token-major tensors in place: no head split or merge, the head-major kernel's bits${TOKENS_UNAVAILABLE ? ` (skipped: ${TOKENS_UNAVAILABLE})` : ''}`, async () => {
+    const self = SELF_CASES[1];
+    const forward = await onBackend('native', () => tf.profile(() => runTokens(self, 'qkv', false)));
+    const backward = await onBackend('native', () => tf.profile(() => runTokens(self, 'qkv', true)));
+    expect(forward.kernelNames).toContain(ATTENTION_TOKENS_KERNEL);
+    expect(backward.kernelNames).toContain(ATTENTION_TOKENS_GRAD_KERNEL);
+    for (const names of [forward.kernelNames, backward.kernelNames]) {
+      for (const op of ['Transpose', 'SplitV', 'Concat', 'BatchMatMul', ATTENTION_KERNEL]) expect(names).not.toContain(op);
+    }
+    for (const c of [...SELF_CASES, ...CROSS_CASES]) {
+      const heads = [...(await onBackend('native', () => runTfjs(c, false))), ...(await onBackend('native', () => runTfjs(c, true)))];
+      const tokens = [...(await onBackend('native', () => runTokens(c, packingOf(c), false))), ...(await onBackend('native', () => runTokens(c, packingOf(c), true)))];
+      for (const [i, a] of tokens.entries()) expect(sameBits(a, heads[i]), `${c.name} ${['out', 'dq', 'dk', 'dv'][i]}`).toBe(true);
+    }
+  });
+
   for (const isa of ['avx512', 'avx2', 'scalar'] as Isa[]) {
     const missing = !addon.availableIsas().includes(isa);
     it.skipIf(missing)(`matches the reference, forward and gradients, on ${isa}${missing ? ' (not available on this CPU)' : ''}`, async () => {
@@ -312,6 +406,11 @@ describe.skipIf(FUSED_UNAVAILABLE !== null)(`fused attention on native${FUSED_UN
             expect(relativeError(got[i], want[name]), `${c.name} ${name}`).toBeLessThan(1e-4);
           }
         }
+        for (const c of [SELF_CASES[1], CROSS_CASES[4], CROSS_CASES[5]]) {
+          const heads = [...(await onBackend('native', () => runTfjs(c, false))), ...(await onBackend('native', () => runTfjs(c, true)))];
+          const tokens = [...(await onBackend('native', () => runTokens(c, packingOf(c), false))), ...(await onBackend('native', () => runTokens(c, packingOf(c), true)))];
+          for (const [i, a] of tokens.entries()) expect(sameBits(a, heads[i]), `${c.name} token-major output ${i}`).toBe(true);
+        }
       } finally {
         addon.setIsa(before);
       }
@@ -325,7 +424,10 @@ describe.skipIf(FUSED_UNAVAILABLE !== null)(`fused attention on native${FUSED_UN
         const runs: Float32Array[][] = [];
         for (const threads of [1, 2, 3]) {
           addon.setThreads(threads);
-          runs.push([...(await onBackend('native', () => runTfjs(c, false))), ...(await onBackend('native', () => runTfjs(c, true)))]);
+          runs.push([
+            ...(await onBackend('native', () => runTfjs(c, false))), ...(await onBackend('native', () => runTfjs(c, true))),
+            ...(await onBackend('native', () => runTokens(c, packingOf(c), true))),
+          ]);
         }
         for (const run of runs.slice(1)) {
           for (const [i, a] of run.entries()) expect(sameBits(a, runs[0][i]), `${c.name} output ${i}`).toBe(true);
@@ -357,5 +459,21 @@ describe.skipIf(FUSED_UNAVAILABLE !== null)(`fused attention on native${FUSED_UN
     expect(() => backward(q, k, v, null, out, lse, q, dq, dk, dv, B, h, N, M, d, 0.5)).not.toThrow();
     expect(() => backward(q, k, v, null, out, lse, q, dq, dk, dk, B, h, N, M, d, 0.5)).toThrow(/dk must not share memory with dv/);
     expect(() => backward(q, k, v, null, out, lse, q, dq, dk, dv.subarray(2), B, h, N, M, d, 0.5)).toThrow(/dv.length/);
+    // Row strides: token-major q, k, v inside one packed [B, N, 3hd] (self-attention, N = M), out [B, N, hd].
+    const D = h * d;
+    const qkv = new Float32Array(B * N * 3 * D);
+    const [tq, tk, tv] = [qkv, qkv.subarray(D), qkv.subarray(2 * D)];
+    const tout = new Float32Array(B * N * D);
+    const strides = [3 * D, 3 * D, 3 * D, D];
+    expect(() => forward(tq, tk, tv, null, tout, lse, B, h, N, N, d, 0.5, strides)).not.toThrow();
+    expect(() => forward(tq, tk, tv, null, tout, lse, B, h, N, N, d, 0.5, [3 * D, 3 * D, 3 * D])).toThrow(/rowStrides must be an array \[q, k, v, out\]/);
+    expect(() => forward(tq, tk, tv, null, tout, lse, B, h, N, N, d, 0.5, [3 * D, D - 1, 3 * D, D])).toThrow(/rowStrides must be integers >= heads \* headDim/);
+    expect(() => forward(tq, tk, qkv.subarray(2 * D + 1), null, tout, lse, B, h, N, N, d, 0.5, strides)).toThrow(/v.length must be at least \(batch\*keys - 1\) \* rowStride/);
+    // dq, dk, dv interleaved in one packed dqkv: column-disjoint, accepted; sharing columns, refused.
+    const dqkv = new Float32Array(qkv.length);
+    const [gq, gk, gv] = [dqkv, dqkv.subarray(D), dqkv.subarray(2 * D)];
+    expect(() => backward(tq, tk, tv, null, tout, lse, tout, gq, gk, gv, B, h, N, N, d, 0.5, strides)).not.toThrow();
+    expect(() => backward(tq, tk, tv, null, tout, lse, tout, gq, dqkv.subarray(D - 1), gv, B, h, N, N, d, 0.5, strides)).toThrow(/dq must not share memory with dk/);
+    expect(() => backward(tq, tk, tv, null, tout, lse, tout, gq, gk, qkv.subarray(2 * D), B, h, N, N, d, 0.5, strides)).toThrow(/dv must not share memory with v/);
   });
 });

@@ -10,10 +10,20 @@
  *   SpacetimeAttentionGrad  inputs { q, k, v, mask?, out, lse, dy }, attrs { scale }
  *                           → [dq, dk, dv]
  *
- * The gradient of SpacetimeAttention (registerAttentionGradient) calls
- * SpacetimeAttentionGrad. tfjs.ts's attention() uses this pair wherever the active backend
- * has SpacetimeAttention registered, and tfjs ops everywhere else. The mask must be
- * float32 here (0 = padded key, anything else = keep); attention() casts it.
+ * The same kernel reads and writes token-major tensors in place, where the heads live side
+ * by side in a row (the projections' own layout), so no head split or merge is needed:
+ *
+ *   SpacetimeAttentionTokens      attrs { heads, scale, packed }:
+ *                                 packed 'qkv': inputs [qkv [B,N,3D]] or [qkv, mask]
+ *                                 packed 'kv':  inputs [q [B,N,D], kv [B,M,2D]] or [q, kv, mask]
+ *                                 → [out [B,N,D], lse [B,h,N]]   (D = h·d; q, k, v in that order)
+ *   SpacetimeAttentionTokensGrad  inputs { qkv | q, kv; mask?, out, lse, dy } → [dqkv] or [dq, dkv]
+ *
+ * The gradients of SpacetimeAttention and SpacetimeAttentionTokens
+ * (registerAttentionGradient) call their Grad kernels. tfjs.ts's attention(),
+ * selfAttention() and crossAttention() use these wherever the active backend has them
+ * registered, and tfjs ops everywhere else. The mask must be float32 here (0 = padded
+ * key, anything else = keep); tfjs.ts casts it.
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
@@ -22,10 +32,18 @@ import type { NativeAddon } from '../native/index.js';
 
 export const ATTENTION_KERNEL = 'SpacetimeAttention';
 export const ATTENTION_GRAD_KERNEL = 'SpacetimeAttentionGrad';
+export const ATTENTION_TOKENS_KERNEL = 'SpacetimeAttentionTokens';
+export const ATTENTION_TOKENS_GRAD_KERNEL = 'SpacetimeAttentionTokensGrad';
 
 export interface AttentionKernelAttrs extends NamedAttrMap {
   /** Multiplies q·kᵀ before the softmax. */
   scale: number;
+}
+
+export interface AttentionTokensKernelAttrs extends AttentionKernelAttrs {
+  heads: number;
+  /** 'qkv': one input [B, N, 3D] holds q, k and v; 'kv': q [B, N, D] and kv [B, M, 2D]. */
+  packed: 'qkv' | 'kv';
 }
 
 /** The addon's attention entry points (absent from builds older than the fused kernel). */
@@ -34,6 +52,20 @@ type AttentionAddon = Required<Pick<NativeAddon, 'attentionForward' | 'attention
 /** True when this addon build has the fused attention kernels. */
 export function hasNativeAttention(addon: NativeAddon): addon is NativeAddon & AttentionAddon {
   return typeof addon.attentionForward === 'function' && typeof addon.attentionBackward === 'function';
+}
+
+/**
+ * True when this addon's attention takes row strides (token-major layouts): a 1×1 probe,
+ * since builds before them have the same entry points and refuse the extra argument.
+ */
+export function hasTokenAttention(addon: NativeAddon & AttentionAddon): boolean {
+  const one = () => new Float32Array(1);
+  try {
+    addon.attentionForward(one(), one(), one(), null, one(), one(), 1, 1, 1, 1, 1, 1, [1, 1, 1, 1]);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function dimsOf(q: TensorInfo, k: TensorInfo) {
@@ -86,6 +118,74 @@ export function makeAttentionKernels(addon: NativeAddon & AttentionAddon, backen
 }
 
 /**
+ * Where q, k and v live in a token-major call: their views into the inputs' heap arrays
+ * (k and v start at their column offsets) and the row strides [q, k, v, out].
+ */
+function tokenViews(packed: 'qkv' | 'kv', heads: number, inputs: TensorInfo[], view: (t: TensorInfo) => Float32Array) {
+  if (packed === 'qkv') {
+    const [qkv] = inputs;
+    const [batch, queries, width] = qkv.shape;
+    if (qkv.shape.length !== 3 || width % (3 * heads) !== 0) {
+      throw new Error(`${ATTENTION_TOKENS_KERNEL}: qkv must be [B, N, 3·heads·d], got [${qkv.shape}] for ${heads} heads`);
+    }
+    const D = width / 3;
+    const x = view(qkv);
+    return { batch, queries, keys: queries, D, q: x, k: x.subarray(D), v: x.subarray(2 * D), strides: [3 * D, 3 * D, 3 * D, D] };
+  }
+  const [q, kv] = inputs;
+  const [batch, queries, D] = q.shape;
+  if (q.shape.length !== 3 || kv.shape.length !== 3 || kv.shape[0] !== batch || kv.shape[2] !== 2 * D || D % heads !== 0) {
+    throw new Error(`${ATTENTION_TOKENS_KERNEL}: q must be [B, N, heads·d] and kv [B, M, 2·heads·d], got [${q.shape}] and [${kv.shape}] for ${heads} heads`);
+  }
+  const x = view(kv);
+  return { batch, queries, keys: kv.shape[1], D, q: view(q), k: x, v: x.subarray(D), strides: [D, 2 * D, 2 * D, D] };
+}
+
+/** SpacetimeAttentionTokens and its Grad kernel for `backendName` (a wasm-heap backend). */
+export function makeTokenAttentionKernels(addon: NativeAddon & AttentionAddon, backendName: string): KernelConfig[] {
+  const forward = (args: { inputs: TensorInfo[]; backend: BackendWasm; attrs: AttentionTokensKernelAttrs }): TensorInfo[] => {
+    const { inputs, backend, attrs } = args;
+    const { heads, packed, scale } = attrs;
+    const tensors = packed === 'qkv' ? 1 : 2;
+    const mask = inputs[tensors] as TensorInfo | undefined;
+    const names = packed === 'qkv' ? ['qkv', 'mask'] : ['q', 'kv', 'mask'];
+    checkFloat32(ATTENTION_TOKENS_KERNEL, Object.fromEntries(inputs.map((t, i) => [names[i], t])));
+    const shape = (t: TensorInfo) => t.shape;
+    const [batch, queries] = shape(inputs[0]);
+    const D = packed === 'qkv' ? shape(inputs[0])[2] / 3 : shape(inputs[0])[2];
+    const out = backend.makeOutput([batch, queries, D], 'float32');
+    const lse = backend.makeOutput([batch, heads, queries], 'float32');
+    const view = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+    const t = tokenViews(packed, heads, inputs.slice(0, tensors), view);
+    addon.attentionForward(
+      t.q, t.k, t.v, mask ? view(mask) : null, view(out), view(lse),
+      t.batch, heads, t.queries, t.keys, t.D / heads, scale, t.strides,
+    );
+    return [out, lse];
+  };
+  const backward = (args: { inputs: Record<string, TensorInfo>; backend: BackendWasm; attrs: AttentionTokensKernelAttrs }): TensorInfo[] => {
+    const { inputs, backend, attrs } = args;
+    const { heads, packed, scale } = attrs;
+    const { mask, out, lse, dy } = inputs;
+    checkFloat32(ATTENTION_TOKENS_GRAD_KERNEL, inputs);
+    const sources = packed === 'qkv' ? [inputs.qkv] : [inputs.q, inputs.kv];
+    const grads = sources.map((x) => backend.makeOutput(x.shape, 'float32'));
+    const view = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+    const t = tokenViews(packed, heads, sources, view);
+    const g = tokenViews(packed, heads, grads, view);
+    addon.attentionBackward(
+      t.q, t.k, t.v, mask ? view(mask) : null, view(out), view(lse), view(dy),
+      g.q, g.k, g.v, t.batch, heads, t.queries, t.keys, t.D / heads, scale, t.strides,
+    );
+    return grads;
+  };
+  return [
+    { kernelName: ATTENTION_TOKENS_KERNEL, backendName, kernelFunc: forward as unknown as KernelFunc },
+    { kernelName: ATTENTION_TOKENS_GRAD_KERNEL, backendName, kernelFunc: backward as unknown as KernelFunc },
+  ];
+}
+
+/**
  * SpacetimeAttention's gradient: one SpacetimeAttentionGrad call gives dq, dk and dv
  * (computed at once, as customGrad does, then handed out per input); the mask gets zeros.
  */
@@ -104,7 +204,32 @@ export const attentionGradConfig: GradConfig = {
   },
 };
 
-/** Registers SpacetimeAttention's gradient (global across backends). Idempotent. */
+/**
+ * SpacetimeAttentionTokens' gradient: one SpacetimeAttentionTokensGrad call gives the
+ * gradient of the packed input(s) (dqkv, or dq and dkv); the mask gets zeros.
+ */
+export const attentionTokensGradConfig: GradConfig = {
+  kernelName: ATTENTION_TOKENS_KERNEL,
+  saveAllInputs: true, // [qkv, mask?] or [q, kv, mask?]
+  outputsToSave: [true, true], // out, lse
+  gradFunc: (dys, saved, attrs) => {
+    const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor; // lse is internal: its dy is ignored
+    const { packed } = attrs as unknown as AttentionTokensKernelAttrs;
+    const tensors = packed === 'qkv' ? 1 : 2;
+    const sources: tf.NamedTensorMap = packed === 'qkv' ? { qkv: saved[0] } : { q: saved[0], kv: saved[1] };
+    const mask = saved.length === tensors + 3 ? saved[tensors] : undefined;
+    const [out, lse] = saved.slice(-2);
+    const inputs = { ...sources, out, lse, dy, ...(mask ? { mask } : {}) };
+    const grads = tf.engine().runKernel(ATTENTION_TOKENS_GRAD_KERNEL, inputs, attrs as unknown as NamedAttrMap) as tf.Tensor[];
+    return Object.fromEntries([
+      ...grads.map((g, i) => [i, () => g]),
+      ...(mask ? [[tensors, () => tf.zerosLike(mask)]] : []),
+    ]);
+  },
+};
+
+/** Registers the gradients of SpacetimeAttention and SpacetimeAttentionTokens (global across backends). Idempotent. */
 export function registerAttentionGradient(): void {
   if (!tf.getGradient(ATTENTION_KERNEL)) tf.registerGradient(attentionGradConfig);
+  if (!tf.getGradient(ATTENTION_TOKENS_KERNEL)) tf.registerGradient(attentionTokensGradConfig);
 }

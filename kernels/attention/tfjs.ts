@@ -9,6 +9,14 @@
  *   const padded = attention(q, k, v, { mask });        // mask [B, Nk]: 0 = padded key
  *   const [dq, dk, dv] = tf.grads((q, k, v) => attention(q, k, v))([q, k, v], dOut);
  *
+ * A transformer's projections give token-major tensors with the heads side by side;
+ * selfAttention() and crossAttention() take them as they are (a packed qkv, or q and a
+ * packed kv) and return [B, N, h·d]: the fused kernel reads and writes them in place,
+ * and tfjs ops split and merge the heads around attention() elsewhere.
+ *
+ *   const o = selfAttention(qkv, heads);                // qkv [B, N, 3·h·d] → [B, N, h·d]
+ *   const c = crossAttention(q, kv, heads, { mask });   // q [B, N, h·d], kv [B, M, 2·h·d]
+ *
  * All heads go through one batched matMul over [B·h] (no per-head loop). A padded key
  * gets a finite bias of −1e9 before the softmax, so it gets exactly zero weight where any
  * key is kept. Where every key of a batch entry is padded the softmax is uniform instead
@@ -16,7 +24,7 @@
  * zeros out, zero gradients, as in the reference.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ATTENTION_KERNEL } from './native.js';
+import { ATTENTION_KERNEL, ATTENTION_TOKENS_KERNEL } from './native.js';
 import { type AttentionDims, attentionDims, defaultScale } from './shape.js';
 
 export interface AttentionOptions {
@@ -38,6 +46,61 @@ export function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: Att
     // An array of inputs (not a map) so the mask can be absent; lse is only for the gradient.
     const [out] = tf.engine().runKernel(ATTENTION_KERNEL, inputs as unknown as tf.NamedTensorMap, { scale }) as tf.Tensor[];
     return out as tf.Tensor4D;
+  });
+}
+
+/** Multi-head self-attention over qkv [B, N, 3·h·d] (q, k, v side by side, heads within each) → [B, N, h·d]; mask [B, N] on keys. */
+export function selfAttention(qkv: tf.Tensor, heads: number, options: AttentionOptions = {}): tf.Tensor3D {
+  const [B, N, width] = qkv.shape;
+  if (qkv.rank !== 3 || width % (3 * heads) !== 0) {
+    throw new Error(`selfAttention: qkv must be [B, N, 3·heads·d], got [${qkv.shape}] for ${heads} heads`);
+  }
+  const D = width / 3;
+  return tokenAttention([qkv], 'qkv', heads, D, options, () => {
+    const [q, k, v] = tf.split(qkv, 3, 2); // 3 × [B, N, D]
+    return [splitHeads(q, heads), splitHeads(k, heads), splitHeads(v, heads)];
+  });
+}
+
+/** Multi-head attention from q [B, N, h·d] to kv [B, M, 2·h·d] (k, v side by side) → [B, N, h·d]; mask [B, M] on keys. */
+export function crossAttention(q: tf.Tensor, kv: tf.Tensor, heads: number, options: AttentionOptions = {}): tf.Tensor3D {
+  const [B, , D] = q.shape;
+  if (q.rank !== 3 || kv.rank !== 3 || kv.shape[0] !== B || kv.shape[2] !== 2 * D || D % heads !== 0) {
+    throw new Error(`crossAttention: q must be [B, N, heads·d] and kv [B, M, 2·heads·d], got [${q.shape}] and [${kv.shape}] for ${heads} heads`);
+  }
+  return tokenAttention([q, kv], 'kv', heads, D, options, () => {
+    const [k, v] = tf.split(kv, 2, 2); // 2 × [B, M, D]
+    return [splitHeads(q, heads), splitHeads(k, heads), splitHeads(v, heads)];
+  });
+}
+
+/** [B, n, h·d] → [B, h, n, d]. */
+function splitHeads(x: tf.Tensor, heads: number): tf.Tensor4D {
+  const [B, n, D] = x.shape;
+  return tf.transpose(tf.reshape(x, [B, n, heads, D / heads]), [0, 2, 1, 3]);
+}
+
+/** The fused token-major kernel where registered, else attention() between a head split and merge. */
+function tokenAttention(
+  inputs: tf.Tensor[], packed: 'qkv' | 'kv', heads: number, D: number, options: AttentionOptions,
+  split: () => [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D],
+): tf.Tensor3D {
+  const [B, N] = inputs[0].shape;
+  if (!tf.getKernel(ATTENTION_TOKENS_KERNEL, tf.getBackend())) {
+    return tf.tidy(() => {
+      const [q, k, v] = split();
+      const o = attention(q, k, v, options); // [B, h, N, d]
+      return tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [B, N, D]) as tf.Tensor3D; // [B, N, D]
+    });
+  }
+  const M = packed === 'qkv' ? N : (inputs[1].shape[1] as number);
+  const { mask } = options;
+  const d = D / heads;
+  const scale = checkedScale(attentionDims([B, heads, N, d], [B, heads, M, d], [B, heads, M, d], mask?.shape), options.scale);
+  return tf.tidy(() => {
+    const all = mask ? [...inputs, mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32')] : inputs;
+    const [out] = tf.engine().runKernel(ATTENTION_TOKENS_KERNEL, all as unknown as tf.NamedTensorMap, { heads, scale, packed }) as tf.Tensor[];
+    return out as tf.Tensor3D;
   });
 }
 

@@ -33,16 +33,18 @@ export interface NativeAddon {
   /**
    * Fused attention forward (optional: builds before it lack it; see kernels/attention/native.ts).
    * q, out [B·h, N, d]; k, v [B·h, Nk, d]; mask [B, Nk] or null (0 = padded key); lse [B·h, N].
+   * With rowStrides [q, k, v, out] (builds since the token-major layout): q, k, v, out are
+   * token-major instead, [B, rows, stride] with head h at columns h·d from the array's start.
    */
   attentionForward?(
     q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, out: Float32Array, lse: Float32Array,
-    batch: number, heads: number, queries: number, keys: number, headDim: number, scale: number,
+    batch: number, heads: number, queries: number, keys: number, headDim: number, scale: number, rowStrides?: number[],
   ): void;
-  /** Fused attention backward: dq, dk, dv from the forward's inputs, out, lse and dOut. */
+  /** Fused attention backward: dq, dk, dv from the forward's inputs, out, lse and dOut (dq in q's layout, dk k's, dv v's, dOut out's). */
   attentionBackward?(
     q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, out: Float32Array, lse: Float32Array,
     dOut: Float32Array, dq: Float32Array, dk: Float32Array, dv: Float32Array,
-    batch: number, heads: number, queries: number, keys: number, headDim: number, scale: number,
+    batch: number, heads: number, queries: number, keys: number, headDim: number, scale: number, rowStrides?: number[],
   ): void;
   /**
    * Tubelet patchify (toTokens) or unpatchify between video [B, C, T, H, W] and tokens

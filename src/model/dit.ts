@@ -17,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { layerNormModulate } from '../../kernels/layernorm-modulate/tfjs.js';
 import { patchify, unpatchify } from '../../kernels/patch-embed/tfjs.js';
-import { layerNorm, linear, linearGelu, multiHeadAttention, silu } from '../nn/layers.js';
+import { crossAttention, layerNorm, linear, linearGelu, selfAttention, silu } from '../nn/layers.js';
 import { countParameters, createParameters, linearParams, specsOf, type Init, type Param, type ParamSpec } from '../nn/parameters.js';
 import type { DiTConfig } from './config.js';
 import { inputChannels, withGivenFrames, type GivenFramesCondition } from './frame-conditioning.js';
@@ -169,13 +169,12 @@ export class DiT {
     const { hidden: D, heads } = this.config;
     const [shift1, scale1, gate1, shift2, scale2, gate2] = tf.split(linear(silu(c), l.ada), 6, 1); // 6 × [B, D]
     const qkv = linear(layerNormModulate(x, shift1, scale1, LN_EPS), l.attn.qkv); // [B, N, 3D]
-    const [q, k, v] = tf.split(qkv, [D, D, D], 2); // 3 × [B, N, D]
-    const attn = linear(multiHeadAttention(q, k, v, heads), l.attn.proj); // [B, N, D]
+    const attn = linear(selfAttention(qkv, heads), l.attn.proj); // [B, N, D]
     x = tf.add(x, tf.mul(tf.expandDims(gate1, 1), attn)); // [B, N, D]
     if (l.cross && cond.tokens) {
       const q2 = linear(layerNorm(x, LN_EPS), l.cross.q); // [B, N, D]
-      const [k2, v2] = tf.split(linear(cond.tokens, l.cross.kv), 2, 2); // 2 × [B, L, D]
-      x = tf.add(x, linear(multiHeadAttention(q2, k2, v2, heads, cond.mask), l.cross.proj)); // [B, N, D]
+      const kv = linear(cond.tokens, l.cross.kv); // [B, L, 2D]
+      x = tf.add(x, linear(crossAttention(q2, kv, heads, { mask: cond.mask }), l.cross.proj)); // [B, N, D]
     }
     const hidden = linearGelu(layerNormModulate(x, shift2, scale2, LN_EPS), l.fc1); // [B, N, rD], = gelu(linear(…))
     return tf.add(x, tf.mul(tf.expandDims(gate2, 1), linear(hidden, l.fc2))); // [B, N, D]

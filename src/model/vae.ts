@@ -33,7 +33,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { patchify, unpatchify } from '../../kernels/patch-embed/tfjs.js';
-import { gelu, layerNorm, linear, multiHeadAttention } from '../nn/layers.js';
+import { gelu, layerNorm, linear, selfAttention } from '../nn/layers.js';
 import { countParameters, createParameters, layerNormParams, linearParams, specsOf, type Param, type ParamSpec } from '../nn/parameters.js';
 import { spacetimePositions } from './dit.js';
 import type { VaeConfig } from './vae-config.js';
@@ -118,8 +118,7 @@ export class VideoAutoencoder {
   private block(l: Block, x: tf.Tensor): tf.Tensor {
     const D = this.config.hidden;
     const qkv = linear(layerNorm(x, LN_EPS, l.norm1), l.attn.qkv); // [B, N, 3D]
-    const [q, k, v] = tf.split(qkv, [D, D, D], 2); // 3 × [B, N, D]
-    x = tf.add(x, linear(multiHeadAttention(q, k, v, this.config.heads), l.attn.proj)); // [B, N, D]
+    x = tf.add(x, linear(selfAttention(qkv, this.config.heads), l.attn.proj)); // [B, N, D]
     const hidden = gelu(linear(layerNorm(x, LN_EPS, l.norm2), l.fc1)); // [B, N, rD]
     return tf.add(x, linear(hidden, l.fc2)); // [B, N, D]
   }

@@ -2,7 +2,7 @@
 // and without scale and shift, the tanh GELU, and multi-head attention's head split and merge.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { gelu, layerNorm, linear, multiHeadAttention, silu } from './layers.js';
+import { crossAttention, gelu, layerNorm, linear, selfAttention, silu } from './layers.js';
 
 await tf.setBackend('cpu');
 
@@ -35,10 +35,8 @@ describe('layers', () => {
     close(silu(tf.tensor1d(xs)), xs.map((x) => x / (1 + Math.exp(-x))));
   });
 
-  it('multiHeadAttention: each head attends over its own D/h channels; masked keys get no weight', () => {
-    const [B, N, M, D, h] = [2, 3, 4, 6, 2];
-    const [q, k, v] = [seq(B * N * D), seq(B * M * D, Math.cos), seq(B * M * D, (i) => (i % 7) - 3)];
-    const mask = [1, 1, 0, 1, 1, 0, 0, 0];
+  /** Per head, per query: softmax over the kept keys of q·k/√d, times v ([B, N, D] out, heads side by side). */
+  function attentionByHand(q: number[], k: number[], v: number[], mask: number[], [B, N, M, D, h]: number[]): number[] {
     const d = D / h;
     const want: number[] = [];
     for (let b = 0; b < B; b++)
@@ -50,8 +48,27 @@ describe('layers', () => {
           const sum = p.reduce((a, x) => a + x);
           for (let c = 0; c < d; c++) want.push(keys.reduce((a, j, n) => a + (p[n] / sum) * v[(b * M + j) * D + head * d + c], 0));
         }
-    const out = multiHeadAttention(tf.tensor3d(q, [B, N, D]), tf.tensor3d(k, [B, M, D]), tf.tensor3d(v, [B, M, D]), h, tf.tensor2d(mask, [B, M]));
+    return want;
+  }
+
+  it('crossAttention: each head attends over its own D/h channels of q and of the packed kv; masked keys get no weight', () => {
+    const [B, N, M, D, h] = [2, 3, 4, 6, 2];
+    const [q, k, v] = [seq(B * N * D), seq(B * M * D, Math.cos), seq(B * M * D, (i) => (i % 7) - 3)];
+    const mask = [1, 1, 0, 1, 1, 0, 0, 0];
+    const kv = tf.concat([tf.tensor3d(k, [B, M, D]), tf.tensor3d(v, [B, M, D])], 2); // [B, M, 2D]: k, then v
+    const out = crossAttention(tf.tensor3d(q, [B, N, D]), kv, h, { mask: tf.tensor2d(mask, [B, M]) });
     expect(out.shape).toEqual([B, N, D]);
-    close(out, want);
+    close(out, attentionByHand(q, k, v, mask, [B, N, M, D, h]));
+    expect(() => crossAttention(tf.zeros([B, N, D]), tf.zeros([B, M, D]), h)).toThrow(/kv \[B, M, 2·heads·d\]/);
+  });
+
+  it('selfAttention: q, k, v side by side in one packed [B, N, 3D], heads within each', () => {
+    const [B, N, D, h] = [2, 4, 6, 3];
+    const [q, k, v] = [seq(B * N * D, Math.sin), seq(B * N * D, Math.cos), seq(B * N * D, (i) => (i % 5) - 2)];
+    const mask = [1, 0, 1, 1, 1, 1, 0, 1];
+    const qkv = tf.concat([tf.tensor3d(q, [B, N, D]), tf.tensor3d(k, [B, N, D]), tf.tensor3d(v, [B, N, D])], 2); // [B, N, 3D]
+    close(selfAttention(qkv, h, { mask: tf.tensor2d(mask, [B, N]) }), attentionByHand(q, k, v, mask, [B, N, N, D, h]));
+    close(selfAttention(qkv, h), attentionByHand(q, k, v, seq(B * N, () => 1), [B, N, N, D, h]));
+    expect(() => selfAttention(tf.zeros([N, 3 * D]), h)).toThrow(/qkv must be \[B, N, 3·heads·d\]/);
   });
 });

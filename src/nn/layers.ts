@@ -8,7 +8,6 @@
  * Shapes: B batch, N queries, M keys, D width, h heads.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attention } from '../../kernels/attention/tfjs.js';
 import { biasGelu } from '../../kernels/gelu/tfjs.js';
 
 /** A linear layer's parameters: weight [out, in], bias [out]. Also a LayerNorm's scale and shift ([D] each). */
@@ -47,11 +46,9 @@ export function silu(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(x));
 }
 
-/** Multi-head attention from q [B, N, D] to k, v [B, M, D]; `mask` [B, M] (1 = key kept) drops padded keys. */
-export function multiHeadAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, heads: number, mask?: tf.Tensor2D): tf.Tensor {
-  const [B, N, D] = q.shape as [number, number, number];
-  const M = k.shape[1] as number;
-  const split = (x: tf.Tensor, n: number) => tf.transpose(tf.reshape(x, [B, n, heads, D / heads]), [0, 2, 1, 3]); // [B, h, n, D/h]
-  const o = attention(split(q, N), split(k, M), split(v, M), { mask }); // [B, h, N, D/h]
-  return tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [B, N, D]); // [B, N, D]
-}
+/**
+ * Multi-head attention on the projections' own token-major layout (kernels/attention):
+ * selfAttention(qkv [B, N, 3D], heads, { mask }) and crossAttention(q [B, N, D],
+ * kv [B, M, 2D], heads, { mask }) → [B, N, D]; mask [B, M] (1 = key kept) drops padded keys.
+ */
+export { crossAttention, selfAttention } from '../../kernels/attention/tfjs.js';

@@ -23,7 +23,7 @@
  * Shapes: B batch, L tokens (= config.maxLength), E width, V vocabulary, h heads.
  */
 import * as tf from '@tensorflow/tfjs';
-import { gelu, layerNorm, linear, multiHeadAttention } from '../nn/layers.js';
+import { gelu, layerNorm, linear, selfAttention } from '../nn/layers.js';
 import { countParameters, createParameters, layerNormParams, linearParams, specsOf, type Param, type ParamSpec } from '../nn/parameters.js';
 import type { TextEncoderConfig } from './config.js';
 import { encode as tokenize, nullSequence, packRows, type EncodedPrompt } from './tokenizer.js';
@@ -135,8 +135,7 @@ export class TransformerTextEncoder implements TextEncoder {
   private block(l: TextEncoderBlock, x: tf.Tensor, mask: tf.Tensor2D): tf.Tensor {
     const { width: E, heads } = this.config;
     const qkv = linear(layerNorm(x, LN_EPS, l.norm1), l.attn.qkv); // [B, L, 3E]
-    const [q, k, v] = tf.split(qkv, [E, E, E], 2); // 3 × [B, L, E]
-    x = tf.add(x, linear(multiHeadAttention(q, k, v, heads, mask), l.attn.proj)); // [B, L, E]
+    x = tf.add(x, linear(selfAttention(qkv, heads, { mask }), l.attn.proj)); // [B, L, E]
     const hidden = gelu(linear(layerNorm(x, LN_EPS, l.norm2), l.fc1)); // [B, L, rE]
     return tf.add(x, linear(hidden, l.fc2)); // [B, L, E]
   }

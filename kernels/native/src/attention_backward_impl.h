@@ -61,10 +61,10 @@ struct Layout {
   explicit Layout(const AttentionProblem& p) : mp(round_up(p.m, G)), dp(round_up(p.d, W)) {}
 };
 
-// m x d rows -> slivers of G rows transposed: element (j, c) at
-// (j / G) * d * G + c * G + j % G; rows past m are 0. Reads each row once,
+// m x d rows (row stride ss) -> slivers of G rows transposed: element (j, c)
+// at (j / G) * d * G + c * G + j % G; rows past m are 0. Reads each row once,
 // contiguously (the scattered stores stay within one sliver).
-void transpose_slivers(const float* src, int64_t m, int64_t mp, int64_t d, float* dst) {
+void transpose_slivers(const float* src, int64_t ss, int64_t m, int64_t mp, int64_t d, float* dst) {
   for (int64_t s = 0; s < mp; s += G) {
     float* sliver = dst + s * d;
     const int64_t keys = std::min<int64_t>(G, m - s);
@@ -73,7 +73,7 @@ void transpose_slivers(const float* src, int64_t m, int64_t mp, int64_t d, float
       for (int64_t j0 = 0; j0 < G; j0 += 16)
         for (int64_t c0 = 0; c0 < d; c0 += 16) {
           __m512 r[16];
-          for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + (s + j0 + i) * d + c0);
+          for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + (s + j0 + i) * ss + c0);
           transpose16(r);
           for (int i = 0; i < 16; ++i) _mm512_storeu_ps(sliver + (c0 + i) * G + j0, r[i]);
         }
@@ -82,7 +82,7 @@ void transpose_slivers(const float* src, int64_t m, int64_t mp, int64_t d, float
 #endif
     if (keys < G) std::fill(sliver, sliver + G * d, 0.0f);
     for (int64_t jj = 0; jj < keys; ++jj) {
-      const float* row = src + (s + jj) * d;
+      const float* row = src + (s + jj) * ss;
       for (int64_t c = 0; c < d; ++c) sliver[c * G + jj] = row[c];
     }
   }
@@ -117,21 +117,23 @@ void backward_head(const AttentionProblem& p, int64_t bh, float* scratch) {
   const int64_t n = p.n, m = p.m, d = p.d, dp = L.dp, mp = L.mp, np = round_up(n, R);
   BackwardBuffers b;
   backward_buffers(p, scratch, &b);
-  const float* q = p.q + bh * n * d;
-  const float* dout = p.dout + bh * n * d;
-  const float* out = p.out + bh * n * d;
-  copy_padded(q, n, d, np, dp, b.qp);
-  copy_padded(dout, n, d, np, dp, b.dop);
-  copy_padded(p.k + bh * m * d, m, d, mp, dp, b.kp);
-  transpose_slivers(p.k + bh * m * d, m, mp, d, b.kt);
-  transpose_slivers(p.v + bh * m * d, m, mp, d, b.vt);
+  const int64_t qs = p.lq.row, ks = p.lk.row, vs = p.lv.row, os = p.lo.row;
+  const float* q = p.q + p.at(p.lq, bh, 0);
+  const float* k = p.k + p.at(p.lk, bh, 0);
+  const float* dout = p.dout + p.at(p.lo, bh, 0);
+  const float* out = p.out + p.at(p.lo, bh, 0);
+  copy_padded(q, qs, n, d, np, dp, b.qp);
+  copy_padded(dout, os, n, d, np, dp, b.dop);
+  copy_padded(k, ks, m, d, mp, dp, b.kp);
+  transpose_slivers(k, ks, m, mp, d, b.kt);
+  transpose_slivers(p.v + p.at(p.lv, bh, 0), vs, m, mp, d, b.vt);
   std::fill(b.dq, b.dq + np * dp, 0.0f);
   key_bias(p, bh, mp, b.bias);
   // delta_i = dO_i . O_i (= sum_j dP_ij P_ij), and lse; padding rows pass nothing.
   for (int64_t i = 0; i < np; ++i) {
     if (i < n) {
       double acc = 0;
-      for (int64_t c = 0; c < d; ++c) acc += double(dout[i * d + c]) * double(out[i * d + c]);
+      for (int64_t c = 0; c < d; ++c) acc += double(dout[i * os + c]) * double(out[i * os + c]);
       b.delta[i] = float(acc);
       b.lse[i] = p.lse[bh * n + i];
     } else {
@@ -182,11 +184,11 @@ void backward_head(const AttentionProblem& p, int64_t bh, float* scratch) {
     }
     const int64_t keys = std::min(kb, m - kb0);
     for (int64_t j = 0; j < keys; ++j) {
-      memcpy(p.dk + (bh * m + kb0 + j) * d, b.dk + j * dp, size_t(d) * sizeof(float));
-      memcpy(p.dv + (bh * m + kb0 + j) * d, b.dv + j * dp, size_t(d) * sizeof(float));
+      memcpy(p.dk + p.at(p.lk, bh, kb0 + j), b.dk + j * dp, size_t(d) * sizeof(float));
+      memcpy(p.dv + p.at(p.lv, bh, kb0 + j), b.dv + j * dp, size_t(d) * sizeof(float));
     }
   }
-  for (int64_t i = 0; i < n; ++i) memcpy(p.dq + (bh * n + i) * d, b.dq + i * dp, size_t(d) * sizeof(float));
+  for (int64_t i = 0; i < n; ++i) memcpy(p.dq + p.at(p.lq, bh, i), b.dq + i * dp, size_t(d) * sizeof(float));
 }
 
 }  // namespace

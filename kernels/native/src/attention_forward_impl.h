@@ -25,9 +25,10 @@ static_assert(QB % RQ == 0 && SK % 2 == 0, "forward tiles");  // (the softmax ta
 
 int64_t query_block() { return QB; }
 
-// s[r, 0..QB) = bias[r] + sum_c k[r*d + c] * qt[c*QB + 0..QB) for SK keys r:
+// s[r, 0..QB) = bias[r] + sum_c k[r*ks + c] * qt[c*QB + 0..QB) for SK keys r:
 // SK x NQ accumulators that start at the bias (0, or -inf for a masked key).
-inline void score_tile(int64_t d, const float* k, const float* bias, const float* qt, float* s, vf max[NQ]) {
+inline void score_tile(int64_t d, const float* k, int64_t ks, const float* bias, const float* qt, float* s,
+                       vf max[NQ]) {
   vf acc[SK][NQ];
 #pragma GCC unroll 8
   for (int r = 0; r < SK; ++r) {
@@ -41,7 +42,7 @@ inline void score_tile(int64_t d, const float* k, const float* bias, const float
     for (int v = 0; v < NQ; ++v) qv[v] = load(qt + c * QB + v * W);
 #pragma GCC unroll 8
     for (int r = 0; r < SK; ++r) {
-      const vf kv = splat(k[r * d + c]);
+      const vf kv = splat(k[r * ks + c]);
 #pragma GCC unroll 4
       for (int v = 0; v < NQ; ++v) acc[r][v] = fmadd(kv, qv[v], acc[r][v]);
     }
@@ -55,15 +56,15 @@ inline void score_tile(int64_t d, const float* k, const float* bias, const float
     }
 }
 
-// qt[c*QB + r] = q[r*d + c] * scale for r < rows, 0 for rows <= r < QB.
-void transpose_queries(const float* q, int64_t rows, int64_t d, float scale, float* qt) {
+// qt[c*QB + r] = q[r*qs + c] * scale for r < rows, 0 for rows <= r < QB.
+void transpose_queries(const float* q, int64_t qs, int64_t rows, int64_t d, float scale, float* qt) {
 #if SPACETIME_VECTOR_BYTES == 64
   if (rows == QB && d % 16 == 0) {  // 16 x 16 blocks through registers
     const __m512 sv = _mm512_set1_ps(scale);
     for (int64_t r0 = 0; r0 < QB; r0 += 16)
       for (int64_t c0 = 0; c0 < d; c0 += 16) {
         __m512 t[16];
-        for (int i = 0; i < 16; ++i) t[i] = _mm512_loadu_ps(q + (r0 + i) * d + c0);
+        for (int i = 0; i < 16; ++i) t[i] = _mm512_loadu_ps(q + (r0 + i) * qs + c0);
         transpose16(t);
         for (int i = 0; i < 16; ++i) _mm512_storeu_ps(qt + (c0 + i) * QB + r0, _mm512_mul_ps(t[i], sv));
       }
@@ -71,7 +72,7 @@ void transpose_queries(const float* q, int64_t rows, int64_t d, float scale, flo
   }
 #endif
   for (int64_t c = 0; c < d; ++c)
-    for (int64_t r = 0; r < QB; ++r) qt[c * QB + r] = r < rows ? q[r * d + c] * scale : 0.0f;
+    for (int64_t r = 0; r < QB; ++r) qt[c * QB + r] = r < rows ? q[r * qs + c] * scale : 0.0f;
 }
 
 // Per-task scratch, carved from one buffer; every part 64-byte aligned.
@@ -97,30 +98,33 @@ void forward_block(const AttentionProblem& p, int64_t bh, int64_t q0, int64_t ro
   const int64_t m = p.m, d = p.d, dp = round_up(d, W), mk = round_up(m, SK), rp = round_up(rows, RQ);
   ForwardBuffers b;
   forward_buffers(p, scratch, &b);
-  const float* q = p.q + (bh * p.n + q0) * d;
-  float* out = p.out + (bh * p.n + q0) * d;
-  // Start fetching the block's queries and output rows (usually cold) while the keys are set up.
-  for (int64_t i = 0; i < rows * d; i += 16) {
-    __builtin_prefetch(q + i, 0, 3);
-    __builtin_prefetch(out + i, 1, 3);
-  }
-  // and the next block's queries: the next task's, when this thread takes it.
-  const int64_t next = (bh * p.n + q0 + rows) * d, next_end = std::min(next + QB * d, p.batch * p.heads * p.n * d);
-  for (int64_t i = next; i < next_end; i += 16) __builtin_prefetch(p.q + i, 0, 2);
+  const int64_t qs = p.lq.row, ks = p.lk.row, os = p.lo.row;
+  const float* q = p.q + p.at(p.lq, bh, q0);
+  float* out = p.out + p.at(p.lo, bh, q0);
+  // Start fetching the block's queries and output rows (usually cold) while the keys are set up,
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < d; c += 16) {
+      __builtin_prefetch(q + r * qs + c, 0, 3);
+      __builtin_prefetch(out + r * os + c, 1, 3);
+    }
+  // and the next block's queries of this head: the next task's, when this thread takes it.
+  for (int64_t r = q0 + rows; r < std::min(q0 + rows + QB, p.n); ++r)
+    for (int64_t c = 0; c < d; c += 16) __builtin_prefetch(p.q + p.at(p.lq, bh, r) + c, 0, 2);
   // Keys: full tiles of SK are read in place; the last, partial one from a zero-padded copy.
-  const float* k = p.k + bh * m * d;
+  const float* k = p.k + p.at(p.lk, bh, 0);
   const int64_t k_full = m / SK * SK;
   if (k_full < mk) {
-    std::copy(k + k_full * d, k + m * d, b.k_tail);
-    std::fill(b.k_tail + (m - k_full) * d, b.k_tail + SK * d, 0.0f);
+    copy_padded(k + k_full * ks, ks, m - k_full, d, SK, d, b.k_tail);
   }
   key_bias(p, bh, mk, b.bias);
-  const float* v = p.v + bh * m * d;
+  const float* v = p.v + p.at(p.lv, bh, 0);
+  int64_t vs = p.lv.row;
   if (dp != d) {
-    copy_padded(v, m, d, m, dp, b.v_padded);
+    copy_padded(v, vs, m, d, m, dp, b.v_padded);
     v = b.v_padded;
+    vs = dp;
   }
-  transpose_queries(q, rows, d, p.scale * kLog2e, b.qt);
+  transpose_queries(q, qs, rows, d, p.scale * kLog2e, b.qt);
   std::fill(b.row_max, b.row_max + QB, -INFINITY);
   std::fill(b.row_sum, b.row_sum + QB, 0.0f);
 
@@ -132,7 +136,8 @@ void forward_block(const AttentionProblem& p, int64_t bh, int64_t q0, int64_t ro
     for (int v = 0; v < NQ; ++v) block_max[v] = splat(-INFINITY);
     for (int64_t j = 0; j < kb; j += SK) {
       const int64_t key = kb0 + j;
-      score_tile(d, key < k_full ? k + key * d : b.k_tail, b.bias + key, b.qt, b.s + j * QB, block_max);
+      if (key < k_full) score_tile(d, k + key * ks, ks, b.bias + key, b.qt, b.s + j * QB, block_max);
+      else score_tile(d, b.k_tail, d, b.bias + key, b.qt, b.s + j * QB, block_max);
     }
     // Online softmax, lane by lane: s^T -> p^T = 2^(s^T - new max) in place,
     // the sums (two partial sums: even and odd keys), the old sums and o rescaled.
@@ -174,7 +179,7 @@ void forward_block(const AttentionProblem& p, int64_t bh, int64_t q0, int64_t ro
     // o += p . v over the real keys (p is 0 on padding keys, whose v rows do not exist)
     const int64_t keys = std::min(kb, m - kb0);
     for (int64_t r0 = 0; r0 < rp; r0 += RQ)
-      tile_rows<RQ>(keys, b.s + r0, 1, QB, v + kb0 * dp, dp, dp, b.o + r0 * dp, dp, kb0 > 0);
+      tile_rows<RQ>(keys, b.s + r0, 1, QB, v + kb0 * vs, vs, dp, b.o + r0 * dp, dp, kb0 > 0);
   }
   // out = o / sum, lse = (max + log2(sum)) * ln2; a query whose keys are all
   // masked (sum 0) gets out 0 and lse -inf.
@@ -188,7 +193,7 @@ void forward_block(const AttentionProblem& p, int64_t bh, int64_t q0, int64_t ro
   }
   std::copy(b.row_max, b.row_max + rows, lse);
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < d; ++c) out[r * d + c] = b.o[r * dp + c] * inv[r];
+    for (int64_t c = 0; c < d; ++c) out[r * os + c] = b.o[r * dp + c] * inv[r];
 }
 
 }  // namespace

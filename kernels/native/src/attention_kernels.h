@@ -8,11 +8,24 @@
 
 namespace spacetime {
 
-// One attention call: q [BH, N, d], k and v [BH, M, d], out [BH, N, d],
-// lse [BH, N] (BH = batch * heads, row-major). mask [batch, M] (nullptr: keep
-// every key; 0 = padded key, anything else = keep) is shared by the heads of
-// a batch entry. The backward pass also reads out, lse and dout and writes dq,
-// dk, dv (overwritten, never read).
+// Where a batch-head's rows live: row r of batch entry b, head h starts at
+// base + b * batch + h * head + r * row (floats); its d values are contiguous.
+//   head-major [B, heads, N, d]: {heads * N * d, N * d, d} (head_major());
+//   token-major [B, N, S] with head h in columns [h*d, h*d + d) of a row of S
+//   (e.g. q, k or v inside a packed qkv [B, N, 3*heads*d], base at its column
+//   offset): {N * S, d, S}.
+struct AttentionLayout {
+  int64_t batch, head, row;
+};
+
+inline AttentionLayout head_major(int64_t heads, int64_t rows, int64_t d) { return {heads * rows * d, rows * d, d}; }
+
+// One attention call: q [BH, N, d], k and v [BH, M, d], out [BH, N, d] in the
+// layouts below (BH = batch * heads), lse [BH, N] (always head-major,
+// contiguous). mask [batch, M] (nullptr: keep every key; 0 = padded key,
+// anything else = keep) is shared by the heads of a batch entry. The backward
+// pass also reads out, lse and dout and writes dq, dk, dv (overwritten, never
+// read); dq shares q's layout, dk k's, dv v's and dout out's.
 struct AttentionProblem {
   const float* q;
   const float* k;
@@ -26,6 +39,12 @@ struct AttentionProblem {
   float* dv;
   int64_t batch, heads, n, m, d;
   float scale;
+  AttentionLayout lq, lk, lv, lo;
+
+  // Offset of row r of batch-head bh in layout l.
+  int64_t at(const AttentionLayout& l, int64_t bh, int64_t r) const {
+    return (bh / heads) * l.batch + (bh % heads) * l.head + r * l.row;
+  }
 };
 
 // One ISA's kernels. Every function's arithmetic depends only on the problem

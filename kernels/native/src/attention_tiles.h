@@ -157,9 +157,9 @@ inline void tile_rows(int64_t kdim, const float* a, ptrdiff_t ars, ptrdiff_t aks
   if (j < cols) tile<RR, 1>(kdim, a, ars, aks, b + j, bks, c + j, crs, accumulate);
 }
 
-// rows x d (row stride d) -> rows_padded x dp, zeros around.
-void copy_padded(const float* src, int64_t rows, int64_t d, int64_t rows_padded, int64_t dp, float* dst) {
-  if (d == dp) {
+// rows x d (row stride ss) -> rows_padded x dp, zeros around.
+void copy_padded(const float* src, int64_t ss, int64_t rows, int64_t d, int64_t rows_padded, int64_t dp, float* dst) {
+  if (d == dp && ss == d) {
     std::copy(src, src + rows * d, dst);
     std::fill(dst + rows * d, dst + rows_padded * dp, 0.0f);
     return;
@@ -167,7 +167,7 @@ void copy_padded(const float* src, int64_t rows, int64_t d, int64_t rows_padded,
   for (int64_t i = 0; i < rows_padded; ++i) {
     float* row = dst + i * dp;
     if (i < rows) {
-      std::copy(src + i * d, src + (i + 1) * d, row);
+      std::copy(src + i * ss, src + i * ss + d, row);
       std::fill(row + d, row + dp, 0.0f);
     } else {
       std::fill(row, row + dp, 0.0f);
