@@ -7,6 +7,7 @@ import type { ModelFolderConfig } from '../../src/model/model-folder.js';
 import type { QualityCheckResult } from '../../eval/check/quality-check.js';
 import { trainingLegs, type TrainingSummary } from './training-summary.js';
 import { modelClip } from '../../src/model/latent-space.js';
+import { trainedSizes } from '../../src/model/clip-sizes.js';
 import { resolveGuidance, type GenerationDefaults } from '../../src/diffusion/generation-defaults.js';
 
 export interface CardInput {
@@ -35,12 +36,19 @@ export function modelCard(input: CardInput): string {
   const hours = (s: number) => `${(s / 3600).toFixed(2)} h`;
   const legs = trainingLegs(t);
   const samples = legs.reduce((a, l) => a + l.samplesSeen, 0);
+  const sizes = trainedSizes(config);
+  const size = (c: { width: number; height: number; frames: number }) => `${c.width}×${c.height}×${c.frames}`;
+  const makes = sizes.length > 1
+    ? `It makes clips of ${sizes.map(size).join(', ')} (width×height×frames, the sizes it was trained at; the first by default, the others with \`--size WxH --frames T\`) at ${g.fps} fps`
+    : `It makes ${clip.frames}-frame ${clip.width}×${clip.height} clips at ${g.fps} fps`;
+  const buckets = t.data.buckets && t.data.buckets.length > 1 ? t.data.buckets : null;
   const lines = [
     `# spacetime-lab text-to-video model: \`${input.out}\``,
     '',
     `A ${n(config.weights.parameters)}-parameter diffusion transformer over spacetime patches with a jointly trained`,
     `text encoder (preset \`${t.preset}\`, ${config.objective}), trained from scratch on the synthetic physics world of this`,
-    `repository. It makes ${clip.frames}-frame ${clip.width}×${clip.height} clips at ${g.fps} fps of balls and squares in the world's`,
+    'repository.',
+    `${makes} of balls and squares in the world's`,
     'palette from captions in the world\'s vocabulary. It is a research baseline for studying where video models fail,',
     'not a general video model: prompts outside the caption grammar give unknown-word warnings and meaningless videos.',
     '',
@@ -64,8 +72,24 @@ export function modelCard(input: CardInput): string {
     '',
     '## Training data',
     '',
-    `${t.data.samples !== null ? n(t.data.samples) : 'unknown number of'} samples of the world's \`${String(source?.split ?? 'unknown')}\` split, seed ${String(source?.seed ?? '?')}, families: ${families}`,
-    `(${String(source?.numFrames ?? clip.frames)} frames ${String(source?.width ?? clip.width)}×${String(source?.height ?? clip.height)} at ${String(source?.fps ?? g.fps)} fps). The \`id\` split draws radius 0.7–1.5 and speed 1–4 units/s and`,
+    ...(buckets
+      ? [
+          `${t.data.samples !== null ? n(t.data.samples) : 'An unknown number of'} samples of the world's \`${String(source?.split ?? 'unknown')}\` split in ${buckets.length} clip sizes (the last leg's buckets: one size per batch, drawn by ratio; README: Sizes and aspects), families: ${families}:`,
+          '',
+          '| clip (width×height×frames) | samples | world seed | fps | folder |',
+          '|---|---|---|---|---|',
+          ...buckets.map((b) => {
+            const src = b.source ?? {};
+            const dims = src.width !== undefined ? `${String(src.width)}×${String(src.height)}×${String(src.numFrames)}` : 'unknown';
+            return `| ${dims} | ${b.samples !== null ? n(b.samples) : '?'} | ${String(src.seed ?? '?')} | ${String(src.fps ?? g.fps)} | \`${b.path}\` |`;
+          }),
+          '',
+          'The `id` split draws radius 0.7–1.5 and speed 1–4 units/s and',
+        ]
+      : [
+          `${t.data.samples !== null ? n(t.data.samples) : 'unknown number of'} samples of the world's \`${String(source?.split ?? 'unknown')}\` split, seed ${String(source?.seed ?? '?')}, families: ${families}`,
+          `(${String(source?.numFrames ?? clip.frames)} frames ${String(source?.width ?? clip.width)}×${String(source?.height ?? clip.height)} at ${String(source?.fps ?? g.fps)} fps). The \`id\` split draws radius 0.7–1.5 and speed 1–4 units/s and`,
+        ]),
     'leaves out the held-out colour×shape×family combinations of the `combo` split (README: Splits).',
     '',
     '## Training',

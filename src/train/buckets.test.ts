@@ -129,6 +129,10 @@ describe('bucketed training (tiny preset)', () => {
     expect(training.data.samples).toBe(8);
     expect(training.reproduce.train).toContain(`--buckets ${SPEC}`);
     expect(training.reproduce.data.split('\n')[1]).toMatch(/--size 24x16 --frames 4 --out .*24x16x4$/);
+    // The card names the sizes it makes and each bucket's data.
+    const card = fs.readFileSync(path.join(out, 'MODEL_CARD.md'), 'utf8');
+    expect(card).toContain('It makes clips of 16×16×4, 24×16×4 (width×height×frames, the sizes it was trained at;');
+    expect(card).toMatch(/\| 24×16×4 \| 4 \| \d+ \| 10 \| `.*24x16x4` \|/);
     // A model with no record was trained at its own clip.
     const { trainedSizes: _, ...plain } = config as SizedConfig & { trainedSizes?: unknown };
     expect(untrainedSizeWarning(plain as SizedConfig, { width: 24, height: 16, frames: 4 })).toMatch(/\(16x16x4\)/);
