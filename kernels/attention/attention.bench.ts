@@ -20,8 +20,8 @@ import { useBackend } from '../../base/compute/backend.js';
 import { attentionBackwardReference, attentionForwardReference, type AttentionGradients } from './reference.js';
 import { type AttentionDims, attentionBackwardFlops, attentionForwardFlops } from './shape.js';
 import { loadNative } from '../native/index.js';
-import { ATTENTION_KERNEL } from './native.js';
-import { attention, attentionFromOps } from './tfjs.js';
+import { ATTENTION_KERNEL, ATTENTION_TOKENS_KERNEL } from './native.js';
+import { attention, attentionFromOps, selfAttention } from './tfjs.js';
 import { benchFlag as flag, testValues, timeTfjs } from '../../base/compute/spec-backends.js';
 
 const PEAK_GFLOPS = 230;
@@ -70,17 +70,12 @@ async function main(): Promise<void> {
       continue;
     }
     const [q, k, v, dOut] = [tf.tensor(x.q, qShape), tf.tensor(x.k, kShape), tf.tensor(x.v, kShape), tf.tensor(x.dOut, qShape)];
-    const implementations: [string, typeof attention][] = [['tfjs-ops', attentionFromOps]];
-    if (tf.getKernel(ATTENTION_KERNEL, tf.getBackend())) implementations.push(['fused', attention]);
-    for (const [implementation, f] of implementations) {
-      const steps: Record<keyof typeof flops, () => tf.Tensor[]> = {
-        forward: () => [f(q, k, v)],
-        'forward+backward': () => tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => f(a, b, c))([q, k, v], dOut)),
-      };
-      // Check once before timing: the forward output, and each gradient.
+    type Steps = Record<keyof typeof flops, () => tf.Tensor[]>;
+    /** Checks once (forward output and each gradient, head-major via `heads`), then times and prints each step. */
+    const measure = async (implementation: string, steps: Steps, heads: (outputs: tf.Tensor[]) => tf.Tensor[] = (o) => o) => {
       const out = steps.forward();
-      const errors = { forward: relativeError(await out[0].data(), forward.out), 'forward+backward': 0 };
-      const got = steps['forward+backward']();
+      const errors = { forward: relativeError(await heads(out)[0].data(), forward.out), 'forward+backward': 0 };
+      const got = heads(steps['forward+backward']());
       for (const [i, name] of (['dq', 'dk', 'dv'] as (keyof AttentionGradients)[]).entries()) {
         errors['forward+backward'] = Math.max(errors['forward+backward'], relativeError(await got[i].data(), grads[name]));
       }
@@ -102,7 +97,30 @@ async function main(): Promise<void> {
           max_rel_error: +errors[name].toExponential(2),
         }));
       }
+    };
+    const implementations: [string, typeof attention][] = [['tfjs-ops', attentionFromOps]];
+    if (tf.getKernel(ATTENTION_KERNEL, tf.getBackend())) implementations.push(['fused', attention]);
+    for (const [implementation, f] of implementations) {
+      await measure(implementation, {
+        forward: () => [f(q, k, v)],
+        'forward+backward': () => tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => f(a, b, c))([q, k, v], dOut)),
+      });
     }
+    // selfAttention on the packed token-major qkv [B, N, 3·h·d] (the model's call): the fused
+    // token-major kernel on native, a head split and merge around attention() elsewhere.
+    const tokens = (t: tf.Tensor) => tf.reshape(tf.transpose(t, [0, 2, 1, 3]), [B, N, h * d]); // [B, h, n, d] → [B, n, h·d]
+    const headMajor = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, N, h, d]), [0, 2, 1, 3]);
+    const qkv = tf.concat([tokens(q), tokens(k), tokens(v)], 2);
+    const dy = tokens(dOut);
+    await measure(
+      tf.getKernel(ATTENTION_TOKENS_KERNEL, tf.getBackend()) ? 'fused-tokens' : 'tokens-split',
+      {
+        forward: () => [selfAttention(qkv, h)],
+        'forward+backward': () => tf.tidy(() => tf.grads((a: tf.Tensor) => selfAttention(a, h))([qkv], dy)),
+      },
+      (outputs) => (outputs.length === 1 && outputs[0].shape[2] === 3 * h * d ? tf.split(outputs[0], 3, 2) : outputs).map(headMajor),
+    );
+    tf.dispose([qkv, dy]);
     tf.dispose([q, k, v, dOut]);
   }
 }
