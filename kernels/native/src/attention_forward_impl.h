@@ -107,9 +107,12 @@ void forward_block(const AttentionProblem& p, int64_t bh, int64_t q0, int64_t ro
       __builtin_prefetch(q + r * qs + c, 0, 3);
       __builtin_prefetch(out + r * os + c, 1, 3);
     }
-  // and the next block's queries of this head: the next task's, when this thread takes it.
-  for (int64_t r = q0 + rows; r < std::min(q0 + rows + QB, p.n); ++r)
-    for (int64_t c = 0; c < d; c += 16) __builtin_prefetch(p.q + p.at(p.lq, bh, r) + c, 0, 2);
+  // and the next task's queries (this head's next block, or the next head's first), when this thread takes it.
+  const bool last = q0 + rows >= p.n;
+  const int64_t next_bh = last ? bh + 1 : bh, next_q0 = last ? 0 : q0 + rows;
+  if (next_bh < p.batch * p.heads)
+    for (int64_t r = next_q0; r < std::min(next_q0 + QB, p.n); ++r)
+      for (int64_t c = 0; c < d; c += 16) __builtin_prefetch(p.q + p.at(p.lq, next_bh, r) + c, 0, 2);
   // Keys: full tiles of SK are read in place; the last, partial one from a zero-padded copy.
   const float* k = p.k + p.at(p.lk, bh, 0);
   const int64_t k_full = m / SK * SK;
