@@ -84,12 +84,12 @@ export function modelCard(input: CardInput): string {
             return `| ${dims} | ${b.samples !== null ? n(b.samples) : '?'} | ${String(src.seed ?? '?')} | ${String(src.fps ?? g.fps)} | \`${b.path}\` |`;
           }),
           '',
-          'The `id` split draws radius 0.7–1.5 and speed 1–4 units/s and',
         ]
       : [
           `${t.data.samples !== null ? n(t.data.samples) : 'unknown number of'} samples of the world's \`${String(source?.split ?? 'unknown')}\` split, seed ${String(source?.seed ?? '?')}, families: ${families}`,
-          `(${String(source?.numFrames ?? clip.frames)} frames ${String(source?.width ?? clip.width)}×${String(source?.height ?? clip.height)} at ${String(source?.fps ?? g.fps)} fps). The \`id\` split draws radius 0.7–1.5 and speed 1–4 units/s and`,
+          `(${String(source?.numFrames ?? clip.frames)} frames ${String(source?.width ?? clip.width)}×${String(source?.height ?? clip.height)} at ${String(source?.fps ?? g.fps)} fps).`,
         ]),
+    'The `id` split draws radius 0.7–1.5 and speed 1–4 units/s and',
     'leaves out the held-out colour×shape×family combinations of the `combo` split (README: Splits).',
     '',
     '## Training',

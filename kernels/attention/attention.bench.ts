@@ -71,15 +71,16 @@ async function main(): Promise<void> {
     }
     const [q, k, v, dOut] = [tf.tensor(x.q, qShape), tf.tensor(x.k, kShape), tf.tensor(x.v, kShape), tf.tensor(x.dOut, qShape)];
     type Steps = Record<keyof typeof flops, () => tf.Tensor[]>;
-    /** Checks once (forward output and each gradient, head-major via `heads`), then times and prints each step. */
-    const measure = async (implementation: string, steps: Steps, heads: (outputs: tf.Tensor[]) => tf.Tensor[] = (o) => o) => {
-      const out = steps.forward();
-      const errors = { forward: relativeError(await heads(out)[0].data(), forward.out), 'forward+backward': 0 };
-      const got = heads(steps['forward+backward']());
+    /** Checks once (the forward output and each gradient, laid out head-major by `asHeads`), then times and prints each step. */
+    type AsHeads = { out: (out: tf.Tensor) => tf.Tensor; grads: (grads: tf.Tensor[]) => tf.Tensor[] };
+    const measure = async (implementation: string, steps: Steps, asHeads: AsHeads = { out: (o) => o, grads: (g) => g }) => {
+      const [out] = tf.tidy(() => [asHeads.out(steps.forward()[0])]);
+      const errors = { forward: relativeError(await out.data(), forward.out), 'forward+backward': 0 };
+      const got = tf.tidy(() => asHeads.grads(steps['forward+backward']()));
       for (const [i, name] of (['dq', 'dk', 'dv'] as (keyof AttentionGradients)[]).entries()) {
         errors['forward+backward'] = Math.max(errors['forward+backward'], relativeError(await got[i].data(), grads[name]));
       }
-      tf.dispose([...out, ...got]);
+      tf.dispose([out, ...got]);
       for (const name of Object.keys(steps) as (keyof typeof flops)[]) {
         if (!(errors[name] <= TOLERANCE)) {
           console.error(`attention bench: parity FAILED on ${backend} (${implementation}) for ${name}: relative error ${errors[name]}`);
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
     // token-major kernel on native, a head split and merge around attention() elsewhere.
     const tokens = (t: tf.Tensor) => tf.reshape(tf.transpose(t, [0, 2, 1, 3]), [B, N, h * d]); // [B, h, n, d] → [B, n, h·d]
     const headMajor = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, N, h, d]), [0, 2, 1, 3]);
-    const qkv = tf.concat([tokens(q), tokens(k), tokens(v)], 2);
+    const qkv = tf.tidy(() => tf.concat([tokens(q), tokens(k), tokens(v)], 2));
     const dy = tokens(dOut);
     await measure(
       tf.getKernel(ATTENTION_TOKENS_KERNEL, tf.getBackend()) ? 'fused-tokens' : 'tokens-split',
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
         forward: () => [selfAttention(qkv, h)],
         'forward+backward': () => tf.tidy(() => tf.grads((a: tf.Tensor) => selfAttention(a, h))([qkv], dy)),
       },
-      (outputs) => (outputs.length === 1 && outputs[0].shape[2] === 3 * h * d ? tf.split(outputs[0], 3, 2) : outputs).map(headMajor),
+      { out: headMajor, grads: ([dqkv]) => tf.split(dqkv, 3, 2).map(headMajor) },
     );
     tf.dispose([qkv, dy]);
     tf.dispose([q, k, v, dOut]);

@@ -118,27 +118,30 @@ export function makeAttentionKernels(addon: NativeAddon & AttentionAddon, backen
 }
 
 /**
- * Where q, k and v live in a token-major call: their views into the inputs' heap arrays
- * (k and v start at their column offsets) and the row strides [q, k, v, out].
+ * A token-major call's dimensions, checked, and where q, k, v start in its inputs: q, k, v
+ * are columns [0, D), [D, 2D), [2D, 3D) of qkv, or q and columns [0, D), [D, 2D) of kv; the
+ * row strides are [q, k, v, out]. Gradients share their inputs' layout.
  */
-function tokenViews(packed: 'qkv' | 'kv', heads: number, inputs: TensorInfo[], view: (t: TensorInfo) => Float32Array) {
+function tokenLayout(packed: 'qkv' | 'kv', heads: number, inputs: TensorInfo[]) {
   if (packed === 'qkv') {
-    const [qkv] = inputs;
-    const [batch, queries, width] = qkv.shape;
-    if (qkv.shape.length !== 3 || width % (3 * heads) !== 0) {
-      throw new Error(`${ATTENTION_TOKENS_KERNEL}: qkv must be [B, N, 3·heads·d], got [${qkv.shape}] for ${heads} heads`);
+    const [batch, queries, width] = inputs[0].shape;
+    if (inputs[0].shape.length !== 3 || width % (3 * heads) !== 0) {
+      throw new Error(`${ATTENTION_TOKENS_KERNEL}: qkv must be [B, N, 3·heads·d], got [${inputs[0].shape}] for ${heads} heads`);
     }
     const D = width / 3;
-    const x = view(qkv);
-    return { batch, queries, keys: queries, D, q: x, k: x.subarray(D), v: x.subarray(2 * D), strides: [3 * D, 3 * D, 3 * D, D] };
+    return { batch, queries, keys: queries, D, offsets: [[0, 0], [0, D], [0, 2 * D]], strides: [3 * D, 3 * D, 3 * D, D] };
   }
   const [q, kv] = inputs;
   const [batch, queries, D] = q.shape;
   if (q.shape.length !== 3 || kv.shape.length !== 3 || kv.shape[0] !== batch || kv.shape[2] !== 2 * D || D % heads !== 0) {
     throw new Error(`${ATTENTION_TOKENS_KERNEL}: q must be [B, N, heads·d] and kv [B, M, 2·heads·d], got [${q.shape}] and [${kv.shape}] for ${heads} heads`);
   }
-  const x = view(kv);
-  return { batch, queries, keys: kv.shape[1], D, q: view(q), k: x, v: x.subarray(D), strides: [D, 2 * D, 2 * D, D] };
+  return { batch, queries, keys: kv.shape[1], D, offsets: [[0, 0], [1, 0], [1, D]], strides: [D, 2 * D, 2 * D, D] };
+}
+
+/** q, k, v as views into `tensors` (the inputs, or their gradients) at the layout's offsets; take them after every makeOutput. */
+function tokenViews(offsets: number[][], tensors: TensorInfo[], view: (t: TensorInfo) => Float32Array): Float32Array[] {
+  return offsets.map(([tensor, column]) => view(tensors[tensor]).subarray(column));
 }
 
 /** SpacetimeAttentionTokens and its Grad kernel for `backendName` (a wasm-heap backend). */
@@ -146,20 +149,19 @@ export function makeTokenAttentionKernels(addon: NativeAddon & AttentionAddon, b
   const forward = (args: { inputs: TensorInfo[]; backend: BackendWasm; attrs: AttentionTokensKernelAttrs }): TensorInfo[] => {
     const { inputs, backend, attrs } = args;
     const { heads, packed, scale } = attrs;
-    const tensors = packed === 'qkv' ? 1 : 2;
-    const mask = inputs[tensors] as TensorInfo | undefined;
+    const sources = inputs.slice(0, packed === 'qkv' ? 1 : 2);
+    const mask = inputs[sources.length] as TensorInfo | undefined;
     const names = packed === 'qkv' ? ['qkv', 'mask'] : ['q', 'kv', 'mask'];
     checkFloat32(ATTENTION_TOKENS_KERNEL, Object.fromEntries(inputs.map((t, i) => [names[i], t])));
-    const shape = (t: TensorInfo) => t.shape;
-    const [batch, queries] = shape(inputs[0]);
-    const D = packed === 'qkv' ? shape(inputs[0])[2] / 3 : shape(inputs[0])[2];
-    const out = backend.makeOutput([batch, queries, D], 'float32');
-    const lse = backend.makeOutput([batch, heads, queries], 'float32');
+    const l = tokenLayout(packed, heads, sources);
+    const out = backend.makeOutput([l.batch, l.queries, l.D], 'float32');
+    const lse = backend.makeOutput([l.batch, heads, l.queries], 'float32');
+    // Views after allocating: making the outputs may grow (and move) the heap.
     const view = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
-    const t = tokenViews(packed, heads, inputs.slice(0, tensors), view);
+    const [q, k, v] = tokenViews(l.offsets, sources, view);
     addon.attentionForward(
-      t.q, t.k, t.v, mask ? view(mask) : null, view(out), view(lse),
-      t.batch, heads, t.queries, t.keys, t.D / heads, scale, t.strides,
+      q, k, v, mask ? view(mask) : null, view(out), view(lse),
+      l.batch, heads, l.queries, l.keys, l.D / heads, scale, l.strides,
     );
     return [out, lse];
   };
@@ -169,13 +171,14 @@ export function makeTokenAttentionKernels(addon: NativeAddon & AttentionAddon, b
     const { mask, out, lse, dy } = inputs;
     checkFloat32(ATTENTION_TOKENS_GRAD_KERNEL, inputs);
     const sources = packed === 'qkv' ? [inputs.qkv] : [inputs.q, inputs.kv];
+    const l = tokenLayout(packed, heads, sources);
     const grads = sources.map((x) => backend.makeOutput(x.shape, 'float32'));
     const view = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
-    const t = tokenViews(packed, heads, sources, view);
-    const g = tokenViews(packed, heads, grads, view);
+    const [q, k, v] = tokenViews(l.offsets, sources, view);
+    const [dq, dk, dv] = tokenViews(l.offsets, grads, view);
     addon.attentionBackward(
-      t.q, t.k, t.v, mask ? view(mask) : null, view(out), view(lse), view(dy),
-      g.q, g.k, g.v, t.batch, heads, t.queries, t.keys, t.D / heads, scale, t.strides,
+      q, k, v, mask ? view(mask) : null, view(out), view(lse), view(dy),
+      dq, dk, dv, l.batch, heads, l.queries, l.keys, l.D / heads, scale, l.strides,
     );
     return grads;
   };

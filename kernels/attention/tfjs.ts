@@ -42,7 +42,7 @@ export function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: Att
   const { mask } = options;
   const scale = checkedScale(attentionDims(q.shape, k.shape, v.shape, mask?.shape), options.scale);
   return tf.tidy(() => {
-    const inputs = mask ? [q, k, v, mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32')] : [q, k, v];
+    const inputs = mask ? [q, k, v, float32(mask)] : [q, k, v];
     // An array of inputs (not a map) so the mask can be absent; lse is only for the gradient.
     const [out] = tf.engine().runKernel(ATTENTION_KERNEL, inputs as unknown as tf.NamedTensorMap, { scale }) as tf.Tensor[];
     return out as tf.Tensor4D;
@@ -98,10 +98,15 @@ function tokenAttention(
   const d = D / heads;
   const scale = checkedScale(attentionDims([B, heads, N, d], [B, heads, M, d], [B, heads, M, d], mask?.shape), options.scale);
   return tf.tidy(() => {
-    const all = mask ? [...inputs, mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32')] : inputs;
+    const all = mask ? [...inputs, float32(mask)] : inputs;
     const [out] = tf.engine().runKernel(ATTENTION_TOKENS_KERNEL, all as unknown as tf.NamedTensorMap, { heads, scale, packed }) as tf.Tensor[];
     return out as tf.Tensor3D;
   });
+}
+
+/** The fused kernels take the mask as float32 (0 = padded key). */
+function float32(mask: tf.Tensor): tf.Tensor {
+  return mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32');
 }
 
 function checkedScale(dims: AttentionDims, scale = defaultScale(dims)): number {

@@ -166,7 +166,7 @@ export class DiT {
   }
 
   private block(l: DiTBlock, x: tf.Tensor, c: tf.Tensor, cond: Condition): tf.Tensor {
-    const { hidden: D, heads } = this.config;
+    const { heads } = this.config;
     const [shift1, scale1, gate1, shift2, scale2, gate2] = tf.split(linear(silu(c), l.ada), 6, 1); // 6 × [B, D]
     const qkv = linear(layerNormModulate(x, shift1, scale1, LN_EPS), l.attn.qkv); // [B, N, 3D]
     const attn = linear(selfAttention(qkv, heads), l.attn.proj); // [B, N, D]

@@ -116,7 +116,6 @@ export class VideoAutoencoder {
   }
 
   private block(l: Block, x: tf.Tensor): tf.Tensor {
-    const D = this.config.hidden;
     const qkv = linear(layerNorm(x, LN_EPS, l.norm1), l.attn.qkv); // [B, N, 3D]
     x = tf.add(x, linear(selfAttention(qkv, this.config.heads), l.attn.proj)); // [B, N, D]
     const hidden = gelu(linear(layerNorm(x, LN_EPS, l.norm2), l.fc1)); // [B, N, rD]

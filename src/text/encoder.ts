@@ -133,7 +133,7 @@ export class TransformerTextEncoder implements TextEncoder {
   }
 
   private block(l: TextEncoderBlock, x: tf.Tensor, mask: tf.Tensor2D): tf.Tensor {
-    const { width: E, heads } = this.config;
+    const { heads } = this.config;
     const qkv = linear(layerNorm(x, LN_EPS, l.norm1), l.attn.qkv); // [B, L, 3E]
     x = tf.add(x, linear(selfAttention(qkv, heads, { mask }), l.attn.proj)); // [B, L, E]
     const hidden = gelu(linear(layerNorm(x, LN_EPS, l.norm2), l.fc1)); // [B, L, rE]
