@@ -4,7 +4,9 @@
  */
 export class Progress {
   private done = 0;
-  private readonly start = performance.now();
+  /** Items already done when this process started (a resumed run): not counted in the rate. */
+  private base = 0;
+  private start = performance.now();
   private lastPrint = 0;
   private readonly tty = Boolean(process.stderr.isTTY);
 
@@ -19,6 +21,13 @@ export class Progress {
     this.update(this.done + n);
   }
 
+  /** Start from `done` items already done (a resumed run): the rate and ETA count only what follows. */
+  startAt(done: number): this {
+    this.done = this.base = done;
+    this.start = performance.now();
+    return this;
+  }
+
   /** Set the number of items done so far. */
   update(done: number): void {
     this.done = done;
@@ -29,9 +38,9 @@ export class Progress {
     }
   }
 
-  /** Items per second so far. */
+  /** Items per second so far, in this process. */
   rate(): number {
-    return this.done / Math.max(1e-9, (performance.now() - this.start) / 1000);
+    return (this.done - this.base) / Math.max(1e-9, (performance.now() - this.start) / 1000);
   }
 
   private print(): void {

@@ -194,7 +194,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     ...options,
     evaluate: evaluateDuringTraining,
     onStep: (m) => {
-      if (first) progress.update(m.step - 1);
+      if (first) progress.startAt(m.step - 1);
       first = false;
       progress.update(m.step);
     },

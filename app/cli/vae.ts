@@ -125,7 +125,7 @@ async function runVaeTrain(argv: string[]): Promise<number> {
   const result = await trainVae({
     ...options,
     onStep: (m, total) => {
-      if (!progress) (progress = new Progress(total, 'vae train', 'steps', flags.quiet)).update(m.step - 1);
+      if (!progress) (progress = new Progress(total, 'vae train', 'steps', flags.quiet)).startAt(m.step - 1);
       progress.update(m.step);
     },
   });
