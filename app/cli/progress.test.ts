@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Progress, formatSeconds } from './progress';
+import { Progress, formatSeconds } from './progress.js';
 
 describe('Progress', () => {
   afterEach(() => vi.restoreAllMocks());

@@ -69,6 +69,7 @@ export async function generateSuiteInputs(
   const sign = 'sign' in signing ? signing.sign : null;
   const sampling = samplingRequest(settings);
   const runRecord = generationRecord(pipe, { prompt: '', seeds: [], ...sampling }); // code version looked up once
+  onVideos?.(0, jobs.length); // the stage's clock starts now, not at its first batch
   for (let start = 0; start < jobs.length; start += GENERATE_BATCH) {
     const batch = jobs.slice(start, start + GENERATE_BATCH);
     const given = keepFrames > 0 ? batch.map((j) => ({ frames: truths.get(j.item.promptId)!.video.frames, mask })) : undefined;

@@ -74,8 +74,13 @@ describe('runEvaluation keepFrames', () => {
 
   it('without it the run is text-only: keep_frames 0, comparisons with the one true scene skipped with the reason', async () => {
     const out = path.join(tmp, 'runs', 'text');
-    const { run, videos } = await runEvaluation({ ...quick, checkpoint: conditioned, out });
+    const calls: string[] = [];
+    const { run, videos } = await runEvaluation({ ...quick, checkpoint: conditioned, out, onProgress: (stage, done, total) => calls.push(`${stage} ${done}/${total}`) });
     expect(run.keep_frames).toBe(0);
+    // Each stage reports 0 first, so a progress bar's clock starts with the stage, not at its first video.
+    expect(calls.find((c) => c.startsWith('generate'))).toBe('generate 0/7');
+    expect(calls.find((c) => c.startsWith('score'))).toBe('score 0/7');
+    expect(calls.filter((c) => c.startsWith('generate')).at(-1)).toBe('generate 7/7');
     for (const name of REFERENCE_METRICS) {
       expect(run.skipped_metrics[name]).toBe(`${TEXT_ONLY} (7 of 7 videos)`);
       expect(run.headline[name]).toBeUndefined();

@@ -349,6 +349,7 @@ async function scoreInputs(
     kept.push({ input: { id, promptId, seed, category, split, family, caption, hasTruth: !!input.truth }, sourceFile: input.sourceFile, score, shape, row: input.row, features });
   };
   const [first, rest] = sources;
+  ctx.onProgress?.('score', 0, ctx.total); // the stage's clock starts now, not at its first video
   for (const item of first) {
     if ('reason' in item) ctx.readBad.push(item);
     else await take(item);
