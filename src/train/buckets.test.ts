@@ -10,7 +10,7 @@ import { useBackend } from '../../base/compute/backend.js';
 import { UserError } from '../../base/errors.js';
 import { shipModel } from '../../app/ship/ship.js';
 import { readPipelineConfig } from '../infer/pipeline.js';
-import { trainedSizes, untrainedSizeWarning, type SizedConfig } from '../model/clip-sizes.js';
+import { clipSizeLabel, trainedSizes, untrainedSizeWarning, type SizedConfig } from '../model/clip-sizes.js';
 import { BucketStream, bucketDir, bucketOf, openBucketDatasets, parseBuckets, type Bucket } from './buckets.js';
 import { train } from './trainer.js';
 
@@ -107,6 +107,9 @@ describe('bucketed training (tiny preset)', () => {
     expect(losses(resumed)).toEqual(losses(straight));
     // The run's six batches cover both buckets (seed 0), and its config records them.
     expect(new Set([0, 1, 2, 3, 4, 5].map((n) => bucketOf(buckets, 0, n))).size).toBe(2);
+    // Each step's line names its batch's clip size, the bucket drawn for it.
+    const clips = fs.readFileSync(path.join(straight, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).clip);
+    expect(clips).toEqual([0, 1, 2, 3, 4, 5].map((n) => clipSizeLabel(buckets[bucketOf(buckets, 0, n)])));
     const config = JSON.parse(fs.readFileSync(path.join(straight, 'config.json'), 'utf8'));
     expect(config.buckets).toEqual(buckets);
   }, 30_000);

@@ -10,6 +10,8 @@ export interface StepMetrics {
   grad_norm: number;
   /** With hard negatives: mean over the swappable samples of (swapped − true) per-sample loss; > 0 = the words are read. */
   negative_gap?: number;
+  /** A bucketed run: the batch's clip size, WxHxT as --buckets names it (its loss is that size's). */
+  clip?: string;
   samples_per_s: number;
   seconds: number;
 }

@@ -16,6 +16,7 @@ import { leanVariableGrads } from '../../base/compute/lean-grads.js';
 import { Rng } from '../../base/rng.js';
 import { UserError } from '../../base/errors.js';
 import { gaussian } from '../diffusion/noise.js';
+import { clipSizeLabel } from '../model/clip-sizes.js';
 import { framesPerModelFrame } from '../model/latent-space.js';
 import { givenFrames, givenFramesWithHints } from './frame-masks.js';
 import { lossWithNegatives, pickHardNegatives } from './hard-negatives.js';
@@ -30,6 +31,8 @@ export function trainStep(run: Run, step: number): StepMetrics {
   const rng = Rng.from(`spacetime-train/${config.seed}/${step}`);
   const batch = run.batches.next();
   const { captions } = batch;
+  const [, , frames, height, width] = batch.video.shape; // pixels, before a latent run's encoder
+  const clip = config.buckets ? { clip: clipSizeLabel({ frames, height, width }) } : {};
   const video = run.codec.encodePixels(batch.video); // [B, C, T, H, W]: pixels, or a latent run's latents
   const B = captions.length;
   const drop = captions.map(() => rng.next() < config.captionDropout);
@@ -62,5 +65,5 @@ export function trainStep(run: Run, step: number): StepMetrics {
   if (given) tf.dispose([given.condition.frames, given.condition.frameMask, given.weight]);
   if (!Number.isFinite(loss)) throw new UserError(`loss became ${loss} at step ${step}; lower --lr`);
   const seconds = (performance.now() - t0) / 1000;
-  return { step, loss, lr, grad_norm: gradNorm, ...(negativeGap !== undefined ? { negative_gap: negativeGap } : {}), samples_per_s: B / seconds, seconds };
+  return { step, loss, lr, grad_norm: gradNorm, ...(negativeGap !== undefined ? { negative_gap: negativeGap } : {}), ...clip, samples_per_s: B / seconds, seconds };
 }
