@@ -64,7 +64,8 @@ weights learn every size. --data DIR then holds one dataset per bucket in DIR/WI
 (spacetime data make --size 48x32 --frames 16 --out DIR/48x32x16, once per bucket). Sides and
 frames must be multiples of the model's patch, --batch-size at most the smallest bucket's clips.
 Recorded in config.json (the trained sizes; model ship carries them, and generate warns at any
-other size); --resume continues bit-identically.
+other size); --resume continues bit-identically. Each step's line of metrics.jsonl names its
+batch's size (clip: WIDTHxHEIGHTxFRAMES).
 --frame-conditioning: the model can be given frames (image/video prompting, PhyWorld's
 protocol): each clip trains under a random strategy of given frames (none, first, first K,
 last K, first and last, every other, random) and the loss covers the generated frames. With
