@@ -146,6 +146,10 @@ describe('spacetime train', () => {
       [['--lr', '-1'], '--lr must be a finite number > 0, got -1'],
       [['--checkpoint-every', '0'], '--checkpoint-every must be an integer ≥ 1, got 0'],
       [['--caption-dropout', '2'], '--caption-dropout must be a number from 0 to 1, got 2'],
+      [['--eval-sizes', 'all'], '--eval-sizes needs --eval-every N'],
+      [['--eval-every', '4', '--eval-sizes', 'all'], '--eval-sizes all needs --buckets (a run without buckets trains at one size: leave --eval-sizes out)'],
+      [['--eval-every', '4', '--eval-sizes', '16x16'], '--eval-sizes: "16x16" is not WIDTHxHEIGHTxFRAMES (e.g. 48x32x16) or all'],
+      [['--eval-every', '4', '--eval-sizes', '16x16x4,16x16x4'], '--eval-sizes: 16x16x4 is given twice'],
     ]) {
       const r = train('--out', 'bad-train', ...flags);
       expect(r.code).toBe(2);

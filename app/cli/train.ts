@@ -8,13 +8,14 @@ import { TRAIN_DEFAULTS } from '../../src/train/train-config.js';
 import { train, type TrainOptions } from '../../src/train/trainer.js';
 import { parseSwaps } from '../../src/text/swaps.js';
 import { parseBuckets } from '../../src/train/buckets.js';
+import { clipSizeLabel, type ClipSize } from '../../src/model/clip-sizes.js';
 import { parseArgs, required } from '../../base/args.js';
 import { Progress } from './progress.js';
 import { writeProgress } from './progress-artifacts.js';
 
 const HELP = `spacetime train --preset tiny|mini|small|base|bench --data DIR --steps N --out runs/NAME
     [--resume | --resume-from STEP|CHECKPOINT | --init CHECKPOINT|MODEL] [--frame-conditioning [--frame-hints]] [--latent VAE_DIR]
-    [--eval-every N [--eval-suite S] [--eval-keep-frames K] [--eval-per-category M]]
+    [--eval-every N [--eval-suite S] [--eval-keep-frames K] [--eval-per-category M] [--eval-sizes all|WxHxT[,…]]]
     [--batch-size ${TRAIN_DEFAULTS.batchSize}] [--lr ${TRAIN_DEFAULTS.lr}] [--warmup ${TRAIN_DEFAULTS.warmup}] [--seed 0]
     [--caption-dropout ${TRAIN_DEFAULTS.captionDropout}] [--checkpoint-every ${TRAIN_DEFAULTS.checkpointEvery}]
     [--sample-every ${TRAIN_DEFAULTS.sampleEvery}] [--objective rectified-flow|x-prediction|v-prediction]
@@ -56,7 +57,9 @@ weights generate --eval-per-category M (default 2) prompts of each category of -
 (default all-id), given their first --eval-keep-frames K true frames (default 4 with
 --frame-conditioning, else 0: text only), and the harness's headline (abnormal rate, joint
 accuracy, vanishings, median velocity error, attribute accuracy) goes into metrics.jsonl and
-the loss page. Recorded in config.json, so --resume keeps evaluating.
+the loss page. --eval-sizes all (or a list of WIDTHxHEIGHTxFRAMES, each one of --buckets'
+sizes) evaluates at each of those sizes, one line each, named by its size (clip); default the
+model's clip. Recorded in config.json, so --resume keeps evaluating.
 --buckets 32x32x16:0.4,48x32x16:0.2,32x48x16:0.2,64x64x16:0.1,32x32x32:0.1: bucketed training
 (Open-Sora's multi-resolution buckets): each entry is WIDTHxHEIGHTxFRAMES:RATIO, each batch one
 bucket's clips, the bucket drawn by RATIO (relative weights) from the run's seeded RNG; the same
@@ -95,10 +98,10 @@ function negativesFlag(spec: string | undefined, weight: number | undefined): Tr
 }
 
 /** --eval-every N [--eval-suite S] [--eval-keep-frames K] [--eval-per-category M] → the run's tracked evaluation. */
-function evaluationFlags(flags: { 'eval-every'?: number; 'eval-suite'?: string; 'eval-keep-frames'?: number; 'eval-per-category'?: number; 'frame-conditioning'?: boolean }): TrainOptions['evaluation'] {
+function evaluationFlags(flags: { 'eval-every'?: number; 'eval-suite'?: string; 'eval-keep-frames'?: number; 'eval-per-category'?: number; 'eval-sizes'?: string; 'frame-conditioning'?: boolean; buckets?: string }): TrainOptions['evaluation'] {
   const every = flags['eval-every'];
   if (every === undefined) {
-    for (const f of ['eval-suite', 'eval-keep-frames', 'eval-per-category'] as const) if (flags[f] !== undefined) throw new UserError(`--${f} needs --eval-every N`);
+    for (const f of ['eval-suite', 'eval-keep-frames', 'eval-per-category', 'eval-sizes'] as const) if (flags[f] !== undefined) throw new UserError(`--${f} needs --eval-every N`);
     return undefined;
   }
   if (!(every >= 1)) throw new UserError(`--eval-every must be a positive integer, got ${every}`);
@@ -106,9 +109,28 @@ function evaluationFlags(flags: { 'eval-every'?: number; 'eval-suite'?: string; 
   const perCategory = flags['eval-per-category'] ?? 2;
   if (!(keepFrames >= 0)) throw new UserError(`--eval-keep-frames must be 0 (text only) or more, got ${keepFrames}`);
   if (!(perCategory >= 1 && perCategory <= 8)) throw new UserError(`--eval-per-category must be from 1 to 8, got ${perCategory}`);
-  const evaluation = { every, suite: flags['eval-suite'] ?? 'all-id', keepFrames, perCategory };
+  const sizes = flags['eval-sizes'] === undefined ? undefined : evalSizesFlag(flags['eval-sizes'], flags.buckets);
+  const evaluation = { every, suite: flags['eval-suite'] ?? 'all-id', keepFrames, perCategory, ...(sizes && { sizes }) };
   trackingSuite(evaluation.suite, perCategory); // an unknown suite fails now, not at step N
   return evaluation;
+}
+
+/** --eval-sizes all (every bucket) or WxHxT[,WxHxT…]; whether each is a trained size is checked with the run's config (run-setup.ts). */
+function evalSizesFlag(spec: string, buckets: string | undefined): ClipSize[] {
+  if (spec === 'all') {
+    if (buckets === undefined) throw new UserError('--eval-sizes all needs --buckets (a run without buckets trains at one size: leave --eval-sizes out)');
+    return parseBuckets(buckets).map(({ width, height, frames }) => ({ width, height, frames }));
+  }
+  const sizes = spec.split(',').map((entry) => {
+    const m = /^(\d+)x(\d+)x(\d+)$/.exec(entry.trim());
+    if (!m) throw new UserError(`--eval-sizes: "${entry}" is not WIDTHxHEIGHTxFRAMES (e.g. 48x32x16) or all`);
+    const [width, height, frames] = m.slice(1).map(Number);
+    return { width, height, frames };
+  });
+  const labels = sizes.map(clipSizeLabel);
+  const twice = labels.find((l, k) => labels.indexOf(l) !== k);
+  if (twice) throw new UserError(`--eval-sizes: ${twice} is given twice`);
+  return sizes;
 }
 
 /** --logit-mean/--logit-std → the timestep distribution (both or neither). */
@@ -135,6 +157,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     'eval-suite': 'string',
     'eval-keep-frames': 'int',
     'eval-per-category': 'int',
+    'eval-sizes': 'string',
     'batch-size': 'int',
     lr: 'number',
     warmup: 'int',

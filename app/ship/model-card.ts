@@ -137,7 +137,7 @@ export function modelCard(input: CardInput): string {
     `|---|${t.loss.milestones.map(() => '---').join('|')}|`,
     `| loss | ${t.loss.milestones.map((x) => x.loss.toFixed(4)).join(' | ')} |`,
     '',
-    ...(t.lastEvaluation ? [trackedLine(t.lastEvaluation), ''] : []),
+    ...(t.lastEvaluations ? [...t.lastEvaluations.map(trackedLine), ''] : t.lastEvaluation ? [trackedLine(t.lastEvaluation), ''] : []),
     '## Quality check',
     '',
   ];
@@ -206,7 +206,7 @@ function trackedLine({ step, eval: e }: EvalMetrics): string {
   const given = e.keep_frames > 0 ? `its first ${e.keep_frames} true frames given` : 'text only';
   const num = (x: number | null, digits: number) => (x === null ? 'n/a' : x.toFixed(digits));
   return (
-    `Physics tracked while training (\`--eval-every\`, metrics.jsonl), last at step ${n(step)}: ${e.videos} prompts of \`${e.suite}\`, ${given}, ` +
+    `Physics tracked while training (\`--eval-every\`, metrics.jsonl), last at step ${n(step)}: ${e.videos} prompts of \`${e.suite}\`${e.clip ? ` at ${e.clip}` : ''}, ${given}, ` +
     `EMA weights, as generated: abnormal rate ${num(e.abnormal_rate, 3)}, joint accuracy ${num(e.joint_accuracy, 3)}, ` +
     `${num(e.vanish_count, 2)} vanishings per video, median velocity error ${num(e.velocity_error, 2)} units/s, attribute accuracy ${num(e.attribute_accuracy, 3)}.`
   );

@@ -30,6 +30,8 @@ describe('reproduce commands', () => {
       'npx spacetime train --preset small --data runs/data-id --steps 4000 --out runs/rt1 --latent runs/vae-leg2 --frame-conditioning --frame-hints --eval-every 1500 --eval-suite all-id --eval-keep-frames 4 --eval-per-category 2 --seed 0',
     );
     expect(trainCommand({ ...run, latent: { ...latent, vae: '/elsewhere/vae' } }, 'r')).toContain('--latent /elsewhere/vae ');
+    const sizes = [{ width: 32, height: 32, frames: 16 }, { width: 48, height: 32, frames: 16 }];
+    expect(trainCommand({ ...run, evaluation: { ...run.evaluation!, sizes } }, 'r')).toContain('--eval-per-category 2 --eval-sizes 32x32x16,48x32x16 ');
   });
 
   it('rebuild the dataset from its manifest source', () => {

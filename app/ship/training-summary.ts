@@ -15,6 +15,7 @@ import { isModelFolder, MODEL_FILES } from '../../src/model/model-folder.js';
 import { formatSwaps } from '../../src/text/swaps.js';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/train-config.js';
 import { bucketDir, formatBuckets } from '../../src/train/buckets.js';
+import { clipSizeLabel } from '../../src/model/clip-sizes.js';
 import { isStepLine, type EvalMetrics, type StepMetrics } from '../../src/train/step-metrics.js';
 
 /** Steps at which the card reports the (smoothed) loss, where the run reached them. */
@@ -70,6 +71,8 @@ export interface TrainingSummary {
   frameConditioning?: boolean;
   /** The leg's last training-time evaluation (`--eval-every`), if it ran any up to `step`. */
   lastEvaluation?: EvalMetrics | null;
+  /** With `--eval-sizes`: every line of that last evaluation, one per clip size (absent otherwise). */
+  lastEvaluations?: EvalMetrics[];
   /** The run this one started from (`--init`), summarised up to the step it was taken at; null for a fresh start. */
   earlier: TrainingSummary | null;
 }
@@ -130,6 +133,7 @@ export function summarizeTraining(runDir: string, step: number, options: { backe
     negatives: config.negatives ? { swaps: formatSwaps(config.negatives.swaps), weight: config.negatives.weight } : null,
     frameConditioning: config.model.frameConditioning ?? false,
     lastEvaluation: evaluations.at(-1) ?? null,
+    ...(evaluations.at(-1)?.eval.clip !== undefined && { lastEvaluations: evaluations.filter((e) => e.step === evaluations.at(-1)!.step) }),
     earlier: config.initFrom ? summarizeEarlierLeg(runDir, config.initFrom, options) : null,
   };
 }
@@ -205,7 +209,7 @@ export function trainCommand(config: TrainConfig, out: string): string {
   if (config.model.frameConditioning) args.push('--frame-conditioning');
   if (config.model.frameHints) args.push('--frame-hints');
   const e = config.evaluation;
-  if (e) args.push(`--eval-every ${e.every} --eval-suite ${e.suite} --eval-keep-frames ${e.keepFrames} --eval-per-category ${e.perCategory}`);
+  if (e) args.push(`--eval-every ${e.every} --eval-suite ${e.suite} --eval-keep-frames ${e.keepFrames} --eval-per-category ${e.perCategory}${e.sizes ? ` --eval-sizes ${e.sizes.map(clipSizeLabel).join(',')}` : ''}`);
   if (config.timesteps) args.push(`--logit-mean ${config.timesteps.m} --logit-std ${config.timesteps.s}`);
   if (config.negatives) args.push(`--negatives ${formatSwaps(config.negatives.swaps)} --negative-weight ${config.negatives.weight}`);
   if (config.buckets) args.push(`--buckets ${formatBuckets(config.buckets)}`);

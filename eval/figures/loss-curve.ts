@@ -82,23 +82,37 @@ export function lossFigure(metrics: readonly StepMetrics[], opts: LossFigureOpti
 /**
  * The harness's headline at each training-time evaluation: abnormal rate, joint accuracy and
  * attribute accuracy (left axis, 0–1), median velocity error and vanishings per video (right).
+ * Evaluations at several clip sizes (`--eval-sizes`) get the abnormal rate, joint accuracy and
+ * vanishings of each size, named by it.
  */
 export function evaluationFigure(evaluations: readonly EvalMetrics[], opts: { height?: number } = {}): PlotlyFigure {
   if (evaluations.length === 0) throw new RangeError('evaluationFigure needs at least one evaluation');
-  const steps = evaluations.map((e) => e.step);
   const { suite, keep_frames: k } = evaluations[evaluations.length - 1].eval;
-  const line = (name: string, y: (number | null)[], axis: 'y' | 'y2', dash?: string) =>
-    ({ type: 'scatter', mode: 'lines+markers', name, x: steps, y, yaxis: axis, line: dash ? { dash } : {} }) as PlotlyFigure['data'][number];
+  const clips = [...new Set(evaluations.map((e) => e.eval.clip ?? ''))];
+  const line = (name: string, of: readonly EvalMetrics[], value: (e: EvalMetrics['eval']) => number | null, axis: 'y' | 'y2', dash?: string) =>
+    ({ type: 'scatter', mode: 'lines+markers', name, x: of.map((e) => e.step), y: of.map((e) => value(e.eval)), yaxis: axis, line: dash ? { dash } : {} }) as PlotlyFigure['data'][number];
+  const data =
+    clips.length === 1
+      ? [
+          line('abnormal rate', evaluations, (e) => e.abnormal_rate, 'y'),
+          line('joint accuracy', evaluations, (e) => e.joint_accuracy, 'y'),
+          line('attribute accuracy', evaluations, (e) => e.attribute_accuracy, 'y'),
+          line('velocity error (median, units/s)', evaluations, (e) => e.velocity_error, 'y2', 'dot'),
+          line('vanishings per video', evaluations, (e) => e.vanish_count, 'y2', 'dot'),
+        ]
+      : clips.flatMap((clip) => {
+          const of = evaluations.filter((e) => (e.eval.clip ?? '') === clip);
+          const name = clip || 'model clip';
+          return [
+            line(`abnormal rate, ${name}`, of, (e) => e.abnormal_rate, 'y'),
+            line(`joint accuracy, ${name}`, of, (e) => e.joint_accuracy, 'y', 'dash'),
+            line(`vanishings per video, ${name}`, of, (e) => e.vanish_count, 'y2', 'dot'),
+          ];
+        });
   return {
-    data: [
-      line('abnormal rate', evaluations.map((e) => e.eval.abnormal_rate), 'y'),
-      line('joint accuracy', evaluations.map((e) => e.eval.joint_accuracy), 'y'),
-      line('attribute accuracy', evaluations.map((e) => e.eval.attribute_accuracy), 'y'),
-      line('velocity error (median, units/s)', evaluations.map((e) => e.eval.velocity_error), 'y2', 'dot'),
-      line('vanishings per video', evaluations.map((e) => e.eval.vanish_count), 'y2', 'dot'),
-    ],
+    data,
     layout: {
-      title: { text: `physics while training: ${suite}, ${k > 0 ? `first ${k} frames given` : 'text only'}` },
+      title: { text: `physics while training: ${suite}, ${k > 0 ? `first ${k} frames given` : 'text only'}${clips.length > 1 ? `, at ${clips.length} clip sizes` : ''}` },
       xaxis: { title: { text: 'step' } },
       yaxis: { title: { text: 'rate' }, range: [0, 1] },
       yaxis2: { title: { text: 'units/s · count' }, overlaying: 'y', side: 'right', rangemode: 'tozero' },

@@ -9,6 +9,7 @@ import { parseSelection } from '../../datasets/selection.js';
 import { useBackend } from '../../base/compute/backend.js';
 import { UserError } from '../../base/errors.js';
 import { train } from '../../src/train/trainer.js';
+import { bucketDir, parseBuckets } from '../../src/train/buckets.js';
 import { writeProgress } from '../../app/cli/progress-artifacts.js';
 import { readEvaluations, readMetrics } from '../figures/loss-curve.js';
 import { evaluateDuringTraining, trackingSuite } from './track.js';
@@ -42,6 +43,26 @@ describe('training-time evaluation', () => {
     expect(fs.readFileSync(path.join(tracked, 'loss.html'), 'utf8')).toContain('physics while training: smoke, first 2 frames given');
     expect(JSON.parse(fs.readFileSync(path.join(tracked, 'config.json'), 'utf8')).evaluation).toEqual(evaluation);
   });
+
+  it('evaluates a bucketed run at each size asked, one line each named by it, and refuses a size it does not train', async () => {
+    const buckets = parseBuckets('16x16x4:0.5,24x16x4:0.5');
+    const bucketData = path.join(tmp, 'buckets');
+    for (const b of buckets) makeDataset(parseSelection({ families: 'uniform,bounce', n: 4, seed: 1, size: { width: b.width, height: b.height }, frames: b.frames }), { out: bucketDir(bucketData, b) });
+    const sizes = buckets.map(({ width, height, frames }) => ({ width, height, frames }));
+    const out = path.join(tmp, 'sized');
+    await train({ ...common, data: bucketData, buckets, steps: 2, out, evaluation: { ...evaluation, sizes }, evaluate: evaluateDuringTraining, sampleEvery: 2, sideOutputs: writeProgress });
+    const evals = readEvaluations(out);
+    expect(evals.map((e) => [e.step, e.eval.clip, e.eval.videos])).toEqual([
+      [2, '16x16x4', 7],
+      [2, '24x16x4', 7],
+    ]);
+    expect(fs.readFileSync(path.join(out, 'loss.html'), 'utf8')).toContain('abnormal rate, 24x16x4');
+    const refused = path.join(tmp, 'sized-refused');
+    await expect(train({ ...common, data: bucketData, buckets, steps: 2, out: refused, evaluation: { ...evaluation, sizes: [{ width: 32, height: 32, frames: 4 }] }, evaluate: evaluateDuringTraining })).rejects.toThrow(
+      '--eval-sizes: 32x32x4 is not a size this run trains at (16x16x4, 24x16x4)',
+    );
+    expect(fs.existsSync(path.join(refused, 'config.json'))).toBe(false);
+  }, 120_000);
 
   it('refuses what cannot be evaluated before training starts', async () => {
     expect(() => trackingSuite('no-such-suite', 1)).toThrow(UserError);

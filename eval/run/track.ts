@@ -7,7 +7,9 @@
  * to metrics.jsonl beside the loss, so a researcher sees physics emerge, or not, as it trains.
  *
  * The videos are scored as generated (no MP4 round trip, unlike `spacetime eval`, which scores
- * what it stores), and without Physics-IQ (its truth renders are the costly part).
+ * what it stores), and without Physics-IQ (its truth renders are the costly part). With `sizes`
+ * (`--eval-sizes`, a bucketed run) the same prompts are generated and scored at each size, one
+ * headline each, named by its clip (`eval.clip`).
  *
  *   await train({ ..., evaluation: { every: 500, suite: 'all-id', keepFrames: 4, perCategory: 2 }, evaluate: evaluateDuringTraining });
  */
@@ -15,6 +17,7 @@ import { UserError } from '../../base/errors.js';
 import { GENERATE_DEFAULTS } from '../../src/diffusion/generation-defaults.js';
 import { generateBatch, type Pipeline } from '../../src/infer/pipeline.js';
 import { modelClip } from '../../src/model/latent-space.js';
+import { clipSizeLabel, type ClipSize } from '../../src/model/clip-sizes.js';
 import type { EvalMetrics } from '../../src/train/step-metrics.js';
 import type { TrainingEvaluation } from '../../src/train/train-config.js';
 import type { TrainingRun } from '../../src/train/trainer.js';
@@ -33,12 +36,22 @@ export function trackingSuite(name: string, perCategory: number): Suite {
   return { ...suite, items };
 }
 
-/** train()'s `evaluate`: the suite through the EMA weights, scored; the training weights put back exactly. */
-export async function evaluateDuringTraining(run: TrainingRun, settings: TrainingEvaluation): Promise<EvalMetrics['eval']> {
+/**
+ * train()'s `evaluate`: the suite through the EMA weights, scored, at each of `settings.sizes`
+ * (a bucketed run's sizes; default the model's clip); the training weights put back exactly.
+ */
+export async function evaluateDuringTraining(run: TrainingRun, settings: TrainingEvaluation): Promise<EvalMetrics['eval'][]> {
+  if (!settings.sizes) return [await evaluateAt(run, settings, modelClip(run.config))];
+  const out: EvalMetrics['eval'][] = [];
+  for (const size of settings.sizes) out.push({ ...(await evaluateAt(run, settings, size)), clip: clipSizeLabel(size) });
+  return out;
+}
+
+async function evaluateAt(run: TrainingRun, settings: TrainingEvaluation, size: ClipSize): Promise<EvalMetrics['eval']> {
   const t0 = performance.now();
   const { net, ema, config, codec } = run;
   const suite = trackingSuite(settings.suite, settings.perCategory);
-  const { frames, height, width } = modelClip(config);
+  const { frames, height, width } = size;
   const clip = { width, height, numFrames: frames, fps: GENERATE_DEFAULTS.fps };
   const items = suite.items.map((item) => suiteItemAt(item, clip)); // the prompts at the model's clip (suites.ts)
   const truths = items.map((item) => suiteTruth(item, clip));
@@ -47,7 +60,7 @@ export async function evaluateDuringTraining(run: TrainingRun, settings: Trainin
   const pipe: Pipeline = { net, config, checkpoint: `${run.runDir} (training, step ${run.step})`, step: run.step, codec };
   // generateBatch groups the videos to fit memory; each is the one its prompt and seed make alone.
   const videos = ema.withAveragedWeights(net.params, () =>
-    generateBatch(pipe, { prompts: items.map((i) => i.caption), seeds: items.map(() => TRACK_SEED), ...GENERATE_DEFAULTS, given }),
+    generateBatch(pipe, { prompts: items.map((i) => i.caption), seeds: items.map(() => TRACK_SEED), ...GENERATE_DEFAULTS, given, frames, height, width }),
   );
   const score = createScorer({ physicsIq: false, reference: settings.keepFrames > 0, ...(settings.keepFrames > 0 ? { givenFrames: settings.keepFrames } : {}) });
   const scores = videos.map((video, k) => score({ video, caption: items[k].caption, truth: truths[k].state }));

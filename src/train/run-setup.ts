@@ -17,6 +17,7 @@ import { ensureWritableDir, writeFileAtomic } from '../../base/io/atomic.js';
 import { createObjective, type Objective, type ObjectiveName } from '../diffusion/objective.js';
 import { resolveConfig, validateConfig, type DiTConfig } from '../model/config.js';
 import { latentModelConfig, pixelModel, givenFrameGroup, modelClip, type LatentSpace } from '../model/latent-space.js';
+import { clipSizeLabel, trainedSizes } from '../model/clip-sizes.js';
 import { latentNetwork, openModelCodec } from '../model/vae-codec.js';
 import { readVaeFolder, vaeLineage } from '../model/vae-folder.js';
 import type { VideoCodec } from '../model/video-codec.js';
@@ -126,6 +127,11 @@ function checkEvaluation(config: TrainConfig): void {
   if (evaluation.keepFrames > 0 && !model.frameConditioning) throw new UserError('--eval-keep-frames needs a model that takes given frames (--frame-conditioning)');
   if (evaluation.keepFrames >= frames) throw new UserError(`--eval-keep-frames must be below the model's ${frames} frames, got ${evaluation.keepFrames}`);
   if (evaluation.keepFrames % k) throw new UserError(`--eval-keep-frames must be a multiple of ${k} for a latent model without --frame-hints (its VAE's tubelet), got ${evaluation.keepFrames}`);
+  const trained = trainedSizes(config).map(clipSizeLabel);
+  for (const size of evaluation.sizes ?? []) {
+    if (!trained.includes(clipSizeLabel(size))) throw new UserError(`--eval-sizes: ${clipSizeLabel(size)} is not a size this run trains at (${trained.join(', ')})`);
+    if (evaluation.keepFrames >= size.frames) throw new UserError(`--eval-keep-frames must be below every --eval-sizes clip's frames (${clipSizeLabel(size)}), got ${evaluation.keepFrames}`);
+  }
 }
 
 /** Close the metrics file and free the run's tensors and dataset. */

@@ -34,6 +34,8 @@ export interface EvalMetrics {
     velocity_error: number | null;
     attribute_accuracy: number | null;
     seconds: number;
+    /** With `--eval-sizes`: the clip size (WxHxT) these videos were generated at; absent: the model's clip. */
+    clip?: string;
   };
 }
 

@@ -16,6 +16,7 @@ import { validateConfig, type DiTConfig } from '../model/config.js';
 import { validateTextEncoderConfig, type TextEncoderConfig } from '../text/config.js';
 import type { NetworkConfig } from '../model/video-model.js';
 import { checkLatentSpace } from '../model/latent-space.js';
+import { checkClipSizes, type ClipSize } from '../model/clip-sizes.js';
 import type { BatchCursor } from './batches.js';
 import type { Bucket } from './buckets.js';
 
@@ -71,6 +72,8 @@ export interface TrainingEvaluation {
   suite: string;
   keepFrames: number;
   perCategory: number;
+  /** Clip sizes to evaluate at, each one of the run's trained sizes (`--eval-sizes`); absent: the model's clip. */
+  sizes?: ClipSize[];
 }
 
 export const TRAIN_DEFAULTS = {
@@ -221,6 +224,7 @@ export function validateTrainConfig(raw: unknown, file: string, defaults: Partia
     if (!ok || !obeys({ integer: true, min: 1 }, e.every) || !obeys({ integer: true, min: 0 }, e.keepFrames) || !obeys({ integer: true, min: 1 }, e.perCategory)) {
       bad('evaluation', 'must be {"every": N ≥ 1, "suite": NAME, "keepFrames": K ≥ 0, "perCategory": M ≥ 1}', c.evaluation);
     }
+    if (e!.sizes !== undefined && checkClipSizes(e!.sizes)) bad('evaluation.sizes', 'must be a non-empty list of {"width", "height", "frames"} (positive integers)', e!.sizes);
   }
   if (c.buckets !== undefined) {
     const positive = (v: unknown) => obeys({ integer: true, min: 1 }, v);

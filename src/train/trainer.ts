@@ -31,10 +31,11 @@ export interface TrainOptions extends RunOptions {
   sideOutputs?: (run: TrainingRun) => Promise<void> | void;
   /**
    * How the run's `config.evaluation` is carried out (the CLI passes the harness's,
-   * eval/run/track.ts): called at its cadence with the EMA weights' run, its headline written
-   * to metrics.jsonl. Must put the training weights back exactly. Absent: no evaluation.
+   * eval/run/track.ts): called at its cadence with the EMA weights' run; each headline it returns
+   * (one per evaluated clip size) is a line of metrics.jsonl. Must put the training weights back
+   * exactly. Absent: no evaluation.
    */
-  evaluate?: (run: TrainingRun, settings: TrainingEvaluation) => Promise<EvalMetrics['eval']>;
+  evaluate?: (run: TrainingRun, settings: TrainingEvaluation) => Promise<EvalMetrics['eval'][]>;
 }
 
 /** A run between two steps, as side outputs see it. */
@@ -74,7 +75,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const now = { runDir, step, config, net: run.net, ema: run.ema, dataset: run.dataset, codec: run.codec };
       const { evaluation } = config;
       if (evaluate && evaluation && (step % evaluation.every === 0 || last)) {
-        fs.writeSync(run.metricsFd, JSON.stringify({ step, eval: await evaluate(now, evaluation) } satisfies EvalMetrics) + '\n');
+        for (const e of await evaluate(now, evaluation)) fs.writeSync(run.metricsFd, JSON.stringify({ step, eval: e } satisfies EvalMetrics) + '\n');
       }
       if (sideOutputs && config.sampleEvery > 0 && (step % config.sampleEvery === 0 || last)) {
         fs.fsyncSync(run.metricsFd); // side outputs read it back (the loss page)
