@@ -53,7 +53,7 @@ async function evaluateAt(run: TrainingRun, settings: TrainingEvaluation, size: 
   const suite = trackingSuite(settings.suite, settings.perCategory);
   const { frames, height, width } = size;
   const clip = { width, height, numFrames: frames, fps: GENERATE_DEFAULTS.fps };
-  const items = suite.items.map((item) => suiteItemAt(item, clip)); // the prompts at the model's clip (suites.ts)
+  const items = suite.items.map((item) => suiteItemAt(item, clip)); // the prompts at the clip generated (suites.ts)
   const truths = items.map((item) => suiteTruth(item, clip));
   const mask = Array.from({ length: frames }, (_, t) => t < settings.keepFrames);
   const given = settings.keepFrames > 0 ? truths.map((truth) => ({ frames: truth.video.frames, mask })) : undefined;
