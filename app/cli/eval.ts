@@ -151,8 +151,8 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
     runtime,
     onProgress: (stage, done, total) => {
       const unit = 'videos';
-      bars[stage] ??= new Progress(total, stage, unit, flags.quiet ?? false);
-      bars[stage].update(done);
+      bars[stage] ??= new Progress(total, stage, unit, flags.quiet ?? false); // a stage's first report (0 done) starts its clock
+      if (done > 0) bars[stage].update(done);
     },
   });
   const { run } = result;
