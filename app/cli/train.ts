@@ -7,8 +7,8 @@ import { checkSettings, checkTimesteps, MAX_SEED } from '../../src/train/train-c
 import { TRAIN_DEFAULTS } from '../../src/train/train-config.js';
 import { train, type TrainOptions } from '../../src/train/trainer.js';
 import { parseSwaps } from '../../src/text/swaps.js';
-import { parseBuckets } from '../../src/train/buckets.js';
-import { clipSizeLabel, type ClipSize } from '../../src/model/clip-sizes.js';
+import { parseBuckets, parseClipSizes } from '../../src/train/buckets.js';
+import type { ClipSize } from '../../src/model/clip-sizes.js';
 import { parseArgs, required } from '../../base/args.js';
 import { Progress } from './progress.js';
 import { writeProgress } from './progress-artifacts.js';
@@ -121,16 +121,7 @@ function evalSizesFlag(spec: string, buckets: string | undefined): ClipSize[] {
     if (buckets === undefined) throw new UserError('--eval-sizes all needs --buckets (a run without buckets trains at one size: leave --eval-sizes out)');
     return parseBuckets(buckets).map(({ width, height, frames }) => ({ width, height, frames }));
   }
-  const sizes = spec.split(',').map((entry) => {
-    const m = /^(\d+)x(\d+)x(\d+)$/.exec(entry.trim());
-    if (!m) throw new UserError(`--eval-sizes: "${entry}" is not WIDTHxHEIGHTxFRAMES (e.g. 48x32x16) or all`);
-    const [width, height, frames] = m.slice(1).map(Number);
-    return { width, height, frames };
-  });
-  const labels = sizes.map(clipSizeLabel);
-  const twice = labels.find((l, k) => labels.indexOf(l) !== k);
-  if (twice) throw new UserError(`--eval-sizes: ${twice} is given twice`);
-  return sizes;
+  return parseClipSizes(spec, '--eval-sizes');
 }
 
 /** --logit-mean/--logit-std → the timestep distribution (both or neither). */

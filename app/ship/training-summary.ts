@@ -92,6 +92,7 @@ export function summarizeTraining(runDir: string, step: number, options: { backe
     .map((l) => JSON.parse(l) as StepMetrics | EvalMetrics)
     .filter((m) => m.step <= step);
   const evaluations = lines.filter((m): m is EvalMetrics => !isStepLine(m));
+  const last = evaluations.at(-1);
   const metrics = lines.filter(isStepLine);
   const byStep = new Map(metrics.map((m) => [m.step, m.loss]));
   const meanBefore = (at: number) => {
@@ -132,8 +133,8 @@ export function summarizeTraining(runDir: string, step: number, options: { backe
     timesteps: config.timesteps ?? null,
     negatives: config.negatives ? { swaps: formatSwaps(config.negatives.swaps), weight: config.negatives.weight } : null,
     frameConditioning: config.model.frameConditioning ?? false,
-    lastEvaluation: evaluations.at(-1) ?? null,
-    ...(evaluations.at(-1)?.eval.clip !== undefined && { lastEvaluations: evaluations.filter((e) => e.step === evaluations.at(-1)!.step) }),
+    lastEvaluation: last ?? null,
+    ...(last?.eval.clip !== undefined && { lastEvaluations: evaluations.filter((e) => e.step === last.step) }),
     earlier: config.initFrom ? summarizeEarlierLeg(runDir, config.initFrom, options) : null,
   };
 }

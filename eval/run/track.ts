@@ -41,16 +41,16 @@ export function trackingSuite(name: string, perCategory: number): Suite {
  * (a bucketed run's sizes; default the model's clip); the training weights put back exactly.
  */
 export async function evaluateDuringTraining(run: TrainingRun, settings: TrainingEvaluation): Promise<EvalMetrics['eval'][]> {
-  if (!settings.sizes) return [await evaluateAt(run, settings, modelClip(run.config))];
+  const suite = trackingSuite(settings.suite, settings.perCategory);
+  if (!settings.sizes) return [await evaluateAt(run, settings, suite, modelClip(run.config))];
   const out: EvalMetrics['eval'][] = [];
-  for (const size of settings.sizes) out.push({ ...(await evaluateAt(run, settings, size)), clip: clipSizeLabel(size) });
+  for (const size of settings.sizes) out.push({ ...(await evaluateAt(run, settings, suite, size)), clip: clipSizeLabel(size) });
   return out;
 }
 
-async function evaluateAt(run: TrainingRun, settings: TrainingEvaluation, size: ClipSize): Promise<EvalMetrics['eval']> {
+async function evaluateAt(run: TrainingRun, settings: TrainingEvaluation, suite: Suite, size: ClipSize): Promise<EvalMetrics['eval']> {
   const t0 = performance.now();
   const { net, ema, config, codec } = run;
-  const suite = trackingSuite(settings.suite, settings.perCategory);
   const { frames, height, width } = size;
   const clip = { width, height, numFrames: frames, fps: GENERATE_DEFAULTS.fps };
   const items = suite.items.map((item) => suiteItemAt(item, clip)); // the prompts at the clip generated (suites.ts)

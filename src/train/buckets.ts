@@ -47,10 +47,25 @@ export function parseBuckets(spec: string): Bucket[] {
     if (!ok) throw new UserError(`--buckets: "${entry}" is not WIDTHxHEIGHTxFRAMES:RATIO (e.g. 48x32x16:0.2, sides ≤ ${MAX_SIDE}, frames ≤ ${MAX_FRAMES}, ratio > 0)`);
     return { width, height, frames, ratio };
   });
-  const labels = buckets.map(clipSizeLabel);
+  return refuseRepeats(buckets, '--buckets');
+}
+
+/** `WxHxT[,WxHxT…]` (as `--eval-sizes` lists a run's sizes) → the sizes, or a one-line UserError naming the bad entry. */
+export function parseClipSizes(spec: string, flag: string): ClipSize[] {
+  const sizes = spec.split(',').map((entry) => {
+    const m = /^(\d+)x(\d+)x(\d+)$/.exec(entry.trim());
+    if (!m) throw new UserError(`${flag}: "${entry}" is not WIDTHxHEIGHTxFRAMES (e.g. 48x32x16) or all`);
+    const [width, height, frames] = m.slice(1).map(Number);
+    return { width, height, frames };
+  });
+  return refuseRepeats(sizes, flag);
+}
+
+function refuseRepeats<S extends ClipSize>(sizes: S[], flag: string): S[] {
+  const labels = sizes.map(clipSizeLabel);
   const twice = labels.find((l, k) => labels.indexOf(l) !== k);
-  if (twice) throw new UserError(`--buckets: ${twice} is given twice`);
-  return buckets;
+  if (twice) throw new UserError(`${flag}: ${twice} is given twice`);
+  return sizes;
 }
 
 /** The buckets as `--buckets` writes them (for messages and the README). */
